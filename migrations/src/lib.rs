@@ -1,0 +1,16 @@
+//! Lectern's database schema. One migration per change; an applied migration
+//! is never edited. The same migrations run on SQLite and PostgreSQL, so they
+//! use only portable column types through sea-query's schema builder.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_content;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_content::Migration)]
+    }
+}

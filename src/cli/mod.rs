@@ -1,0 +1,48 @@
+//! The command line: one module per verb, each reading the same settings as
+//! the server. `main.rs` only parses arguments and calls in here.
+
+mod check;
+mod sync;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Lectern: a lesson CMS. Courses and lessons from markdown, served as a site.
+#[derive(Debug, Parser)]
+#[command(name = "lectern", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate the database, sync content (if sync_on_start) and serve the site (the default)
+    Serve,
+    /// Apply the content folder to the database and print what changed
+    Sync {
+        /// Show what would change without writing anything
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Validate content without a database: front matter, slugs, links, images
+    Check {
+        /// The content folder to check (default: the configured content_dir)
+        dir: Option<PathBuf>,
+    },
+}
+
+/// Runs the parsed command and returns the process exit code.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let figment = crate::config::figment();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let _rocket = crate::build(figment).launch().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sync { dry_run } => sync::run(&figment, dry_run).await,
+        Command::Check { dir } => check::run(&figment, dir),
+    }
+}

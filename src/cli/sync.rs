@@ -1,0 +1,65 @@
+//! `lectern sync [--dry-run]`
+
+use std::process::ExitCode;
+
+use rocket::figment::Figment;
+
+use crate::config::Settings;
+use crate::content::{self, SyncOptions};
+use crate::db::{self, entity::SyncOrigin};
+
+pub async fn run(figment: &Figment, dry_run: bool) -> anyhow::Result<ExitCode> {
+    let settings = Settings::from_figment(figment)?;
+    let db = db::connect(&settings.database_url).await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open the database {}: {e}",
+            crate::redact(&settings.database_url)
+        )
+    })?;
+    db::migrate(&db).await?;
+    let report = content::sync(
+        &db,
+        &settings.content_dir,
+        SyncOptions {
+            origin: SyncOrigin::Cli,
+            dry_run,
+        },
+    )
+    .await?;
+
+    let verb = |done: &'static str, would: &'static str| if dry_run { would } else { done };
+    for path in &report.created {
+        println!("{:<10} {path}", verb("created", "create"));
+    }
+    for path in &report.updated {
+        println!("{:<10} {path}", verb("updated", "update"));
+    }
+    for path in &report.archived {
+        println!("{:<10} {path}", verb("archived", "archive"));
+    }
+    for d in &report.diagnostics {
+        println!("{d}");
+    }
+    let run = report
+        .run_id
+        .map(|id| format!(" (run {id})"))
+        .unwrap_or_default();
+    println!(
+        "sync{}: {} created, {} updated, {} unchanged, {} archived, {} error(s){run}",
+        if dry_run {
+            " (dry run, nothing written)"
+        } else {
+            ""
+        },
+        report.created.len(),
+        report.updated.len(),
+        report.unchanged,
+        report.archived.len(),
+        report.errors(),
+    );
+    Ok(if report.errors() > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

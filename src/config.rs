@@ -1,0 +1,55 @@
+//! Settings, read from one figment: `Rocket.toml` profiles, `ROCKET_*`
+//! variables, and `DATABASE_URL` (the common convention) over `database_url`.
+//! The server and every CLI verb read the same figment, so they act on the
+//! same site.
+
+use std::path::PathBuf;
+
+use rocket::figment::providers::{Env, Serialized};
+use rocket::figment::Figment;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Settings {
+    /// Shown in the header and page titles.
+    pub site_title: String,
+    /// The `lang` of every page.
+    pub site_lang: String,
+    /// The folder of course folders and lesson files.
+    pub content_dir: PathBuf,
+    /// `sqlite://…` (embedded default) or `postgres://…`.
+    pub database_url: String,
+    /// Sync `content_dir` into the database when the server starts.
+    pub sync_on_start: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            site_title: "Lectern".into(),
+            site_lang: "en".into(),
+            content_dir: PathBuf::from("content"),
+            database_url: "sqlite://data/lectern.db?mode=rwc".into(),
+            sync_on_start: true,
+        }
+    }
+}
+
+/// The figment every part of Lectern reads: Lectern's defaults, then
+/// `Rocket.toml` and `ROCKET_*` (Rocket's own rules), then `DATABASE_URL`.
+pub fn figment() -> Figment {
+    rocket::Config::figment()
+        .join(Serialized::defaults(Settings::default()))
+        .merge(
+            Env::raw()
+                .only(&["DATABASE_URL"])
+                .map(|_| "database_url".into())
+                .global(),
+        )
+}
+
+impl Settings {
+    pub fn from_figment(figment: &Figment) -> Result<Settings, Box<rocket::figment::Error>> {
+        figment.extract().map_err(Box::new)
+    }
+}

@@ -1,0 +1,92 @@
+//! The site map sync and check render against: which content paths are
+//! pages (and their URLs) and which are assets (and their media URLs).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
+
+use crate::markdown::Resolver;
+
+use super::scan::Asset;
+
+pub struct LinkMap<'a> {
+    pages: HashMap<String, String>,
+    assets: &'a BTreeMap<String, Asset>,
+    used_assets: Mutex<BTreeSet<String>>,
+}
+
+pub fn course_url(course: &str) -> String {
+    format!("/{course}/")
+}
+
+pub fn lesson_url(course: &str, lesson: &str) -> String {
+    format!("/{course}/{lesson}/")
+}
+
+/// `/media/<hash>/<name>`, with the name percent-encoded.
+pub fn media_url(hash: &str, name: &str) -> String {
+    let mut out = format!("/media/{hash}/");
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+impl<'a> LinkMap<'a> {
+    pub fn new(assets: &'a BTreeMap<String, Asset>) -> Self {
+        LinkMap {
+            pages: HashMap::new(),
+            assets,
+            used_assets: Mutex::new(BTreeSet::new()),
+        }
+    }
+
+    pub fn add_course(&mut self, course: &str) {
+        let url = course_url(course);
+        self.pages.insert(
+            format!("{course}/{}", super::scan::COURSE_FILE),
+            url.clone(),
+        );
+        self.pages.insert(format!("{course}/"), url.clone());
+        self.pages.insert(course.to_string(), url);
+    }
+
+    pub fn add_lesson(&mut self, path: &str, course: &str, lesson: &str) {
+        self.pages
+            .insert(path.to_string(), lesson_url(course, lesson));
+    }
+
+    /// Asset paths that rendered bodies referred to.
+    pub fn take_used_assets(&self) -> BTreeSet<String> {
+        std::mem::take(&mut self.used_assets.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+impl Resolver for LinkMap<'_> {
+    fn page(&self, path: &str) -> Option<String> {
+        self.pages.get(path).cloned()
+    }
+
+    fn asset(&self, path: &str) -> Option<String> {
+        let asset = self.assets.get(path)?;
+        self.used_assets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(path.to_string());
+        Some(media_url(&asset.hash, &asset.name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::media_url;
+
+    #[test]
+    fn media_names_are_encoded() {
+        assert_eq!(media_url("ab", "my pic.png"), "/media/ab/my%20pic.png");
+        assert_eq!(media_url("ab", "a-b_c.png"), "/media/ab/a-b_c.png");
+    }
+}

@@ -1,0 +1,384 @@
+//! Deciding, file by file, what a sync will do (DESIGN §6), and finding every
+//! problem `check` reports. Pure: it reads the scanned tree and what the
+//! database already holds, and returns actions; `sync` applies them.
+//!
+//! An unchanged file (same hash as last applied) is not parsed or rendered.
+//! Changed files are parsed first (their slugs make the link map), then
+//! rendered against the map, so links between lessons become site URLs.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use chrono::Utc;
+
+use crate::db::courses::{Course, CourseFields};
+use crate::db::entity::Status;
+use crate::db::lessons::{LessonFields, SyncIndexRow};
+use crate::markdown::{self, slug, BrokenRef, RefKind};
+
+use super::links::LinkMap;
+use super::parse::{parse_course, parse_lesson, Parsed};
+use super::scan::{Tree, COURSE_FILE};
+use super::{content_hash, Diagnostic, Severity};
+
+/// What the database holds, as far as sync needs to know.
+#[derive(Debug, Default)]
+pub struct Known {
+    pub courses: Vec<Course>,
+    pub lessons: Vec<SyncIndexRow>,
+}
+
+#[derive(Debug)]
+pub enum CourseAction {
+    Create(CourseFields),
+    Update { id: i32, fields: CourseFields },
+    Archive { id: i32 },
+}
+
+#[derive(Debug)]
+pub enum LessonAction {
+    Create {
+        course: String,
+        fields: LessonFields,
+    },
+    /// Replace the content of lesson `id` (at `version`); `note` says why.
+    Update {
+        id: i32,
+        version: i32,
+        fields: LessonFields,
+        note: String,
+    },
+    Archive {
+        id: i32,
+        version: i32,
+    },
+}
+
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// (file path, action)
+    pub courses: Vec<(String, CourseAction)>,
+    pub lessons: Vec<(String, LessonAction)>,
+    /// Files whose hash matches what was last applied.
+    pub unchanged: usize,
+    /// Asset paths referenced by rendered bodies (to store as media).
+    pub used_assets: BTreeSet<String>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub course_count: usize,
+    pub lesson_count: usize,
+}
+
+impl Plan {
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+}
+
+struct CourseWork<'t> {
+    slug: &'t str,
+    /// The existing row, if any.
+    row: Option<&'t Course>,
+    /// Parsed `_course.md` when it changed.
+    parsed: Option<Parsed>,
+}
+
+/// Plans a sync of `tree` over `known`. Broken links and images are reported
+/// with `broken_severity` (an error for `check`, a warning for sync, where the
+/// lesson is still applied).
+pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
+    let mut plan = Plan {
+        diagnostics: tree.diagnostics.clone(),
+        ..Plan::default()
+    };
+    let courses_by_slug: HashMap<&str, &Course> =
+        known.courses.iter().map(|c| (c.slug.as_str(), c)).collect();
+    let lessons_by_path: HashMap<&str, &SyncIndexRow> = known
+        .lessons
+        .iter()
+        .filter_map(|l| Some((l.source_path.as_deref()?, l)))
+        .collect();
+    let lessons_by_slug: HashMap<(i32, &str), &SyncIndexRow> = known
+        .lessons
+        .iter()
+        .map(|l| ((l.course_id, l.slug.as_str()), l))
+        .collect();
+    let present: HashSet<&str> = tree
+        .courses
+        .iter()
+        .flat_map(|c| c.lessons.iter().map(|l| l.file.path.as_str()))
+        .chain(tree.unusable.iter().map(String::as_str))
+        .collect();
+    let mut map = LinkMap::new(&tree.assets);
+
+    // 1. Courses: which are usable, which changed.
+    let mut usable: Vec<(CourseWork, &super::scan::CourseDir)> = Vec::new();
+    for dir in &tree.courses {
+        plan.course_count += 1;
+        plan.lesson_count += dir.lessons.len();
+        let row = courses_by_slug.get(dir.slug.as_str()).copied();
+        if let Err(message) = slug::validate_course(&dir.slug) {
+            plan.diagnostics.push(Diagnostic::error(
+                &dir.slug,
+                None,
+                format!("course folder name: {message}; its lessons are skipped"),
+            ));
+            continue;
+        }
+        let parsed = match &dir.course_file {
+            None => {
+                plan.diagnostics.push(Diagnostic::error(
+                    format!("{}/{COURSE_FILE}", dir.slug),
+                    None,
+                    "missing: every course folder needs a _course.md with at least a title",
+                ));
+                None
+            }
+            Some(f)
+                if row.is_some_and(|r| {
+                    r.source_hash.as_deref() == Some(&f.hash) && r.status != Status::Archived
+                }) =>
+            {
+                plan.unchanged += 1;
+                None
+            }
+            Some(f) => match parse_course(&dir.slug, f, &mut plan.diagnostics) {
+                Ok(p) => Some(p),
+                Err(d) => {
+                    plan.diagnostics.push(d);
+                    None
+                }
+            },
+        };
+        // A course is usable if it exists already or is about to be created.
+        if row.is_none() && parsed.is_none() {
+            if !dir.lessons.is_empty() {
+                plan.diagnostics.push(Diagnostic::error(
+                    &dir.slug,
+                    None,
+                    format!(
+                        "{} lesson(s) skipped until the course file is fixed",
+                        dir.lessons.len()
+                    ),
+                ));
+            }
+            continue;
+        }
+        map.add_course(&dir.slug);
+        usable.push((
+            CourseWork {
+                slug: &dir.slug,
+                row,
+                parsed,
+            },
+            dir,
+        ));
+    }
+
+    // 2. Lessons: unchanged ones keep their slug; changed ones are parsed.
+    let mut pending: Vec<(Parsed, Option<&SyncIndexRow>, &str, Option<i32>)> = Vec::new();
+    for (work, dir) in &usable {
+        let course_id = work.row.map(|r| r.id);
+        let mut slugs: HashMap<String, &str> = HashMap::new();
+        for lf in &dir.lessons {
+            let path = lf.file.path.as_str();
+            let row = lessons_by_path.get(path).copied();
+            let (slug, parsed) = match row {
+                Some(r)
+                    if r.source_hash.as_deref() == Some(&lf.file.hash)
+                        && r.status != Status::Archived =>
+                {
+                    (r.slug.clone(), None)
+                }
+                _ => match parse_lesson(lf, &mut plan.diagnostics) {
+                    Ok(p) => (p.slug.clone(), Some(p)),
+                    Err(d) => {
+                        plan.diagnostics.push(d);
+                        continue;
+                    }
+                },
+            };
+            if let Some(first) = slugs.get(&slug) {
+                plan.diagnostics.push(Diagnostic::error(
+                    path,
+                    Some(1),
+                    format!("slug `{slug}` is already used by {first}; this file is skipped"),
+                ));
+                continue;
+            }
+            slugs.insert(slug.clone(), path);
+            map.add_lesson(path, work.slug, &slug);
+            match parsed {
+                Some(p) => pending.push((p, row, work.slug, course_id)),
+                None => plan.unchanged += 1,
+            }
+        }
+    }
+
+    // 3. Render what changed, against the complete link map.
+    for (work, _) in &mut usable {
+        let Some(p) = work.parsed.take() else {
+            continue;
+        };
+        let rendered = markdown::render(&p.body, work.slug, p.body_line, &map);
+        report_broken(
+            &mut plan.diagnostics,
+            &p.path,
+            &rendered.broken,
+            broken_severity,
+        );
+        let fields = CourseFields {
+            slug: p.slug.clone(),
+            title: p.meta.title.clone(),
+            summary: p.meta.summary.clone(),
+            synced_hash: Some(content_hash(&p.meta.title, &p.meta.summary, &p.body)),
+            body_md: p.body,
+            body_html: rendered.html,
+            position: p.position,
+            status: if p.meta.draft {
+                Status::Draft
+            } else {
+                Status::Published
+            },
+            source_path: Some(p.path.clone()),
+            source_hash: Some(p.hash),
+        };
+        let action = match work.row {
+            Some(r) => CourseAction::Update { id: r.id, fields },
+            None => CourseAction::Create(fields),
+        };
+        plan.courses.push((p.path, action));
+    }
+
+    let mut adopted: HashSet<&str> = HashSet::new();
+    for (p, row, course_slug, course_id) in pending {
+        let rendered = markdown::render(&p.body, course_slug, p.body_line, &map);
+        report_broken(
+            &mut plan.diagnostics,
+            &p.path,
+            &rendered.broken,
+            broken_severity,
+        );
+        let path = p.path.clone();
+        let fields = lesson_fields(p, rendered);
+        let action = if let Some(r) = row {
+            let note = if r.status == Status::Archived {
+                "restored: the file is back"
+            } else {
+                "updated from file"
+            };
+            LessonAction::Update {
+                id: r.id,
+                version: r.version,
+                fields,
+                note: note.into(),
+            }
+        } else {
+            // A file new at this path may be a renamed one: the lesson of the
+            // same slug whose file is gone keeps its id and history.
+            let same_slug =
+                course_id.and_then(|c| lessons_by_slug.get(&(c, fields.slug.as_str())).copied());
+            match same_slug {
+                Some(other) if other.source_path.is_none() => {
+                    plan.diagnostics.push(Diagnostic::error(
+                        &path,
+                        Some(1),
+                        format!("slug `{}` is taken by a lesson created in the admin; this file is skipped", fields.slug),
+                    ));
+                    continue;
+                }
+                Some(other)
+                    if other
+                        .source_path
+                        .as_deref()
+                        .is_some_and(|op| !present.contains(op)) =>
+                {
+                    let old = other.source_path.as_deref().unwrap_or_default();
+                    adopted.insert(old);
+                    LessonAction::Update {
+                        id: other.id,
+                        version: other.version,
+                        fields,
+                        note: format!("renamed from {old}"),
+                    }
+                }
+                _ => LessonAction::Create {
+                    course: course_slug.to_string(),
+                    fields,
+                },
+            }
+        };
+        plan.lessons.push((path, action));
+    }
+    plan.used_assets = map.take_used_assets();
+
+    // 4. Files that are gone: archive, never delete.
+    for row in &known.lessons {
+        if let Some(path) = row.source_path.as_deref() {
+            if row.status != Status::Archived && !present.contains(path) && !adopted.contains(path)
+            {
+                plan.lessons.push((
+                    path.to_string(),
+                    LessonAction::Archive {
+                        id: row.id,
+                        version: row.version,
+                    },
+                ));
+            }
+        }
+    }
+    let folders: HashSet<&str> = tree.courses.iter().map(|c| c.slug.as_str()).collect();
+    for course in &known.courses {
+        if let Some(path) = course.source_path.as_deref() {
+            if course.status != Status::Archived && !folders.contains(course.slug.as_str()) {
+                plan.courses
+                    .push((path.to_string(), CourseAction::Archive { id: course.id }));
+            }
+        }
+    }
+    plan
+}
+
+fn report_broken(
+    diags: &mut Vec<Diagnostic>,
+    path: &str,
+    broken: &[BrokenRef],
+    severity: Severity,
+) {
+    for b in broken {
+        let what = match b.kind {
+            RefKind::Link => "link to a missing file",
+            RefKind::Image => "image not found",
+        };
+        diags.push(Diagnostic {
+            severity,
+            path: path.to_string(),
+            line: Some(b.line),
+            message: format!("{what}: `{}`", b.target),
+        });
+    }
+}
+
+fn lesson_fields(p: Parsed, rendered: markdown::Rendered) -> LessonFields {
+    let m = p.meta;
+    LessonFields {
+        synced_hash: Some(content_hash(&m.title, &m.summary, &p.body)),
+        slug: p.slug,
+        title: m.title,
+        summary: m.summary,
+        body_md: p.body,
+        body_html: rendered.html,
+        toc: serde_json::to_string(&rendered.toc).unwrap_or_else(|_| "[]".into()),
+        position: p.position,
+        status: if m.draft {
+            Status::Draft
+        } else {
+            Status::Published
+        },
+        tags: serde_json::to_string(&m.tags).unwrap_or_else(|_| "[]".into()),
+        duration: m.duration.map(|d| d as i32),
+        level: m.level.map(|l| l.as_str().to_string()),
+        publish_at: m.publish_at.map(|d| d.with_timezone(&Utc)),
+        updated_on: m.updated,
+        source_path: Some(p.path),
+        source_hash: Some(p.hash),
+    }
+}

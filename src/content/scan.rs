@@ -1,0 +1,265 @@
+//! Reading the content folder: which course folders, lesson files and assets
+//! exist, with the bytes and hash of each markdown file. Nothing is parsed
+//! here, so an unchanged file costs one read and one hash.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::Diagnostic;
+
+/// Largest markdown file accepted.
+pub const MAX_MARKDOWN_BYTES: u64 = 1024 * 1024;
+/// Largest asset (image, download) accepted.
+pub const MAX_ASSET_BYTES: u64 = 10 * 1024 * 1024;
+/// The course file inside each course folder.
+pub const COURSE_FILE: &str = "_course.md";
+
+/// A markdown file, read whole.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path from the content folder, with `/` separators.
+    pub path: String,
+    pub bytes: Vec<u8>,
+    /// Hex SHA-256 of `bytes`.
+    pub hash: String,
+}
+
+/// A lesson file with what its name says.
+#[derive(Debug, Clone)]
+pub struct LessonFile {
+    pub file: SourceFile,
+    /// The name without `NN-` prefix and `.md`.
+    pub name_slug: String,
+    /// The `NN` prefix, which orders the lesson when no `weight` is given.
+    pub number: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CourseDir {
+    /// The folder name, which is the course slug.
+    pub slug: String,
+    pub course_file: Option<SourceFile>,
+    pub lessons: Vec<LessonFile>,
+}
+
+/// A non-markdown file in a course folder, served under `/media`.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    pub path: String,
+    pub abs: PathBuf,
+    pub hash: String,
+    pub name: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Tree {
+    pub courses: Vec<CourseDir>,
+    pub assets: BTreeMap<String, Asset>,
+    /// Markdown files that exist but could not be used (too large, unreadable):
+    /// sync must not treat their lessons as deleted.
+    pub unusable: Vec<String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub fn hash_bytes(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Reads the content folder at `root`. Fails only when `root` itself cannot be
+/// read; problems with single files become diagnostics.
+pub fn scan(root: &Path) -> io::Result<Tree> {
+    let mut tree = Tree::default();
+    let mut dirs: Vec<_> = fs::read_dir(root)?.collect::<Result<_, _>>()?;
+    dirs.sort_by_key(|e| e.file_name());
+    for entry in dirs {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || !entry.file_type()?.is_dir() {
+            continue; // the content root may hold a README, .git, and the like
+        }
+        let course = scan_course(&entry.path(), &name, &mut tree);
+        tree.courses.push(course);
+    }
+    Ok(tree)
+}
+
+fn scan_course(dir: &Path, slug: &str, tree: &mut Tree) -> CourseDir {
+    let mut course = CourseDir {
+        slug: slug.to_string(),
+        course_file: None,
+        lessons: Vec::new(),
+    };
+    let mut entries: Vec<_> = match fs::read_dir(dir).and_then(|d| d.collect::<Result<Vec<_>, _>>())
+    {
+        Ok(e) => e,
+        Err(e) => {
+            tree.diagnostics.push(Diagnostic::error(
+                slug,
+                None,
+                format!("cannot read folder: {e}"),
+            ));
+            return course;
+        }
+    };
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = format!("{slug}/{name}");
+        if name.starts_with('.') {
+            continue;
+        }
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_symlink() {
+            tree.diagnostics.push(Diagnostic::warning(
+                &path,
+                None,
+                "symbolic links are not followed",
+            ));
+        } else if kind.is_dir() {
+            scan_assets(&entry.path(), &path, tree);
+        } else if name.ends_with(".md") {
+            let Some(file) = read_markdown(&entry.path(), &path, tree) else {
+                continue;
+            };
+            if name == COURSE_FILE {
+                course.course_file = Some(file);
+            } else {
+                let stem = &name[..name.len() - 3];
+                let (number, name_slug) = split_number(stem);
+                course.lessons.push(LessonFile {
+                    file,
+                    name_slug: name_slug.to_string(),
+                    number,
+                });
+            }
+        } else {
+            add_asset(&entry.path(), path, name, tree);
+        }
+    }
+    course
+}
+
+/// `01-install-node` → (Some(1), "install-node"); `intro` → (None, "intro").
+fn split_number(stem: &str) -> (Option<i64>, &str) {
+    let digits = stem.chars().take_while(|c| c.is_ascii_digit()).count();
+    match stem[digits..].strip_prefix('-') {
+        Some(rest) if digits > 0 && !rest.is_empty() => (stem[..digits].parse().ok(), rest),
+        _ => (None, stem),
+    }
+}
+
+fn read_markdown(abs: &Path, path: &str, tree: &mut Tree) -> Option<SourceFile> {
+    let result = fs::metadata(abs).and_then(|meta| {
+        if meta.len() > MAX_MARKDOWN_BYTES {
+            Err(io::Error::other(format!(
+                "file is {} KiB; the limit is {} KiB",
+                meta.len() / 1024,
+                MAX_MARKDOWN_BYTES / 1024
+            )))
+        } else {
+            fs::read(abs)
+        }
+    });
+    match result {
+        Ok(bytes) => {
+            let hash = hash_bytes(&bytes);
+            Some(SourceFile {
+                path: path.to_string(),
+                bytes,
+                hash,
+            })
+        }
+        Err(e) => {
+            tree.diagnostics
+                .push(Diagnostic::error(path, None, e.to_string()));
+            tree.unusable.push(path.to_string());
+            None
+        }
+    }
+}
+
+fn scan_assets(dir: &Path, prefix: &str, tree: &mut Tree) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        tree.diagnostics
+            .push(Diagnostic::error(prefix, None, "cannot read folder"));
+        return;
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = format!("{prefix}/{name}");
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if name.starts_with('.') || kind.is_symlink() {
+            continue;
+        }
+        if kind.is_dir() {
+            scan_assets(&entry.path(), &path, tree);
+        } else if name.ends_with(".md") {
+            tree.diagnostics.push(Diagnostic::warning(
+                &path,
+                None,
+                "lessons must sit directly in the course folder; this file is ignored",
+            ));
+        } else {
+            add_asset(&entry.path(), path, name, tree);
+        }
+    }
+}
+
+fn add_asset(abs: &Path, path: String, name: String, tree: &mut Tree) {
+    match fs::metadata(abs) {
+        Ok(meta) if meta.len() > MAX_ASSET_BYTES => {
+            tree.diagnostics.push(Diagnostic::error(
+                &path,
+                None,
+                format!(
+                    "file is {} MiB; the limit for assets is {} MiB",
+                    meta.len() >> 20,
+                    MAX_ASSET_BYTES >> 20
+                ),
+            ));
+        }
+        Ok(_) => match fs::read(abs) {
+            Ok(bytes) => {
+                let hash = hash_bytes(&bytes);
+                tree.assets.insert(
+                    path.clone(),
+                    Asset {
+                        path,
+                        abs: abs.to_path_buf(),
+                        hash,
+                        name,
+                    },
+                );
+            }
+            Err(e) => tree
+                .diagnostics
+                .push(Diagnostic::error(&path, None, e.to_string())),
+        },
+        Err(e) => tree
+            .diagnostics
+            .push(Diagnostic::error(&path, None, e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_number;
+
+    #[test]
+    fn number_prefix_orders_and_the_rest_is_the_slug() {
+        assert_eq!(split_number("01-install-node"), (Some(1), "install-node"));
+        assert_eq!(split_number("120-x"), (Some(120), "x"));
+        assert_eq!(split_number("intro"), (None, "intro"));
+        assert_eq!(split_number("2024"), (None, "2024"));
+        assert_eq!(split_number("01-"), (None, "01-"));
+    }
+}

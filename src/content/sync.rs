@@ -1,0 +1,298 @@
+//! `sync`: applies the content folder to the database, one transaction per
+//! file, and records the run. Idempotent: a run that crashed part-way is
+//! completed by running it again, and a second run changes nothing.
+
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use serde::Serialize;
+use tokio::sync::Mutex;
+
+use crate::db::entity::{Origin, Status, SyncOrigin};
+use crate::db::{courses, lessons, media, revisions, site_state, sync_runs};
+
+use super::plan::{plan, CourseAction, Known, LessonAction, Plan};
+use super::scan::{scan, Tree};
+use super::{Diagnostic, Severity};
+
+/// One sync at a time per process: concurrent triggers wait their turn.
+static SYNC_LOCK: Mutex<()> = Mutex::const_new(());
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("cannot read the content folder {}: {source}", path.display())]
+    ContentDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+    #[error("sync worker failed: {0}")]
+    Worker(String),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct SyncOptions {
+    pub origin: SyncOrigin,
+    /// Plan and report, but write nothing.
+    pub dry_run: bool,
+}
+
+/// What a run did (or, for a dry run, would do), by file path.
+#[derive(Debug, Default, Serialize)]
+pub struct SyncReport {
+    pub run_id: Option<i32>,
+    pub dry_run: bool,
+    pub created: Vec<String>,
+    pub updated: Vec<String>,
+    pub archived: Vec<String>,
+    pub unchanged: usize,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl SyncReport {
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    fn counts(&self) -> sync_runs::Counts {
+        let n = |v: usize| i32::try_from(v).unwrap_or(i32::MAX);
+        sync_runs::Counts {
+            created: n(self.created.len()),
+            updated: n(self.updated.len()),
+            unchanged: n(self.unchanged),
+            archived: n(self.archived.len()),
+            conflicts: 0,
+            errors: n(self.errors()),
+        }
+    }
+}
+
+/// Syncs the content folder at `root` into `db`.
+pub async fn sync(
+    db: &DatabaseConnection,
+    root: &Path,
+    options: SyncOptions,
+) -> Result<SyncReport, SyncError> {
+    let _turn = SYNC_LOCK.lock().await;
+    let started_at = Utc::now();
+    let known = Known {
+        courses: courses::all(db).await?,
+        lessons: lessons::sync_index(db).await?,
+    };
+
+    // Reading, hashing, parsing and rendering are blocking work.
+    let root_buf = root.to_path_buf();
+    let (tree, plan) = tokio::task::spawn_blocking(move || {
+        let tree = scan(&root_buf).map_err(|source| SyncError::ContentDir {
+            path: root_buf.clone(),
+            source,
+        })?;
+        let plan = plan(&tree, &known, Severity::Warning);
+        Ok::<_, SyncError>((tree, plan))
+    })
+    .await
+    .map_err(|e| SyncError::Worker(e.to_string()))??;
+
+    let mut report = SyncReport {
+        dry_run: options.dry_run,
+        unchanged: plan.unchanged,
+        ..Default::default()
+    };
+    if options.dry_run {
+        describe(&plan, &mut report);
+        report.diagnostics = plan.diagnostics;
+        return Ok(report);
+    }
+
+    store_assets(db, &tree, &plan, &mut report).await?;
+    apply(db, plan, &mut report).await?;
+
+    let json = serde_json::to_string(&report.diagnostics).unwrap_or_else(|_| "[]".into());
+    let run = sync_runs::record(db, options.origin, started_at, report.counts(), json).await?;
+    report.run_id = Some(run.id);
+    Ok(report)
+}
+
+/// Fills a dry run's report from the plan.
+fn describe(plan: &Plan, report: &mut SyncReport) {
+    for (path, action) in &plan.courses {
+        let list = match action {
+            CourseAction::Create(_) => &mut report.created,
+            CourseAction::Update { .. } => &mut report.updated,
+            CourseAction::Archive { .. } => &mut report.archived,
+        };
+        list.push(path.clone());
+    }
+    for (path, action) in &plan.lessons {
+        let list = match action {
+            LessonAction::Create { .. } => &mut report.created,
+            LessonAction::Update { .. } => &mut report.updated,
+            LessonAction::Archive { .. } => &mut report.archived,
+        };
+        list.push(path.clone());
+    }
+}
+
+/// Stores the images and files that rendered bodies refer to, before any page
+/// that shows them is written.
+async fn store_assets(
+    db: &DatabaseConnection,
+    tree: &Tree,
+    plan: &Plan,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let wanted: Vec<_> = plan
+        .used_assets
+        .iter()
+        .filter_map(|p| tree.assets.get(p))
+        .collect();
+    let hashes: Vec<String> = wanted.iter().map(|a| a.hash.clone()).collect();
+    let stored = media::existing(db, &hashes).await?;
+    for asset in wanted {
+        if stored.contains(&asset.hash) {
+            continue;
+        }
+        let content_type = mime_guess::from_path(&asset.name)
+            .first_or_octet_stream()
+            .to_string();
+        match tokio::fs::read(&asset.abs).await {
+            Ok(bytes) => media::insert(db, &asset.hash, &asset.name, &content_type, bytes).await?,
+            Err(e) => report
+                .diagnostics
+                .push(Diagnostic::error(&asset.path, None, e.to_string())),
+        }
+    }
+    Ok(())
+}
+
+/// Applies a plan: courses first (lessons need their ids), then lesson
+/// updates before creates (so a slug freed by one file can be taken by
+/// another), then archives. Each file is its own transaction; a failure is
+/// reported against the file and the others go on.
+async fn apply(
+    db: &DatabaseConnection,
+    plan: Plan,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let mut archives = Vec::new();
+    for (path, action) in plan.courses {
+        let result = match &action {
+            CourseAction::Create(f) => courses::save(db, None, f)
+                .await
+                .map(|_| &mut report.created),
+            CourseAction::Update { id, fields } => courses::save(db, Some(*id), fields)
+                .await
+                .map(|_| &mut report.updated),
+            CourseAction::Archive { id } => {
+                archives.push((path, *id));
+                continue;
+            }
+        };
+        match result {
+            Ok(list) => {
+                site_state::bump(db).await?;
+                list.push(path);
+            }
+            Err(e) => {
+                report
+                    .diagnostics
+                    .push(Diagnostic::error(&path, None, format!("not saved: {e}")))
+            }
+        }
+    }
+
+    let course_ids: std::collections::HashMap<String, i32> = courses::all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.slug, c.id))
+        .collect();
+    let mut lesson_actions = plan.lessons;
+    // Updates, then creates, then archives.
+    lesson_actions.sort_by_key(|(_, a)| match a {
+        LessonAction::Update { .. } => 0,
+        LessonAction::Create { .. } => 1,
+        LessonAction::Archive { .. } => 2,
+    });
+    for (path, action) in lesson_actions {
+        match apply_lesson(db, &course_ids, action).await {
+            Ok(Applied::Created) => report.created.push(path),
+            Ok(Applied::Updated) => report.updated.push(path),
+            Ok(Applied::Archived) => report.archived.push(path),
+            Ok(Applied::Stale) => report.diagnostics.push(Diagnostic::warning(
+                &path,
+                None,
+                "the lesson changed while this sync ran; run sync again",
+            )),
+            Err(e) => {
+                report
+                    .diagnostics
+                    .push(Diagnostic::error(&path, None, format!("not saved: {e}")))
+            }
+        }
+    }
+
+    for (path, id) in archives {
+        courses::set_status(db, id, Status::Archived).await?;
+        site_state::bump(db).await?;
+        report.archived.push(path);
+    }
+    Ok(())
+}
+
+enum Applied {
+    Created,
+    Updated,
+    Archived,
+    Stale,
+}
+
+async fn apply_lesson(
+    db: &DatabaseConnection,
+    course_ids: &std::collections::HashMap<String, i32>,
+    action: LessonAction,
+) -> Result<Applied, DbErr> {
+    let txn = db.begin().await?;
+    let outcome = match action {
+        LessonAction::Create { course, fields } => {
+            let course_id = *course_ids
+                .get(&course)
+                .ok_or_else(|| DbErr::Custom(format!("course `{course}` was not saved")))?;
+            let lesson = lessons::insert(&txn, course_id, &fields, None).await?;
+            revisions::record(&txn, &lesson, Origin::Git, None, Some("created from file")).await?;
+            Applied::Created
+        }
+        LessonAction::Update {
+            id,
+            version,
+            fields,
+            note,
+        } => match lessons::update_if_version(&txn, id, version, &fields, None).await? {
+            Some(lesson) => {
+                revisions::record(&txn, &lesson, Origin::Git, None, Some(&note)).await?;
+                Applied::Updated
+            }
+            None => return Ok(Applied::Stale),
+        },
+        LessonAction::Archive { id, version } => {
+            match lessons::set_status_if_version(&txn, id, version, Status::Archived, None).await? {
+                Some(lesson) => {
+                    revisions::record(
+                        &txn,
+                        &lesson,
+                        Origin::Git,
+                        None,
+                        Some("archived: the file was deleted"),
+                    )
+                    .await?;
+                    Applied::Archived
+                }
+                None => return Ok(Applied::Stale),
+            }
+        }
+    };
+    site_state::bump(&txn).await?;
+    txn.commit().await?;
+    Ok(outcome)
+}

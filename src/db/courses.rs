@@ -1,0 +1,89 @@
+//! Queries on `courses`.
+
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+use super::entity::{course, Status};
+
+pub use course::Model as Course;
+
+/// Published courses in home-page order.
+pub async fn published(db: &impl ConnectionTrait) -> Result<Vec<Course>, DbErr> {
+    course::Entity::find()
+        .filter(course::Column::Status.eq(Status::Published))
+        .order_by_asc(course::Column::Position)
+        .order_by_asc(course::Column::Slug)
+        .all(db)
+        .await
+}
+
+pub async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<Course>, DbErr> {
+    course::Entity::find()
+        .filter(course::Column::Slug.eq(slug))
+        .one(db)
+        .await
+}
+
+/// Every course, for sync's plan.
+pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<Course>, DbErr> {
+    course::Entity::find().all(db).await
+}
+
+/// The content of a course as written by sync (and, later, the admin).
+#[derive(Clone, Debug)]
+pub struct CourseFields {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub body_md: String,
+    pub body_html: String,
+    pub position: i32,
+    pub status: Status,
+    pub source_path: Option<String>,
+    pub source_hash: Option<String>,
+    pub synced_hash: Option<String>,
+}
+
+/// Inserts a course, or replaces the content of course `id`.
+pub async fn save(
+    db: &impl ConnectionTrait,
+    id: Option<i32>,
+    f: &CourseFields,
+) -> Result<Course, DbErr> {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let now = chrono::Utc::now();
+    let mut m = course::ActiveModel {
+        slug: Set(f.slug.clone()),
+        title: Set(f.title.clone()),
+        summary: Set(f.summary.clone()),
+        body_md: Set(f.body_md.clone()),
+        body_html: Set(f.body_html.clone()),
+        position: Set(f.position),
+        status: Set(f.status),
+        source_path: Set(f.source_path.clone()),
+        source_hash: Set(f.source_hash.clone()),
+        synced_hash: Set(f.synced_hash.clone()),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    match id {
+        Some(id) => {
+            m.id = Set(id);
+            m.update(db).await
+        }
+        None => {
+            m.created_at = Set(now);
+            m.insert(db).await
+        }
+    }
+}
+
+pub async fn set_status(db: &impl ConnectionTrait, id: i32, status: Status) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Expr;
+    course::Entity::update_many()
+        .col_expr(course::Column::Status, Expr::value(status))
+        .col_expr(course::Column::UpdatedAt, Expr::value(chrono::Utc::now()))
+        .filter(course::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,71 @@
+use sea_orm::entity::prelude::*;
+
+use super::Status;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "lessons")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub course_id: i32,
+    /// Unique within the course; the second URL segment.
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub body_md: String,
+    /// Sanitised HTML rendered from `body_md` when it was written.
+    pub body_html: String,
+    /// Table of contents as JSON (`[{level, id, title}]`).
+    pub toc: String,
+    /// Order within the course (the `weight` field or the `NN-` file prefix).
+    pub position: i32,
+    pub status: Status,
+    /// Optimistic lock: bumped by every change, checked by every save.
+    pub version: i32,
+    /// Tags as a JSON list of strings.
+    pub tags: String,
+    /// Estimated minutes to work through the lesson.
+    pub duration: Option<i32>,
+    /// beginner | intermediate | advanced
+    pub level: Option<String>,
+    /// Hidden from the public until this moment.
+    pub publish_at: Option<DateTimeUtc>,
+    /// The `updated` date from front matter, shown to learners when set.
+    pub updated_on: Option<Date>,
+    /// Lesson file relative to the content folder; `None` for lessons made in the admin.
+    #[sea_orm(unique)]
+    pub source_path: Option<String>,
+    /// Hash of the file bytes last applied.
+    pub source_hash: Option<String>,
+    /// Hash of the row's content as last synced (to notice admin edits since).
+    pub synced_hash: Option<String>,
+    pub updated_by: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::course::Entity",
+        from = "Column::CourseId",
+        to = "super::course::Column::Id"
+    )]
+    Course,
+    #[sea_orm(has_many = "super::lesson_revision::Entity")]
+    Revision,
+}
+
+impl Related<super::course::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Course.def()
+    }
+}
+
+impl Related<super::lesson_revision::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Revision.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,41 @@
+use sea_orm::entity::prelude::*;
+
+use super::Origin;
+
+/// One saved state of a lesson. Every change to a lesson writes one, in the
+/// same transaction, so any text that was ever live can be recovered.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "lesson_revisions")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub lesson_id: i32,
+    /// The lesson's version this revision produced (or, for a conflict, the
+    /// version it was offered against).
+    pub version: i32,
+    pub title: String,
+    pub summary: String,
+    pub body_md: String,
+    pub origin: Origin,
+    pub author: Option<String>,
+    pub note: Option<String>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::lesson::Entity",
+        from = "Column::LessonId",
+        to = "super::lesson::Column::Id"
+    )]
+    Lesson,
+}
+
+impl Related<super::lesson::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Lesson.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

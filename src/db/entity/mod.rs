@@ -1,0 +1,56 @@
+//! SeaORM entities, one file per table. Column meanings are documented here;
+//! queries live in `db/<table>.rs`.
+
+pub mod course;
+pub mod lesson;
+pub mod lesson_revision;
+pub mod media;
+pub mod sync_run;
+
+use sea_orm::entity::prelude::*;
+use serde::Serialize;
+
+/// Publication state of a course or lesson.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    #[sea_orm(string_value = "published")]
+    Published,
+    #[sea_orm(string_value = "archived")]
+    Archived,
+}
+
+/// Where a revision came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    #[sea_orm(string_value = "admin")]
+    Admin,
+    #[sea_orm(string_value = "git")]
+    Git,
+    #[sea_orm(string_value = "restore")]
+    Restore,
+    #[sea_orm(string_value = "conflict")]
+    Conflict,
+}
+
+/// What started a sync run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "lowercase")]
+pub enum SyncOrigin {
+    #[sea_orm(string_value = "startup")]
+    Startup,
+    #[sea_orm(string_value = "cli")]
+    Cli,
+    #[sea_orm(string_value = "webhook")]
+    Webhook,
+    #[sea_orm(string_value = "admin")]
+    Admin,
+    #[sea_orm(string_value = "watch")]
+    Watch,
+}

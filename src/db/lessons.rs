@@ -1,0 +1,251 @@
+//! Queries on `lessons`.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+use super::entity::{lesson, Status};
+
+pub use lesson::Model as Lesson;
+
+/// A lesson is public when published and not scheduled for later.
+/// (Its course must be published too; callers check the course.)
+pub fn public_condition(now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(lesson::Column::Status.eq(Status::Published))
+        .add(
+            Condition::any()
+                .add(lesson::Column::PublishAt.is_null())
+                .add(lesson::Column::PublishAt.lte(now)),
+        )
+}
+
+/// One line of a course outline: no bodies, so listing a course stays cheap.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct OutlineItem {
+    pub id: i32,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub duration: Option<i32>,
+    pub level: Option<String>,
+    pub status: Status,
+}
+
+/// The public lessons of a course, in order.
+pub async fn public_outline(
+    db: &impl ConnectionTrait,
+    course_id: i32,
+    now: DateTime<Utc>,
+) -> Result<Vec<OutlineItem>, DbErr> {
+    lesson::Entity::find()
+        .select_only()
+        .columns([
+            lesson::Column::Id,
+            lesson::Column::Slug,
+            lesson::Column::Title,
+            lesson::Column::Summary,
+            lesson::Column::Duration,
+            lesson::Column::Level,
+            lesson::Column::Status,
+        ])
+        .filter(lesson::Column::CourseId.eq(course_id))
+        .filter(public_condition(now))
+        .order_by_asc(lesson::Column::Position)
+        .order_by_asc(lesson::Column::Slug)
+        .into_model::<OutlineItem>()
+        .all(db)
+        .await
+}
+
+/// Number of public lessons per course id.
+pub async fn public_counts(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<HashMap<i32, i64>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Count {
+        course_id: i32,
+        n: i64,
+    }
+    let rows = lesson::Entity::find()
+        .select_only()
+        .column(lesson::Column::CourseId)
+        .column_as(lesson::Column::Id.count(), "n")
+        .filter(public_condition(now))
+        .group_by(lesson::Column::CourseId)
+        .into_model::<Count>()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|c| (c.course_id, c.n)).collect())
+}
+
+/// The public lesson `slug` of a course.
+pub async fn public_by_slug(
+    db: &impl ConnectionTrait,
+    course_id: i32,
+    slug: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Lesson>, DbErr> {
+    lesson::Entity::find()
+        .filter(lesson::Column::CourseId.eq(course_id))
+        .filter(lesson::Column::Slug.eq(slug))
+        .filter(public_condition(now))
+        .one(db)
+        .await
+}
+
+/// What sync needs to know of every lesson, without bodies.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct SyncIndexRow {
+    pub id: i32,
+    pub course_id: i32,
+    pub slug: String,
+    pub status: Status,
+    pub version: i32,
+    pub source_path: Option<String>,
+    pub source_hash: Option<String>,
+}
+
+pub async fn sync_index(db: &impl ConnectionTrait) -> Result<Vec<SyncIndexRow>, DbErr> {
+    lesson::Entity::find()
+        .select_only()
+        .columns([
+            lesson::Column::Id,
+            lesson::Column::CourseId,
+            lesson::Column::Slug,
+            lesson::Column::Status,
+            lesson::Column::Version,
+            lesson::Column::SourcePath,
+            lesson::Column::SourceHash,
+        ])
+        .into_model::<SyncIndexRow>()
+        .all(db)
+        .await
+}
+
+pub async fn by_id(db: &impl ConnectionTrait, id: i32) -> Result<Option<Lesson>, DbErr> {
+    lesson::Entity::find_by_id(id).one(db).await
+}
+
+/// The content of a lesson as written by sync (and, later, the admin).
+#[derive(Clone, Debug)]
+pub struct LessonFields {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub body_md: String,
+    pub body_html: String,
+    pub toc: String,
+    pub position: i32,
+    pub status: Status,
+    pub tags: String,
+    pub duration: Option<i32>,
+    pub level: Option<String>,
+    pub publish_at: Option<DateTime<Utc>>,
+    pub updated_on: Option<chrono::NaiveDate>,
+    pub source_path: Option<String>,
+    pub source_hash: Option<String>,
+    pub synced_hash: Option<String>,
+}
+
+impl LessonFields {
+    fn apply_to(&self, m: &mut lesson::ActiveModel) {
+        use sea_orm::ActiveValue::Set;
+        m.slug = Set(self.slug.clone());
+        m.title = Set(self.title.clone());
+        m.summary = Set(self.summary.clone());
+        m.body_md = Set(self.body_md.clone());
+        m.body_html = Set(self.body_html.clone());
+        m.toc = Set(self.toc.clone());
+        m.position = Set(self.position);
+        m.status = Set(self.status);
+        m.tags = Set(self.tags.clone());
+        m.duration = Set(self.duration);
+        m.level = Set(self.level.clone());
+        m.publish_at = Set(self.publish_at);
+        m.updated_on = Set(self.updated_on);
+        m.source_path = Set(self.source_path.clone());
+        m.source_hash = Set(self.source_hash.clone());
+        m.synced_hash = Set(self.synced_hash.clone());
+        m.updated_at = Set(Utc::now());
+    }
+}
+
+/// Inserts a new lesson at version 1.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    course_id: i32,
+    fields: &LessonFields,
+    updated_by: Option<&str>,
+) -> Result<Lesson, DbErr> {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let mut m = lesson::ActiveModel {
+        course_id: Set(course_id),
+        version: Set(1),
+        updated_by: Set(updated_by.map(str::to_string)),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    fields.apply_to(&mut m);
+    m.insert(db).await
+}
+
+/// Replaces a lesson's content if it is still at `expected_version`, bumping
+/// the version. `None` means somebody changed it first and nothing was written.
+pub async fn update_if_version(
+    db: &impl ConnectionTrait,
+    id: i32,
+    expected_version: i32,
+    fields: &LessonFields,
+    updated_by: Option<&str>,
+) -> Result<Option<Lesson>, DbErr> {
+    use sea_orm::ActiveValue::Set;
+    let mut m = lesson::ActiveModel {
+        version: Set(expected_version + 1),
+        updated_by: Set(updated_by.map(str::to_string)),
+        ..Default::default()
+    };
+    fields.apply_to(&mut m);
+    let result = lesson::Entity::update_many()
+        .set(m)
+        .filter(lesson::Column::Id.eq(id))
+        .filter(lesson::Column::Version.eq(expected_version))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        return Ok(None);
+    }
+    by_id(db, id).await
+}
+
+/// Sets a lesson's status if it is still at `expected_version`, bumping the version.
+pub async fn set_status_if_version(
+    db: &impl ConnectionTrait,
+    id: i32,
+    expected_version: i32,
+    status: Status,
+    updated_by: Option<&str>,
+) -> Result<Option<Lesson>, DbErr> {
+    let result = lesson::Entity::update_many()
+        .col_expr(lesson::Column::Status, Expr::value(status))
+        .col_expr(lesson::Column::Version, Expr::value(expected_version + 1))
+        .col_expr(
+            lesson::Column::UpdatedBy,
+            Expr::value(updated_by.map(str::to_string)),
+        )
+        .col_expr(lesson::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(lesson::Column::Id.eq(id))
+        .filter(lesson::Column::Version.eq(expected_version))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        return Ok(None);
+    }
+    by_id(db, id).await
+}

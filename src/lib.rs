@@ -1,0 +1,104 @@
+//! Lectern: a lesson CMS. Courses and lessons are written as markdown (in
+//! `content/`, or later in the admin), rendered once when written, stored
+//! through SeaORM, and served as a fast multi-page site by Rocket.
+//!
+//! Layers, with dependencies pointing one way:
+//! `web` → `content` / `db` → `markdown`.
+
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod db;
+pub mod markdown;
+pub mod web;
+
+use rocket::fairing::{self, AdHoc};
+use rocket::figment::Figment;
+use rocket::{Build, Rocket};
+
+use crate::config::Settings;
+use crate::content::SyncOptions;
+use crate::db::entity::SyncOrigin;
+use crate::web::assets::StaticAssets;
+use crate::web::templates::SiteView;
+
+/// Assembles the application from a figment (see [`config::figment`]). The
+/// one place Lectern is put together, for `serve` and for tests alike.
+pub fn build(figment: Figment) -> Rocket<Build> {
+    let figment = web::templates::ensure_template_dir(figment);
+    let rocket = rocket::custom(figment)
+        .attach(AdHoc::try_on_ignite("Lectern database and content", set_up))
+        .attach(web::templates::fairing())
+        .attach(web::security::SecurityHeaders);
+    web::mount(rocket)
+}
+
+/// Reads settings, connects, migrates, optionally syncs content, and puts the
+/// connection and settings in managed state. Any failure stops start-up.
+async fn set_up(rocket: Rocket<Build>) -> fairing::Result {
+    let settings = match Settings::from_figment(rocket.figment()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!("invalid configuration: {e}");
+            return Err(rocket);
+        }
+    };
+    let db = match db::connect(&settings.database_url).await {
+        Ok(db) => db,
+        Err(e) => {
+            tracing::error!(url = %redact(&settings.database_url), "cannot open the database: {e}");
+            return Err(rocket);
+        }
+    };
+    if let Err(e) = db::migrate(&db).await {
+        tracing::error!("database migration failed: {e}");
+        return Err(rocket);
+    }
+    if settings.sync_on_start {
+        let options = SyncOptions {
+            origin: SyncOrigin::Startup,
+            dry_run: false,
+        };
+        match content::sync(&db, &settings.content_dir, options).await {
+            Ok(report) => {
+                for d in &report.diagnostics {
+                    tracing::warn!("{d}");
+                }
+                tracing::info!(
+                    created = report.created.len(),
+                    updated = report.updated.len(),
+                    unchanged = report.unchanged,
+                    archived = report.archived.len(),
+                    errors = report.errors(),
+                    "content synced from {}",
+                    settings.content_dir.display()
+                );
+            }
+            // The site still serves what the database holds.
+            Err(e) => tracing::error!("startup sync failed: {e}"),
+        }
+    }
+    let assets = StaticAssets::load();
+    let site = SiteView {
+        title: settings.site_title.clone(),
+        lang: settings.site_lang.clone(),
+        css_url: assets.url("style.css"),
+    };
+    Ok(rocket
+        .manage(db)
+        .manage(settings)
+        .manage(assets)
+        .manage(site))
+}
+
+/// A database URL without its password, for logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}://{}:***@{}", &url[..scheme], user, &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}

@@ -1,0 +1,424 @@
+//! Front matter: TOML between `+++` lines (preferred) or YAML between `---`
+//! lines. Both are read into one JSON-like map, then each known field is
+//! checked on its own so an error names the field and its line.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Fields a lesson or course may carry. Anything else is a warning.
+const KNOWN_FIELDS: &[&str] = &[
+    "title",
+    "slug",
+    "summary",
+    "weight",
+    "draft",
+    "tags",
+    "updated",
+    "aliases",
+    "publish_at",
+    "duration",
+    "level",
+    "prerequisites",
+];
+
+pub const MAX_TITLE_LEN: usize = 300;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Beginner,
+    Intermediate,
+    Advanced,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Beginner => "beginner",
+            Level::Intermediate => "intermediate",
+            Level::Advanced => "advanced",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Level> {
+        match s {
+            "beginner" => Some(Level::Beginner),
+            "intermediate" => Some(Level::Intermediate),
+            "advanced" => Some(Level::Advanced),
+            _ => None,
+        }
+    }
+}
+
+/// The typed front matter of a lesson or course file.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FrontMatter {
+    pub title: String,
+    pub slug: Option<String>,
+    pub summary: String,
+    pub weight: Option<i64>,
+    pub draft: bool,
+    pub tags: Vec<String>,
+    pub updated: Option<NaiveDate>,
+    pub aliases: Vec<String>,
+    pub publish_at: Option<DateTime<FixedOffset>>,
+    pub duration: Option<u32>,
+    pub level: Option<Level>,
+    pub prerequisites: Vec<String>,
+}
+
+/// A file split into its front matter and markdown body.
+#[derive(Debug)]
+pub struct Document<'a> {
+    pub meta: FrontMatter,
+    pub body: &'a str,
+    /// 1-based line number of the body's first line in the file.
+    pub body_line: usize,
+    /// Non-fatal findings, each with its 1-based line.
+    pub warnings: Vec<(usize, String)>,
+}
+
+/// A front matter problem, with the 1-based line in the file.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct FrontMatterError {
+    pub line: usize,
+    pub message: String,
+}
+
+fn err(line: usize, message: impl Into<String>) -> FrontMatterError {
+    FrontMatterError {
+        line,
+        message: message.into(),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Format {
+    Toml,
+    Yaml,
+}
+
+/// Splits `text` into front matter and body and checks the front matter.
+pub fn split_document(text: &str) -> Result<Document<'_>, FrontMatterError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let first_line = text.lines().next().unwrap_or("").trim_end();
+    let (format, fence) = match first_line {
+        "+++" => (Format::Toml, "+++"),
+        "---" => (Format::Yaml, "---"),
+        _ => {
+            return Err(err(
+                1,
+                "no front matter: start the file with a `+++` line, a `title = \"…\"` line and a closing `+++` line",
+            ))
+        }
+    };
+
+    // Find the closing fence: a line holding only the fence, after the first.
+    let mut offset = text.find('\n').map_or(text.len(), |i| i + 1);
+    let raw_start = offset;
+    let mut line_no = 2;
+    let (raw, body_start) = loop {
+        if offset >= text.len() {
+            return Err(err(
+                1,
+                format!("front matter opened with `{fence}` is never closed"),
+            ));
+        }
+        let end = text[offset..]
+            .find('\n')
+            .map_or(text.len(), |i| offset + i + 1);
+        if text[offset..end].trim_end() == fence {
+            break (&text[raw_start..offset], end);
+        }
+        offset = end;
+        line_no += 1;
+    };
+    let body_line = line_no + 1;
+
+    let map = match format {
+        Format::Toml => parse_toml(raw)?,
+        Format::Yaml => parse_yaml(raw)?,
+    };
+    let fields = Fields { map, raw };
+
+    let mut warnings = Vec::new();
+    for key in fields.map.keys() {
+        if !KNOWN_FIELDS.contains(&key.as_str()) {
+            warnings.push((
+                fields.line_of(key),
+                format!("unknown field `{key}` is ignored"),
+            ));
+        }
+    }
+    let meta = fields.typed()?;
+    Ok(Document {
+        meta,
+        body: &text[body_start..],
+        body_line,
+        warnings,
+    })
+}
+
+/// Line in the file (the front matter starts on line 2) of a byte offset in `raw`.
+fn file_line(raw: &str, byte: usize) -> usize {
+    2 + raw[..byte.min(raw.len())].matches('\n').count()
+}
+
+fn parse_toml(raw: &str) -> Result<Map<String, Value>, FrontMatterError> {
+    let table: toml::Table = toml::from_str(raw).map_err(|e| {
+        let line = e.span().map_or(2, |s| file_line(raw, s.start));
+        err(
+            line,
+            format!("front matter is not valid TOML: {}", e.message()),
+        )
+    })?;
+    Ok(table
+        .into_iter()
+        .map(|(k, v)| (k, toml_to_json(v)))
+        .collect())
+}
+
+fn toml_to_json(value: toml::Value) -> Value {
+    match value {
+        toml::Value::String(s) => Value::String(s),
+        toml::Value::Integer(i) => Value::from(i),
+        toml::Value::Float(f) => Value::from(f),
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(a) => Value::Array(a.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => {
+            Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
+        }
+    }
+}
+
+fn parse_yaml(raw: &str) -> Result<Map<String, Value>, FrontMatterError> {
+    if raw.trim().is_empty() {
+        return Ok(Map::new());
+    }
+    serde_yaml_ng::from_str::<Map<String, Value>>(raw).map_err(|e| {
+        let line = e.location().map_or(2, |l| 1 + l.line());
+        let message = e.to_string();
+        // The library appends its own position; the line is reported separately.
+        let message = message.split(" at line ").next().unwrap_or(&message);
+        err(line, format!("front matter is not valid YAML: {message}"))
+    })
+}
+
+struct Fields<'a> {
+    map: Map<String, Value>,
+    raw: &'a str,
+}
+
+impl Fields<'_> {
+    /// The file line where `key` is set (TOML `key =`, YAML `key:`), or 2.
+    fn line_of(&self, key: &str) -> usize {
+        let mut offset = 0;
+        for line in self.raw.split_inclusive('\n') {
+            let t = line.trim_start();
+            if let Some(rest) = t.strip_prefix(key) {
+                let rest = rest.trim_start();
+                if rest.starts_with('=') || rest.starts_with(':') {
+                    return file_line(self.raw, offset);
+                }
+            }
+            offset += line.len();
+        }
+        2
+    }
+
+    fn get<T: DeserializeOwned>(
+        &self,
+        key: &str,
+        expected: &str,
+    ) -> Result<Option<T>, FrontMatterError> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => serde_json::from_value(v.clone()).map(Some).map_err(|_| {
+                err(
+                    self.line_of(key),
+                    format!("field `{key}` must be {expected}"),
+                )
+            }),
+        }
+    }
+
+    fn typed(&self) -> Result<FrontMatter, FrontMatterError> {
+        let title: String = self
+            .get("title", "a string")?
+            .ok_or_else(|| err(1, "missing required field `title`"))?;
+        let title = title.trim().to_string();
+        if title.is_empty() {
+            return Err(err(self.line_of("title"), "field `title` is empty"));
+        }
+        if title.chars().count() > MAX_TITLE_LEN {
+            return Err(err(
+                self.line_of("title"),
+                format!("field `title` is longer than {MAX_TITLE_LEN} characters"),
+            ));
+        }
+
+        let updated = match self.get::<String>("updated", "a date like 2026-11-25")? {
+            None => None,
+            Some(s) => Some(parse_date(&s).ok_or_else(|| {
+                err(
+                    self.line_of("updated"),
+                    format!("field `updated`: `{s}` is not a date like 2026-11-25"),
+                )
+            })?),
+        };
+        let publish_at = match self.get::<String>("publish_at", "a date-time with offset")? {
+            None => None,
+            Some(s) => Some(DateTime::parse_from_rfc3339(&s).map_err(|_| {
+                err(
+                    self.line_of("publish_at"),
+                    format!("field `publish_at`: `{s}` is not a date-time with offset like 2026-12-01T09:00:00+01:00"),
+                )
+            })?),
+        };
+        let level = match self.get::<String>("level", "beginner, intermediate or advanced")? {
+            None => None,
+            Some(s) => Some(Level::parse(&s).ok_or_else(|| {
+                err(
+                    self.line_of("level"),
+                    format!("field `level`: `{s}` is not one of beginner, intermediate, advanced"),
+                )
+            })?),
+        };
+        let duration: Option<i64> = self.get("duration", "a whole number of minutes")?;
+        let duration = match duration {
+            None => None,
+            Some(d) if (1..=10_000).contains(&d) => Some(d as u32),
+            Some(d) => {
+                return Err(err(
+                    self.line_of("duration"),
+                    format!("field `duration`: {d} is not a number of minutes between 1 and 10000"),
+                ))
+            }
+        };
+
+        Ok(FrontMatter {
+            title,
+            slug: self.get("slug", "a string")?,
+            summary: self
+                .get::<String>("summary", "a string")?
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
+            weight: self.get("weight", "a whole number")?,
+            draft: self.get("draft", "true or false")?.unwrap_or(false),
+            tags: self.get("tags", "a list of strings")?.unwrap_or_default(),
+            updated,
+            aliases: self
+                .get("aliases", "a list of strings")?
+                .unwrap_or_default(),
+            publish_at,
+            duration,
+            level,
+            prerequisites: self
+                .get("prerequisites", "a list of strings")?
+                .unwrap_or_default(),
+        })
+    }
+}
+
+fn parse_date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .or_else(|| DateTime::parse_from_rfc3339(s).ok().map(|d| d.date_naive()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_toml_front_matter_and_body() {
+        let doc = split_document(
+            "+++\ntitle = \"Install Node\"\ntags = [\"node\"]\nduration = 10\nlevel = \"beginner\"\nupdated = 2026-11-20\n+++\nBody here\n",
+        )
+        .unwrap();
+        assert_eq!(doc.meta.title, "Install Node");
+        assert_eq!(doc.meta.tags, vec!["node"]);
+        assert_eq!(doc.meta.duration, Some(10));
+        assert_eq!(doc.meta.level, Some(Level::Beginner));
+        assert_eq!(doc.meta.updated, NaiveDate::from_ymd_opt(2026, 11, 20));
+        assert_eq!(doc.body, "Body here\n");
+        assert_eq!(doc.body_line, 8);
+        assert!(doc.warnings.is_empty());
+    }
+
+    #[test]
+    fn reads_yaml_front_matter() {
+        let doc = split_document("---\ntitle: Routes\ndraft: true\n---\n\nText").unwrap();
+        assert_eq!(doc.meta.title, "Routes");
+        assert!(doc.meta.draft);
+        assert_eq!(doc.body, "\nText");
+    }
+
+    #[test]
+    fn missing_title_is_an_error() {
+        let e = split_document("+++\nsummary = \"x\"\n+++\n").unwrap_err();
+        assert!(e.message.contains("title"), "{e}");
+    }
+
+    #[test]
+    fn invalid_toml_names_its_line() {
+        let e = split_document("+++\ntitle = \"ok\"\nsummary = \"unterminated\n+++\n").unwrap_err();
+        assert_eq!(e.line, 3, "{e}");
+        assert!(e.message.contains("TOML"));
+    }
+
+    #[test]
+    fn invalid_yaml_names_its_line() {
+        let e = split_document("---\ntitle: ok\ntags: [a, b\n---\n").unwrap_err();
+        assert!(e.line >= 3, "{e}");
+        assert!(e.message.contains("YAML"));
+    }
+
+    #[test]
+    fn unclosed_front_matter_is_an_error() {
+        let e = split_document("+++\ntitle = \"x\"\n").unwrap_err();
+        assert!(e.message.contains("never closed"));
+    }
+
+    #[test]
+    fn no_front_matter_is_an_error_on_line_one() {
+        let e = split_document("# Just markdown\n").unwrap_err();
+        assert_eq!(e.line, 1);
+    }
+
+    #[test]
+    fn unknown_field_is_a_warning_with_its_line() {
+        let doc = split_document("+++\ntitle = \"x\"\ncolour = \"red\"\n+++\n").unwrap();
+        assert_eq!(
+            doc.warnings,
+            vec![(3, "unknown field `colour` is ignored".to_string())]
+        );
+    }
+
+    #[test]
+    fn wrong_types_and_values_name_the_field_and_line() {
+        let e = split_document("+++\ntitle = \"x\"\nduration = \"long\"\n+++\n").unwrap_err();
+        assert_eq!((e.line, e.message.contains("duration")), (3, true));
+        let e = split_document("+++\ntitle = \"x\"\nlevel = \"expert\"\n+++\n").unwrap_err();
+        assert_eq!(e.line, 3);
+        let e = split_document("+++\ntitle = \"x\"\npublish_at = \"tomorrow\"\n+++\n").unwrap_err();
+        assert!(e.message.contains("publish_at"));
+        let e = split_document("+++\ntitle = \"   \"\n+++\n").unwrap_err();
+        assert!(e.message.contains("empty"));
+    }
+
+    #[test]
+    fn publish_at_accepts_toml_offset_datetimes() {
+        let doc =
+            split_document("+++\ntitle = \"x\"\npublish_at = 2026-12-01T09:00:00+01:00\n+++\n")
+                .unwrap();
+        assert_eq!(
+            doc.meta.publish_at.unwrap().to_rfc3339(),
+            "2026-12-01T09:00:00+01:00"
+        );
+    }
+}

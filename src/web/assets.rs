@@ -1,0 +1,107 @@
+//! Static files (embedded CSS and the like, fingerprinted for long caching)
+//! and media (images stored in the database by content hash).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use rocket::http::{ContentType, Header};
+use rocket::{get, routes, Responder, Route, State};
+use rust_embed::RustEmbed;
+use sha2::{Digest, Sha256};
+
+use crate::db::{media, Db};
+
+use super::error::WebError;
+
+#[derive(RustEmbed)]
+#[folder = "static/"]
+struct StaticFiles;
+
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// Fingerprints of the static files, computed once at start.
+pub struct StaticAssets {
+    fingerprints: HashMap<String, String>,
+}
+
+impl StaticAssets {
+    pub fn load() -> Self {
+        let fingerprints = StaticFiles::iter()
+            .filter_map(|name| {
+                let file = StaticFiles::get(&name)?;
+                let hash = hex::encode(&Sha256::digest(&file.data)[..6]);
+                Some((name.into_owned(), hash))
+            })
+            .collect();
+        StaticAssets { fingerprints }
+    }
+
+    /// `/static/<name>?v=<fingerprint>`: a new URL whenever the file changes.
+    pub fn url(&self, name: &str) -> String {
+        match self.fingerprints.get(name) {
+            Some(v) => format!("/static/{name}?v={v}"),
+            None => format!("/static/{name}"),
+        }
+    }
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![static_file, media_file]
+}
+
+#[derive(Responder)]
+struct CachedFile {
+    body: Vec<u8>,
+    content_type: ContentType,
+    cache: Header<'static>,
+}
+
+#[get("/static/<path..>?<v>")]
+fn static_file(
+    path: PathBuf,
+    v: Option<&str>,
+    assets: &State<StaticAssets>,
+) -> Result<CachedFile, WebError> {
+    let name = path.to_str().ok_or(WebError::NotFound)?.replace('\\', "/");
+    let file = StaticFiles::get(&name).ok_or(WebError::NotFound)?;
+    let fresh = v.is_some() && assets.fingerprints.get(&name).map(String::as_str) == v;
+    let content_type = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .and_then(ContentType::from_extension)
+        .unwrap_or(ContentType::Binary);
+    Ok(CachedFile {
+        body: file.data.into_owned(),
+        content_type,
+        cache: Header::new("Cache-Control", if fresh { IMMUTABLE } else { "no-cache" }),
+    })
+}
+
+#[derive(Responder)]
+struct MediaFile {
+    body: Vec<u8>,
+    content_type: ContentType,
+    cache: Header<'static>,
+    /// An SVG opened on its own must not run script in the site's origin.
+    csp: Header<'static>,
+}
+
+#[get("/media/<hash>/<_name>")]
+async fn media_file(hash: &str, _name: &str, db: &State<Db>) -> Result<MediaFile, WebError> {
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(WebError::NotFound);
+    }
+    let file = media::by_hash(db.inner(), hash)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    Ok(MediaFile {
+        content_type: ContentType::parse_flexible(&file.content_type)
+            .unwrap_or(ContentType::Binary),
+        body: file.bytes,
+        cache: Header::new("Cache-Control", IMMUTABLE),
+        csp: Header::new(
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+        ),
+    })
+}

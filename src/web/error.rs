@@ -1,0 +1,78 @@
+//! The web layer's error type and the error pages. This is the one place
+//! where failures become status codes; internal errors are logged in full and
+//! shown to visitors as a generic page.
+
+use rocket::http::Status;
+use rocket::request::Request;
+use rocket::response::{self, content::RawHtml, Responder};
+use rocket::{catch, catchers, Catcher};
+use rocket_dyn_templates::{context, Template};
+use sea_orm::DbErr;
+
+use super::templates::SiteView;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("not found")]
+    NotFound,
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+}
+
+impl<'r, 'o: 'r> Responder<'r, 'o> for WebError {
+    fn respond_to(self, _req: &'r Request<'_>) -> response::Result<'o> {
+        match self {
+            WebError::NotFound => Err(Status::NotFound),
+            other => {
+                tracing::error!(error = %other, "request failed");
+                Err(Status::InternalServerError)
+            }
+        }
+    }
+}
+
+pub fn catchers() -> Vec<Catcher> {
+    catchers![not_found, default_catcher]
+}
+
+fn error_page(status: Status, req: &Request<'_>) -> RawHtml<Template> {
+    let (heading, message) = match status.code {
+        404 => (
+            "Page not found",
+            "There is no page at this address. It may have moved, or the link may be mistyped.",
+        ),
+        500..=599 => (
+            "Something went wrong",
+            "The server could not show this page. Please try again in a moment.",
+        ),
+        _ => (
+            "This request could not be handled",
+            "Please go back and try again.",
+        ),
+    };
+    let site = req
+        .rocket()
+        .state::<SiteView>()
+        .cloned()
+        .unwrap_or_default();
+    RawHtml(Template::render(
+        "error",
+        context! {
+            site,
+            page: context! { title: heading, description: "", canonical: req.uri().path().to_string() },
+            status: status.code,
+            heading,
+            message,
+        },
+    ))
+}
+
+#[catch(404)]
+fn not_found(req: &Request<'_>) -> RawHtml<Template> {
+    error_page(Status::NotFound, req)
+}
+
+#[catch(default)]
+fn default_catcher(status: Status, req: &Request<'_>) -> (Status, RawHtml<Template>) {
+    (status, error_page(status, req))
+}

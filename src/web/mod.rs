@@ -1,0 +1,22 @@
+//! HTTP: routes, templates, static files, security headers and error pages.
+//! Handlers are thin: they parse the request, call one function in `pages`,
+//! and pick a template. Only `error.rs` knows status codes.
+
+pub mod assets;
+pub mod error;
+pub mod health;
+pub mod pages;
+pub mod security;
+pub mod site;
+pub mod templates;
+
+use rocket::{Build, Rocket};
+
+/// Mounts every route and catcher.
+pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
+    rocket
+        .mount("/", site::routes())
+        .mount("/", assets::routes())
+        .mount("/", health::routes())
+        .register("/", error::catchers())
+}

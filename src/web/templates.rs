@@ -1,0 +1,95 @@
+//! Templates: Tera through rocket_dyn_templates. The templates are embedded in
+//! the binary, so a release build runs from any directory; files in the
+//! configured `template_dir` (default `templates/`) take precedence, which is
+//! how a site is themed, and reload on change in debug builds.
+
+use std::path::PathBuf;
+
+use rocket::fairing::Fairing;
+use rocket::figment::Figment;
+use rocket_dyn_templates::Template;
+use rust_embed::RustEmbed;
+use serde::Serialize;
+
+#[derive(RustEmbed)]
+#[folder = "templates/"]
+struct Embedded;
+
+/// What every page knows about the site.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SiteView {
+    pub title: String,
+    pub lang: String,
+    pub css_url: String,
+}
+
+/// What every page says about itself in `<head>`.
+#[derive(Clone, Debug, Serialize)]
+pub struct PageMeta {
+    pub title: String,
+    pub description: String,
+    pub canonical: String,
+}
+
+/// rocket_dyn_templates refuses to start when `template_dir` does not exist.
+/// When it is missing (a release binary started elsewhere), point it at an
+/// empty folder so only the embedded templates are used.
+pub fn ensure_template_dir(figment: Figment) -> Figment {
+    let dir: PathBuf = figment
+        .extract_inner("template_dir")
+        .unwrap_or_else(|_| "templates".into());
+    if dir.is_dir() {
+        return figment;
+    }
+    let empty = std::env::temp_dir().join("lectern-embedded-templates");
+    if let Err(e) = std::fs::create_dir_all(&empty) {
+        tracing::warn!(error = %e, "cannot create an empty template folder");
+    }
+    figment.merge(("template_dir", empty))
+}
+
+pub fn fairing() -> impl Fairing {
+    Template::try_custom(|engines| {
+        // Every template is HTML (or XML): escape everything, whatever its name.
+        engines.tera.autoescape_on(vec![""]);
+        engines.tera.set_escape_fn(escape_html);
+        let on_disk: Vec<String> = engines
+            .tera
+            .get_template_names()
+            .map(str::to_string)
+            .collect();
+        let mut embedded = Vec::new();
+        for file in Embedded::iter() {
+            let Some(name) = file.strip_suffix(".html.tera") else {
+                continue;
+            };
+            if on_disk.iter().any(|n| n == name) {
+                continue;
+            }
+            let Some(data) = Embedded::get(&file) else {
+                continue;
+            };
+            let text = String::from_utf8(data.data.into_owned())?;
+            embedded.push((name.to_string(), text));
+        }
+        engines.tera.add_raw_templates(embedded)?;
+        Ok(())
+    })
+}
+
+/// HTML escaping for templates. Tera's default also escapes `/`, which turns
+/// every URL into entities; these five characters are all that matter.
+fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + input.len() / 8);
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
