@@ -95,14 +95,15 @@ pub async fn sync(
     .await
     .map_err(|e| SyncError::Worker(e.to_string()))??;
 
+    let mut plan = plan;
     let mut report = SyncReport {
         dry_run: options.dry_run,
         unchanged: plan.unchanged,
+        diagnostics: std::mem::take(&mut plan.diagnostics),
         ..Default::default()
     };
     if options.dry_run {
         describe(&plan, &mut report);
-        report.diagnostics = plan.diagnostics;
         return Ok(report);
     }
 

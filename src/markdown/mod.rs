@@ -4,7 +4,7 @@
 //! Pure functions only: nothing here touches the file system, the database or
 //! HTTP. `check`, sync and (later) the admin preview all call the same code, so a
 //! lesson renders identically whichever way it arrives. Rendering happens when
-//! content is written, never per request; [`render_count`] lets tests prove it.
+//! content is written, never per request.
 
 mod front_matter;
 mod highlight;
@@ -13,5 +13,5 @@ mod sanitize;
 pub mod slug;
 
 pub use front_matter::{split_document, Document, FrontMatter, FrontMatterError, Level};
-pub use render::{render, render_count, BrokenRef, RefKind, Rendered, Resolver, TocEntry};
+pub use render::{render, BrokenRef, RefKind, Rendered, Resolver, TocEntry};
 pub use sanitize::sanitize;

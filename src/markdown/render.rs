@@ -11,21 +11,12 @@
 //! 5. serialise once and sanitise the whole output.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use pulldown_cmark_escape::escape_html;
 use serde::{Deserialize, Serialize};
 
 use super::{highlight::highlight, sanitize::sanitize, slug::slugify};
-
-static RENDERS: AtomicU64 = AtomicU64::new(0);
-
-/// How many bodies this process has rendered. Tests use it to prove that
-/// serving a page does no markdown work.
-pub fn render_count() -> u64 {
-    RENDERS.load(Ordering::Relaxed)
-}
 
 /// Maps relative references, already resolved against the lesson's folder to a
 /// path from the content root (`backend-dev/02-install-node.md`), to site URLs.
@@ -81,7 +72,6 @@ fn options() -> Options {
 /// content root, e.g. `backend-dev`) and whose first line is `first_line` of
 /// that file (so broken references name real file lines).
 pub fn render(body: &str, base_dir: &str, first_line: usize, resolver: &dyn Resolver) -> Rendered {
-    RENDERS.fetch_add(1, Ordering::Relaxed);
     let line_of = |offset: usize| first_line + body[..offset.min(body.len())].matches('\n').count();
 
     let mut events: Vec<Event> = Vec::new();

@@ -1,0 +1,157 @@
+//! Test harness: a real Lectern on a throwaway database (a fresh SQLite file,
+//! or a fresh PostgreSQL database when TEST_DATABASE_URL is set) over a
+//! content folder the test writes.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use lectern::content::{SyncOptions, SyncReport};
+use lectern::db::entity::SyncOrigin;
+use rocket::http::Status;
+use rocket::local::asynchronous::{Client, LocalResponse};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use tempfile::TempDir;
+
+/// A database for one test, dropped with it.
+pub struct TestDb {
+    pub url: String,
+    pg: Option<(String, String)>, // (admin url, database name)
+}
+
+impl TestDb {
+    pub async fn new(dir: &Path) -> TestDb {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                static N: AtomicU32 = AtomicU32::new(0);
+                let name = format!("lectern_t{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
+                let admin = Database::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+                TestDb { url: format!("{base}/{name}"), pg: Some((admin_url.clone(), name)) }
+            }
+            _ => TestDb { url: format!("sqlite://{}?mode=rwc", dir.join("test.db").display()), pg: None },
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.pg.take() else { return };
+        // Drop runs outside async; use a small runtime of its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                if let Ok(admin) = Database::connect(&admin_url).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A content folder plus a database: the raw material of a site.
+pub struct Fixture {
+    pub dir: TempDir,
+    pub db: TestDb,
+}
+
+impl Fixture {
+    pub async fn new() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("content")).unwrap();
+        let db = TestDb::new(dir.path()).await;
+        Fixture { dir, db }
+    }
+
+    /// A fixture holding a copy of the sample content shipped in `content/`.
+    pub async fn with_sample_content() -> Fixture {
+        let f = Fixture::new().await;
+        copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("content"), &f.content());
+        f
+    }
+
+    pub fn content(&self) -> PathBuf {
+        self.dir.path().join("content")
+    }
+
+    pub fn write(&self, rel: &str, text: impl AsRef<[u8]>) {
+        let path = self.content().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    pub fn remove(&self, rel: &str) {
+        std::fs::remove_file(self.content().join(rel)).unwrap();
+    }
+
+    pub fn figment(&self) -> rocket::figment::Figment {
+        lectern::config::figment()
+            .merge(("database_url", &self.db.url))
+            .merge(("content_dir", self.content()))
+            .merge(("log_level", "off"))
+            .merge(("template_dir", Path::new(env!("CARGO_MANIFEST_DIR")).join("templates")))
+    }
+
+    /// Starts the site (migrations and the startup sync run at ignition).
+    pub async fn client(&self) -> Client {
+        Client::tracked(lectern::build(self.figment())).await.expect("valid rocket")
+    }
+
+    pub async fn connect(&self) -> DatabaseConnection {
+        let db = lectern::db::connect(&self.db.url).await.unwrap();
+        lectern::db::migrate(&db).await.unwrap();
+        db
+    }
+
+    pub async fn sync(&self, db: &DatabaseConnection) -> SyncReport {
+        lectern::content::sync(db, &self.content(), SyncOptions { origin: SyncOrigin::Cli, dry_run: false })
+            .await
+            .unwrap()
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+pub async fn get(client: &Client, uri: &str) -> (Status, String) {
+    let res: LocalResponse = client.get(uri.to_string()).dispatch().await;
+    let status = res.status();
+    (status, res.into_string().await.unwrap_or_default())
+}
+
+/// A minimal lesson file.
+pub fn lesson(title: &str, body: &str) -> String {
+    format!("+++\ntitle = \"{title}\"\nsummary = \"About {title}\"\n+++\n\n{body}\n")
+}
+
+pub fn course(title: &str) -> String {
+    format!("+++\ntitle = \"{title}\"\nsummary = \"The {title} course\"\n+++\n\nWelcome to {title}.\n")
+}
+
+/// The single integer a query returns (a count, an id), on either backend.
+pub async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
+    let sql = format!("SELECT CAST(({sql}) AS BIGINT)");
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}

@@ -1,0 +1,9 @@
+//! Lectern's integration tests: one binary, a module per capability. Each
+//! test runs the real stack (Rocket's local client, SeaORM on SQLite, or on
+//! PostgreSQL when TEST_DATABASE_URL is set).
+
+mod bad_input;
+mod cli;
+mod common;
+mod site;
+mod sync;

@@ -1,0 +1,150 @@
+//! Sync of content/ into the database: create, unchanged, update, archive,
+//! restore, rename, and the recorded runs.
+
+use rocket::http::Status;
+
+use crate::common::{count, course, get, lesson, Fixture};
+
+async fn small_site() -> Fixture {
+    let f = Fixture::new().await;
+    f.write("intro/_course.md", course("Intro"));
+    f.write("intro/01-hello.md", lesson("Hello", "Say [next](02-world.md)."));
+    f.write("intro/02-world.md", lesson("World", "## Part one\n\nText."));
+    f
+}
+
+#[rocket::async_test]
+async fn second_sync_reports_every_file_unchanged() {
+    let f = Fixture::with_sample_content().await;
+    let db = f.connect().await;
+    let first = f.sync(&db).await;
+    assert_eq!(first.created.len(), 11, "{first:?}"); // 2 course files + 9 lessons
+    assert_eq!(first.errors(), 0, "{:?}", first.diagnostics);
+    let second = f.sync(&db).await;
+    assert!(second.created.is_empty() && second.updated.is_empty() && second.archived.is_empty());
+    assert_eq!(second.unchanged, 11);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM sync_runs").await, 2);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM lesson_revisions").await, 9, "no revision for unchanged files");
+}
+
+#[rocket::async_test]
+async fn changed_file_updates_the_lesson_and_records_a_revision() {
+    let f = small_site().await;
+    let db = f.connect().await;
+    f.sync(&db).await;
+    f.write("intro/02-world.md", lesson("World, revised", "## Part two\n\nNew text."));
+    let report = f.sync(&db).await;
+    assert_eq!(report.updated, vec!["intro/02-world.md"]);
+    assert_eq!(report.unchanged, 2);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM lesson_revisions WHERE note = 'updated from file'").await, 1);
+    assert_eq!(count(&db, "SELECT MAX(version) FROM lessons WHERE slug = 'world'").await, 2);
+
+    let client = f.client().await;
+    let (status, html) = get(&client, "/intro/world/").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("World, revised") && html.contains("id=\"part-two\""));
+    assert!(!html.contains("part-one"));
+}
+
+#[rocket::async_test]
+async fn deleted_file_archives_the_lesson_and_a_returning_file_restores_it() {
+    let f = small_site().await;
+    let db = f.connect().await;
+    f.sync(&db).await;
+    let original = std::fs::read(f.content().join("intro/02-world.md")).unwrap();
+    f.remove("intro/02-world.md");
+    let report = f.sync(&db).await;
+    assert_eq!(report.archived, vec!["intro/02-world.md"]);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM lessons").await, 2, "archived, not deleted");
+
+    let client = f.client().await;
+    assert_eq!(get(&client, "/intro/world/").await.0, Status::NotFound);
+    let (_, hello) = get(&client, "/intro/hello/").await;
+    assert!(!hello.contains("rel=\"next\""), "the archived lesson is no longer a neighbour");
+    let (_, outline) = get(&client, "/intro/").await;
+    assert!(!outline.contains("/intro/world/"));
+
+    f.write("intro/02-world.md", original);
+    let report = f.sync(&db).await;
+    assert_eq!(report.updated, vec!["intro/02-world.md"]);
+    assert_eq!(get(&client, "/intro/world/").await.0, Status::Ok);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM lesson_revisions WHERE note LIKE 'restored%'").await, 1);
+}
+
+#[rocket::async_test]
+async fn renamed_file_keeps_the_lesson_and_its_history() {
+    let f = small_site().await;
+    let db = f.connect().await;
+    f.sync(&db).await;
+    let id = count(&db, "SELECT id FROM lessons WHERE slug = 'world'").await;
+    let text = std::fs::read(f.content().join("intro/02-world.md")).unwrap();
+    f.remove("intro/02-world.md");
+    f.write("intro/05-world.md", text);
+    let report = f.sync(&db).await;
+    assert_eq!(report.updated, vec!["intro/05-world.md"], "{report:?}");
+    assert!(report.created.is_empty() && report.archived.is_empty());
+    assert_eq!(count(&db, "SELECT id FROM lessons WHERE slug = 'world'").await, id);
+    assert_eq!(count(&db, &format!("SELECT COUNT(*) FROM lesson_revisions WHERE lesson_id = {id}")).await, 2);
+}
+
+#[rocket::async_test]
+async fn deleted_course_folder_archives_course_and_lessons() {
+    let f = small_site().await;
+    f.write("other/_course.md", course("Other"));
+    f.write("other/01-a.md", lesson("A", "a"));
+    let db = f.connect().await;
+    f.sync(&db).await;
+    std::fs::remove_dir_all(f.content().join("intro")).unwrap();
+    let report = f.sync(&db).await;
+    let mut archived = report.archived.clone();
+    archived.sort();
+    assert_eq!(archived, vec!["intro/01-hello.md", "intro/02-world.md", "intro/_course.md"]);
+    let client = f.client().await;
+    assert_eq!(get(&client, "/intro/").await.0, Status::NotFound);
+    assert_eq!(get(&client, "/intro/hello/").await.0, Status::NotFound);
+    let (_, home) = get(&client, "/").await;
+    assert!(!home.contains("/intro/") && home.contains("/other/"));
+}
+
+#[rocket::async_test]
+async fn dry_run_writes_nothing() {
+    let f = small_site().await;
+    let db = f.connect().await;
+    let report = lectern::content::sync(
+        &db,
+        &f.content(),
+        lectern::content::SyncOptions { origin: lectern::db::entity::SyncOrigin::Cli, dry_run: true },
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.created.len(), 3);
+    assert!(report.run_id.is_none());
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM lessons").await, 0);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM sync_runs").await, 0);
+}
+
+#[rocket::async_test]
+async fn draft_front_matter_hides_a_lesson_until_it_is_published() {
+    let f = small_site().await;
+    f.write("intro/03-soon.md", "+++\ntitle = \"Soon\"\ndraft = true\n+++\nLater.\n");
+    let db = f.connect().await;
+    f.sync(&db).await;
+    let client = f.client().await;
+    assert_eq!(get(&client, "/intro/soon/").await.0, Status::NotFound);
+    f.write("intro/03-soon.md", "+++\ntitle = \"Soon\"\n+++\nNow.\n");
+    f.sync(&db).await;
+    assert_eq!(get(&client, "/intro/soon/").await.0, Status::Ok);
+}
+
+#[rocket::async_test]
+async fn lesson_order_follows_weight_then_number() {
+    let f = small_site().await;
+    f.write("intro/03-first.md", "+++\ntitle = \"First of all\"\nweight = -1\n+++\nx\n");
+    let db = f.connect().await;
+    f.sync(&db).await;
+    let client = f.client().await;
+    let (_, html) = get(&client, "/intro/").await;
+    let first = html.find("/intro/first/").unwrap();
+    let hello = html.find("/intro/hello/").unwrap();
+    assert!(first < hello);
+}
