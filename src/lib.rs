@@ -5,10 +5,12 @@
 //! Layers, with dependencies pointing one way:
 //! `web` → `content` / `db` → `markdown`.
 
+pub mod accounts;
 pub mod cli;
 pub mod config;
 pub mod content;
 pub mod db;
+pub mod editing;
 pub mod markdown;
 pub mod web;
 

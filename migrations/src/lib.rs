@@ -5,12 +5,16 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_content;
+mod m20261125_000002_accounts;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_content::Migration)]
+        vec![
+            Box::new(m20261125_000001_content::Migration),
+            Box::new(m20261125_000002_accounts::Migration),
+        ]
     }
 }

@@ -47,6 +47,8 @@ enum Lessons {
     SourcePath,
     SourceHash,
     SyncedHash,
+    ContentHash,
+    ConflictRevisionId,
     UpdatedBy,
     CreatedAt,
     UpdatedAt,
@@ -149,6 +151,8 @@ impl MigrationTrait for Migration {
                     .col(string_len_null(Lessons::SourcePath, 512).unique_key())
                     .col(string_len_null(Lessons::SourceHash, 64))
                     .col(string_len_null(Lessons::SyncedHash, 64))
+                    .col(string_len(Lessons::ContentHash, 64))
+                    .col(integer_null(Lessons::ConflictRevisionId))
                     .col(string_len_null(Lessons::UpdatedBy, 128))
                     .col(timestamp_with_time_zone(Lessons::CreatedAt))
                     .col(timestamp_with_time_zone(Lessons::UpdatedAt))

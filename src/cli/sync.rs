@@ -37,6 +37,12 @@ pub async fn run(figment: &Figment, dry_run: bool) -> anyhow::Result<ExitCode> {
     for path in &report.archived {
         println!("{:<10} {path}", verb("archived", "archive"));
     }
+    for path in &report.conflicts {
+        println!(
+            "{:<10} {path} (the lesson was edited in the admin; both texts kept)",
+            "conflict"
+        );
+    }
     for d in &report.diagnostics {
         println!("{d}");
     }
@@ -45,7 +51,7 @@ pub async fn run(figment: &Figment, dry_run: bool) -> anyhow::Result<ExitCode> {
         .map(|id| format!(" (run {id})"))
         .unwrap_or_default();
     println!(
-        "sync{}: {} created, {} updated, {} unchanged, {} archived, {} error(s){run}",
+        "sync{}: {} created, {} updated, {} unchanged, {} archived, {} conflict(s), {} error(s){run}",
         if dry_run {
             " (dry run, nothing written)"
         } else {
@@ -55,6 +61,7 @@ pub async fn run(figment: &Figment, dry_run: bool) -> anyhow::Result<ExitCode> {
         report.updated.len(),
         report.unchanged,
         report.archived.len(),
+        report.conflicts.len(),
         report.errors(),
     );
     Ok(if report.errors() > 0 {

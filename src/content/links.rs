@@ -2,11 +2,15 @@
 //! pages (and their URLs) and which are assets (and their media URLs).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use sea_orm::{ConnectionTrait, DbErr};
+
+use crate::db::{courses, lessons};
 use crate::markdown::Resolver;
 
-use super::scan::Asset;
+use super::scan::{hash_bytes, Asset, MAX_ASSET_BYTES};
 
 pub struct LinkMap<'a> {
     pages: HashMap<String, String>,
@@ -77,6 +81,69 @@ impl Resolver for LinkMap<'_> {
             .unwrap_or_else(|e| e.into_inner())
             .insert(path.to_string());
         Some(media_url(&asset.hash, &asset.name))
+    }
+}
+
+/// Resolves references in a body edited in the admin: pages from the
+/// database's index of lesson files, assets from the content folder on disk
+/// (the same files sync serves), so a lesson renders as it would from git.
+pub struct SiteResolver {
+    pages: HashMap<String, String>,
+    content_dir: PathBuf,
+    used: Mutex<BTreeMap<String, Asset>>,
+}
+
+impl SiteResolver {
+    pub async fn load(db: &impl ConnectionTrait, content_dir: &Path) -> Result<Self, DbErr> {
+        let mut map = LinkMap::new(&EMPTY_ASSETS);
+        for course in courses::all(db).await? {
+            map.add_course(&course.slug);
+        }
+        for (path, course, lesson) in lessons::file_index(db).await? {
+            map.add_lesson(&path, &course, &lesson);
+        }
+        Ok(SiteResolver {
+            pages: map.pages,
+            content_dir: content_dir.to_path_buf(),
+            used: Mutex::new(BTreeMap::new()),
+        })
+    }
+
+    /// Assets the rendered body referred to, to store as media.
+    pub fn take_used(&self) -> Vec<Asset> {
+        std::mem::take(&mut *self.used.lock().unwrap_or_else(|e| e.into_inner()))
+            .into_values()
+            .collect()
+    }
+}
+
+static EMPTY_ASSETS: BTreeMap<String, Asset> = BTreeMap::new();
+
+impl Resolver for SiteResolver {
+    fn page(&self, path: &str) -> Option<String> {
+        self.pages.get(path).cloned()
+    }
+
+    fn asset(&self, path: &str) -> Option<String> {
+        let abs = self.content_dir.join(path);
+        let meta = std::fs::symlink_metadata(&abs).ok()?;
+        if !meta.is_file() || meta.len() > MAX_ASSET_BYTES || path.ends_with(".md") {
+            return None;
+        }
+        let bytes = std::fs::read(&abs).ok()?;
+        let name = path.rsplit('/').next().unwrap_or(path).to_string();
+        let asset = Asset {
+            path: path.to_string(),
+            abs,
+            hash: hash_bytes(&bytes),
+            name,
+        };
+        let url = media_url(&asset.hash, &asset.name);
+        self.used
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(path.to_string(), asset);
+        Some(url)
     }
 }
 

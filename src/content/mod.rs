@@ -1,6 +1,7 @@
 //! Content on disk: reading the content folder, validating it (`check`),
 //! and syncing it into the database (`sync`).
 
+mod assets;
 mod check;
 mod diagnostics;
 pub mod links;
@@ -9,6 +10,7 @@ pub mod plan;
 pub mod scan;
 pub mod sync;
 
+pub use assets::store_assets;
 pub use check::{check, CheckReport};
 pub use diagnostics::{Diagnostic, Severity};
 pub use sync::{sync, SyncError, SyncOptions, SyncReport};

@@ -51,6 +51,13 @@ pub enum LessonAction {
         id: i32,
         version: i32,
     },
+    /// The file changed but so did the lesson, in the admin: keep the live
+    /// text, store the file's text as a conflict revision for a person.
+    Conflict {
+        id: i32,
+        version: i32,
+        fields: LessonFields,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -259,7 +266,15 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
         );
         let path = p.path.clone();
         let fields = lesson_fields(p, rendered);
-        let action = if let Some(r) = row {
+        let action = if let Some(r) = row.filter(|r| {
+            r.status != Status::Archived && r.synced_hash.as_deref() != Some(&r.content_hash)
+        }) {
+            LessonAction::Conflict {
+                id: r.id,
+                version: r.version,
+                fields,
+            }
+        } else if let Some(r) = row {
             let note = if r.status == Status::Archived {
                 "restored: the file is back"
             } else {

@@ -10,10 +10,12 @@ use serde::Serialize;
 use tokio::sync::Mutex;
 
 use crate::db::entity::{Origin, Status, SyncOrigin};
-use crate::db::{courses, lessons, media, revisions, site_state, sync_runs};
+use crate::db::revisions::RevisionText;
+use crate::db::{courses, lessons, revisions, site_state, sync_runs};
 
+use super::assets::store_assets;
 use super::plan::{plan, CourseAction, Known, LessonAction, Plan};
-use super::scan::{scan, Tree};
+use super::scan::scan;
 use super::{Diagnostic, Severity};
 
 /// One sync at a time per process: concurrent triggers wait their turn.
@@ -47,6 +49,8 @@ pub struct SyncReport {
     pub created: Vec<String>,
     pub updated: Vec<String>,
     pub archived: Vec<String>,
+    /// Files whose change met an admin edit: both texts are kept.
+    pub conflicts: Vec<String>,
     pub unchanged: usize,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -63,7 +67,7 @@ impl SyncReport {
             updated: n(self.updated.len()),
             unchanged: n(self.unchanged),
             archived: n(self.archived.len()),
-            conflicts: 0,
+            conflicts: n(self.conflicts.len()),
             errors: n(self.errors()),
         }
     }
@@ -107,7 +111,8 @@ pub async fn sync(
         return Ok(report);
     }
 
-    store_assets(db, &tree, &plan, &mut report).await?;
+    let used = plan.used_assets.iter().filter_map(|p| tree.assets.get(p));
+    report.diagnostics.extend(store_assets(db, used).await?);
     apply(db, plan, &mut report).await?;
 
     let json = serde_json::to_string(&report.diagnostics).unwrap_or_else(|_| "[]".into());
@@ -131,41 +136,10 @@ fn describe(plan: &Plan, report: &mut SyncReport) {
             LessonAction::Create { .. } => &mut report.created,
             LessonAction::Update { .. } => &mut report.updated,
             LessonAction::Archive { .. } => &mut report.archived,
+            LessonAction::Conflict { .. } => &mut report.conflicts,
         };
         list.push(path.clone());
     }
-}
-
-/// Stores the images and files that rendered bodies refer to, before any page
-/// that shows them is written.
-async fn store_assets(
-    db: &DatabaseConnection,
-    tree: &Tree,
-    plan: &Plan,
-    report: &mut SyncReport,
-) -> Result<(), SyncError> {
-    let wanted: Vec<_> = plan
-        .used_assets
-        .iter()
-        .filter_map(|p| tree.assets.get(p))
-        .collect();
-    let hashes: Vec<String> = wanted.iter().map(|a| a.hash.clone()).collect();
-    let stored = media::existing(db, &hashes).await?;
-    for asset in wanted {
-        if stored.contains(&asset.hash) {
-            continue;
-        }
-        let content_type = mime_guess::from_path(&asset.name)
-            .first_or_octet_stream()
-            .to_string();
-        match tokio::fs::read(&asset.abs).await {
-            Ok(bytes) => media::insert(db, &asset.hash, &asset.name, &content_type, bytes).await?,
-            Err(e) => report
-                .diagnostics
-                .push(Diagnostic::error(&asset.path, None, e.to_string())),
-        }
-    }
-    Ok(())
 }
 
 /// Applies a plan: courses first (lessons need their ids), then lesson
@@ -212,7 +186,7 @@ async fn apply(
     let mut lesson_actions = plan.lessons;
     // Updates, then creates, then archives.
     lesson_actions.sort_by_key(|(_, a)| match a {
-        LessonAction::Update { .. } => 0,
+        LessonAction::Update { .. } | LessonAction::Conflict { .. } => 0,
         LessonAction::Create { .. } => 1,
         LessonAction::Archive { .. } => 2,
     });
@@ -221,6 +195,7 @@ async fn apply(
             Ok(Applied::Created) => report.created.push(path),
             Ok(Applied::Updated) => report.updated.push(path),
             Ok(Applied::Archived) => report.archived.push(path),
+            Ok(Applied::Conflict) => report.conflicts.push(path),
             Ok(Applied::Stale) => report.diagnostics.push(Diagnostic::warning(
                 &path,
                 None,
@@ -246,6 +221,7 @@ enum Applied {
     Created,
     Updated,
     Archived,
+    Conflict,
     Stale,
 }
 
@@ -276,6 +252,26 @@ async fn apply_lesson(
             }
             None => return Ok(Applied::Stale),
         },
+        LessonAction::Conflict {
+            id,
+            version,
+            fields,
+        } => {
+            let text = RevisionText {
+                title: &fields.title,
+                summary: &fields.summary,
+                body_md: &fields.body_md,
+            };
+            let note = "conflict: the file changed while the lesson had unexported admin edits; the live text was kept";
+            let revision =
+                revisions::record_text(&txn, id, version, text, Origin::Conflict, None, Some(note))
+                    .await?;
+            let hash = fields.source_hash.as_deref().unwrap_or_default();
+            if !lessons::mark_conflict_if_version(&txn, id, version, hash, revision.id).await? {
+                return Ok(Applied::Stale);
+            }
+            Applied::Conflict
+        }
         LessonAction::Archive { id, version } => {
             match lessons::set_status_if_version(&txn, id, version, Status::Archived, None).await? {
                 Some(lesson) => {

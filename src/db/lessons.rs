@@ -110,6 +110,8 @@ pub struct SyncIndexRow {
     pub version: i32,
     pub source_path: Option<String>,
     pub source_hash: Option<String>,
+    pub synced_hash: Option<String>,
+    pub content_hash: String,
 }
 
 pub async fn sync_index(db: &impl ConnectionTrait) -> Result<Vec<SyncIndexRow>, DbErr> {
@@ -123,6 +125,8 @@ pub async fn sync_index(db: &impl ConnectionTrait) -> Result<Vec<SyncIndexRow>, 
             lesson::Column::Version,
             lesson::Column::SourcePath,
             lesson::Column::SourceHash,
+            lesson::Column::SyncedHash,
+            lesson::Column::ContentHash,
         ])
         .into_model::<SyncIndexRow>()
         .all(db)
@@ -155,6 +159,11 @@ pub struct LessonFields {
 }
 
 impl LessonFields {
+    /// Hash of the editable text, stored as `content_hash`.
+    pub fn content_hash(&self) -> String {
+        crate::content::content_hash(&self.title, &self.summary, &self.body_md)
+    }
+
     fn apply_to(&self, m: &mut lesson::ActiveModel) {
         use sea_orm::ActiveValue::Set;
         m.slug = Set(self.slug.clone());
@@ -173,6 +182,7 @@ impl LessonFields {
         m.source_path = Set(self.source_path.clone());
         m.source_hash = Set(self.source_hash.clone());
         m.synced_hash = Set(self.synced_hash.clone());
+        m.content_hash = Set(self.content_hash());
         m.updated_at = Set(Utc::now());
     }
 }
@@ -248,4 +258,72 @@ pub async fn set_status_if_version(
         return Ok(None);
     }
     by_id(db, id).await
+}
+
+/// `(source_path, course slug, lesson slug)` of every lesson that has a file,
+/// for resolving relative links in bodies edited in the admin.
+pub async fn file_index(db: &impl ConnectionTrait) -> Result<Vec<(String, String, String)>, DbErr> {
+    use sea_orm::{JoinType, RelationTrait};
+    lesson::Entity::find()
+        .select_only()
+        .column(lesson::Column::SourcePath)
+        .column_as(super::entity::course::Column::Slug, "course_slug")
+        .column(lesson::Column::Slug)
+        .join(JoinType::InnerJoin, lesson::Relation::Course.def())
+        .filter(lesson::Column::SourcePath.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Records an open conflict on a lesson still at `expected_version`: the
+/// file's hash is taken as applied (so the next sync is quiet) and the
+/// conflict revision is remembered until a person resolves it.
+pub async fn mark_conflict_if_version(
+    db: &impl ConnectionTrait,
+    id: i32,
+    expected_version: i32,
+    source_hash: &str,
+    revision_id: i32,
+) -> Result<bool, DbErr> {
+    let result = lesson::Entity::update_many()
+        .col_expr(lesson::Column::SourceHash, Expr::value(source_hash))
+        .col_expr(lesson::Column::ConflictRevisionId, Expr::value(revision_id))
+        .filter(lesson::Column::Id.eq(id))
+        .filter(lesson::Column::Version.eq(expected_version))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+pub async fn set_course(db: &impl ConnectionTrait, id: i32, course_id: i32) -> Result<(), DbErr> {
+    lesson::Entity::update_many()
+        .col_expr(lesson::Column::CourseId, Expr::value(course_id))
+        .filter(lesson::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Closes a lesson's open conflict. `in_sync`: the live text now equals the
+/// file's (the file's text was taken), so the next file change applies again.
+pub async fn resolve_conflict(
+    db: &impl ConnectionTrait,
+    id: i32,
+    in_sync: bool,
+) -> Result<(), DbErr> {
+    let mut update = lesson::Entity::update_many()
+        .col_expr(
+            lesson::Column::ConflictRevisionId,
+            Expr::value(Option::<i32>::None),
+        )
+        .filter(lesson::Column::Id.eq(id));
+    if in_sync {
+        update = update.col_expr(
+            lesson::Column::SyncedHash,
+            Expr::col(lesson::Column::ContentHash),
+        );
+    }
+    update.exec(db).await?;
+    Ok(())
 }

@@ -15,3 +15,8 @@ pub mod slug;
 pub use front_matter::{split_document, Document, FrontMatter, FrontMatterError, Level};
 pub use render::{render, BrokenRef, RefKind, Rendered, Resolver, TocEntry};
 pub use sanitize::sanitize;
+
+/// The longest title front matter (and the admin) accepts, in characters.
+pub fn front_matter_title_limit() -> usize {
+    front_matter::MAX_TITLE_LEN
+}

@@ -158,6 +158,29 @@ pub fn render(body: &str, base_dir: &str, first_line: usize, resolver: &dyn Reso
             Event::End(TagEnd::Heading(HeadingLevel::H1)) => {
                 events.push(Event::End(TagEnd::Heading(HeadingLevel::H2)));
             }
+            // Tables scroll on narrow screens; a focusable, named region lets
+            // keyboard users scroll them too.
+            Event::Start(Tag::Table(alignments)) => {
+                events.push(Event::Html(
+                    "<div class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"Table\">".into(),
+                ));
+                events.push(Event::Start(Tag::Table(alignments)));
+            }
+            Event::End(TagEnd::Table) => {
+                events.push(Event::End(TagEnd::Table));
+                events.push(Event::Html("</div>".into()));
+            }
+            // Task-list checkboxes get an accessible name.
+            Event::TaskListMarker(done) => {
+                events.push(Event::Html(
+                    if done {
+                        "<input type=\"checkbox\" disabled checked aria-label=\"done\"> "
+                    } else {
+                        "<input type=\"checkbox\" disabled aria-label=\"to do\"> "
+                    }
+                    .into(),
+                ));
+            }
             Event::Text(ref text) => {
                 words += text.split_whitespace().count();
                 events.push(event);
@@ -449,7 +472,13 @@ mod tests {
             "{}",
             r.html
         );
-        assert!(r.html.contains("checkbox"));
+        assert!(r.html.contains(r#"aria-label="done""#), "{}", r.html);
+        assert!(
+            r.html
+                .contains(r#"<div class="table-scroll" role="region" tabindex="0""#),
+            "{}",
+            r.html
+        );
         assert!(r.html.contains("<del>old</del>"));
         assert!(r.html.contains("footnote-definition"));
     }

@@ -23,7 +23,8 @@ fn builder() -> &'static Builder<'static> {
             "summary",
         ])
         .add_generic_attributes(["class", "title"])
-        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attributes("input", ["type", "checked", "disabled", "aria-label"])
+        .add_tag_attributes("div", ["role", "tabindex", "aria-label"])
         .add_tag_attributes("pre", ["data-lang"])
         .add_tag_attributes("aside", ["aria-label", "role"])
         .add_tag_attributes("span", ["aria-hidden", "role", "aria-label"])

@@ -24,13 +24,22 @@ fn check_passes_on_the_shipped_sample_content() {
 async fn check_reports_file_and_line_and_fails() {
     let f = Fixture::new().await;
     f.write("intro/_course.md", course("Intro"));
-    f.write("intro/01-a.md", lesson("A", "See [b](02-b.md).\n\n[gone](03-gone.md)"));
+    f.write(
+        "intro/01-a.md",
+        lesson("A", "See [b](02-b.md).\n\n[gone](03-gone.md)"),
+    );
     f.write("intro/02-b.md", "+++\ntitle = 3\n+++\n");
     let out = lectern().arg("check").arg(f.content()).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("intro/02-b.md:2: error: field `title` must be a string"), "{stdout}");
-    assert!(stdout.contains("intro/01-a.md:8: error: link to a missing file: `03-gone.md`"), "{stdout}");
+    assert!(
+        stdout.contains("intro/02-b.md:2: error: field `title` must be a string"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("intro/01-a.md:8: error: link to a missing file: `03-gone.md`"),
+        "{stdout}"
+    );
 }
 
 #[rocket::async_test]
@@ -45,23 +54,43 @@ async fn sync_prints_a_report_and_a_dry_run_writes_nothing() {
             .env("ROCKET_CONTENT_DIR", f.content())
             .output()
             .unwrap();
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
     };
     let (ok, dry) = run(&["sync", "--dry-run"]);
     assert!(ok, "{dry}");
-    assert!(dry.contains("create     intro/01-a.md") && dry.contains("dry run"), "{dry}");
+    assert!(
+        dry.contains("create     intro/01-a.md") && dry.contains("dry run"),
+        "{dry}"
+    );
     let (ok, first) = run(&["sync"]);
     assert!(ok && first.contains("created    intro/01-a.md"), "{first}");
-    assert!(first.contains("2 created, 0 updated, 0 unchanged"), "{first}");
+    assert!(
+        first.contains("2 created, 0 updated, 0 unchanged"),
+        "{first}"
+    );
     let (ok, second) = run(&["sync"]);
-    assert!(ok && second.contains("0 created, 0 updated, 2 unchanged"), "{second}");
+    assert!(
+        ok && second.contains("0 created, 0 updated, 2 unchanged"),
+        "{second}"
+    );
 }
 
 #[test]
 fn every_verb_has_help() {
-    for verb in [vec!["--help"], vec!["serve", "--help"], vec!["sync", "--help"], vec!["check", "--help"]] {
+    for verb in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["sync", "--help"],
+        vec!["check", "--help"],
+    ] {
         let out = lectern().args(&verb).output().unwrap();
         assert!(out.status.success(), "{verb:?}");
-        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"), "{verb:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Usage"),
+            "{verb:?}"
+        );
     }
 }

@@ -23,27 +23,47 @@ impl TestDb {
         match std::env::var("TEST_DATABASE_URL") {
             Ok(admin_url) if !admin_url.is_empty() => {
                 static N: AtomicU32 = AtomicU32::new(0);
-                let name = format!("lectern_t{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
-                let admin = Database::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
+                let name = format!(
+                    "lectern_t{}_{}",
+                    std::process::id(),
+                    N.fetch_add(1, Ordering::Relaxed)
+                );
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
                 admin
                     .execute_unprepared(&format!("CREATE DATABASE {name}"))
                     .await
                     .expect("create test database");
                 admin.close().await.ok();
-                let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
-                TestDb { url: format!("{base}/{name}"), pg: Some((admin_url.clone(), name)) }
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(b, _)| b)
+                    .unwrap_or(&admin_url);
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    pg: Some((admin_url.clone(), name)),
+                }
             }
-            _ => TestDb { url: format!("sqlite://{}?mode=rwc", dir.join("test.db").display()), pg: None },
+            _ => TestDb {
+                url: format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
+                pg: None,
+            },
         }
     }
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let Some((admin_url, name)) = self.pg.take() else { return };
+        let Some((admin_url, name)) = self.pg.take() else {
+            return;
+        };
         // Drop runs outside async; use a small runtime of its own.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async {
                 if let Ok(admin) = Database::connect(&admin_url).await {
                     let _ = admin
@@ -73,7 +93,10 @@ impl Fixture {
     /// A fixture holding a copy of the sample content shipped in `content/`.
     pub async fn with_sample_content() -> Fixture {
         let f = Fixture::new().await;
-        copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("content"), &f.content());
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("content"),
+            &f.content(),
+        );
         f
     }
 
@@ -96,12 +119,17 @@ impl Fixture {
             .merge(("database_url", &self.db.url))
             .merge(("content_dir", self.content()))
             .merge(("log_level", "off"))
-            .merge(("template_dir", Path::new(env!("CARGO_MANIFEST_DIR")).join("templates")))
+            .merge((
+                "template_dir",
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"),
+            ))
     }
 
     /// Starts the site (migrations and the startup sync run at ignition).
     pub async fn client(&self) -> Client {
-        Client::tracked(lectern::build(self.figment())).await.expect("valid rocket")
+        Client::tracked(lectern::build(self.figment()))
+            .await
+            .expect("valid rocket")
     }
 
     pub async fn connect(&self) -> DatabaseConnection {
@@ -111,9 +139,16 @@ impl Fixture {
     }
 
     pub async fn sync(&self, db: &DatabaseConnection) -> SyncReport {
-        lectern::content::sync(db, &self.content(), SyncOptions { origin: SyncOrigin::Cli, dry_run: false })
-            .await
-            .unwrap()
+        lectern::content::sync(
+            db,
+            &self.content(),
+            SyncOptions {
+                origin: SyncOrigin::Cli,
+                dry_run: false,
+            },
+        )
+        .await
+        .unwrap()
     }
 }
 
@@ -142,7 +177,9 @@ pub fn lesson(title: &str, body: &str) -> String {
 }
 
 pub fn course(title: &str) -> String {
-    format!("+++\ntitle = \"{title}\"\nsummary = \"The {title} course\"\n+++\n\nWelcome to {title}.\n")
+    format!(
+        "+++\ntitle = \"{title}\"\nsummary = \"The {title} course\"\n+++\n\nWelcome to {title}.\n"
+    )
 }
 
 /// The single integer a query returns (a count, an id), on either backend.

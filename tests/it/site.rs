@@ -14,8 +14,12 @@ async fn home_lists_courses_with_lesson_counts() {
     assert_eq!(status, Status::Ok);
     assert!(html.contains("<html lang=\"en\">"));
     assert_eq!(html.matches("<h1").count(), 1, "one h1");
-    let backend = html.find("href=\"/backend-dev/\"").expect("backend course listed");
-    let web = html.find("href=\"/web-foundations/\"").expect("web course listed");
+    let backend = html
+        .find("href=\"/backend-dev/\"")
+        .expect("backend course listed");
+    let web = html
+        .find("href=\"/web-foundations/\"")
+        .expect("web course listed");
     assert!(backend < web, "courses follow their weight");
     // Five public lessons: the draft is not counted.
     assert!(html.contains("5 lessons"), "{html}");
@@ -28,15 +32,30 @@ async fn course_page_has_ordered_outline_without_drafts() {
     let client = f.client().await;
     let (status, html) = get(&client, "/backend-dev/").await;
     assert_eq!(status, Status::Ok);
-    assert!(html.contains("<title>Backend Developer · Lectern</title>"), "{html}");
+    assert!(
+        html.contains("<title>Backend Developer · Lectern</title>"),
+        "{html}"
+    );
     assert!(html.contains(r#"<link rel="canonical" href="/backend-dev/">"#));
     assert!(html.contains(r#"<meta name="description" content="Learn what happens"#));
-    let order: Vec<usize> = ["what-backend-developers-do", "install-node", "first-server", "routes-and-data", "storing-data"]
-        .iter()
-        .map(|s| html.find(&format!("href=\"/backend-dev/{s}/\"")).unwrap_or_else(|| panic!("{s} listed")))
-        .collect();
+    let order: Vec<usize> = [
+        "what-backend-developers-do",
+        "install-node",
+        "first-server",
+        "routes-and-data",
+        "storing-data",
+    ]
+    .iter()
+    .map(|s| {
+        html.find(&format!("href=\"/backend-dev/{s}/\""))
+            .unwrap_or_else(|| panic!("{s} listed"))
+    })
+    .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "lessons in NN order");
-    assert!(!html.contains("/backend-dev/deploying/"), "draft not listed");
+    assert!(
+        !html.contains("/backend-dev/deploying/"),
+        "draft not listed"
+    );
 }
 
 #[rocket::async_test]
@@ -48,11 +67,23 @@ async fn lesson_page_has_toc_navigation_highlighting_and_rewritten_links() {
     assert_eq!(html.matches("<h1").count(), 1);
     assert!(html.contains("<title>Your first HTTP server in Node · Lectern</title>"));
     // Table of contents pointing at heading ids.
-    assert!(html.contains(r##"<a href="#run-it">Run it</a>"##), "toc entry");
-    assert!(html.contains(r#"<h2 id="run-it">Run it</h2>"#), "heading id");
+    assert!(
+        html.contains(r##"<a href="#run-it">Run it</a>"##),
+        "toc entry"
+    );
+    assert!(
+        html.contains(r#"<h2 id="run-it">Run it</h2>"#),
+        "heading id"
+    );
     // Previous and next lessons, breadcrumb.
-    assert!(html.contains(r#"href="/backend-dev/install-node/" rel="prev""#), "prev link");
-    assert!(html.contains(r#"href="/backend-dev/routes-and-data/" rel="next""#), "next link");
+    assert!(
+        html.contains(r#"href="/backend-dev/install-node/" rel="prev""#),
+        "prev link"
+    );
+    assert!(
+        html.contains(r#"href="/backend-dev/routes-and-data/" rel="next""#),
+        "next link"
+    );
     assert!(html.contains(r#"aria-label="Breadcrumb""#));
     assert!(html.contains("Lesson 3 of 5"));
     // Code highlighted into classes, not inline styles.
@@ -73,7 +104,10 @@ async fn first_and_last_lessons_have_one_neighbour() {
     assert!(first.contains("rel=\"next\""));
     let (_, last) = get(&client, "/backend-dev/storing-data/").await;
     assert!(last.contains("rel=\"prev\""));
-    assert!(!last.contains("rel=\"next\""), "the draft after it is not linked");
+    assert!(
+        !last.contains("rel=\"next\""),
+        "the draft after it is not linked"
+    );
 }
 
 #[rocket::async_test]
@@ -81,12 +115,19 @@ async fn relative_images_are_served_from_media_with_immutable_caching() {
     let f = Fixture::with_sample_content().await;
     let client = f.client().await;
     let (_, html) = get(&client, "/backend-dev/what-backend-developers-do/").await;
-    let start = html.find("src=\"/media/").expect("image rewritten to /media") + 5;
+    let start = html
+        .find("src=\"/media/")
+        .expect("image rewritten to /media")
+        + 5;
     let url = &html[start..start + html[start..].find('"').unwrap()];
     let res = client.get(url.to_string()).dispatch().await;
     assert_eq!(res.status(), Status::Ok);
     assert_eq!(res.content_type(), Some(ContentType::PNG));
-    assert!(res.headers().get_one("Cache-Control").unwrap().contains("immutable"));
+    assert!(res
+        .headers()
+        .get_one("Cache-Control")
+        .unwrap()
+        .contains("immutable"));
     let bytes = res.into_bytes().await.unwrap();
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
     let (status, _) = get(&client, &format!("/media/{}/x.png", "0".repeat(64))).await;
@@ -97,7 +138,13 @@ async fn relative_images_are_served_from_media_with_immutable_caching() {
 async fn unknown_pages_and_drafts_get_a_real_404_page() {
     let f = Fixture::with_sample_content().await;
     let client = f.client().await;
-    for uri in ["/no-such-course/", "/backend-dev/no-such-lesson/", "/backend-dev/deploying/", "/Backend-Dev/", "/a/b/c/d"] {
+    for uri in [
+        "/no-such-course/",
+        "/backend-dev/no-such-lesson/",
+        "/backend-dev/deploying/",
+        "/Backend-Dev/",
+        "/a/b/c/d",
+    ] {
         let (status, html) = get(&client, uri).await;
         assert_eq!(status, Status::NotFound, "{uri}");
         assert!(html.contains("Page not found"), "{uri}: {html}");
@@ -111,7 +158,10 @@ async fn urls_without_trailing_slash_redirect_to_the_canonical_one() {
     let client = f.client().await;
     let res = client.get("/backend-dev/first-server").dispatch().await;
     assert_eq!(res.status(), Status::MovedPermanently);
-    assert_eq!(res.headers().get_one("Location"), Some("/backend-dev/first-server/"));
+    assert_eq!(
+        res.headers().get_one("Location"),
+        Some("/backend-dev/first-server/")
+    );
     let res = client.get("/backend-dev").dispatch().await;
     assert_eq!(res.headers().get_one("Location"), Some("/backend-dev/"));
 }
@@ -152,16 +202,27 @@ async fn pages_send_security_headers_and_a_fingerprinted_stylesheet() {
     let f = Fixture::with_sample_content().await;
     let client = f.client().await;
     let res = client.get("/").dispatch().await;
-    let csp = res.headers().get_one("Content-Security-Policy").unwrap().to_string();
+    let csp = res
+        .headers()
+        .get_one("Content-Security-Policy")
+        .unwrap()
+        .to_string();
     assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"));
-    assert_eq!(res.headers().get_one("X-Content-Type-Options"), Some("nosniff"));
+    assert_eq!(
+        res.headers().get_one("X-Content-Type-Options"),
+        Some("nosniff")
+    );
     let html = res.into_string().await.unwrap();
     let start = html.find("/static/style.css?v=").unwrap();
     let url = &html[start..start + html[start..].find('"').unwrap()];
     let css = client.get(url.to_string()).dispatch().await;
     assert_eq!(css.status(), Status::Ok);
     assert_eq!(css.content_type(), Some(ContentType::CSS));
-    assert!(css.headers().get_one("Cache-Control").unwrap().contains("immutable"));
+    assert!(css
+        .headers()
+        .get_one("Cache-Control")
+        .unwrap()
+        .contains("immutable"));
     let (status, _) = get(&client, "/static/../Cargo.toml").await;
     assert_eq!(status, Status::NotFound);
 }

@@ -8,7 +8,10 @@ use crate::common::{count, course, get, lesson, Fixture};
 async fn small_site() -> Fixture {
     let f = Fixture::new().await;
     f.write("intro/_course.md", course("Intro"));
-    f.write("intro/01-hello.md", lesson("Hello", "Say [next](02-world.md)."));
+    f.write(
+        "intro/01-hello.md",
+        lesson("Hello", "Say [next](02-world.md)."),
+    );
     f.write("intro/02-world.md", lesson("World", "## Part one\n\nText."));
     f
 }
@@ -24,7 +27,11 @@ async fn second_sync_reports_every_file_unchanged() {
     assert!(second.created.is_empty() && second.updated.is_empty() && second.archived.is_empty());
     assert_eq!(second.unchanged, 11);
     assert_eq!(count(&db, "SELECT COUNT(*) FROM sync_runs").await, 2);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM lesson_revisions").await, 9, "no revision for unchanged files");
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM lesson_revisions").await,
+        9,
+        "no revision for unchanged files"
+    );
 }
 
 #[rocket::async_test]
@@ -32,12 +39,25 @@ async fn changed_file_updates_the_lesson_and_records_a_revision() {
     let f = small_site().await;
     let db = f.connect().await;
     f.sync(&db).await;
-    f.write("intro/02-world.md", lesson("World, revised", "## Part two\n\nNew text."));
+    f.write(
+        "intro/02-world.md",
+        lesson("World, revised", "## Part two\n\nNew text."),
+    );
     let report = f.sync(&db).await;
     assert_eq!(report.updated, vec!["intro/02-world.md"]);
     assert_eq!(report.unchanged, 2);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM lesson_revisions WHERE note = 'updated from file'").await, 1);
-    assert_eq!(count(&db, "SELECT MAX(version) FROM lessons WHERE slug = 'world'").await, 2);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM lesson_revisions WHERE note = 'updated from file'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(&db, "SELECT MAX(version) FROM lessons WHERE slug = 'world'").await,
+        2
+    );
 
     let client = f.client().await;
     let (status, html) = get(&client, "/intro/world/").await;
@@ -55,12 +75,19 @@ async fn deleted_file_archives_the_lesson_and_a_returning_file_restores_it() {
     f.remove("intro/02-world.md");
     let report = f.sync(&db).await;
     assert_eq!(report.archived, vec!["intro/02-world.md"]);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM lessons").await, 2, "archived, not deleted");
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM lessons").await,
+        2,
+        "archived, not deleted"
+    );
 
     let client = f.client().await;
     assert_eq!(get(&client, "/intro/world/").await.0, Status::NotFound);
     let (_, hello) = get(&client, "/intro/hello/").await;
-    assert!(!hello.contains("rel=\"next\""), "the archived lesson is no longer a neighbour");
+    assert!(
+        !hello.contains("rel=\"next\""),
+        "the archived lesson is no longer a neighbour"
+    );
     let (_, outline) = get(&client, "/intro/").await;
     assert!(!outline.contains("/intro/world/"));
 
@@ -68,7 +95,14 @@ async fn deleted_file_archives_the_lesson_and_a_returning_file_restores_it() {
     let report = f.sync(&db).await;
     assert_eq!(report.updated, vec!["intro/02-world.md"]);
     assert_eq!(get(&client, "/intro/world/").await.0, Status::Ok);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM lesson_revisions WHERE note LIKE 'restored%'").await, 1);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM lesson_revisions WHERE note LIKE 'restored%'"
+        )
+        .await,
+        1
+    );
 }
 
 #[rocket::async_test]
@@ -83,8 +117,18 @@ async fn renamed_file_keeps_the_lesson_and_its_history() {
     let report = f.sync(&db).await;
     assert_eq!(report.updated, vec!["intro/05-world.md"], "{report:?}");
     assert!(report.created.is_empty() && report.archived.is_empty());
-    assert_eq!(count(&db, "SELECT id FROM lessons WHERE slug = 'world'").await, id);
-    assert_eq!(count(&db, &format!("SELECT COUNT(*) FROM lesson_revisions WHERE lesson_id = {id}")).await, 2);
+    assert_eq!(
+        count(&db, "SELECT id FROM lessons WHERE slug = 'world'").await,
+        id
+    );
+    assert_eq!(
+        count(
+            &db,
+            &format!("SELECT COUNT(*) FROM lesson_revisions WHERE lesson_id = {id}")
+        )
+        .await,
+        2
+    );
 }
 
 #[rocket::async_test]
@@ -98,7 +142,10 @@ async fn deleted_course_folder_archives_course_and_lessons() {
     let report = f.sync(&db).await;
     let mut archived = report.archived.clone();
     archived.sort();
-    assert_eq!(archived, vec!["intro/01-hello.md", "intro/02-world.md", "intro/_course.md"]);
+    assert_eq!(
+        archived,
+        vec!["intro/01-hello.md", "intro/02-world.md", "intro/_course.md"]
+    );
     let client = f.client().await;
     assert_eq!(get(&client, "/intro/").await.0, Status::NotFound);
     assert_eq!(get(&client, "/intro/hello/").await.0, Status::NotFound);
@@ -113,7 +160,10 @@ async fn dry_run_writes_nothing() {
     let report = lectern::content::sync(
         &db,
         &f.content(),
-        lectern::content::SyncOptions { origin: lectern::db::entity::SyncOrigin::Cli, dry_run: true },
+        lectern::content::SyncOptions {
+            origin: lectern::db::entity::SyncOrigin::Cli,
+            dry_run: true,
+        },
     )
     .await
     .unwrap();
@@ -126,7 +176,10 @@ async fn dry_run_writes_nothing() {
 #[rocket::async_test]
 async fn draft_front_matter_hides_a_lesson_until_it_is_published() {
     let f = small_site().await;
-    f.write("intro/03-soon.md", "+++\ntitle = \"Soon\"\ndraft = true\n+++\nLater.\n");
+    f.write(
+        "intro/03-soon.md",
+        "+++\ntitle = \"Soon\"\ndraft = true\n+++\nLater.\n",
+    );
     let db = f.connect().await;
     f.sync(&db).await;
     let client = f.client().await;
@@ -139,7 +192,10 @@ async fn draft_front_matter_hides_a_lesson_until_it_is_published() {
 #[rocket::async_test]
 async fn lesson_order_follows_weight_then_number() {
     let f = small_site().await;
-    f.write("intro/03-first.md", "+++\ntitle = \"First of all\"\nweight = -1\n+++\nx\n");
+    f.write(
+        "intro/03-first.md",
+        "+++\ntitle = \"First of all\"\nweight = -1\n+++\nx\n",
+    );
     let db = f.connect().await;
     f.sync(&db).await;
     let client = f.client().await;

@@ -39,6 +39,11 @@ pub struct Model {
     pub source_hash: Option<String>,
     /// Hash of the row's content as last synced (to notice admin edits since).
     pub synced_hash: Option<String>,
+    /// Hash of the row's current title, summary and body.
+    pub content_hash: String,
+    /// An unresolved conflict: the revision holding the file's text, which
+    /// sync could not apply because the lesson was changed in the admin.
+    pub conflict_revision_id: Option<i32>,
     pub updated_by: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

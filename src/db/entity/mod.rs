@@ -1,20 +1,26 @@
 //! SeaORM entities, one file per table. Column meanings are documented here;
 //! queries live in `db/<table>.rs`.
 
+pub mod audit_entry;
 pub mod course;
 pub mod lesson;
 pub mod lesson_revision;
+pub mod login_attempt;
 pub mod media;
+pub mod session;
+pub mod setup_token;
 pub mod sync_run;
+pub mod user;
 
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
 /// Publication state of a course or lesson.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
+    #[default]
     #[sea_orm(string_value = "draft")]
     Draft,
     #[sea_orm(string_value = "published")]
@@ -53,4 +59,25 @@ pub enum SyncOrigin {
     Admin,
     #[sea_orm(string_value = "watch")]
     Watch,
+}
+
+/// What a user may do: `editor` edits content; `admin` also manages users.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    #[sea_orm(string_value = "admin")]
+    Admin,
+    #[sea_orm(string_value = "editor")]
+    Editor,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "editor" => Some(Role::Editor),
+            _ => None,
+        }
+    }
 }

@@ -1,0 +1,164 @@
+//! Courses in the admin: create, edit, reorder.
+
+use std::path::Path;
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+
+use crate::accounts::{audit, SessionUser};
+use crate::db::courses::{self, Course, CourseFields};
+use crate::db::entity::{course, Status};
+use crate::db::site_state;
+use crate::markdown::{self, slug};
+
+use super::{invalid, lessons::render, EditError, FieldError};
+
+#[derive(Clone, Debug, Default)]
+pub struct CourseInput {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub body_md: String,
+    pub status: Status,
+}
+
+async fn validate(
+    db: &DatabaseConnection,
+    input: &CourseInput,
+    id: Option<i32>,
+) -> Result<(), EditError> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    if input.title.trim().is_empty() {
+        errors.push(invalid("title", "a title is required"));
+    } else if input.title.trim().chars().count() > markdown::front_matter_title_limit() {
+        errors.push(invalid("title", "the title is too long"));
+    }
+    if let Err(m) = slug::validate_course(&input.slug) {
+        errors.push(invalid("slug", m));
+    } else if let Some(other) = courses::by_slug(db, &input.slug).await? {
+        if Some(other.id) != id {
+            errors.push(invalid(
+                "slug",
+                format!("the slug is already used by “{}”", other.title),
+            ));
+        }
+    }
+    if input.body_md.len() > super::lessons::MAX_BODY_BYTES {
+        errors.push(invalid("body_md", "the text is larger than 1 MiB"));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(EditError::Invalid(errors))
+    }
+}
+
+/// Creates (`id` = None) or updates a course.
+pub async fn save(
+    db: &DatabaseConnection,
+    content_dir: &Path,
+    user: &SessionUser,
+    id: Option<i32>,
+    input: &CourseInput,
+) -> Result<Course, EditError> {
+    validate(db, input, id).await?;
+    let current = match id {
+        Some(id) => Some(
+            course::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or(EditError::NotFound)?,
+        ),
+        None => None,
+    };
+    let rendered = render(db, content_dir, &input.slug, &input.body_md).await?;
+    let position = match &current {
+        Some(c) => c.position,
+        None => {
+            let max: Option<Option<i32>> = course::Entity::find()
+                .select_only()
+                .column_as(course::Column::Position.max(), "max")
+                .into_tuple()
+                .one(db)
+                .await?;
+            max.flatten().map_or(1, |m| m.saturating_add(1))
+        }
+    };
+    let fields = CourseFields {
+        slug: input.slug.clone(),
+        title: input.title.trim().to_string(),
+        summary: input.summary.trim().to_string(),
+        body_md: input.body_md.clone(),
+        body_html: rendered.html,
+        position,
+        status: input.status,
+        source_path: current.as_ref().and_then(|c| c.source_path.clone()),
+        source_hash: current.as_ref().and_then(|c| c.source_hash.clone()),
+        synced_hash: current.as_ref().and_then(|c| c.synced_hash.clone()),
+    };
+    let txn = db.begin().await?;
+    let saved = courses::save(&txn, id, &fields).await?;
+    let action = if id.is_some() {
+        "course.save"
+    } else {
+        "course.create"
+    };
+    audit::record(
+        &txn,
+        &user.username,
+        action,
+        &format!("/{}/", saved.slug),
+        "",
+    )
+    .await?;
+    site_state::bump(&txn).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Moves a course one place up (`-1`) or down (`1`) on the home page.
+pub async fn move_by(
+    db: &DatabaseConnection,
+    user: &SessionUser,
+    id: i32,
+    delta: i32,
+) -> Result<(), EditError> {
+    let txn = db.begin().await?;
+    let mut order: Vec<i32> = course::Entity::find()
+        .select_only()
+        .column(course::Column::Id)
+        .order_by_asc(course::Column::Position)
+        .order_by_asc(course::Column::Slug)
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    let Some(from) = order.iter().position(|c| *c == id) else {
+        return Err(EditError::NotFound);
+    };
+    let to = from as i64 + delta as i64;
+    if to < 0 || to >= order.len() as i64 {
+        return Ok(());
+    }
+    order.swap(from, to as usize);
+    for (i, course_id) in order.iter().enumerate() {
+        course::Entity::update_many()
+            .col_expr(course::Column::Position, Expr::value(i as i32 + 1))
+            .filter(course::Column::Id.eq(*course_id))
+            .exec(&txn)
+            .await?;
+    }
+    audit::record(
+        &txn,
+        &user.username,
+        "course.move",
+        &format!("course {id}"),
+        &format!("by {delta}"),
+    )
+    .await?;
+    site_state::bump(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
