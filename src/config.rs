@@ -21,6 +21,8 @@ pub struct Settings {
     pub database_url: String,
     /// Sync `content_dir` into the database when the server starts.
     pub sync_on_start: bool,
+    /// Mark cookies `Secure` even without Rocket's own TLS (behind an HTTPS proxy).
+    pub secure_cookies: bool,
 }
 
 impl Default for Settings {
@@ -31,6 +33,7 @@ impl Default for Settings {
             content_dir: PathBuf::from("content"),
             database_url: "sqlite://data/lectern.db?mode=rwc".into(),
             sync_on_start: true,
+            secure_cookies: false,
         }
     }
 }
@@ -40,6 +43,14 @@ impl Default for Settings {
 pub fn figment() -> Figment {
     rocket::Config::figment()
         .join(Serialized::defaults(Settings::default()))
+        // Lesson bodies (up to 1 MiB) come as forms; images (up to 10 MiB) as uploads.
+        .join((
+            "limits",
+            rocket::data::Limits::default()
+                .limit("form", rocket::data::ByteUnit::Mebibyte(2))
+                .limit("data-form", rocket::data::ByteUnit::Mebibyte(11))
+                .limit("file", rocket::data::ByteUnit::Mebibyte(10)),
+        ))
         .merge(
             Env::raw()
                 .only(&["DATABASE_URL"])

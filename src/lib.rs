@@ -80,17 +80,35 @@ async fn set_up(rocket: Rocket<Build>) -> fairing::Result {
             Err(e) => tracing::error!("startup sync failed: {e}"),
         }
     }
+    let config: rocket::Config = rocket.figment().extract().unwrap_or_default();
+    match accounts::setup::issue_if_no_users(&db).await {
+        Ok(Some(token)) => {
+            tracing::warn!(
+                "no users yet: create the first admin at http://{}:{}/admin/setup/{token} (the link works once, for 24 hours)",
+                config.address,
+                config.port
+            );
+        }
+        Ok(None) => {}
+        Err(e) => tracing::error!("cannot issue a setup link: {e}"),
+    }
+    let policy = web::auth::CookiePolicy {
+        secure: settings.secure_cookies || config.tls_enabled(),
+    };
     let assets = StaticAssets::load();
     let site = SiteView {
         title: settings.site_title.clone(),
         lang: settings.site_lang.clone(),
         css_url: assets.url("style.css"),
+        admin_css_url: assets.url("admin.css"),
+        admin_js_url: assets.url("admin.js"),
     };
     Ok(rocket
         .manage(db)
         .manage(settings)
         .manage(assets)
-        .manage(site))
+        .manage(site)
+        .manage(policy))
 }
 
 /// A database URL without its password, for logs.

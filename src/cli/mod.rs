@@ -3,6 +3,7 @@
 
 mod check;
 mod sync;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +33,11 @@ pub enum Command {
         /// The content folder to check (default: the configured content_dir)
         dir: Option<PathBuf>,
     },
+    /// Manage admin users: add, passwd, disable, enable
+    User {
+        #[command(subcommand)]
+        command: user::UserCommand,
+    },
 }
 
 /// Runs the parsed command and returns the process exit code.
@@ -44,5 +50,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Sync { dry_run } => sync::run(&figment, dry_run).await,
         Command::Check { dir } => check::run(&figment, dir),
+        Command::User { command } => user::run(&figment, command).await,
     }
 }

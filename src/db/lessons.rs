@@ -35,14 +35,21 @@ pub struct OutlineItem {
     pub duration: Option<i32>,
     pub level: Option<String>,
     pub status: Status,
+    pub publish_at: Option<DateTime<Utc>>,
 }
 
-/// The public lessons of a course, in order.
-pub async fn public_outline(
+/// The lessons of a course in order: the public ones, or (for editors) all.
+pub async fn outline(
     db: &impl ConnectionTrait,
     course_id: i32,
     now: DateTime<Utc>,
+    include_unpublished: bool,
 ) -> Result<Vec<OutlineItem>, DbErr> {
+    let visible = if include_unpublished {
+        Condition::all()
+    } else {
+        public_condition(now)
+    };
     lesson::Entity::find()
         .select_only()
         .columns([
@@ -53,9 +60,10 @@ pub async fn public_outline(
             lesson::Column::Duration,
             lesson::Column::Level,
             lesson::Column::Status,
+            lesson::Column::PublishAt,
         ])
         .filter(lesson::Column::CourseId.eq(course_id))
-        .filter(public_condition(now))
+        .filter(visible)
         .order_by_asc(lesson::Column::Position)
         .order_by_asc(lesson::Column::Slug)
         .into_model::<OutlineItem>()
@@ -85,17 +93,23 @@ pub async fn public_counts(
     Ok(rows.into_iter().map(|c| (c.course_id, c.n)).collect())
 }
 
-/// The public lesson `slug` of a course.
-pub async fn public_by_slug(
+/// Lesson `slug` of a course: if public, or (for editors) whatever its status.
+pub async fn by_slug(
     db: &impl ConnectionTrait,
     course_id: i32,
     slug: &str,
     now: DateTime<Utc>,
+    include_unpublished: bool,
 ) -> Result<Option<Lesson>, DbErr> {
+    let visible = if include_unpublished {
+        Condition::all()
+    } else {
+        public_condition(now)
+    };
     lesson::Entity::find()
         .filter(lesson::Column::CourseId.eq(course_id))
         .filter(lesson::Column::Slug.eq(slug))
-        .filter(public_condition(now))
+        .filter(visible)
         .one(db)
         .await
 }
@@ -326,4 +340,127 @@ pub async fn resolve_conflict(
     }
     update.exec(db).await?;
     Ok(())
+}
+
+/// Filters of the admin's lesson list.
+#[derive(Clone, Debug, Default)]
+pub struct AdminFilter {
+    pub course_id: Option<i32>,
+    pub status: Option<Status>,
+    pub query: Option<String>,
+    pub conflicts_only: bool,
+}
+
+/// A row of the admin's lesson list (no bodies).
+#[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
+pub struct AdminRow {
+    pub id: i32,
+    pub course_id: i32,
+    pub slug: String,
+    pub title: String,
+    pub status: Status,
+    pub version: i32,
+    pub position: i32,
+    pub updated_by: Option<String>,
+    pub updated_at: DateTime<Utc>,
+    pub source_path: Option<String>,
+    pub conflict_revision_id: Option<i32>,
+}
+
+/// One page of the admin's lesson list and the total number of matches.
+pub async fn admin_list(
+    db: &impl ConnectionTrait,
+    filter: &AdminFilter,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<AdminRow>, u64), DbErr> {
+    use sea_orm::sea_query::{ExprTrait, Func};
+    use sea_orm::PaginatorTrait;
+    let mut query = lesson::Entity::find();
+    if let Some(c) = filter.course_id {
+        query = query.filter(lesson::Column::CourseId.eq(c));
+    }
+    if let Some(s) = filter.status {
+        query = query.filter(lesson::Column::Status.eq(s));
+    }
+    if filter.conflicts_only {
+        query = query.filter(lesson::Column::ConflictRevisionId.is_not_null());
+    }
+    if let Some(q) = filter
+        .query
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+    {
+        // Bound as a parameter; case-insensitive on both backends.
+        let pattern = format!("%{}%", q.to_lowercase());
+        query =
+            query.filter(Expr::expr(Func::lower(Expr::col(lesson::Column::Title))).like(pattern));
+    }
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .select_only()
+        .columns([
+            lesson::Column::Id,
+            lesson::Column::CourseId,
+            lesson::Column::Slug,
+            lesson::Column::Title,
+            lesson::Column::Status,
+            lesson::Column::Version,
+            lesson::Column::Position,
+            lesson::Column::UpdatedBy,
+            lesson::Column::UpdatedAt,
+            lesson::Column::SourcePath,
+            lesson::Column::ConflictRevisionId,
+        ])
+        .order_by_asc(lesson::Column::CourseId)
+        .order_by_asc(lesson::Column::Position)
+        .order_by_asc(lesson::Column::Slug)
+        .offset(page.saturating_sub(1).saturating_mul(per_page))
+        .limit(per_page)
+        .into_model::<AdminRow>()
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// The most recently changed lessons.
+pub async fn recently_updated(
+    db: &impl ConnectionTrait,
+    limit: u64,
+) -> Result<Vec<AdminRow>, DbErr> {
+    lesson::Entity::find()
+        .select_only()
+        .columns([
+            lesson::Column::Id,
+            lesson::Column::CourseId,
+            lesson::Column::Slug,
+            lesson::Column::Title,
+            lesson::Column::Status,
+            lesson::Column::Version,
+            lesson::Column::Position,
+            lesson::Column::UpdatedBy,
+            lesson::Column::UpdatedAt,
+            lesson::Column::SourcePath,
+            lesson::Column::ConflictRevisionId,
+        ])
+        .order_by_desc(lesson::Column::UpdatedAt)
+        .limit(limit)
+        .into_model::<AdminRow>()
+        .all(db)
+        .await
+}
+
+/// Lesson counts per (course id, status).
+pub async fn status_counts(db: &impl ConnectionTrait) -> Result<Vec<(i32, Status, i64)>, DbErr> {
+    lesson::Entity::find()
+        .select_only()
+        .column(lesson::Column::CourseId)
+        .column(lesson::Column::Status)
+        .column_as(lesson::Column::Id.count(), "n")
+        .group_by(lesson::Column::CourseId)
+        .group_by(lesson::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await
 }

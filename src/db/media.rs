@@ -57,3 +57,32 @@ pub async fn by_hash(db: &impl ConnectionTrait, sha256: &str) -> Result<Option<M
         .one(db)
         .await
 }
+
+/// A stored file without its bytes.
+#[derive(Clone, Debug, sea_orm::FromQueryResult, serde::Serialize)]
+pub struct MediaInfo {
+    pub sha256: String,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The newest stored files, without their bytes.
+pub async fn recent(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<MediaInfo>, DbErr> {
+    use sea_orm::QueryOrder;
+    media::Entity::find()
+        .select_only()
+        .columns([
+            media::Column::Sha256,
+            media::Column::Name,
+            media::Column::ContentType,
+            media::Column::Size,
+            media::Column::CreatedAt,
+        ])
+        .order_by_desc(media::Column::Id)
+        .limit(limit)
+        .into_model::<MediaInfo>()
+        .all(db)
+        .await
+}

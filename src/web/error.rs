@@ -35,12 +35,16 @@ pub fn catchers() -> Vec<Catcher> {
     catchers![not_found, default_catcher]
 }
 
-fn error_page(status: Status, req: &Request<'_>) -> RawHtml<Template> {
+pub fn error_page(status: Status, req: &Request<'_>) -> RawHtml<Template> {
     let (heading, message) = match status.code {
         404 => (
             "Page not found",
             "There is no page at this address. It may have moved, or the link may be mistyped.",
         ),
+        403 => ("Not allowed", "You do not have permission to do this, or the form had expired. Go back, reload the page and try again."),
+        413 => ("Too large", "What you sent is larger than this site accepts."),
+        422 => ("This form could not be read", "Some fields were missing or malformed. Go back and try again."),
+        429 => ("Too many requests", "Please wait a few minutes and try again."),
         500..=599 => (
             "Something went wrong",
             "The server could not show this page. Please try again in a moment.",

@@ -2,7 +2,9 @@
 //! Handlers are thin: they parse the request, call one function in `pages`,
 //! and pick a template. Only `error.rs` knows status codes.
 
+pub mod admin;
 pub mod assets;
+pub mod auth;
 pub mod error;
 pub mod health;
 pub mod pages;
@@ -18,5 +20,7 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/", site::routes())
         .mount("/", assets::routes())
         .mount("/", health::routes())
+        .mount("/admin", admin::routes())
         .register("/", error::catchers())
+        .register("/admin", admin::catchers())
 }

@@ -60,6 +60,7 @@ pub struct CourseView {
     pub title: String,
     pub summary: String,
     pub body_html: String,
+    pub badge: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -69,7 +70,7 @@ pub struct OutlineView {
     pub summary: String,
     pub duration: Option<i32>,
     pub level: Option<String>,
-    pub draft: bool,
+    pub badge: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -77,13 +78,37 @@ pub struct CoursePage {
     pub page: PageMeta,
     pub course: CourseView,
     pub lessons: Vec<OutlineView>,
+    pub edit_url: Option<String>,
 }
 
-/// A published course, or `NotFound`.
-async fn public_course(db: &impl ConnectionTrait, slug: &str) -> Result<courses::Course, WebError> {
+/// Who is looking: the public, or a logged-in editor who also sees drafts,
+/// archived and scheduled content (marked) and "Edit" links.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    Public,
+    Editor,
+}
+
+/// A published course (any course for editors), or `NotFound`.
+async fn visible_course(
+    db: &impl ConnectionTrait,
+    slug: &str,
+    who: Audience,
+) -> Result<courses::Course, WebError> {
     match courses::by_slug(db, slug).await? {
-        Some(c) if c.status == Status::Published => Ok(c),
+        Some(c) if c.status == Status::Published || who == Audience::Editor => Ok(c),
         _ => Err(WebError::NotFound),
+    }
+}
+
+/// The mark an editor sees on content the public does not.
+fn badge(status: Status, publish_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<String> {
+    match status {
+        Status::Draft => Some("Draft".into()),
+        Status::Archived => Some("Archived".into()),
+        Status::Published => publish_at
+            .filter(|at| *at > now)
+            .map(|at| format!("Scheduled for {}", at.format("%Y-%m-%d %H:%M UTC"))),
     }
 }
 
@@ -91,9 +116,10 @@ pub async fn course(
     db: &impl ConnectionTrait,
     slug: &str,
     now: DateTime<Utc>,
+    who: Audience,
 ) -> Result<CoursePage, WebError> {
-    let course = public_course(db, slug).await?;
-    let outline = lessons::public_outline(db, course.id, now).await?;
+    let course = visible_course(db, slug, who).await?;
+    let outline = lessons::outline(db, course.id, now, who == Audience::Editor).await?;
     let url = course_url(&course.slug);
     Ok(CoursePage {
         page: PageMeta {
@@ -105,15 +131,17 @@ pub async fn course(
             .into_iter()
             .map(|l| OutlineView {
                 url: lesson_url(&course.slug, &l.slug),
-                draft: l.status == Status::Draft,
+                badge: badge(l.status, l.publish_at, now),
                 title: l.title,
                 summary: l.summary,
                 duration: l.duration,
                 level: l.level,
             })
             .collect(),
+        edit_url: (who == Audience::Editor).then(|| format!("/admin/courses/{}/edit", course.id)),
         course: CourseView {
             url,
+            badge: badge(course.status, None, now),
             title: course.title,
             summary: course.summary,
             body_html: course.body_html,
@@ -136,7 +164,7 @@ pub struct LessonView {
     pub duration: Option<i32>,
     pub level: Option<String>,
     pub updated: String,
-    pub draft: bool,
+    pub badge: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -154,6 +182,7 @@ pub struct LessonPage {
     pub next: Option<NavLink>,
     pub position: usize,
     pub total: usize,
+    pub edit_url: Option<String>,
 }
 
 pub async fn lesson(
@@ -161,12 +190,14 @@ pub async fn lesson(
     course_slug: &str,
     lesson_slug: &str,
     now: DateTime<Utc>,
+    who: Audience,
 ) -> Result<LessonPage, WebError> {
-    let course = public_course(db, course_slug).await?;
-    let lesson = lessons::public_by_slug(db, course.id, lesson_slug, now)
+    let editor = who == Audience::Editor;
+    let course = visible_course(db, course_slug, who).await?;
+    let lesson = lessons::by_slug(db, course.id, lesson_slug, now, editor)
         .await?
         .ok_or(WebError::NotFound)?;
-    let outline = lessons::public_outline(db, course.id, now).await?;
+    let outline = lessons::outline(db, course.id, now, editor).await?;
     let index = outline.iter().position(|l| l.id == lesson.id).unwrap_or(0);
     let link = |l: &lessons::OutlineItem| NavLink {
         url: lesson_url(&course.slug, &l.slug),
@@ -187,6 +218,7 @@ pub async fn lesson(
         next: outline.get(index + 1).map(link),
         position: index + 1,
         total: outline.len(),
+        edit_url: editor.then(|| format!("/admin/lessons/{}/edit", lesson.id)),
         course: CourseLink {
             url: course_url(&course.slug),
             title: course.title,
@@ -199,7 +231,7 @@ pub async fn lesson(
             duration: lesson.duration,
             level: lesson.level,
             updated,
-            draft: lesson.status == Status::Draft,
+            badge: badge(lesson.status, lesson.publish_at, now),
         },
     })
 }

@@ -10,6 +10,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::markdown::slug;
 
+use super::auth::Viewer;
 use super::error::WebError;
 use super::pages;
 use super::templates::SiteView;
@@ -73,6 +74,7 @@ async fn home(
 async fn course(
     course: &str,
     uri: &Origin<'_>,
+    viewer: Viewer,
     db: &State<Db>,
     site: &State<SiteView>,
 ) -> Result<SiteResponse, WebError> {
@@ -80,7 +82,7 @@ async fn course(
     if let Some(redirect) = canonical(uri) {
         return Ok(redirect);
     }
-    let view = pages::course(db.inner(), course, chrono::Utc::now()).await?;
+    let view = pages::course(db.inner(), course, chrono::Utc::now(), viewer.audience()).await?;
     Ok(SiteResponse::Page(render("site/course", site, view)))
 }
 
@@ -89,6 +91,7 @@ async fn lesson(
     course: &str,
     lesson: &str,
     uri: &Origin<'_>,
+    viewer: Viewer,
     db: &State<Db>,
     site: &State<SiteView>,
 ) -> Result<SiteResponse, WebError> {
@@ -96,6 +99,13 @@ async fn lesson(
     if let Some(redirect) = canonical(uri) {
         return Ok(redirect);
     }
-    let view = pages::lesson(db.inner(), course, lesson, chrono::Utc::now()).await?;
+    let view = pages::lesson(
+        db.inner(),
+        course,
+        lesson,
+        chrono::Utc::now(),
+        viewer.audience(),
+    )
+    .await?;
     Ok(SiteResponse::Page(render("site/lesson", site, view)))
 }

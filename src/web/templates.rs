@@ -21,6 +21,8 @@ pub struct SiteView {
     pub title: String,
     pub lang: String,
     pub css_url: String,
+    pub admin_css_url: String,
+    pub admin_js_url: String,
 }
 
 /// What every page says about itself in `<head>`.

@@ -1,0 +1,111 @@
+//! `lectern user add|passwd|disable`: manage editors from the shell.
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use clap::{Subcommand, ValueEnum};
+use rocket::figment::Figment;
+
+use crate::accounts::{audit, users};
+use crate::config::Settings;
+use crate::db::{self, entity::Role};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Admin,
+    Editor,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user (the password is asked for, or read from stdin when piped)
+    Add {
+        /// Lowercase letters, digits, `.`, `_`, `-`
+        name: String,
+        /// What the user may do
+        #[arg(long, value_enum, default_value = "editor")]
+        role: RoleArg,
+        /// Shown in the admin (default: the name)
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// Set a user's password (ends their sessions)
+    Passwd { name: String },
+    /// Disable a user: they cannot log in and their sessions end at once
+    Disable { name: String },
+    /// Enable a disabled user again
+    Enable { name: String },
+}
+
+/// Reads a password: twice from the terminal without echo, or one line of stdin.
+fn read_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Password again: ")?;
+        anyhow::ensure!(first == again, "the two passwords differ");
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    }
+}
+
+pub async fn run(figment: &Figment, command: UserCommand) -> anyhow::Result<ExitCode> {
+    let settings = Settings::from_figment(figment)?;
+    let db = db::connect(&settings.database_url).await?;
+    db::migrate(&db).await?;
+    match command {
+        UserCommand::Add {
+            name,
+            role,
+            display_name,
+        } => {
+            let role = match role {
+                RoleArg::Admin => Role::Admin,
+                RoleArg::Editor => Role::Editor,
+            };
+            let password = read_password()?;
+            let user = users::create(
+                &db,
+                &name,
+                display_name.as_deref().unwrap_or(&name),
+                role,
+                &password,
+            )
+            .await?;
+            audit::record(
+                &db,
+                "cli",
+                "user.create",
+                &user.username,
+                &format!("{role:?}"),
+            )
+            .await?;
+            println!("created {} ({:?})", user.username, user.role);
+        }
+        UserCommand::Passwd { name } => {
+            let password = read_password()?;
+            users::set_password(&db, &name, &password).await?;
+            audit::record(&db, "cli", "user.passwd", &name, "").await?;
+            println!("password changed for {name}; their sessions have ended");
+        }
+        UserCommand::Disable { name } => {
+            let user = users::by_username(&db, &name)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no user named `{name}`"))?;
+            users::set_disabled(&db, user.id, true).await?;
+            audit::record(&db, "cli", "user.disable", &name, "").await?;
+            println!("disabled {name}; their sessions have ended");
+        }
+        UserCommand::Enable { name } => {
+            let user = users::by_username(&db, &name)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no user named `{name}`"))?;
+            users::set_disabled(&db, user.id, false).await?;
+            audit::record(&db, "cli", "user.enable", &name, "").await?;
+            println!("enabled {name}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,279 @@
+//! Logging in and out, and creating the first admin from the setup link.
+
+use rocket::form::{Form, FromForm};
+use rocket::http::{CookieJar, Status};
+use rocket::response::{content::RawHtml, Redirect};
+use rocket::{get, post, routes, uri, Responder, Route, State};
+use rocket_dyn_templates::{context, Template};
+
+use crate::accounts::{self, sessions, setup, AccountError};
+use crate::config::Settings;
+use crate::db::Db;
+use crate::web::auth::{
+    login_csrf, login_csrf_ok, session_cookie, ClientAddress, CookiePolicy, Editor, SESSION_COOKIE,
+};
+use crate::web::templates::SiteView;
+
+use super::lesson_pages::{self, ResumeForm};
+use super::{check_csrf, AdminError};
+
+pub fn routes() -> Vec<Route> {
+    routes![login_page, login, logout, setup_page, setup_submit]
+}
+
+#[derive(Responder)]
+pub enum PageOrRedirect {
+    Page((Status, RawHtml<Template>)),
+    Redirect(Redirect),
+}
+
+/// Only local admin paths are followed after login (no open redirect).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with("/admin") && !n.starts_with("//") && !n.contains('\\') => {
+            n.to_string()
+        }
+        _ => "/admin".into(),
+    }
+}
+
+fn login_view(
+    site: &SiteView,
+    csrf: &str,
+    next: &str,
+    error: Option<&str>,
+    status: Status,
+    resume: Option<&ResumeForm>,
+) -> PageOrRedirect {
+    PageOrRedirect::Page((
+        status,
+        RawHtml(Template::render(
+            "admin/login",
+            context! {
+                site,
+                page: context! { title: "Log in", description: "", canonical: "/admin/login" },
+                login_csrf: csrf,
+                next,
+                error,
+                resume,
+            },
+        )),
+    ))
+}
+
+#[get("/login?<next>&<expired>")]
+pub fn login_page(
+    next: Option<String>,
+    expired: Option<bool>,
+    user: Option<Editor>,
+    cookies: &CookieJar<'_>,
+    site: &State<SiteView>,
+    policy: &State<CookiePolicy>,
+) -> PageOrRedirect {
+    if user.is_some() {
+        return PageOrRedirect::Redirect(Redirect::to(safe_next(next.as_deref())));
+    }
+    let csrf = login_csrf(cookies, policy);
+    let note = expired
+        .unwrap_or(false)
+        .then_some("Your session has ended. Please log in again.");
+    login_view(
+        site,
+        &csrf,
+        &safe_next(next.as_deref()),
+        note,
+        Status::Ok,
+        None,
+    )
+}
+
+#[derive(FromForm)]
+pub struct LoginForm {
+    #[field(validate = len(..=200))]
+    username: String,
+    #[field(validate = len(..=1024))]
+    password: String,
+    login_csrf: String,
+    next: Option<String>,
+    /// Text an editor was saving when the session ended, carried through login.
+    resume: Option<ResumeForm>,
+}
+
+#[allow(clippy::too_many_arguments)]
+#[post("/login", data = "<form>")]
+pub async fn login(
+    form: Form<LoginForm>,
+    cookies: &CookieJar<'_>,
+    address: ClientAddress,
+    db: &State<Db>,
+    site: &State<SiteView>,
+    settings: &State<Settings>,
+    policy: &State<CookiePolicy>,
+) -> Result<PageOrRedirect, AdminError> {
+    let next = safe_next(form.next.as_deref());
+    if !login_csrf_ok(cookies, &form.login_csrf) {
+        let csrf = login_csrf(cookies, policy);
+        let msg = "The login form had expired. Please try again.";
+        return Ok(login_view(
+            site,
+            &csrf,
+            &next,
+            Some(msg),
+            Status::Forbidden,
+            form.resume.as_ref(),
+        ));
+    }
+    match sessions::login(db.inner(), &form.username, &form.password, &address.0).await {
+        Ok(token) => {
+            cookies.add(session_cookie(token.clone(), policy));
+            let user = sessions::find(db.inner(), &token)
+                .await?
+                .ok_or(AdminError::NotFound)?;
+            accounts::audit::record(db.inner(), &user.username, "login", "", &address.0).await?;
+            match &form.resume {
+                // Back to the editor with the text that was being saved; nothing is lost.
+                Some(resume) => {
+                    let page =
+                        lesson_pages::resumed(db.inner(), site, settings, &user, resume).await?;
+                    Ok(PageOrRedirect::Page((Status::Ok, page)))
+                }
+                None => Ok(PageOrRedirect::Redirect(Redirect::to(next))),
+            }
+        }
+        Err(e @ (AccountError::InvalidCredentials | AccountError::RateLimited)) => {
+            let status = if matches!(e, AccountError::RateLimited) {
+                Status::TooManyRequests
+            } else {
+                Status::Unauthorized
+            };
+            let csrf = login_csrf(cookies, policy);
+            Ok(login_view(
+                site,
+                &csrf,
+                &next,
+                Some(&e.to_string()),
+                status,
+                form.resume.as_ref(),
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(FromForm)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
+#[post("/logout", data = "<form>")]
+pub async fn logout(
+    form: Form<CsrfForm>,
+    user: Editor,
+    cookies: &CookieJar<'_>,
+    db: &State<Db>,
+) -> Result<Redirect, AdminError> {
+    check_csrf(&user.0, &form.csrf)?;
+    if let Some(token) = cookies.get(SESSION_COOKIE).map(|c| c.value().to_string()) {
+        sessions::end(db.inner(), &token).await?;
+    }
+    cookies.remove(rocket::http::Cookie::build(SESSION_COOKIE).path("/"));
+    accounts::audit::record(db.inner(), &user.0.username, "logout", "", "").await?;
+    Ok(Redirect::to(uri!(
+        "/admin",
+        login_page(
+            next = Option::<String>::None,
+            expired = Option::<bool>::None
+        )
+    )))
+}
+
+fn setup_view(
+    site: &SiteView,
+    token: &str,
+    error: Option<&str>,
+    username: &str,
+    display_name: &str,
+) -> RawHtml<Template> {
+    RawHtml(Template::render(
+        "admin/setup",
+        context! {
+            site,
+            page: context! { title: "Create the first admin", description: "", canonical: "/admin/setup" },
+            token, error, username, display_name,
+        },
+    ))
+}
+
+#[get("/setup/<token>")]
+pub async fn setup_page(
+    token: &str,
+    db: &State<Db>,
+    site: &State<SiteView>,
+) -> Result<RawHtml<Template>, AdminError> {
+    if !setup::is_valid(db.inner(), token).await? {
+        return Err(AdminError::NotFound);
+    }
+    Ok(setup_view(site, token, None, "", ""))
+}
+
+#[derive(FromForm)]
+pub struct SetupForm {
+    #[field(validate = len(..=200))]
+    username: String,
+    #[field(validate = len(..=200))]
+    display_name: String,
+    #[field(validate = len(..=1024))]
+    password: String,
+    #[field(validate = len(..=1024))]
+    password_again: String,
+}
+
+#[post("/setup/<token>", data = "<form>")]
+pub async fn setup_submit(
+    token: &str,
+    form: Form<SetupForm>,
+    cookies: &CookieJar<'_>,
+    db: &State<Db>,
+    site: &State<SiteView>,
+    policy: &State<CookiePolicy>,
+) -> Result<PageOrRedirect, AdminError> {
+    // The one-time token in the URL is the proof of authority (and acts as the form's CSRF token).
+    if !setup::is_valid(db.inner(), token).await? {
+        return Err(AdminError::NotFound);
+    }
+    let fail = |msg: &str| {
+        Ok(PageOrRedirect::Page((
+            Status::UnprocessableEntity,
+            setup_view(site, token, Some(msg), &form.username, &form.display_name),
+        )))
+    };
+    if form.password != form.password_again {
+        return fail("The two passwords differ.");
+    }
+    let username = form.username.trim().to_lowercase();
+    match setup::create_first_admin(
+        db.inner(),
+        token,
+        &username,
+        &form.display_name,
+        &form.password,
+    )
+    .await
+    {
+        Ok(user) => {
+            let session = sessions::create(db.inner(), user.id).await?;
+            cookies.add(session_cookie(session, policy));
+            accounts::audit::record(
+                db.inner(),
+                &user.username,
+                "setup.first_admin",
+                &user.username,
+                "",
+            )
+            .await?;
+            Ok(PageOrRedirect::Redirect(Redirect::to("/admin")))
+        }
+        Err(AccountError::Invalid(msg)) => fail(&msg),
+        Err(e) => Err(e.into()),
+    }
+}

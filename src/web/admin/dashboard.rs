@@ -1,0 +1,176 @@
+//! The dashboard: courses with lesson counts by status, open conflicts,
+//! recent edits, the last sync runs; and the audit log.
+
+use std::collections::HashMap;
+
+use rocket::response::content::RawHtml;
+use rocket::{get, routes, Route, State};
+use rocket_dyn_templates::Template;
+use serde::Serialize;
+
+use crate::accounts::audit;
+use crate::content::links::course_url;
+use crate::db::entity::Status;
+use crate::db::lessons::{self, AdminFilter};
+use crate::db::{courses, sync_runs, Db};
+use crate::web::auth::{Admin, Editor};
+use crate::web::templates::SiteView;
+
+use super::{page, render, AdminError, AdminPage};
+
+pub fn routes() -> Vec<Route> {
+    routes![dashboard, audit_log]
+}
+
+#[derive(Serialize, Default)]
+struct CourseRow {
+    id: i32,
+    slug: String,
+    title: String,
+    status: Option<Status>,
+    url: String,
+    published: i64,
+    draft: i64,
+    archived: i64,
+}
+
+#[derive(Serialize)]
+struct RunRow {
+    id: i32,
+    origin: crate::db::entity::SyncOrigin,
+    started: String,
+    created: i32,
+    updated: i32,
+    unchanged: i32,
+    archived: i32,
+    conflicts: i32,
+    errors: i32,
+    problems: Vec<String>,
+}
+
+#[get("/")]
+async fn dashboard(
+    user: Editor,
+    db: &State<Db>,
+    site: &State<SiteView>,
+) -> Result<RawHtml<Template>, AdminError> {
+    let db = db.inner();
+    let mut rows: Vec<CourseRow> = courses::all(db)
+        .await?
+        .into_iter()
+        .map(|c| CourseRow {
+            id: c.id,
+            url: course_url(&c.slug),
+            slug: c.slug,
+            title: c.title,
+            status: Some(c.status),
+            ..Default::default()
+        })
+        .collect();
+    rows.sort_by(|a, b| a.title.cmp(&b.title));
+    let index: HashMap<i32, usize> = rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    for (course_id, status, n) in lessons::status_counts(db).await? {
+        if let Some(row) = index.get(&course_id).and_then(|i| rows.get_mut(*i)) {
+            match status {
+                Status::Published => row.published = n,
+                Status::Draft => row.draft = n,
+                Status::Archived => row.archived = n,
+            }
+        }
+    }
+    let conflicts = lessons::admin_list(
+        db,
+        &AdminFilter {
+            conflicts_only: true,
+            ..Default::default()
+        },
+        1,
+        50,
+    )
+    .await?
+    .0;
+    let recent = lessons::recently_updated(db, 10).await?;
+    let runs = sync_runs::recent(db, 5)
+        .await?
+        .into_iter()
+        .map(|r| RunRow {
+            id: r.id,
+            origin: r.origin,
+            started: r.started_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            created: r.created,
+            updated: r.updated,
+            unchanged: r.unchanged,
+            archived: r.archived,
+            conflicts: r.conflicts,
+            errors: r.errors,
+            problems: serde_json::from_str::<Vec<crate::content::Diagnostic>>(&r.report)
+                .unwrap_or_default()
+                .iter()
+                .filter(|d| d.is_error())
+                .take(20)
+                .map(|d| d.to_string())
+                .collect(),
+        })
+        .collect::<Vec<_>>();
+    #[derive(Serialize)]
+    struct View {
+        page: AdminPage,
+        courses: Vec<CourseRow>,
+        conflicts: Vec<lessons::AdminRow>,
+        recent: Vec<lessons::AdminRow>,
+        runs: Vec<RunRow>,
+    }
+    let view = View {
+        page: page("Dashboard", "/admin"),
+        courses: rows,
+        conflicts,
+        recent,
+        runs,
+    };
+    Ok(render("admin/dashboard", site, &user.0, view))
+}
+
+#[get("/audit?<page>")]
+async fn audit_log(
+    page: Option<u64>,
+    user: Admin,
+    db: &State<Db>,
+    site: &State<SiteView>,
+) -> Result<RawHtml<Template>, AdminError> {
+    const PER_PAGE: u64 = 100;
+    let page_no = page.unwrap_or(1).clamp(1, 1_000_000);
+    let entries = audit::recent(db.inner(), PER_PAGE, (page_no - 1) * PER_PAGE).await?;
+    #[derive(Serialize)]
+    struct Entry {
+        when: String,
+        actor: String,
+        action: String,
+        target: String,
+        detail: String,
+    }
+    #[derive(Serialize)]
+    struct View {
+        page: AdminPage,
+        entries: Vec<Entry>,
+        page_no: u64,
+        more: bool,
+    }
+    let more = entries.len() as u64 == PER_PAGE;
+    let entries = entries
+        .into_iter()
+        .map(|e| Entry {
+            when: e.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            actor: e.actor,
+            action: e.action,
+            target: e.target,
+            detail: e.detail,
+        })
+        .collect();
+    let view = View {
+        page: super::page("Audit log", "/admin/audit"),
+        entries,
+        page_no,
+        more,
+    };
+    Ok(render("admin/audit", site, &user.0, view))
+}

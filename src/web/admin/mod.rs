@@ -1,0 +1,148 @@
+//! The admin panel: login, dashboard, lesson and course editing, history,
+//! media, users, audit log. Handlers parse forms, check the CSRF token, call
+//! `accounts` or `editing`, and pick a template.
+
+mod account_pages;
+mod course_pages;
+mod dashboard;
+mod lesson_pages;
+mod media_pages;
+mod user_pages;
+
+use rocket::http::Status;
+use rocket::request::Request;
+use rocket::response::{self, content::RawHtml, Redirect, Responder};
+use rocket::{catch, catchers, Catcher, Route, State};
+use rocket_dyn_templates::Template;
+use sea_orm::DbErr;
+use serde::Serialize;
+
+use crate::accounts::{AccountError, SessionUser};
+use crate::editing::EditError;
+
+use super::auth::csrf_ok;
+use super::templates::SiteView;
+
+pub fn routes() -> Vec<Route> {
+    let mut routes = Vec::new();
+    routes.extend(account_pages::routes());
+    routes.extend(dashboard::routes());
+    routes.extend(lesson_pages::routes());
+    routes.extend(course_pages::routes());
+    routes.extend(media_pages::routes());
+    routes.extend(user_pages::routes());
+    routes
+}
+
+pub fn catchers() -> Vec<Catcher> {
+    catchers![unauthorized, forbidden]
+}
+
+/// Not logged in (or the session expired): to the login page, coming back after.
+#[catch(401)]
+fn unauthorized(req: &Request<'_>) -> Redirect {
+    let next = req.uri().path().to_string();
+    Redirect::to(rocket::uri!(
+        "/admin",
+        account_pages::login_page(next = Some(next), expired = Option::<bool>::None)
+    ))
+}
+
+#[catch(403)]
+fn forbidden(req: &Request<'_>) -> (Status, RawHtml<Template>) {
+    (
+        Status::Forbidden,
+        super::error::error_page(Status::Forbidden, req),
+    )
+}
+
+/// Errors of admin handlers, mapped to responses here and nowhere else.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("not found")]
+    NotFound,
+    #[error("the form's security token is missing or wrong")]
+    Csrf,
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+    #[error("{0}")]
+    Account(#[from] AccountError),
+    #[error("{0}")]
+    Edit(#[from] EditError),
+}
+
+impl<'r, 'o: 'r> Responder<'r, 'o> for AdminError {
+    fn respond_to(self, _req: &'r Request<'_>) -> response::Result<'o> {
+        match self {
+            AdminError::NotFound | AdminError::Edit(EditError::NotFound) => Err(Status::NotFound),
+            AdminError::Csrf => Err(Status::Forbidden),
+            other => {
+                tracing::error!(error = %other, "admin request failed");
+                Err(Status::InternalServerError)
+            }
+        }
+    }
+}
+
+/// Refuses a state-changing request whose CSRF token is not the session's.
+pub fn check_csrf(user: &SessionUser, submitted: &str) -> Result<(), AdminError> {
+    if csrf_ok(user, submitted) {
+        Ok(())
+    } else {
+        tracing::warn!(user = %user.username, "request refused: bad CSRF token");
+        Err(AdminError::Csrf)
+    }
+}
+
+/// What every admin page gets: the site, the user, the CSRF token for forms.
+#[derive(Serialize)]
+struct AdminContext<'a, T: Serialize> {
+    site: &'a SiteView,
+    user: &'a SessionUser,
+    csrf: &'a str,
+    #[serde(flatten)]
+    view: T,
+}
+
+pub fn render<T: Serialize>(
+    template: &'static str,
+    site: &State<SiteView>,
+    user: &SessionUser,
+    view: T,
+) -> RawHtml<Template> {
+    RawHtml(Template::render(
+        template,
+        AdminContext {
+            site: site.inner(),
+            user,
+            csrf: &user.csrf_token,
+            view,
+        },
+    ))
+}
+
+/// `<title>` and heading of an admin page.
+#[derive(Serialize)]
+pub struct AdminPage {
+    pub title: String,
+    pub description: &'static str,
+    pub canonical: String,
+}
+
+pub fn page(title: impl Into<String>, path: impl Into<String>) -> AdminPage {
+    AdminPage {
+        title: title.into(),
+        description: "",
+        canonical: path.into(),
+    }
+}
+
+/// A form field's error message, keyed by field name for the template.
+pub fn field_errors(
+    errors: &[crate::editing::FieldError],
+) -> std::collections::HashMap<&'static str, String> {
+    errors
+        .iter()
+        .map(|e| (e.field, e.message.clone()))
+        .collect()
+}
