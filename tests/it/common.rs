@@ -192,3 +192,90 @@ pub async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
         .unwrap();
     row.try_get_by_index::<i64>(0).unwrap()
 }
+
+/// Percent-encodes form fields as a browser would (application/x-www-form-urlencoded).
+pub fn form(fields: &[(&str, &str)]) -> String {
+    fn enc(s: &str) -> String {
+        let mut out = String::new();
+        for b in s.bytes() {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
+                    out.push(b as char)
+                }
+                b' ' => out.push('+'),
+                _ => out.push_str(&format!("%{b:02X}")),
+            }
+        }
+        out
+    }
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The value of the first `name="<name>" value="…"` in a page.
+pub fn hidden(html: &str, name: &str) -> String {
+    let needle = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&needle)
+        .unwrap_or_else(|| panic!("no {name} field in {html}"))
+        + needle.len();
+    html[start..start + html[start..].find('"').unwrap()].to_string()
+}
+
+/// Creates a user directly (as `lectern user add` does).
+pub async fn add_user(db: &DatabaseConnection, name: &str, role: lectern::db::entity::Role) {
+    lectern::accounts::users::create(db, name, name, role, PASSWORD)
+        .await
+        .unwrap();
+}
+
+pub const PASSWORD: &str = "a long enough password";
+
+/// Logs `client` in through the login form; returns the response status.
+pub async fn log_in(client: &Client, name: &str, password: &str) -> Status {
+    let (_, page) = get(client, "/admin/login").await;
+    let token = hidden(&page, "login_csrf");
+    let res = client
+        .post("/admin/login")
+        .header(rocket::http::ContentType::Form)
+        .body(form(&[
+            ("username", name),
+            ("password", password),
+            ("login_csrf", &token),
+            ("next", "/admin"),
+        ]))
+        .dispatch()
+        .await;
+    res.status()
+}
+
+/// The session's CSRF token, read from an admin page.
+pub async fn csrf(client: &Client) -> String {
+    let (status, page) = get(client, "/admin/lessons").await;
+    assert_eq!(status, Status::Ok, "logged in");
+    hidden(&page, "csrf")
+}
+
+/// POSTs a form; returns status, Location header and body.
+pub async fn post(
+    client: &Client,
+    uri: &str,
+    fields: &[(&str, &str)],
+) -> (Status, Option<String>, String) {
+    let res = client
+        .post(uri.to_string())
+        .header(rocket::http::ContentType::Form)
+        .body(form(fields))
+        .dispatch()
+        .await;
+    let status = res.status();
+    let location = res.headers().get_one("Location").map(str::to_string);
+    (
+        status,
+        location,
+        res.into_string().await.unwrap_or_default(),
+    )
+}

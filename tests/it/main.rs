@@ -2,7 +2,9 @@
 //! test runs the real stack (Rocket's local client, SeaORM on SQLite, or on
 //! PostgreSQL when TEST_DATABASE_URL is set).
 
+mod admin;
 mod bad_input;
+mod browser;
 mod cli;
 mod common;
 mod site;

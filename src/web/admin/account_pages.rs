@@ -15,7 +15,7 @@ use crate::web::auth::{
 use crate::web::templates::SiteView;
 
 use super::lesson_pages::{self, ResumeForm};
-use super::{check_csrf, AdminError};
+use super::{check_csrf, AdminError, CsrfToken};
 
 pub fn routes() -> Vec<Route> {
     routes![login_page, login, logout, setup_page, setup_submit]
@@ -162,7 +162,7 @@ pub async fn login(
 
 #[derive(FromForm)]
 pub struct CsrfForm {
-    pub csrf: String,
+    pub csrf: CsrfToken,
 }
 
 #[post("/logout", data = "<form>")]

@@ -21,7 +21,7 @@ use crate::web::auth::Editor;
 use crate::web::templates::SiteView;
 
 use super::lesson_pages::EditResponse;
-use super::{check_csrf, field_errors, page, render, AdminError, AdminPage};
+use super::{check_csrf, field_errors, page, render, AdminError, AdminPage, CsrfToken};
 
 pub fn routes() -> Vec<Route> {
     routes![list, new_page, create, edit_page, save, move_course]
@@ -75,7 +75,7 @@ async fn list(
 #[derive(Clone, Debug, Default, FromForm, Serialize)]
 struct CourseForm {
     #[serde(skip)]
-    csrf: String,
+    csrf: CsrfToken,
     slug: String,
     title: String,
     summary: String,
@@ -156,7 +156,7 @@ async fn load_form(db: &DatabaseConnection, id: i32) -> Result<CourseForm, Admin
         CourseStatus::Archived => "archived",
     };
     Ok(CourseForm {
-        csrf: String::new(),
+        csrf: CsrfToken(String::new()),
         slug: c.slug,
         title: c.title,
         summary: c.summary,
@@ -228,7 +228,7 @@ async fn save(
 
 #[derive(FromForm)]
 struct MoveForm {
-    csrf: String,
+    csrf: CsrfToken,
     delta: i32,
 }
 

@@ -24,7 +24,7 @@ use crate::web::auth::{login_csrf, CookiePolicy, Editor};
 use crate::web::templates::SiteView;
 
 use super::account_pages::CsrfForm;
-use super::{check_csrf, field_errors, page, render, AdminError, AdminPage};
+use super::{check_csrf, field_errors, page, render, AdminError, AdminPage, CsrfToken};
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -174,7 +174,7 @@ async fn list(
 #[derive(Clone, Debug, Default, FromForm, Serialize)]
 pub struct LessonForm {
     #[serde(skip)]
-    pub csrf: String,
+    pub csrf: CsrfToken,
     pub course_id: i32,
     pub slug: String,
     pub title: String,
@@ -204,7 +204,7 @@ impl LessonForm {
 
     fn from_lesson(l: &Lesson) -> LessonForm {
         LessonForm {
-            csrf: String::new(),
+            csrf: CsrfToken(String::new()),
             course_id: l.course_id,
             slug: l.slug.clone(),
             title: l.title.clone(),
@@ -468,7 +468,7 @@ pub async fn resumed(
     resume: &ResumeFields,
 ) -> Result<RawHtml<Template>, AdminError> {
     let form = LessonForm {
-        csrf: String::new(),
+        csrf: CsrfToken(String::new()),
         course_id: resume.course_id,
         slug: resume.slug.clone(),
         title: resume.title.clone(),
@@ -610,7 +610,7 @@ async fn save(
 
 #[derive(FromForm)]
 struct VersionForm {
-    csrf: String,
+    csrf: CsrfToken,
     version: i32,
 }
 
@@ -652,7 +652,7 @@ async fn unarchive(
 
 #[derive(FromForm)]
 struct MoveForm {
-    csrf: String,
+    csrf: CsrfToken,
     delta: i32,
     back: Option<String>,
 }

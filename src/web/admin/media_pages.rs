@@ -18,7 +18,7 @@ use crate::web::auth::Editor;
 use crate::web::templates::SiteView;
 
 use super::lesson_pages::EditResponse;
-use super::{check_csrf, page, render, AdminError, AdminPage};
+use super::{check_csrf, page, render, AdminError, AdminPage, CsrfToken};
 
 pub fn routes() -> Vec<Route> {
     routes![list, upload]
@@ -89,7 +89,7 @@ async fn list(
 
 #[derive(FromForm)]
 struct Upload<'r> {
-    csrf: String,
+    csrf: CsrfToken,
     file: TempFile<'r>,
 }
 
@@ -113,11 +113,32 @@ fn clean_name(raw: Option<&str>, ext: &str) -> String {
 
 #[post("/media", data = "<form>")]
 async fn upload(
-    form: Form<Upload<'_>>,
+    form: Result<Form<Upload<'_>>, rocket::form::Errors<'_>>,
     user: Editor,
     db: &State<Db>,
     site: &State<SiteView>,
 ) -> Result<EditResponse, AdminError> {
+    let form = match form {
+        Ok(form) => form,
+        Err(errors) => {
+            // An upload over the limit is cut off while parsing; say so plainly.
+            let too_large = errors.iter().any(|e| e.status() == Status::PayloadTooLarge);
+            let (msg, status) = if too_large {
+                (
+                    format!("The file is larger than {} MiB.", MAX_UPLOAD_BYTES >> 20),
+                    Status::PayloadTooLarge,
+                )
+            } else {
+                (
+                    "The upload could not be read. Choose the file again.".to_string(),
+                    Status::UnprocessableEntity,
+                )
+            };
+            return Ok(EditResponse::Page(
+                list_view(db.inner(), site, &user.0, Some(msg), status).await?,
+            ));
+        }
+    };
     check_csrf(&user.0, &form.csrf)?;
     let fail = |msg: &str| {
         list_view(

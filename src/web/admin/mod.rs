@@ -84,9 +84,26 @@ impl<'r, 'o: 'r> Responder<'r, 'o> for AdminError {
     }
 }
 
+/// The `csrf` field every admin form carries. A form without one still
+/// parses (to an empty token), so the handler refuses it with 403 rather
+/// than Rocket answering 422.
+#[derive(Clone, Debug, Default)]
+pub struct CsrfToken(pub String);
+
+#[rocket::async_trait]
+impl<'v> rocket::form::FromFormField<'v> for CsrfToken {
+    fn from_value(field: rocket::form::ValueField<'v>) -> rocket::form::Result<'v, Self> {
+        Ok(CsrfToken(field.value.to_string()))
+    }
+
+    fn default() -> Option<Self> {
+        Some(CsrfToken(String::new()))
+    }
+}
+
 /// Refuses a state-changing request whose CSRF token is not the session's.
-pub fn check_csrf(user: &SessionUser, submitted: &str) -> Result<(), AdminError> {
-    if csrf_ok(user, submitted) {
+pub fn check_csrf(user: &SessionUser, submitted: &CsrfToken) -> Result<(), AdminError> {
+    if csrf_ok(user, &submitted.0) {
         Ok(())
     } else {
         tracing::warn!(user = %user.username, "request refused: bad CSRF token");

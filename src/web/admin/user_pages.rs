@@ -14,7 +14,7 @@ use crate::web::auth::Admin;
 use crate::web::templates::SiteView;
 
 use super::lesson_pages::EditResponse;
-use super::{check_csrf, page, render, AdminError, AdminPage};
+use super::{check_csrf, page, render, AdminError, AdminPage, CsrfToken};
 
 pub fn routes() -> Vec<Route> {
     routes![list, add, change]
@@ -81,7 +81,7 @@ async fn list(
 
 #[derive(FromForm)]
 struct AddForm {
-    csrf: String,
+    csrf: CsrfToken,
     username: String,
     display_name: String,
     role: String,
@@ -136,7 +136,7 @@ async fn add(
 
 #[derive(FromForm)]
 struct ChangeForm {
-    csrf: String,
+    csrf: CsrfToken,
     /// `role`, `disable` or `enable`.
     action: String,
     role: Option<String>,

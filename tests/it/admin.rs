@@ -1,0 +1,1001 @@
+//! The admin panel through Rocket's local client: accounts, sessions, CSRF,
+//! the lesson editor and its refusals, history, images, users.
+
+use lectern::db::entity::Role;
+use rocket::http::{ContentType, Status};
+use rocket::local::asynchronous::Client;
+use sea_orm::ConnectionTrait;
+
+use crate::common::{add_user, count, csrf, get, hidden, log_in, post, Fixture, PASSWORD};
+
+/// A site with the sample content, an admin `ada` and an editor `eve`, and a
+/// client logged in as `who`.
+async fn admin_site(who: &str) -> (Fixture, Client) {
+    let f = Fixture::with_sample_content().await;
+    let client = f.client().await;
+    let db = f.connect().await;
+    add_user(&db, "ada", Role::Admin).await;
+    add_user(&db, "eve", Role::Editor).await;
+    assert_eq!(log_in(&client, who, PASSWORD).await, Status::SeeOther);
+    (f, client)
+}
+
+async fn lesson_id(f: &Fixture, slug: &str) -> i64 {
+    count(
+        &f.connect().await,
+        &format!("SELECT id FROM lessons WHERE slug = '{slug}'"),
+    )
+    .await
+}
+
+/// The editor form of a lesson, filled from its page.
+async fn edit_form(client: &Client, id: i64) -> Vec<(String, String)> {
+    let (status, page) = get(client, &format!("/admin/lessons/{id}/edit")).await;
+    assert_eq!(status, Status::Ok);
+    let field = |name: &str| hidden(&page, name);
+    let body_start = page.find("name=\"body_md\"").unwrap();
+    let body_start = body_start + page[body_start..].find('>').unwrap() + 1;
+    let body = &page[body_start..body_start + page[body_start..].find("</textarea>").unwrap()];
+    let body = body
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&");
+    let course = {
+        let sel = page.find("name=\"course_id\"").unwrap();
+        let opt = page[sel..].find(" selected").unwrap() + sel;
+        let val = page[..opt].rfind("value=\"").unwrap() + 7;
+        page[val..val + page[val..].find('"').unwrap()].to_string()
+    };
+    let title_at = page.find("id=\"title\" name=\"title\" value=\"").unwrap() + 31;
+    let title =
+        page[title_at..title_at + page[title_at..].find('"').unwrap()].replace("&amp;", "&");
+    vec![
+        ("csrf".into(), field("csrf")),
+        ("version".into(), field("version")),
+        ("title".into(), title),
+        ("slug".into(), {
+            let at = page.find("id=\"slug\" name=\"slug\" value=\"").unwrap() + 29;
+            page[at..at + page[at..].find('"').unwrap()].to_string()
+        }),
+        ("course_id".into(), course),
+        ("status".into(), "published".into()),
+        ("summary".into(), "A summary".into()),
+        ("body_md".into(), body),
+        ("action".into(), "save".into()),
+    ]
+}
+
+fn with<'a>(
+    fields: &'a [(String, String)],
+    changes: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut out: Vec<(&str, &str)> = fields
+        .iter()
+        .filter(|(k, _)| !changes.iter().any(|(c, _)| c == k))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    out.extend(changes.iter().copied());
+    out
+}
+
+// ------------------------------------------------------------ accounts
+
+#[rocket::async_test]
+async fn login_failures_all_read_the_same() {
+    let f = Fixture::with_sample_content().await;
+    let client = f.client().await;
+    let db = f.connect().await;
+    add_user(&db, "ada", Role::Admin).await;
+    add_user(&db, "gone", Role::Editor).await;
+    db.execute_unprepared("UPDATE users SET disabled = TRUE WHERE username = 'gone'")
+        .await
+        .unwrap();
+    for (user, pass) in [
+        ("ada", "wrong password!!"),
+        ("nobody", PASSWORD),
+        ("gone", PASSWORD),
+    ] {
+        let (_, page) = get(&client, "/admin/login").await;
+        let token = hidden(&page, "login_csrf");
+        let (status, _, body) = post(
+            &client,
+            "/admin/login",
+            &[
+                ("username", user),
+                ("password", pass),
+                ("login_csrf", &token),
+            ],
+        )
+        .await;
+        assert_eq!(status, Status::Unauthorized, "{user}");
+        assert!(
+            body.contains("wrong username or password"),
+            "{user}: {body}"
+        );
+    }
+    assert_eq!(
+        get(&client, "/admin").await.0,
+        Status::SeeOther,
+        "still logged out"
+    );
+}
+
+#[rocket::async_test]
+async fn logins_are_rate_limited_per_account() {
+    let f = Fixture::with_sample_content().await;
+    let client = f.client().await;
+    add_user(&f.connect().await, "ada", Role::Admin).await;
+    for _ in 0..5 {
+        assert_eq!(
+            log_in(&client, "ada", "not the password").await,
+            Status::Unauthorized
+        );
+    }
+    // Even the right password is refused until the window passes.
+    assert_eq!(
+        log_in(&client, "ada", PASSWORD).await,
+        Status::TooManyRequests
+    );
+}
+
+#[rocket::async_test]
+async fn login_form_needs_its_token() {
+    let f = Fixture::with_sample_content().await;
+    let client = f.client().await;
+    add_user(&f.connect().await, "ada", Role::Admin).await;
+    let (status, _, _) = post(
+        &client,
+        "/admin/login",
+        &[
+            ("username", "ada"),
+            ("password", PASSWORD),
+            ("login_csrf", "forged"),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+    assert_eq!(get(&client, "/admin").await.0, Status::SeeOther);
+}
+
+#[rocket::async_test]
+async fn session_cookie_is_http_only_and_same_site() {
+    let f = Fixture::with_sample_content().await;
+    let client = f.client().await;
+    add_user(&f.connect().await, "ada", Role::Admin).await;
+    assert!(client.cookies().get("lectern_session").is_none());
+    log_in(&client, "ada", PASSWORD).await;
+    let jar = client.cookies();
+    let cookie = jar.get("lectern_session").unwrap();
+    assert_eq!(cookie.http_only(), Some(true));
+    assert_eq!(cookie.same_site(), Some(rocket::http::SameSite::Lax));
+    assert_eq!(cookie.value().len(), 64);
+}
+
+#[rocket::async_test]
+async fn forged_and_expired_sessions_send_you_to_login() {
+    let (f, client) = admin_site("ada").await;
+    assert_eq!(get(&client, "/admin").await.0, Status::Ok);
+    f.connect()
+        .await
+        .execute_unprepared("UPDATE sessions SET expires_at = created_at")
+        .await
+        .unwrap();
+    let res = client.get("/admin/lessons").dispatch().await;
+    assert_eq!(res.status(), Status::SeeOther);
+    assert!(res
+        .headers()
+        .get_one("Location")
+        .unwrap()
+        .starts_with("/admin/login?next=%2Fadmin%2Flessons"));
+
+    let forged = Client::untracked(lectern::build(f.figment()))
+        .await
+        .unwrap();
+    let res = forged
+        .get("/admin")
+        .cookie(rocket::http::Cookie::new("lectern_session", "f".repeat(64)))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::SeeOther);
+}
+
+#[rocket::async_test]
+async fn disabling_a_user_ends_their_session_at_once() {
+    let (f, eve) = admin_site("eve").await;
+    assert_eq!(get(&eve, "/admin").await.0, Status::Ok);
+    let ada = f.client().await;
+    log_in(&ada, "ada", PASSWORD).await;
+    let token = csrf(&ada).await;
+    let eve_id = count(
+        &f.connect().await,
+        "SELECT id FROM users WHERE username = 'eve'",
+    )
+    .await
+    .to_string();
+    let (status, _, _) = post(
+        &ada,
+        &format!("/admin/users/{eve_id}"),
+        &[("csrf", &token), ("action", "disable")],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(
+        get(&eve, "/admin").await.0,
+        Status::SeeOther,
+        "eve is logged out"
+    );
+    assert_eq!(log_in(&eve, "eve", PASSWORD).await, Status::Unauthorized);
+}
+
+#[rocket::async_test]
+async fn logout_ends_the_session() {
+    let (_f, client) = admin_site("ada").await;
+    let token = csrf(&client).await;
+    let (status, _, _) = post(&client, "/admin/logout", &[("csrf", &token)]).await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(get(&client, "/admin").await.0, Status::SeeOther);
+}
+
+#[rocket::async_test]
+async fn setup_link_creates_the_first_admin_once() {
+    let f = Fixture::with_sample_content().await;
+    let db = f.connect().await;
+    let token = lectern::accounts::setup::issue_if_no_users(&db)
+        .await
+        .unwrap()
+        .expect("no users yet");
+    let client = f.client().await; // start-up issues a fresh link and replaces ours
+    let token = match get(&client, &format!("/admin/setup/{token}")).await.0 {
+        Status::Ok => token,
+        _ => lectern::accounts::setup::issue_if_no_users(&db)
+            .await
+            .unwrap()
+            .unwrap(),
+    };
+    let uri = format!("/admin/setup/{token}");
+    assert_eq!(get(&client, &uri).await.0, Status::Ok);
+    let fields = [
+        ("username", "root"),
+        ("display_name", "Root"),
+        ("password", PASSWORD),
+        ("password_again", PASSWORD),
+    ];
+    let (status, location, _) = post(&client, &uri, &fields).await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (Status::SeeOther, Some("/admin"))
+    );
+    assert_eq!(
+        get(&client, "/admin").await.0,
+        Status::Ok,
+        "logged in as the new admin"
+    );
+    // The link is spent.
+    assert_eq!(get(&client, &uri).await.0, Status::NotFound);
+    let (status, _, _) = post(
+        &client,
+        &uri,
+        &[
+            ("username", "second"),
+            ("display_name", ""),
+            ("password", PASSWORD),
+            ("password_again", PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::NotFound);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM users").await, 1);
+}
+
+#[rocket::async_test]
+async fn editors_cannot_open_admin_only_pages() {
+    let (_f, client) = admin_site("eve").await;
+    assert_eq!(get(&client, "/admin").await.0, Status::Ok);
+    for uri in ["/admin/users", "/admin/audit"] {
+        let (status, html) = get(&client, uri).await;
+        assert_eq!(status, Status::Forbidden, "{uri}");
+        assert!(html.contains("Not allowed"));
+    }
+    let token = csrf(&client).await;
+    let (status, _, _) = post(
+        &client,
+        "/admin/users/new",
+        &[
+            ("csrf", &token),
+            ("username", "x"),
+            ("display_name", "x"),
+            ("role", "admin"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+}
+
+// ------------------------------------------------------------ CSRF
+
+/// Every state-changing admin route, with a body complete but for the token.
+fn post_routes(lesson: i64, revision: i64) -> Vec<(String, Vec<(&'static str, String)>)> {
+    let l = lesson;
+    let lesson_fields = || {
+        vec![
+            ("title", "Forged".to_string()),
+            ("slug", "forged".into()),
+            ("course_id", "1".into()),
+            ("status", "published".into()),
+            ("summary", "".into()),
+            ("body_md", "forged".into()),
+            ("version", "1".into()),
+            ("action", "save".into()),
+        ]
+    };
+    let course_fields = || {
+        vec![
+            ("title", "Forged".to_string()),
+            ("slug", "forged".into()),
+            ("summary", "".into()),
+            ("body_md", "".into()),
+            ("status", "published".into()),
+        ]
+    };
+    vec![
+        ("/admin/logout".into(), vec![]),
+        ("/admin/lessons/new".into(), lesson_fields()),
+        (format!("/admin/lessons/{l}/edit"), lesson_fields()),
+        (
+            format!("/admin/lessons/{l}/archive"),
+            vec![("version", "1".into())],
+        ),
+        (
+            format!("/admin/lessons/{l}/unarchive"),
+            vec![("version", "1".into())],
+        ),
+        (
+            format!("/admin/lessons/{l}/move"),
+            vec![("delta", "1".into())],
+        ),
+        (
+            format!("/admin/lessons/{l}/revisions/{revision}/restore"),
+            vec![("version", "1".into())],
+        ),
+        (format!("/admin/lessons/{l}/keep"), vec![]),
+        ("/admin/courses/new".into(), course_fields()),
+        ("/admin/courses/1/edit".into(), course_fields()),
+        ("/admin/courses/1/move".into(), vec![("delta", "1".into())]),
+        (
+            "/admin/users/new".into(),
+            vec![
+                ("username", "mallory".into()),
+                ("display_name", "M".into()),
+                ("role", "admin".into()),
+                ("password", PASSWORD.into()),
+            ],
+        ),
+        ("/admin/users/1".into(), vec![("action", "disable".into())]),
+        (
+            "/admin/media".into(),
+            vec![("file", "not really a file".into())],
+        ),
+    ]
+}
+
+#[rocket::async_test]
+async fn every_admin_form_refuses_a_missing_or_wrong_csrf_token() {
+    let (f, client) = admin_site("ada").await;
+    let db = f.connect().await;
+    let lesson = lesson_id(&f, "first-server").await;
+    let revision = count(
+        &db,
+        &format!("SELECT MIN(id) FROM lesson_revisions WHERE lesson_id = {lesson}"),
+    )
+    .await;
+    let routes = post_routes(lesson, revision);
+
+    // The table covers every POST route of the admin (login and setup carry
+    // their own tokens), so a new form cannot forget its check unnoticed.
+    let mounted = client
+        .rocket()
+        .routes()
+        .filter(|r| r.method == rocket::http::Method::Post && r.uri.path().starts_with("/admin"))
+        .count();
+    assert_eq!(
+        routes.len() + 2,
+        mounted,
+        "a POST route is missing from this test's table"
+    );
+
+    let version = count(&db, "SELECT content_version FROM site_state").await;
+    for (uri, fields) in &routes {
+        for token in [None, Some("forged")] {
+            let mut body: Vec<(&str, &str)> =
+                fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            if let Some(t) = token {
+                body.push(("csrf", t));
+            }
+            let (status, _, _) = post(&client, uri, &body).await;
+            assert_eq!(status, Status::Forbidden, "{uri} with token {token:?}");
+        }
+    }
+    assert_eq!(
+        count(&db, "SELECT content_version FROM site_state").await,
+        version,
+        "nothing changed"
+    );
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM users").await, 2);
+    assert_eq!(
+        get(&client, "/admin").await.0,
+        Status::Ok,
+        "still logged in"
+    );
+}
+
+// ------------------------------------------------------------ editing
+
+#[rocket::async_test]
+async fn an_edit_is_on_the_public_page_at_once() {
+    let (f, client) = admin_site("eve").await;
+    let id = lesson_id(&f, "first-server").await;
+    let fields = edit_form(&client, id).await;
+    let (status, location, _) = post(
+        &client,
+        &format!("/admin/lessons/{id}/edit"),
+        &with(
+            &fields,
+            &[
+                ("title", "Your first server, revised"),
+                ("body_md", "## New part\n\nFresh text."),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(
+        location,
+        Some(format!("/admin/lessons/{id}/edit?saved=true"))
+    );
+    let public = f.client().await;
+    let (_, html) = get(&public, "/backend-dev/first-server/").await;
+    assert!(html.contains("Your first server, revised") && html.contains("Fresh text."));
+    assert!(html.contains(r#"<h2 id="new-part">"#));
+    assert!(
+        !html.contains("Edit this lesson"),
+        "no edit link for the public"
+    );
+    let (_, own) = get(&client, "/backend-dev/first-server/").await;
+    assert!(
+        own.contains(&format!("/admin/lessons/{id}/edit")),
+        "editors get an edit link"
+    );
+    let db = f.connect().await;
+    assert_eq!(
+        count(&db, &format!("SELECT version FROM lessons WHERE id = {id}")).await,
+        2
+    );
+    assert_eq!(count(&db, &format!("SELECT COUNT(*) FROM lesson_revisions WHERE lesson_id = {id} AND origin = 'admin' AND author = 'eve'")).await, 1);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'lesson.save' AND actor = 'eve'"
+        )
+        .await,
+        1
+    );
+}
+
+#[rocket::async_test]
+async fn preview_renders_without_saving() {
+    let (f, client) = admin_site("eve").await;
+    let id = lesson_id(&f, "first-server").await;
+    let fields = edit_form(&client, id).await;
+    let (status, _, html) = post(
+        &client,
+        &format!("/admin/lessons/{id}/edit"),
+        &with(
+            &fields,
+            &[
+                ("action", "preview"),
+                (
+                    "body_md",
+                    "Preview **only** [gone](99-nope.md)\n\n```js\nlet x = 1;\n```",
+                ),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("Preview <strong>only</strong>"), "{html}");
+    assert!(
+        html.contains("hl-storage"),
+        "highlighted like the public page"
+    );
+    assert!(html.contains("99-nope.md"), "broken links are pointed out");
+    assert_eq!(
+        count(
+            &f.connect().await,
+            &format!("SELECT version FROM lessons WHERE id = {id}")
+        )
+        .await,
+        1
+    );
+}
+
+#[rocket::async_test]
+async fn a_stale_save_is_refused_and_keeps_both_texts() {
+    let (f, client) = admin_site("eve").await;
+    let id = lesson_id(&f, "first-server").await;
+    let fields = edit_form(&client, id).await;
+    let uri = format!("/admin/lessons/{id}/edit");
+    let (first, _, _) = post(
+        &client,
+        &uri,
+        &with(&fields, &[("body_md", "First editor's text.")]),
+    )
+    .await;
+    assert_eq!(first, Status::SeeOther);
+    // A second save from the same version (another tab, another editor).
+    let (second, _, html) = post(
+        &client,
+        &uri,
+        &with(&fields, &[("body_md", "Second editor's text.")]),
+    )
+    .await;
+    assert_eq!(second, Status::Conflict);
+    assert!(html.contains("This lesson changed since you opened it"));
+    assert!(
+        html.contains("Second editor&#x27;s text.") || html.contains("Second editor's text."),
+        "the refused text stays in the form"
+    );
+    assert!(html.contains("First editor"), "the saved text is shown");
+    assert!(
+        html.contains("diff-added") && html.contains("diff-removed"),
+        "with a diff"
+    );
+    let public = f.client().await;
+    let (_, page) = get(&public, "/backend-dev/first-server/").await;
+    assert!(
+        page.contains("First editor") && !page.contains("Second editor"),
+        "no silent overwrite"
+    );
+    let db = f.connect().await;
+    assert_eq!(
+        count(&db, &format!("SELECT version FROM lessons WHERE id = {id}")).await,
+        2
+    );
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM lesson_revisions WHERE body_md = 'Second editor''s text.' AND note LIKE 'not applied%'").await, 1, "the refused text is kept");
+}
+
+#[rocket::async_test]
+async fn invalid_fields_are_refused_with_messages() {
+    let (f, client) = admin_site("eve").await;
+    let id = lesson_id(&f, "first-server").await;
+    let fields = edit_form(&client, id).await;
+    let uri = format!("/admin/lessons/{id}/edit");
+    for (field, value, message) in [
+        ("title", "   ", "a title is required"),
+        ("slug", "install-node", "already used by"),
+        ("slug", "Bad Slug", "lowercase"),
+        ("slug", "../etc", ".."),
+        ("slug", "all", "reserved"),
+    ] {
+        let (status, _, html) = post(&client, &uri, &with(&fields, &[(field, value)])).await;
+        assert_eq!(status, Status::UnprocessableEntity, "{field}={value}");
+        assert!(html.contains(message), "{field}={value}: {message}");
+        assert!(html.contains("aria-invalid=\"true\""));
+    }
+    assert_eq!(
+        count(
+            &f.connect().await,
+            &format!("SELECT version FROM lessons WHERE id = {id}")
+        )
+        .await,
+        1
+    );
+}
+
+#[rocket::async_test]
+async fn markup_and_sql_in_every_field_are_inert() {
+    let (f, client) = admin_site("eve").await;
+    let token = csrf(&client).await;
+    let hostile = "<script>alert(1)</script>'; DROP TABLE lessons; --";
+    let (status, location, _) = post(
+        &client,
+        "/admin/lessons/new",
+        &[
+            ("csrf", &token),
+            ("course_id", "1"),
+            ("slug", "hostile"),
+            ("title", hostile),
+            ("summary", hostile),
+            (
+                "body_md",
+                &format!("{hostile}\n\n<img src=x onerror=alert(2)> [x](javascript:alert(3))"),
+            ),
+            ("status", "published"),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther, "saved");
+    let edit_uri = location.unwrap();
+    let db = f.connect().await;
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM lessons WHERE title = '<script>alert(1)</script>''; DROP TABLE lessons; --'").await, 1);
+    for uri in [
+        edit_uri.as_str(),
+        "/admin",
+        "/admin/lessons",
+        "/backend-dev/hostile/",
+        "/backend-dev/",
+    ] {
+        let (status, html) = get(&client, uri).await;
+        assert_eq!(status, Status::Ok, "{uri}");
+        if let Some(at) = html.find("<script>alert") {
+            panic!("{uri}: {}", &html[at.saturating_sub(300)..at + 50]);
+        }
+        // The source may be shown escaped in the editor; never as live markup.
+        assert!(
+            !html.contains("<img src=x onerror") && !html.contains("href=\"javascript:"),
+            "{uri}"
+        );
+    }
+    let (_, public) = get(&client, "/backend-dev/hostile/").await;
+    assert!(!public.contains("onerror") && !public.contains("javascript:"));
+}
+
+#[rocket::async_test]
+async fn new_lessons_and_archive_and_restore_from_archive() {
+    let (f, client) = admin_site("eve").await;
+    let token = csrf(&client).await;
+    let (status, location, _) = post(
+        &client,
+        "/admin/lessons/new",
+        &[
+            ("csrf", &token),
+            ("course_id", "1"),
+            ("slug", "testing"),
+            ("title", "Testing your API"),
+            ("summary", "Tests"),
+            ("body_md", "## Why test\n\nBecause."),
+            ("status", "published"),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let id = location.unwrap().split('/').nth(3).unwrap().to_string();
+    let public = f.client().await;
+    assert_eq!(get(&public, "/backend-dev/testing/").await.0, Status::Ok);
+    let (status, _, _) = post(
+        &client,
+        &format!("/admin/lessons/{id}/archive"),
+        &[("csrf", &token), ("version", "1")],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(
+        get(&public, "/backend-dev/testing/").await.0,
+        Status::NotFound
+    );
+    let (_, editor_view) = get(&client, "/backend-dev/testing/").await;
+    assert!(editor_view.contains("Archived"), "editors see it, marked");
+    let (status, _, _) = post(
+        &client,
+        &format!("/admin/lessons/{id}/unarchive"),
+        &[("csrf", &token), ("version", "2")],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let (_, editor_view) = get(&client, "/backend-dev/testing/").await;
+    assert!(editor_view.contains("Draft"));
+    assert_eq!(
+        get(&public, "/backend-dev/testing/").await.0,
+        Status::NotFound,
+        "back as a draft"
+    );
+}
+
+#[rocket::async_test]
+async fn history_shows_revisions_and_restore_makes_a_new_one() {
+    let (f, client) = admin_site("eve").await;
+    let id = lesson_id(&f, "first-server").await;
+    let fields = edit_form(&client, id).await;
+    post(
+        &client,
+        &format!("/admin/lessons/{id}/edit"),
+        &with(
+            &fields,
+            &[("title", "Changed title"), ("body_md", "Changed body.")],
+        ),
+    )
+    .await;
+    let (status, html) = get(&client, &format!("/admin/lessons/{id}/history")).await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("eve") && html.contains("git") && html.contains("admin"));
+    let db = f.connect().await;
+    let first = count(
+        &db,
+        &format!("SELECT MIN(id) FROM lesson_revisions WHERE lesson_id = {id}"),
+    )
+    .await;
+    let (status, diff) = get(&client, &format!("/admin/lessons/{id}/revisions/{first}")).await;
+    assert_eq!(status, Status::Ok);
+    assert!(diff.contains("diff-removed") && diff.contains("Changed body."));
+    let token = hidden(&diff, "csrf");
+    let (status, _, _) = post(
+        &client,
+        &format!("/admin/lessons/{id}/revisions/{first}/restore"),
+        &[("csrf", &token), ("version", "2")],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let public = f.client().await;
+    let (_, page) = get(&public, "/backend-dev/first-server/").await;
+    assert!(page.contains("Your first HTTP server in Node") && !page.contains("Changed body."));
+    assert_eq!(count(&db, &format!("SELECT COUNT(*) FROM lesson_revisions WHERE lesson_id = {id} AND origin = 'restore'")).await, 1);
+    assert_eq!(
+        count(&db, &format!("SELECT version FROM lessons WHERE id = {id}")).await,
+        3
+    );
+}
+
+#[rocket::async_test]
+async fn courses_and_lessons_can_be_reordered() {
+    let (f, client) = admin_site("eve").await;
+    let token = csrf(&client).await;
+    let public = f.client().await;
+    let (_, home) = get(&public, "/").await;
+    assert!(home.find("/backend-dev/").unwrap() < home.find("/web-foundations/").unwrap());
+    let web = count(
+        &f.connect().await,
+        "SELECT id FROM courses WHERE slug = 'web-foundations'",
+    )
+    .await;
+    let (status, _, _) = post(
+        &client,
+        &format!("/admin/courses/{web}/move"),
+        &[("csrf", &token), ("delta", "-1")],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let (_, home) = get(&public, "/").await;
+    assert!(home.find("/web-foundations/").unwrap() < home.find("/backend-dev/").unwrap());
+
+    let second = lesson_id(&f, "install-node").await;
+    post(
+        &client,
+        &format!("/admin/lessons/{second}/move"),
+        &[("csrf", &token), ("delta", "-1")],
+    )
+    .await;
+    let (_, outline) = get(&public, "/backend-dev/").await;
+    assert!(
+        outline.find("/backend-dev/install-node/").unwrap()
+            < outline
+                .find("/backend-dev/what-backend-developers-do/")
+                .unwrap()
+    );
+}
+
+#[rocket::async_test]
+async fn courses_can_be_created_with_valid_slugs_only() {
+    let (_f, client) = admin_site("eve").await;
+    let token = csrf(&client).await;
+    let course = |slug: &'static str| {
+        vec![
+            ("csrf", token.clone()),
+            ("title", "Databases".into()),
+            ("slug", slug.to_string()),
+            ("summary", "".into()),
+            ("body_md", "Intro".into()),
+            ("status", "published".into()),
+        ]
+    };
+    for bad in ["admin", "backend-dev", "Data Bases"] {
+        let fields = course(bad);
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, _, _) = post(&client, "/admin/courses/new", &fields).await;
+        assert_eq!(status, Status::UnprocessableEntity, "{bad}");
+    }
+    let fields = course("databases");
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        post(&client, "/admin/courses/new", &fields).await.0,
+        Status::SeeOther
+    );
+    assert_eq!(get(&client, "/databases/").await.0, Status::Ok);
+}
+
+// ------------------------------------------------------------ images
+
+fn multipart(token: &str, filename: &str, bytes: &[u8]) -> (ContentType, Vec<u8>) {
+    let boundary = "lecternboundary7MA4YWxk";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: image/png\r\n\r\n").as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (
+        ContentType::new("multipart", "form-data").with_params(("boundary", boundary)),
+        body,
+    )
+}
+
+#[rocket::async_test]
+async fn images_are_checked_by_content_and_size() {
+    let (_f, client) = admin_site("eve").await;
+    let token = csrf(&client).await;
+    let png = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/content/backend-dev/images/request-cycle.png"
+    ))
+    .unwrap();
+
+    // Not byte-identical to the synced sample image, so it is stored anew.
+    let png = [png.as_slice(), b"trailing bytes"].concat();
+    let (ct, body) = multipart(&token, "diagram.png", &png);
+    let res = client
+        .post("/admin/media")
+        .header(ct)
+        .body(body)
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::SeeOther);
+    let (_, page) = get(&client, "/admin/media").await;
+    let start = page.find("](/media/").expect("markdown snippet") + 2;
+    let url = &page[start..start + page[start..].find(')').unwrap()];
+    assert!(url.ends_with("/diagram.png"));
+    let served = client.get(url.to_string()).dispatch().await;
+    assert_eq!(served.content_type(), Some(ContentType::PNG));
+
+    let (ct, body) = multipart(&token, "fake.png", b"this is not an image at all");
+    let res = client
+        .post("/admin/media")
+        .header(ct)
+        .body(body)
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::UnprocessableEntity);
+    assert!(res.into_string().await.unwrap().contains("not a PNG"));
+
+    let huge = vec![0u8; 50 * 1024 * 1024];
+    let (ct, body) = multipart(&token, "huge.png", &huge);
+    let res = client
+        .post("/admin/media")
+        .header(ct)
+        .body(body)
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::PayloadTooLarge);
+}
+
+// ------------------------------------------------------------ conflicts
+
+#[rocket::async_test]
+async fn a_file_change_after_an_admin_edit_is_a_conflict_and_both_texts_are_kept() {
+    let (f, client) = admin_site("eve").await;
+    let id = lesson_id(&f, "first-server").await;
+    let fields = edit_form(&client, id).await;
+    post(
+        &client,
+        &format!("/admin/lessons/{id}/edit"),
+        &with(&fields, &[("body_md", "Admin text.")]),
+    )
+    .await;
+    f.write(
+        "backend-dev/03-first-server.md",
+        "+++\ntitle = \"Your first HTTP server in Node\"\n+++\nFile text.\n",
+    );
+    let db = f.connect().await;
+    let report = f.sync(&db).await;
+    assert_eq!(report.conflicts, vec!["backend-dev/03-first-server.md"]);
+    let public = f.client().await;
+    let (_, page) = get(&public, "/backend-dev/first-server/").await;
+    assert!(
+        page.contains("Admin text.") && !page.contains("File text."),
+        "the live text is the admin's"
+    );
+    let (_, dash) = get(&client, "/admin").await;
+    assert!(dash.contains("Conflicts to resolve"));
+    assert_eq!(f.sync(&db).await.conflicts.len(), 0, "reported once");
+
+    // Take the file's text.
+    let rev = count(
+        &db,
+        &format!("SELECT conflict_revision_id FROM lessons WHERE id = {id}"),
+    )
+    .await;
+    let (_, diff) = get(&client, &format!("/admin/lessons/{id}/revisions/{rev}")).await;
+    assert!(diff.contains("Take the file"));
+    let version = count(&db, &format!("SELECT version FROM lessons WHERE id = {id}"))
+        .await
+        .to_string();
+    let token = hidden(&diff, "csrf");
+    let (status, _, _) = post(
+        &client,
+        &format!("/admin/lessons/{id}/revisions/{rev}/restore"),
+        &[("csrf", &token), ("version", &version)],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let (_, page) = get(&public, "/backend-dev/first-server/").await;
+    assert!(page.contains("File text."));
+    assert_eq!(
+        count(
+            &db,
+            &format!(
+                "SELECT COUNT(*) FROM lessons WHERE id = {id} AND conflict_revision_id IS NULL"
+            )
+        )
+        .await,
+        1
+    );
+    // In sync again: the next file change applies directly.
+    f.write(
+        "backend-dev/03-first-server.md",
+        "+++\ntitle = \"Your first HTTP server in Node\"\n+++\nNewer file text.\n",
+    );
+    let report = f.sync(&db).await;
+    assert_eq!(report.updated, vec!["backend-dev/03-first-server.md"]);
+}
+
+#[rocket::async_test]
+async fn keeping_the_admin_text_closes_the_conflict() {
+    let (f, client) = admin_site("eve").await;
+    let id = lesson_id(&f, "first-server").await;
+    let fields = edit_form(&client, id).await;
+    post(
+        &client,
+        &format!("/admin/lessons/{id}/edit"),
+        &with(&fields, &[("body_md", "Admin text.")]),
+    )
+    .await;
+    f.write(
+        "backend-dev/03-first-server.md",
+        "+++\ntitle = \"X\"\n+++\nFile text.\n",
+    );
+    let db = f.connect().await;
+    f.sync(&db).await;
+    let token = csrf(&client).await;
+    let (status, _, _) = post(
+        &client,
+        &format!("/admin/lessons/{id}/keep"),
+        &[("csrf", &token)],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(
+        count(
+            &db,
+            &format!(
+                "SELECT COUNT(*) FROM lessons WHERE id = {id} AND conflict_revision_id IS NULL"
+            )
+        )
+        .await,
+        1
+    );
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM lesson_revisions WHERE body_md = 'File text.\n' AND origin = 'conflict'").await, 1, "the file's text stays in the history");
+}
+
+#[rocket::async_test]
+async fn admin_pages_send_security_headers() {
+    let (_f, client) = admin_site("ada").await;
+    for uri in ["/admin", "/admin/lessons", "/admin/users", "/admin/login"] {
+        let res = client.get(uri).dispatch().await;
+        let csp = res
+            .headers()
+            .get_one("Content-Security-Policy")
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{uri}"
+        );
+        assert_eq!(res.headers().get_one("X-Frame-Options"), Some("DENY"));
+    }
+}

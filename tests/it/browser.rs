@@ -1,0 +1,1 @@
+//! Browser flows: written by the browser-test helper (replace this file).
