@@ -23,6 +23,20 @@ pub struct Settings {
     pub sync_on_start: bool,
     /// Mark cookies `Secure` even without Rocket's own TLS (behind an HTTPS proxy).
     pub secure_cookies: bool,
+    /// Enables `POST /hooks/git`: the shared secret of the push webhook.
+    pub webhook_secret: Option<String>,
+    /// The git working copy to `git pull` on a push (default: `content_dir`;
+    /// it may be the content folder itself or contain it).
+    pub content_repo: Option<PathBuf>,
+    /// Longest a `git pull` may take, in seconds.
+    pub git_timeout_secs: u64,
+}
+
+impl Settings {
+    /// The folder `git pull` runs in.
+    pub fn repo_dir(&self) -> &std::path::Path {
+        self.content_repo.as_deref().unwrap_or(&self.content_dir)
+    }
 }
 
 impl Default for Settings {
@@ -34,6 +48,9 @@ impl Default for Settings {
             database_url: "sqlite://data/lectern.db?mode=rwc".into(),
             sync_on_start: true,
             secure_cookies: false,
+            webhook_secret: None,
+            content_repo: None,
+            git_timeout_secs: 60,
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod content;
 pub mod db;
 pub mod editing;
 pub mod markdown;
+pub mod watch;
 pub mod web;
 
 use rocket::fairing::{self, AdHoc};
@@ -102,6 +103,7 @@ async fn set_up(rocket: Rocket<Build>) -> fairing::Result {
         css_url: assets.url("style.css"),
         admin_css_url: assets.url("admin.css"),
         admin_js_url: assets.url("admin.js"),
+        js_url: assets.url("site.js"),
     };
     Ok(rocket
         .manage(db)

@@ -2,6 +2,7 @@
 //! the server. `main.rs` only parses arguments and calls in here.
 
 mod check;
+mod export;
 mod sync;
 mod user;
 
@@ -21,7 +22,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Migrate the database, sync content (if sync_on_start) and serve the site (the default)
-    Serve,
+    Serve {
+        /// Re-sync when files in the content folder change (for authors previewing locally)
+        #[arg(long)]
+        watch: bool,
+    },
     /// Apply the content folder to the database and print what changed
     Sync {
         /// Show what would change without writing anything
@@ -33,6 +38,8 @@ pub enum Command {
         /// The content folder to check (default: the configured content_dir)
         dir: Option<PathBuf>,
     },
+    /// Write lessons and courses made or changed in the admin back to the content folder
+    Export,
     /// Manage admin users: add, passwd, disable, enable
     User {
         #[command(subcommand)]
@@ -43,13 +50,20 @@ pub enum Command {
 /// Runs the parsed command and returns the process exit code.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let figment = crate::config::figment();
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => {
-            let _rocket = crate::build(figment).launch().await?;
+    match cli.command.unwrap_or(Command::Serve { watch: false }) {
+        Command::Serve { watch } => {
+            let rocket = crate::build(figment);
+            let rocket = if watch {
+                rocket.attach(crate::watch::fairing())
+            } else {
+                rocket
+            };
+            let _rocket = rocket.launch().await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Sync { dry_run } => sync::run(&figment, dry_run).await,
         Command::Check { dir } => check::run(&figment, dir),
         Command::User { command } => user::run(&figment, command).await,
+        Command::Export => export::run(&figment).await,
     }
 }

@@ -8,12 +8,14 @@ use std::sync::Mutex;
 use sea_orm::{ConnectionTrait, DbErr};
 
 use crate::db::{courses, lessons};
-use crate::markdown::Resolver;
+use crate::markdown::{LessonRef, Resolver};
 
 use super::scan::{hash_bytes, Asset, MAX_ASSET_BYTES};
 
 pub struct LinkMap<'a> {
     pages: HashMap<String, String>,
+    /// Lesson files and the lessons they are.
+    lessons: HashMap<String, LessonRef>,
     assets: &'a BTreeMap<String, Asset>,
     used_assets: Mutex<BTreeSet<String>>,
 }
@@ -43,6 +45,7 @@ impl<'a> LinkMap<'a> {
     pub fn new(assets: &'a BTreeMap<String, Asset>) -> Self {
         LinkMap {
             pages: HashMap::new(),
+            lessons: HashMap::new(),
             assets,
             used_assets: Mutex::new(BTreeSet::new()),
         }
@@ -61,6 +64,13 @@ impl<'a> LinkMap<'a> {
     pub fn add_lesson(&mut self, path: &str, course: &str, lesson: &str) {
         self.pages
             .insert(path.to_string(), lesson_url(course, lesson));
+        self.lessons.insert(
+            path.to_string(),
+            LessonRef {
+                course: course.to_string(),
+                slug: lesson.to_string(),
+            },
+        );
     }
 
     /// Asset paths that rendered bodies referred to.
@@ -72,6 +82,10 @@ impl<'a> LinkMap<'a> {
 impl Resolver for LinkMap<'_> {
     fn page(&self, path: &str) -> Option<String> {
         self.pages.get(path).cloned()
+    }
+
+    fn lesson(&self, path: &str) -> Option<LessonRef> {
+        self.lessons.get(path).cloned()
     }
 
     fn asset(&self, path: &str) -> Option<String> {
@@ -89,6 +103,7 @@ impl Resolver for LinkMap<'_> {
 /// (the same files sync serves), so a lesson renders as it would from git.
 pub struct SiteResolver {
     pages: HashMap<String, String>,
+    lessons: HashMap<String, LessonRef>,
     content_dir: PathBuf,
     used: Mutex<BTreeMap<String, Asset>>,
 }
@@ -104,6 +119,7 @@ impl SiteResolver {
         }
         Ok(SiteResolver {
             pages: map.pages,
+            lessons: map.lessons,
             content_dir: content_dir.to_path_buf(),
             used: Mutex::new(BTreeMap::new()),
         })
@@ -122,6 +138,10 @@ static EMPTY_ASSETS: BTreeMap<String, Asset> = BTreeMap::new();
 impl Resolver for SiteResolver {
     fn page(&self, path: &str) -> Option<String> {
         self.pages.get(path).cloned()
+    }
+
+    fn lesson(&self, path: &str) -> Option<LessonRef> {
+        self.lessons.get(path).cloned()
     }
 
     fn asset(&self, path: &str) -> Option<String> {

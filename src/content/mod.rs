@@ -4,6 +4,8 @@
 mod assets;
 mod check;
 mod diagnostics;
+pub mod export;
+pub mod git;
 pub mod links;
 mod parse;
 pub mod plan;
@@ -13,7 +15,8 @@ pub mod sync;
 pub use assets::store_assets;
 pub use check::{check, CheckReport};
 pub use diagnostics::{Diagnostic, Severity};
-pub use sync::{sync, SyncError, SyncOptions, SyncReport};
+pub use export::{export, ExportError, ExportReport};
+pub use sync::{sync, sync_recorded, SyncError, SyncOptions, SyncReport};
 
 use sha2::{Digest, Sha256};
 

@@ -18,14 +18,17 @@ pub struct Parsed {
     pub meta: FrontMatter,
     pub body: String,
     pub body_line: usize,
+    /// The line of the `prerequisites` field (or 1), for findings about it.
+    pub prerequisites_line: usize,
 }
 
 /// Checks the bytes are UTF-8 and splits off the front matter. Warnings are
 /// pushed to `diags`; an error is returned (and nothing else happens).
-fn document(
-    file: &SourceFile,
-    diags: &mut Vec<Diagnostic>,
-) -> Result<(FrontMatter, String, usize), Diagnostic> {
+/// A checked document: front matter, body, the body's first line and the
+/// `prerequisites` field's line.
+type Checked = (FrontMatter, String, usize, usize);
+
+fn document(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Result<Checked, Diagnostic> {
     let text = std::str::from_utf8(&file.bytes).map_err(|e| {
         let line = 1 + file.bytes[..e.valid_up_to()]
             .iter()
@@ -38,11 +41,17 @@ fn document(
     for (line, message) in doc.warnings {
         diags.push(Diagnostic::warning(&file.path, Some(line), message));
     }
-    Ok((doc.meta, doc.body.to_string(), doc.body_line))
+    let prerequisites_line = doc.field_lines.get("prerequisites").copied().unwrap_or(1);
+    Ok((
+        doc.meta,
+        doc.body.to_string(),
+        doc.body_line,
+        prerequisites_line,
+    ))
 }
 
 pub fn parse_lesson(lf: &LessonFile, diags: &mut Vec<Diagnostic>) -> Result<Parsed, Diagnostic> {
-    let (meta, body, body_line) = document(&lf.file, diags)?;
+    let (meta, body, body_line, prerequisites_line) = document(&lf.file, diags)?;
     let slug = meta.slug.clone().unwrap_or_else(|| lf.name_slug.clone());
     slug::validate_lesson(&slug).map_err(|message| {
         let origin = if meta.slug.is_some() {
@@ -63,6 +72,7 @@ pub fn parse_lesson(lf: &LessonFile, diags: &mut Vec<Diagnostic>) -> Result<Pars
         meta,
         body,
         body_line,
+        prerequisites_line,
     })
 }
 
@@ -71,7 +81,7 @@ pub fn parse_course(
     file: &SourceFile,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<Parsed, Diagnostic> {
-    let (meta, body, body_line) = document(file, diags)?;
+    let (meta, body, body_line, prerequisites_line) = document(file, diags)?;
     if meta.slug.as_deref().is_some_and(|s| s != course_slug) {
         diags.push(Diagnostic::warning(
             &file.path,
@@ -90,5 +100,6 @@ pub fn parse_course(
         meta,
         body,
         body_line,
+        prerequisites_line,
     })
 }

@@ -13,7 +13,7 @@ use chrono::Utc;
 use crate::db::courses::{Course, CourseFields};
 use crate::db::entity::Status;
 use crate::db::lessons::{LessonFields, SyncIndexRow};
-use crate::markdown::{self, slug, BrokenRef, RefKind};
+use crate::markdown::{self, slug, BrokenRef, LessonRef, RefKind};
 
 use super::links::LinkMap;
 use super::parse::{parse_course, parse_lesson, Parsed};
@@ -139,11 +139,7 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
                 ));
                 None
             }
-            Some(f)
-                if row.is_some_and(|r| {
-                    r.source_hash.as_deref() == Some(&f.hash) && r.status != Status::Archived
-                }) =>
-            {
+            Some(f) if row.is_some_and(|r| r.source_hash.as_deref() == Some(&f.hash)) => {
                 plan.unchanged += 1;
                 None
             }
@@ -189,10 +185,10 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
             let path = lf.file.path.as_str();
             let row = lessons_by_path.get(path).copied();
             let (slug, parsed) = match row {
-                Some(r)
-                    if r.source_hash.as_deref() == Some(&lf.file.hash)
-                        && r.status != Status::Archived =>
-                {
+                // Same bytes as last applied: nothing to do, whatever the status
+                // (an archive made in the admin stays; a file that was deleted
+                // and comes back has no stored hash and is applied again).
+                Some(r) if r.source_hash.as_deref() == Some(&lf.file.hash) => {
                     (r.slug.clone(), None)
                 }
                 _ => match parse_lesson(lf, &mut plan.diagnostics) {
@@ -249,6 +245,24 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
             source_hash: Some(p.hash),
         };
         let action = match work.row {
+            // Edited in the admin since the last sync, and the file says
+            // otherwise: keep the live text (the file stays in the content
+            // folder and in git) until `lectern export` or a person settles it.
+            Some(r)
+                if r.source_path.is_some()
+                    && r.synced_hash.as_deref()
+                        != Some(&content_hash(&r.title, &r.summary, &r.body_md))
+                    && fields.synced_hash.as_deref()
+                        != Some(&content_hash(&r.title, &r.summary, &r.body_md)) =>
+            {
+                plan.diagnostics.push(Diagnostic::warning(
+                    &p.path,
+                    None,
+                    "conflict: the course was edited in the admin and in this file; the admin's text stays live \
+                     (run `lectern export` to write it here, or edit the course to match the file)",
+                ));
+                continue;
+            }
             Some(r) => CourseAction::Update { id: r.id, fields },
             None => CourseAction::Create(fields),
         };
@@ -257,17 +271,38 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
 
     let mut adopted: HashSet<&str> = HashSet::new();
     for (p, row, course_slug, course_id) in pending {
-        let rendered = markdown::render(&p.body, course_slug, p.body_line, &map);
+        let this = LessonRef {
+            course: course_slug.to_string(),
+            slug: p.slug.clone(),
+        };
+        let rendered = markdown::render_lesson(&p.body, &this, p.body_line, &map);
         report_broken(
             &mut plan.diagnostics,
             &p.path,
             &rendered.broken,
             broken_severity,
         );
+        // Prerequisites are links too: one that points nowhere is reported
+        // like a broken link (the others are kept).
+        let (prerequisites, problems) =
+            markdown::resolve_prerequisites(&p.meta.prerequisites, &this, &map);
+        for message in problems {
+            plan.diagnostics.push(Diagnostic {
+                severity: broken_severity,
+                path: p.path.clone(),
+                line: Some(p.prerequisites_line),
+                message,
+            });
+        }
         let path = p.path.clone();
-        let fields = lesson_fields(p, rendered);
+        let fields = lesson_fields(p, rendered, &prerequisites);
+        // A conflict needs three things: the row was edited in the admin since
+        // the last sync, the file changed, and the two texts differ (an export
+        // that wrote the admin's text to the file is no conflict).
         let action = if let Some(r) = row.filter(|r| {
-            r.status != Status::Archived && r.synced_hash.as_deref() != Some(&r.content_hash)
+            r.status != Status::Archived
+                && r.synced_hash.as_deref() != Some(&r.content_hash)
+                && fields.content_hash() != r.content_hash
         }) {
             LessonAction::Conflict {
                 id: r.id,
@@ -372,7 +407,11 @@ fn report_broken(
     }
 }
 
-fn lesson_fields(p: Parsed, rendered: markdown::Rendered) -> LessonFields {
+fn lesson_fields(
+    p: Parsed,
+    rendered: markdown::Rendered,
+    prerequisites: &[LessonRef],
+) -> LessonFields {
     let m = p.meta;
     LessonFields {
         synced_hash: Some(content_hash(&m.title, &m.summary, &p.body)),
@@ -381,6 +420,7 @@ fn lesson_fields(p: Parsed, rendered: markdown::Rendered) -> LessonFields {
         summary: m.summary,
         body_md: p.body,
         body_html: rendered.html,
+        all_html: rendered.all_html,
         toc: serde_json::to_string(&rendered.toc).unwrap_or_else(|_| "[]".into()),
         position: p.position,
         status: if m.draft {
@@ -389,6 +429,8 @@ fn lesson_fields(p: Parsed, rendered: markdown::Rendered) -> LessonFields {
             Status::Published
         },
         tags: serde_json::to_string(&m.tags).unwrap_or_else(|_| "[]".into()),
+        prerequisites: serde_json::to_string(prerequisites).unwrap_or_else(|_| "[]".into()),
+        word_count: i32::try_from(rendered.words).unwrap_or(i32::MAX),
         duration: m.duration.map(|d| d as i32),
         level: m.level.map(|l| l.as_str().to_string()),
         publish_at: m.publish_at.map(|d| d.with_timezone(&Utc)),

@@ -4,12 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::Utc;
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use serde::Serialize;
 use tokio::sync::Mutex;
 
-use crate::db::entity::{Origin, Status, SyncOrigin};
+use crate::db::entity::{Origin, SyncOrigin};
 use crate::db::revisions::RevisionText;
 use crate::db::{courses, lessons, revisions, site_state, sync_runs};
 
@@ -18,8 +17,8 @@ use super::plan::{plan, CourseAction, Known, LessonAction, Plan};
 use super::scan::scan;
 use super::{Diagnostic, Severity};
 
-/// One sync at a time per process: concurrent triggers wait their turn.
-static SYNC_LOCK: Mutex<()> = Mutex::const_new(());
+/// One sync (or export) at a time per process: concurrent triggers wait their turn.
+pub(crate) static SYNC_LOCK: Mutex<()> = Mutex::const_new(());
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -73,14 +72,63 @@ impl SyncReport {
     }
 }
 
-/// Syncs the content folder at `root` into `db`.
+/// Syncs the content folder at `root` into `db`, recording the run (unless dry).
 pub async fn sync(
     db: &DatabaseConnection,
     root: &Path,
     options: SyncOptions,
 ) -> Result<SyncReport, SyncError> {
+    let run_id = match options.dry_run {
+        true => None,
+        false => Some(sync_runs::start(db, options.origin).await?),
+    };
+    sync_recorded(db, root, options, run_id).await
+}
+
+/// Syncs into run `run_id` (opened with `sync_runs::start`), which is closed
+/// with the report, or with the failure if the run could not complete.
+pub async fn sync_recorded(
+    db: &DatabaseConnection,
+    root: &Path,
+    options: SyncOptions,
+    run_id: Option<i32>,
+) -> Result<SyncReport, SyncError> {
+    let result = sync_inner(db, root, options).await;
+    if let Some(id) = run_id {
+        let (counts, json) = match &result {
+            Ok(report) => (
+                report.counts(),
+                serde_json::to_string(&report.diagnostics).unwrap_or_else(|_| "[]".into()),
+            ),
+            Err(e) => {
+                let failure = vec![Diagnostic::error(
+                    root.display().to_string(),
+                    None,
+                    format!("sync failed: {e}"),
+                )];
+                let counts = sync_runs::Counts {
+                    errors: 1,
+                    ..Default::default()
+                };
+                (
+                    counts,
+                    serde_json::to_string(&failure).unwrap_or_else(|_| "[]".into()),
+                )
+            }
+        };
+        sync_runs::finish(db, id, counts, json).await?;
+    }
+    let mut report = result?;
+    report.run_id = run_id;
+    Ok(report)
+}
+
+async fn sync_inner(
+    db: &DatabaseConnection,
+    root: &Path,
+    options: SyncOptions,
+) -> Result<SyncReport, SyncError> {
     let _turn = SYNC_LOCK.lock().await;
-    let started_at = Utc::now();
     let known = Known {
         courses: courses::all(db).await?,
         lessons: lessons::sync_index(db).await?,
@@ -114,10 +162,6 @@ pub async fn sync(
     let used = plan.used_assets.iter().filter_map(|p| tree.assets.get(p));
     report.diagnostics.extend(store_assets(db, used).await?);
     apply(db, plan, &mut report).await?;
-
-    let json = serde_json::to_string(&report.diagnostics).unwrap_or_else(|_| "[]".into());
-    let run = sync_runs::record(db, options.origin, started_at, report.counts(), json).await?;
-    report.run_id = Some(run.id);
     Ok(report)
 }
 
@@ -210,7 +254,7 @@ async fn apply(
     }
 
     for (path, id) in archives {
-        courses::set_status(db, id, Status::Archived).await?;
+        courses::archive_missing_folder(db, id).await?;
         site_state::bump(db).await?;
         report.archived.push(path);
     }
@@ -273,7 +317,7 @@ async fn apply_lesson(
             Applied::Conflict
         }
         LessonAction::Archive { id, version } => {
-            match lessons::set_status_if_version(&txn, id, version, Status::Archived, None).await? {
+            match lessons::archive_missing_file(&txn, id, version).await? {
                 Some(lesson) => {
                     revisions::record(
                         &txn,

@@ -87,3 +87,39 @@ pub async fn set_status(db: &impl ConnectionTrait, id: i32, status: Status) -> R
         .await?;
     Ok(())
 }
+
+/// Archives a course whose folder was deleted, forgetting the course file's
+/// hash so the folder coming back restores it.
+pub async fn archive_missing_folder(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Expr;
+    course::Entity::update_many()
+        .col_expr(course::Column::Status, Expr::value(Status::Archived))
+        .col_expr(
+            course::Column::SourceHash,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(course::Column::UpdatedAt, Expr::value(chrono::Utc::now()))
+        .filter(course::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Records that a course's text was written to `source_path` (by export).
+pub async fn mark_exported(
+    db: &impl ConnectionTrait,
+    id: i32,
+    source_path: &str,
+    source_hash: &str,
+    synced_hash: &str,
+) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Expr;
+    course::Entity::update_many()
+        .col_expr(course::Column::SourcePath, Expr::value(source_path))
+        .col_expr(course::Column::SourceHash, Expr::value(source_hash))
+        .col_expr(course::Column::SyncedHash, Expr::value(synced_hash))
+        .filter(course::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}

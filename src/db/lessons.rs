@@ -9,7 +9,8 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
-use super::entity::{lesson, Status};
+use super::entity::{course, lesson, Status};
+use crate::markdown::LessonRef;
 
 pub use lesson::Model as Lesson;
 
@@ -36,6 +37,8 @@ pub struct OutlineItem {
     pub level: Option<String>,
     pub status: Status,
     pub publish_at: Option<DateTime<Utc>>,
+    pub word_count: i32,
+    pub prerequisites: String,
 }
 
 /// The lessons of a course in order: the public ones, or (for editors) all.
@@ -61,6 +64,8 @@ pub async fn outline(
             lesson::Column::Level,
             lesson::Column::Status,
             lesson::Column::PublishAt,
+            lesson::Column::WordCount,
+            lesson::Column::Prerequisites,
         ])
         .filter(lesson::Column::CourseId.eq(course_id))
         .filter(visible)
@@ -68,6 +73,118 @@ pub async fn outline(
         .order_by_asc(lesson::Column::Slug)
         .into_model::<OutlineItem>()
         .all(db)
+        .await
+}
+
+/// A lesson on its course's one-page view: the outline line plus its body
+/// as rendered for that page (and the plain body, for rows written before
+/// that rendering existed).
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct WholeCourseItem {
+    pub id: i32,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub duration: Option<i32>,
+    pub level: Option<String>,
+    pub status: Status,
+    pub publish_at: Option<DateTime<Utc>>,
+    pub word_count: i32,
+    pub prerequisites: String,
+    pub toc: String,
+    pub body_html: String,
+    pub all_html: String,
+}
+
+/// Every lesson of a course in order, with bodies: the public ones, or (for
+/// editors) all.
+pub async fn whole_course(
+    db: &impl ConnectionTrait,
+    course_id: i32,
+    now: DateTime<Utc>,
+    include_unpublished: bool,
+) -> Result<Vec<WholeCourseItem>, DbErr> {
+    let visible = if include_unpublished {
+        Condition::all()
+    } else {
+        public_condition(now)
+    };
+    lesson::Entity::find()
+        .select_only()
+        .columns([
+            lesson::Column::Id,
+            lesson::Column::Slug,
+            lesson::Column::Title,
+            lesson::Column::Summary,
+            lesson::Column::Duration,
+            lesson::Column::Level,
+            lesson::Column::Status,
+            lesson::Column::PublishAt,
+            lesson::Column::WordCount,
+            lesson::Column::Prerequisites,
+            lesson::Column::Toc,
+            lesson::Column::BodyHtml,
+            lesson::Column::AllHtml,
+        ])
+        .filter(lesson::Column::CourseId.eq(course_id))
+        .filter(visible)
+        .order_by_asc(lesson::Column::Position)
+        .order_by_asc(lesson::Column::Slug)
+        .into_model::<WholeCourseItem>()
+        .all(db)
+        .await
+}
+
+/// The titles of the lessons `refs` name that exist: those the public may
+/// see (public lesson of a published course), or (for editors) all.
+/// Returns `(course slug, lesson slug, title)`.
+pub async fn titles(
+    db: &impl ConnectionTrait,
+    refs: &[LessonRef],
+    now: DateTime<Utc>,
+    include_unpublished: bool,
+) -> Result<Vec<(String, String, String)>, DbErr> {
+    use sea_orm::{JoinType, RelationTrait};
+    if refs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut wanted = Condition::any();
+    for r in refs {
+        wanted = wanted.add(
+            Condition::all()
+                .add(course::Column::Slug.eq(r.course.as_str()))
+                .add(lesson::Column::Slug.eq(r.slug.as_str())),
+        );
+    }
+    let visible = if include_unpublished {
+        Condition::all()
+    } else {
+        public_condition(now).add(course::Column::Status.eq(Status::Published))
+    };
+    lesson::Entity::find()
+        .select_only()
+        .column_as(course::Column::Slug, "course_slug")
+        .column(lesson::Column::Slug)
+        .column(lesson::Column::Title)
+        .join(JoinType::InnerJoin, lesson::Relation::Course.def())
+        .filter(wanted)
+        .filter(visible)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// The id of the lesson `r` names, whatever its status.
+pub async fn id_by_ref(db: &impl ConnectionTrait, r: &LessonRef) -> Result<Option<i32>, DbErr> {
+    use sea_orm::{JoinType, RelationTrait};
+    lesson::Entity::find()
+        .select_only()
+        .column(lesson::Column::Id)
+        .join(JoinType::InnerJoin, lesson::Relation::Course.def())
+        .filter(course::Column::Slug.eq(r.course.as_str()))
+        .filter(lesson::Column::Slug.eq(r.slug.as_str()))
+        .into_tuple()
+        .one(db)
         .await
 }
 
@@ -159,10 +276,16 @@ pub struct LessonFields {
     pub summary: String,
     pub body_md: String,
     pub body_html: String,
+    /// The body rendered for the course's one-page view.
+    pub all_html: String,
     pub toc: String,
     pub position: i32,
     pub status: Status,
     pub tags: String,
+    /// Prerequisites as JSON (`[{"course", "slug"}]`).
+    pub prerequisites: String,
+    /// Words of prose in the body, for the reading-time estimate.
+    pub word_count: i32,
     pub duration: Option<i32>,
     pub level: Option<String>,
     pub publish_at: Option<DateTime<Utc>>,
@@ -185,10 +308,13 @@ impl LessonFields {
         m.summary = Set(self.summary.clone());
         m.body_md = Set(self.body_md.clone());
         m.body_html = Set(self.body_html.clone());
+        m.all_html = Set(self.all_html.clone());
         m.toc = Set(self.toc.clone());
         m.position = Set(self.position);
         m.status = Set(self.status);
         m.tags = Set(self.tags.clone());
+        m.prerequisites = Set(self.prerequisites.clone());
+        m.word_count = Set(self.word_count);
         m.duration = Set(self.duration);
         m.level = Set(self.level.clone());
         m.publish_at = Set(self.publish_at);
@@ -272,6 +398,74 @@ pub async fn set_status_if_version(
         return Ok(None);
     }
     by_id(db, id).await
+}
+
+/// Archives a lesson whose file was deleted. The file's hash is forgotten, so
+/// the same file coming back is applied again (and un-archives the lesson),
+/// while a lesson archived in the admin keeps its hash and stays archived.
+pub async fn archive_missing_file(
+    db: &impl ConnectionTrait,
+    id: i32,
+    expected_version: i32,
+) -> Result<Option<Lesson>, DbErr> {
+    let result = lesson::Entity::update_many()
+        .col_expr(lesson::Column::Status, Expr::value(Status::Archived))
+        .col_expr(
+            lesson::Column::SourceHash,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(lesson::Column::Version, Expr::value(expected_version + 1))
+        .col_expr(
+            lesson::Column::UpdatedBy,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(lesson::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(lesson::Column::Id.eq(id))
+        .filter(lesson::Column::Version.eq(expected_version))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        return Ok(None);
+    }
+    by_id(db, id).await
+}
+
+/// Records that a lesson's text was written to `source_path` (by export):
+/// the file's hash is applied and the row is in sync with it.
+pub async fn mark_exported(
+    db: &impl ConnectionTrait,
+    id: i32,
+    source_path: &str,
+    source_hash: &str,
+) -> Result<(), DbErr> {
+    lesson::Entity::update_many()
+        .col_expr(lesson::Column::SourcePath, Expr::value(source_path))
+        .col_expr(lesson::Column::SourceHash, Expr::value(source_hash))
+        .col_expr(
+            lesson::Column::SyncedHash,
+            Expr::col(lesson::Column::ContentHash),
+        )
+        .filter(lesson::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Lessons with text the content folder does not have: made in the admin
+/// (no file), or edited there since the last sync. Archived ones are left out.
+pub async fn needing_export(db: &impl ConnectionTrait) -> Result<Vec<Lesson>, DbErr> {
+    let all = lesson::Entity::find()
+        .filter(lesson::Column::Status.ne(Status::Archived))
+        .order_by_asc(lesson::Column::CourseId)
+        .order_by_asc(lesson::Column::Position)
+        .all(db)
+        .await?;
+    Ok(all
+        .into_iter()
+        .filter(|l| {
+            l.source_path.is_none() || l.synced_hash.as_deref() != Some(l.content_hash.as_str())
+        })
+        .collect())
 }
 
 /// `(source_path, course slug, lesson slug)` of every lesson that has a file,

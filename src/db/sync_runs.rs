@@ -20,16 +20,36 @@ pub struct Counts {
     pub errors: i32,
 }
 
-pub async fn record(
+/// Opens a run (counts zero, not finished) so its id can be handed out
+/// before it completes, as the webhook does.
+pub async fn start(db: &impl ConnectionTrait, origin: SyncOrigin) -> Result<i32, DbErr> {
+    let run = sync_run::ActiveModel {
+        origin: Set(origin),
+        started_at: Set(chrono::Utc::now()),
+        finished_at: Set(None),
+        created: Set(0),
+        updated: Set(0),
+        unchanged: Set(0),
+        archived: Set(0),
+        conflicts: Set(0),
+        errors: Set(0),
+        report: Set("[]".into()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(run.id)
+}
+
+/// Closes run `id` with its counts and findings (JSON).
+pub async fn finish(
     db: &impl ConnectionTrait,
-    origin: SyncOrigin,
-    started_at: chrono::DateTime<chrono::Utc>,
+    id: i32,
     counts: Counts,
     report_json: String,
-) -> Result<SyncRun, DbErr> {
+) -> Result<(), DbErr> {
     sync_run::ActiveModel {
-        origin: Set(origin),
-        started_at: Set(started_at),
+        id: Set(id),
         finished_at: Set(Some(chrono::Utc::now())),
         created: Set(counts.created),
         updated: Set(counts.updated),
@@ -40,8 +60,13 @@ pub async fn record(
         report: Set(report_json),
         ..Default::default()
     }
-    .insert(db)
-    .await
+    .update(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn by_id(db: &impl ConnectionTrait, id: i32) -> Result<Option<SyncRun>, DbErr> {
+    sync_run::Entity::find_by_id(id).one(db).await
 }
 
 /// The most recent runs, newest first.

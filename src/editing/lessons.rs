@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -16,12 +17,15 @@ use crate::db::entity::{course, lesson, Origin, Status};
 use crate::db::lessons::{self, Lesson, LessonFields};
 use crate::db::revisions::{self, RevisionText};
 use crate::db::site_state;
-use crate::markdown::{self, slug, Rendered};
+use crate::markdown::{self, slug, LessonRef, Level, Rendered};
 
 use super::{invalid, EditError, FieldError};
 
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const MAX_SUMMARY_CHARS: usize = 1000;
+/// Front matter's bounds for `duration`, in minutes.
+const DURATION_MINUTES: std::ops::RangeInclusive<i32> = 1..=10_000;
+const MAX_PREREQUISITES: usize = 50;
 
 /// What the lesson form submits.
 #[derive(Clone, Debug, Default)]
@@ -33,15 +37,165 @@ pub struct LessonInput {
     pub body_md: String,
     pub status: Status,
     pub position: Option<i32>,
+    /// Learner information as typed (see [`LearnerText`]); `None` (not sent)
+    /// keeps the lesson's current value.
+    pub learner: Option<LearnerText>,
+}
+
+/// A lesson's learner information as the form shows and sends it: minutes
+/// (empty: estimated from the text), level (empty: none), the publication
+/// moment with its offset (empty: at once), and prerequisites, one lesson a
+/// line as `course/lesson` (or `lesson` for one of the same course).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LearnerText {
+    pub duration: String,
+    pub level: String,
+    pub publish_at: String,
+    pub prerequisites: String,
+}
+
+impl LearnerText {
+    /// The text of a saved lesson's learner information.
+    pub fn of(lesson: &Lesson) -> LearnerText {
+        LearnerText {
+            duration: lesson.duration.map(|d| d.to_string()).unwrap_or_default(),
+            level: lesson.level.clone().unwrap_or_default(),
+            publish_at: lesson
+                .publish_at
+                .map(|at| at.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+                .unwrap_or_default(),
+            prerequisites: prerequisites_of(lesson)
+                .iter()
+                .map(|r| format!("{}/{}\n", r.course, r.slug))
+                .collect(),
+        }
+    }
+}
+
+/// A lesson's stored prerequisites.
+pub fn prerequisites_of(lesson: &Lesson) -> Vec<LessonRef> {
+    serde_json::from_str(&lesson.prerequisites).unwrap_or_default()
+}
+
+/// Learner information, checked.
+#[derive(Clone, Debug, Default)]
+struct Learner {
+    duration: Option<i32>,
+    level: Option<String>,
+    publish_at: Option<DateTime<Utc>>,
+    prerequisites: Vec<LessonRef>,
+}
+
+impl Learner {
+    fn of(lesson: Option<&Lesson>) -> Learner {
+        lesson.map_or_else(Learner::default, |l| Learner {
+            duration: l.duration,
+            level: l.level.clone(),
+            publish_at: l.publish_at,
+            prerequisites: prerequisites_of(l),
+        })
+    }
+}
+
+/// `course/lesson`, `/course/lesson/` or `lesson` (of `course`) as a lesson.
+fn parse_lesson_ref(line: &str, course: &str) -> Option<LessonRef> {
+    let path = line
+        .split('#')
+        .next()
+        .unwrap_or(line)
+        .trim()
+        .trim_matches('/');
+    let (c, l) = match path.split_once('/') {
+        Some((c, l)) => (c, l),
+        None => (course, path),
+    };
+    (slug::validate(c).is_ok() && slug::validate(l).is_ok()).then(|| LessonRef {
+        course: c.to_string(),
+        slug: l.to_string(),
+    })
+}
+
+/// Checks the learner information the form sent, against the same rules as
+/// front matter; prerequisites must name other lessons that exist.
+async fn check_learner(
+    db: &impl ConnectionTrait,
+    text: &LearnerText,
+    course_slug: &str,
+    lesson_id: Option<i32>,
+    errors: &mut Vec<FieldError>,
+) -> Result<Learner, EditError> {
+    let mut learner = Learner::default();
+    let duration = text.duration.trim();
+    if !duration.is_empty() {
+        match duration.parse::<i32>() {
+            Ok(d) if DURATION_MINUTES.contains(&d) => learner.duration = Some(d),
+            _ => errors.push(invalid(
+                "duration",
+                "give a whole number of minutes between 1 and 10000, or leave it empty to estimate it from the text",
+            )),
+        }
+    }
+    let level = text.level.trim();
+    if !level.is_empty() {
+        match Level::parse(level) {
+            Some(l) => learner.level = Some(l.as_str().to_string()),
+            None => errors.push(invalid(
+                "level",
+                "choose beginner, intermediate or advanced",
+            )),
+        }
+    }
+    let publish_at = text.publish_at.trim();
+    if !publish_at.is_empty() {
+        match markdown::parse_date_time(publish_at) {
+            Some(at) => learner.publish_at = Some(at.with_timezone(&Utc)),
+            None => errors.push(invalid(
+                "publish_at",
+                "give a date and time with its offset from UTC, like 2026-12-01T09:00+01:00 (or 2026-12-01T08:00Z)",
+            )),
+        }
+    }
+    let mut problems = Vec::new();
+    let lines: Vec<&str> = text
+        .prerequisites
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if lines.len() > MAX_PREREQUISITES {
+        problems.push(format!("at most {MAX_PREREQUISITES} prerequisites"));
+    }
+    for line in lines.iter().take(MAX_PREREQUISITES) {
+        let Some(r) = parse_lesson_ref(line, course_slug) else {
+            problems.push(format!(
+                "`{line}` is not a lesson: write `course/lesson` or, in this course, `lesson`"
+            ));
+            continue;
+        };
+        match lessons::id_by_ref(db, &r).await? {
+            None => problems.push(format!("there is no lesson `{}/{}`", r.course, r.slug)),
+            Some(id) if Some(id) == lesson_id => {
+                problems.push("a lesson cannot be its own prerequisite".to_string())
+            }
+            Some(_) if learner.prerequisites.contains(&r) => {}
+            Some(_) => learner.prerequisites.push(r),
+        }
+    }
+    if !problems.is_empty() {
+        errors.push(invalid("prerequisites", problems.join("; ")));
+    }
+    Ok(learner)
 }
 
 /// Checks the form against the content rules (the same slug rules as files)
-/// and returns the lesson's course.
+/// and returns the lesson's course and its learner information (`current`'s
+/// where the form sent none).
 async fn validate(
     db: &impl ConnectionTrait,
     input: &LessonInput,
     lesson_id: Option<i32>,
-) -> Result<course::Model, EditError> {
+    current: Option<&Lesson>,
+) -> Result<(course::Model, Learner), EditError> {
     let mut errors: Vec<FieldError> = Vec::new();
     let title = input.title.trim();
     if title.is_empty() {
@@ -82,8 +236,12 @@ async fn validate(
             ));
         }
     }
+    let learner = match (&input.learner, &course) {
+        (Some(text), Some(c)) => check_learner(db, text, &c.slug, lesson_id, &mut errors).await?,
+        _ => Learner::of(current),
+    };
     match course {
-        Some(c) if errors.is_empty() => Ok(c),
+        Some(c) if errors.is_empty() => Ok((c, learner)),
         _ => Err(EditError::Invalid(errors)),
     }
 }
@@ -96,21 +254,31 @@ pub async fn render(
     course_slug: &str,
     body: &str,
 ) -> Result<Rendered, EditError> {
-    Ok(render_with_assets(db, content_dir, course_slug, body)
+    Ok(render_with_assets(db, content_dir, course_slug, None, body)
         .await?
         .0)
 }
 
+/// Renders a body (as lesson `lesson_slug`'s when given, with its rendering
+/// for the course's one-page view) and returns the assets it used.
 async fn render_with_assets(
     db: &impl ConnectionTrait,
     content_dir: &Path,
     course_slug: &str,
+    lesson_slug: Option<&str>,
     body: &str,
 ) -> Result<(Rendered, Vec<crate::content::scan::Asset>), EditError> {
     let resolver = SiteResolver::load(db, content_dir).await?;
+    let lesson = lesson_slug.map(|slug| LessonRef {
+        course: course_slug.to_string(),
+        slug: slug.to_string(),
+    });
     let (course_slug, body) = (course_slug.to_string(), body.to_string());
     let (rendered, resolver) = tokio::task::spawn_blocking(move || {
-        let rendered = markdown::render(&body, &course_slug, 1, &resolver);
+        let rendered = match &lesson {
+            Some(lesson) => markdown::render_lesson(&body, lesson, 1, &resolver),
+            None => markdown::render(&body, &course_slug, 1, &resolver),
+        };
         (rendered, resolver)
     })
     .await
@@ -124,6 +292,7 @@ fn fields(
     rendered: Rendered,
     position: i32,
     current: Option<&Lesson>,
+    learner: Learner,
 ) -> LessonFields {
     LessonFields {
         slug: input.slug.clone(),
@@ -131,14 +300,18 @@ fn fields(
         summary: input.summary.trim().to_string(),
         body_md: input.body_md.clone(),
         body_html: rendered.html,
+        all_html: rendered.all_html,
         toc: serde_json::to_string(&rendered.toc).unwrap_or_else(|_| "[]".into()),
         position,
         status: input.status,
+        prerequisites: serde_json::to_string(&learner.prerequisites)
+            .unwrap_or_else(|_| "[]".into()),
+        word_count: i32::try_from(rendered.words).unwrap_or(i32::MAX),
+        duration: learner.duration,
+        level: learner.level,
+        publish_at: learner.publish_at,
         // Metadata the form does not edit stays as it was.
         tags: current.map_or_else(|| "[]".into(), |c| c.tags.clone()),
-        duration: current.and_then(|c| c.duration),
-        level: current.and_then(|c| c.level.clone()),
-        publish_at: current.and_then(|c| c.publish_at),
         updated_on: current.and_then(|c| c.updated_on),
         source_path: current.and_then(|c| c.source_path.clone()),
         source_hash: current.and_then(|c| c.source_hash.clone()),
@@ -153,15 +326,21 @@ pub async fn create(
     user: &SessionUser,
     input: &LessonInput,
 ) -> Result<Lesson, EditError> {
-    let course = validate(db, input, None).await?;
-    let (rendered, assets) =
-        render_with_assets(db, content_dir, &course.slug, &input.body_md).await?;
+    let (course, learner) = validate(db, input, None, None).await?;
+    let (rendered, assets) = render_with_assets(
+        db,
+        content_dir,
+        &course.slug,
+        Some(&input.slug),
+        &input.body_md,
+    )
+    .await?;
     store_assets(db, assets.iter()).await?;
     let position = match input.position {
         Some(p) => p,
         None => next_position(db, course.id).await?,
     };
-    let fields = fields(input, rendered, position, None);
+    let fields = fields(input, rendered, position, None, learner);
     let txn = db.begin().await?;
     let lesson = lessons::insert(&txn, course.id, &fields, Some(&user.username)).await?;
     revisions::record(
@@ -238,12 +417,18 @@ async fn save(
     if current.version != expected_version {
         return Err(refuse_stale(db, user, current, expected_version, input).await?);
     }
-    let course = validate(db, input, Some(id)).await?;
-    let (rendered, assets) =
-        render_with_assets(db, content_dir, &course.slug, &input.body_md).await?;
+    let (course, learner) = validate(db, input, Some(id), Some(&current)).await?;
+    let (rendered, assets) = render_with_assets(
+        db,
+        content_dir,
+        &course.slug,
+        Some(&input.slug),
+        &input.body_md,
+    )
+    .await?;
     store_assets(db, assets.iter()).await?;
     let position = input.position.unwrap_or(current.position);
-    let fields = fields(input, rendered, position, Some(&current));
+    let fields = fields(input, rendered, position, Some(&current), learner);
 
     let txn = db.begin().await?;
     let Some(saved) =
@@ -379,6 +564,7 @@ pub async fn restore_revision(
         body_md: revision.body_md.clone(),
         status: current.status,
         position: Some(current.position),
+        learner: None,
     };
     let note = format!(
         "restored the text of version {} (revision {})",
@@ -468,4 +654,31 @@ pub async fn move_by(
     site_state::bump(&txn).await?;
     txn.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prerequisite_lines_name_lessons() {
+        let r = |c: &str, s: &str| {
+            Some(LessonRef {
+                course: c.into(),
+                slug: s.into(),
+            })
+        };
+        assert_eq!(
+            parse_lesson_ref("install-node", "web"),
+            r("web", "install-node")
+        );
+        assert_eq!(
+            parse_lesson_ref(" /backend-dev/install-node/ ", "web"),
+            r("backend-dev", "install-node")
+        );
+        assert_eq!(parse_lesson_ref("a/b#part", "web"), r("a", "b"));
+        assert_eq!(parse_lesson_ref("a/b/c", "web"), None);
+        assert_eq!(parse_lesson_ref("../x", "web"), None);
+        assert_eq!(parse_lesson_ref("Big", "web"), None);
+    }
 }

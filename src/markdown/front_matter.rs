@@ -2,6 +2,8 @@
 //! lines. Both are read into one JSON-like map, then each known field is
 //! checked on its own so an error names the field and its line.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -77,6 +79,9 @@ pub struct Document<'a> {
     pub body_line: usize,
     /// Non-fatal findings, each with its 1-based line.
     pub warnings: Vec<(usize, String)>,
+    /// The 1-based line of each field that is set, for findings about a
+    /// field's value made later (a prerequisite that points nowhere).
+    pub field_lines: BTreeMap<String, usize>,
 }
 
 /// A front matter problem, with the 1-based line in the file.
@@ -153,11 +158,17 @@ pub fn split_document(text: &str) -> Result<Document<'_>, FrontMatterError> {
         }
     }
     let meta = fields.typed()?;
+    let field_lines = fields
+        .map
+        .keys()
+        .map(|key| (key.clone(), fields.line_of(key)))
+        .collect();
     Ok(Document {
         meta,
         body: &text[body_start..],
         body_line,
         warnings,
+        field_lines,
     })
 }
 
@@ -271,7 +282,7 @@ impl Fields<'_> {
         };
         let publish_at = match self.get::<String>("publish_at", "a date-time with offset")? {
             None => None,
-            Some(s) => Some(DateTime::parse_from_rfc3339(&s).map_err(|_| {
+            Some(s) => Some(parse_date_time(&s).ok_or_else(|| {
                 err(
                     self.line_of("publish_at"),
                     format!("field `publish_at`: `{s}` is not a date-time with offset like 2026-12-01T09:00:00+01:00"),
@@ -322,6 +333,29 @@ impl Fields<'_> {
                 .unwrap_or_default(),
         })
     }
+}
+
+/// A date-time with an offset, as front matter and the admin accept it:
+/// RFC 3339 (`2026-12-01T09:00:00+01:00`, `…Z`, fractions of a second), with
+/// the seconds optional and a space allowed instead of the `T`. Without an
+/// offset the moment would depend on the server's time zone, so it is refused.
+pub fn parse_date_time(s: &str) -> Option<DateTime<FixedOffset>> {
+    let s = s.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return Some(d);
+    }
+    let normalised = s.replacen(' ', "T", 1);
+    let normalised = match normalised.strip_suffix(['Z', 'z']) {
+        Some(rest) => format!("{rest}+00:00"),
+        None => normalised,
+    };
+    [
+        "%Y-%m-%dT%H:%M%:z",
+        "%Y-%m-%dT%H:%M:%S%.f%:z",
+        "%Y-%m-%dT%H:%M%z",
+    ]
+    .iter()
+    .find_map(|f| DateTime::parse_from_str(&normalised, f).ok())
 }
 
 fn parse_date(s: &str) -> Option<NaiveDate> {
@@ -409,6 +443,41 @@ mod tests {
         assert!(e.message.contains("publish_at"));
         let e = split_document("+++\ntitle = \"   \"\n+++\n").unwrap_err();
         assert!(e.message.contains("empty"));
+    }
+
+    #[test]
+    fn field_lines_name_where_each_field_is_set() {
+        let doc =
+            split_document("+++\ntitle = \"x\"\nprerequisites = [\"01-a.md\"]\n+++\n").unwrap();
+        assert_eq!(doc.field_lines.get("prerequisites"), Some(&3));
+    }
+
+    #[test]
+    fn date_times_need_an_offset() {
+        for ok in [
+            "2026-12-01T09:00:00+01:00",
+            "2026-12-01T09:00:00.250Z",
+            "2026-12-01T09:00+01:00",
+            "2026-12-01 09:00:00+01:00",
+            "2026-12-01 09:00Z",
+        ] {
+            assert!(parse_date_time(ok).is_some(), "{ok}");
+        }
+        assert_eq!(
+            parse_date_time("2026-12-01 09:00+01:00")
+                .unwrap()
+                .to_rfc3339(),
+            "2026-12-01T09:00:00+01:00"
+        );
+        for bad in [
+            "2026-12-01T09:00:00",
+            "2026-12-01",
+            "tomorrow",
+            "",
+            "2026-13-01T09:00Z",
+        ] {
+            assert!(parse_date_time(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 use std::sync::OnceLock;
 
-use syntect::html::{ClassStyle, ClassedHTMLGenerator};
-use syntect::parsing::SyntaxSet;
+use syntect::html::{line_tokens_to_classed_spans, ClassStyle};
+use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxSet};
 use syntect::util::LinesWithEndings;
 
 fn syntaxes() -> &'static SyntaxSet {
@@ -24,22 +24,46 @@ fn grammar_token(lang: &str) -> &str {
     }
 }
 
-/// Highlights `code` as `lang`; `None` when the language is unknown, so the
-/// caller falls back to escaped plain text.
-pub fn highlight(code: &str, lang: &str) -> Option<String> {
+/// Highlights `code` as `lang`, one string per line (each with its newline).
+/// Every line's spans are closed at its end and the open scopes reopened on
+/// the next, so a line can be wrapped on its own (highlighted lines) and the
+/// HTML stays balanced. `None` when the language is unknown, so the caller
+/// falls back to escaped plain text.
+pub fn highlight_lines(code: &str, lang: &str) -> Option<Vec<String>> {
     let set = syntaxes();
     let syntax = set.find_syntax_by_token(grammar_token(&lang.to_ascii_lowercase()))?;
-    let mut generator = ClassedHTMLGenerator::new_with_class_style(
-        syntax,
-        set,
-        ClassStyle::SpacedPrefixed { prefix: "hl-" },
-    );
+    let style = ClassStyle::SpacedPrefixed { prefix: "hl-" };
+    let mut state = ParseState::new(syntax);
+    let mut stack = ScopeStack::new();
+    let mut lines = Vec::new();
     for line in LinesWithEndings::from(code) {
-        generator
-            .parse_html_for_line_which_includes_newline(line)
-            .ok()?;
+        let ops = state.parse_line(line, set).ok()?;
+        let mut html = String::with_capacity(line.len() * 2);
+        let reopened = stack.as_slice().len() as isize;
+        for scope in stack.as_slice() {
+            html.push_str("<span class=\"");
+            push_classes(&mut html, scope);
+            html.push_str("\">");
+        }
+        let (spans, delta) = line_tokens_to_classed_spans(line, &ops, style, &mut stack).ok()?;
+        html.push_str(&spans);
+        for _ in 0..(reopened + delta).max(0) {
+            html.push_str("</span>");
+        }
+        lines.push(html);
     }
-    Some(generator.finalize())
+    Some(lines)
+}
+
+/// A scope's classes as syntect writes them (`source.js` → `hl-source hl-js`).
+fn push_classes(out: &mut String, scope: &Scope) {
+    for (i, atom) in scope.build_string().split('.').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str("hl-");
+        out.push_str(atom);
+    }
 }
 
 #[cfg(test)]
@@ -48,7 +72,9 @@ mod tests {
 
     #[test]
     fn known_language_gets_scope_classes() {
-        let html = highlight("const x = 1; // note\n", "js").unwrap();
+        let html = highlight_lines("const x = 1; // note\n", "js")
+            .unwrap()
+            .concat();
         assert!(html.contains("hl-comment"), "{html}");
         assert!(
             html.contains("hl-storage") || html.contains("hl-keyword"),
@@ -59,12 +85,29 @@ mod tests {
 
     #[test]
     fn unknown_language_is_none() {
-        assert!(highlight("x", "no-such-language").is_none());
+        assert!(highlight_lines("x", "no-such-language").is_none());
     }
 
     #[test]
     fn markup_in_code_is_escaped() {
-        let html = highlight("<script>alert(1)</script>\n", "html").unwrap();
+        let html = highlight_lines("<script>alert(1)</script>\n", "html")
+            .unwrap()
+            .concat();
         assert!(!html.contains("<script>"), "{html}");
+    }
+
+    #[test]
+    fn every_line_is_balanced_on_its_own() {
+        let code = "/* a comment\nover lines */\nlet s = `multi\nline`;\n";
+        let lines = highlight_lines(code, "js").unwrap();
+        assert_eq!(lines.len(), 4);
+        for line in &lines {
+            assert_eq!(
+                line.matches("<span").count(),
+                line.matches("</span>").count(),
+                "{line}"
+            );
+        }
+        assert!(lines[1].contains("hl-comment"), "{lines:?}");
     }
 }

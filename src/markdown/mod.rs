@@ -6,14 +6,22 @@
 //! lesson renders identically whichever way it arrives. Rendering happens when
 //! content is written, never per request.
 
+mod code;
 mod front_matter;
 mod highlight;
+mod prerequisites;
 mod render;
 mod sanitize;
 pub mod slug;
 
-pub use front_matter::{split_document, Document, FrontMatter, FrontMatterError, Level};
-pub use render::{render, BrokenRef, RefKind, Rendered, Resolver, TocEntry};
+pub use front_matter::{
+    parse_date_time, split_document, Document, FrontMatter, FrontMatterError, Level,
+};
+pub use prerequisites::resolve_prerequisites;
+pub use render::{
+    all_page_id, all_page_lesson_id, estimated_minutes, render, render_lesson, BrokenRef,
+    LessonRef, RefKind, Rendered, Resolver, TocEntry,
+};
 pub use sanitize::sanitize;
 
 /// The longest title front matter (and the admin) accepts, in characters.

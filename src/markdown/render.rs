@@ -1,22 +1,34 @@
 //! Markdown body → sanitised HTML, in one pass over pulldown-cmark's events:
 //!
 //! 1. parse with the options Lectern supports (tables, footnotes,
-//!    strikethrough, task lists, heading attributes);
+//!    strikethrough, task lists, heading attributes, GitHub's alerts);
 //! 2. rewrite relative links (`02-install-node.md#run-it` → `/course/install-node/#run-it`)
 //!    and images (`images/x.png` → `/media/<hash>/x.png`) through a [`Resolver`],
 //!    recording the ones that point nowhere with their line;
-//! 3. replace fenced code with server-side highlighted HTML;
+//! 3. replace fenced code with server-side highlighted HTML (title, language,
+//!    marked lines: see `code.rs`), and alerts (`> [!NOTE]`) with callouts;
 //! 4. give every heading a unique id and collect h2/h3 into the table of contents
 //!    (a body `#` heading becomes `h2`: the page title is the page's only `h1`);
-//! 5. serialise once and sanitise the whole output.
+//! 5. serialise once and sanitise the whole output;
+//! 6. for a lesson, serialise the same events a second time for the course's
+//!    one-page view (see [`Rendered::all_html`]) and sanitise that too.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
-use pulldown_cmark_escape::escape_html;
+use pulldown_cmark::{
+    BlockQuoteKind, CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd,
+};
 use serde::{Deserialize, Serialize};
 
-use super::{highlight::highlight, sanitize::sanitize, slug::slugify};
+use super::code::{code_block, Fence};
+use super::{sanitize::sanitize, slug::slugify};
+
+/// A lesson, named by its course's slug and its own.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LessonRef {
+    pub course: String,
+    pub slug: String,
+}
 
 /// Maps relative references, already resolved against the lesson's folder to a
 /// path from the content root (`backend-dev/02-install-node.md`), to site URLs.
@@ -25,6 +37,9 @@ pub trait Resolver {
     fn page(&self, path: &str) -> Option<String>;
     /// The URL of an asset (an image, a download) at `path`, if it exists.
     fn asset(&self, path: &str) -> Option<String>;
+    /// The lesson whose file is at `path`; `None` for a course, an asset or
+    /// nothing.
+    fn lesson(&self, path: &str) -> Option<LessonRef>;
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +70,38 @@ pub struct Rendered {
     pub broken: Vec<BrokenRef>,
     /// Words of prose (code excluded), for reading-time estimates.
     pub words: usize,
+    /// The body as it appears on its course's one-page view (`/<course>/all/`),
+    /// where every lesson of the course shares one page: heading and footnote
+    /// ids are prefixed with the lesson's slug ([`all_page_id`]), headings are
+    /// one level deeper (the lesson title is the `h2` there), and links to
+    /// lessons of the same course point at their place on the page.
+    ///
+    /// It is a second serialisation of the same events, made when the lesson is
+    /// written, so that page only concatenates stored HTML: deciding anchors
+    /// per request would mean re-rendering markdown, or patching HTML with
+    /// string replacement, which is neither cheap nor safe. A link to a lesson
+    /// of the course that is not public when the page is served (a draft, a
+    /// scheduled lesson) points at no anchor there, as it leads to a 404 page
+    /// from the lesson's own page. Empty unless rendered by [`render_lesson`].
+    pub all_html: String,
+}
+
+/// The id on the course's one-page view of the element with id `id` in lesson
+/// `slug`'s body. Slugs never hold `--`, so ids of different lessons never meet.
+pub fn all_page_id(slug: &str, id: &str) -> String {
+    format!("{slug}--{id}")
+}
+
+/// The id of lesson `slug`'s title on the course's one-page view.
+pub fn all_page_lesson_id(slug: &str) -> String {
+    format!("lesson-{slug}")
+}
+
+/// Minutes a lesson of `words` words of prose takes, at 200 words a minute (a
+/// careful pace for technical text), rounded up; `None` when there is no text
+/// to go by. Used when front matter gives no `duration`.
+pub fn estimated_minutes(words: i32) -> Option<i32> {
+    (words > 0).then(|| (words + 199) / 200)
 }
 
 /// Ids the page layout itself uses; headings never take them.
@@ -66,27 +113,58 @@ fn options() -> Options {
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_GFM
 }
 
 /// Renders a markdown `body` whose file sits in `base_dir` (a path from the
 /// content root, e.g. `backend-dev`) and whose first line is `first_line` of
-/// that file (so broken references name real file lines).
+/// that file (so broken references name real file lines). For course
+/// introductions and previews; lessons use [`render_lesson`].
 pub fn render(body: &str, base_dir: &str, first_line: usize, resolver: &dyn Resolver) -> Rendered {
+    render_page(body, base_dir, first_line, None, resolver)
+}
+
+/// Renders the body of `lesson`, whose file sits in its course's folder, and
+/// its rendering for the course's one-page view ([`Rendered::all_html`]).
+pub fn render_lesson(
+    body: &str,
+    lesson: &LessonRef,
+    first_line: usize,
+    resolver: &dyn Resolver,
+) -> Rendered {
+    render_page(
+        body,
+        &lesson.course,
+        first_line,
+        Some(&lesson.slug),
+        resolver,
+    )
+}
+
+fn render_page(
+    body: &str,
+    base_dir: &str,
+    first_line: usize,
+    lesson: Option<&str>,
+    resolver: &dyn Resolver,
+) -> Rendered {
     let line_of = |offset: usize| first_line + body[..offset.min(body.len())].matches('\n').count();
 
     let mut events: Vec<Event> = Vec::new();
     let mut broken = Vec::new();
     let mut words = 0;
-    let mut code: Option<(String, String)> = None; // (language, text) of the open code block
+    let mut code: Option<(Fence, String)> = None; // the open code block
+                                                  // Links that become in-page anchors on the one-page view, by event index.
+    let mut anchors: HashMap<usize, String> = HashMap::new();
 
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
         match event {
             Event::Start(Tag::CodeBlock(kind)) => {
-                let lang = match kind {
-                    CodeBlockKind::Fenced(info) => fence_language(&info),
-                    CodeBlockKind::Indented => String::new(),
+                let fence = match kind {
+                    CodeBlockKind::Fenced(info) => Fence::parse(&info),
+                    CodeBlockKind::Indented => Fence::default(),
                 };
-                code = Some((lang, String::new()));
+                code = Some((fence, String::new()));
             }
             Event::Text(text) if code.is_some() => {
                 if let Some((_, buf)) = code.as_mut() {
@@ -94,9 +172,15 @@ pub fn render(body: &str, base_dir: &str, first_line: usize, resolver: &dyn Reso
                 }
             }
             Event::End(TagEnd::CodeBlock) => {
-                if let Some((lang, text)) = code.take() {
-                    events.push(Event::Html(code_block(&lang, &text).into()));
+                if let Some((fence, text)) = code.take() {
+                    events.push(Event::Html(code_block(&fence, &text).into()));
                 }
+            }
+            Event::Start(Tag::BlockQuote(Some(kind))) => {
+                events.push(Event::Html(callout_start(kind).into()));
+            }
+            Event::End(TagEnd::BlockQuote(Some(_))) => {
+                events.push(Event::Html("</aside>\n".into()));
             }
             Event::Start(Tag::Link {
                 link_type,
@@ -104,15 +188,33 @@ pub fn render(body: &str, base_dir: &str, first_line: usize, resolver: &dyn Reso
                 title,
                 id,
             }) => {
-                let dest_url = rewrite(&dest_url, base_dir, RefKind::Link, resolver)
-                    .unwrap_or_else(|target| {
+                if let (Some(this), Some(fragment)) = (lesson, dest_url.strip_prefix('#')) {
+                    if !fragment.is_empty() {
+                        anchors.insert(events.len(), format!("#{}", all_page_id(this, fragment)));
+                    }
+                }
+                let dest_url = match rewrite(&dest_url, base_dir, RefKind::Link, resolver) {
+                    Ok((url, target)) => {
+                        if let Some((target, fragment)) =
+                            target.filter(|(t, _)| lesson.is_some() && t.course == base_dir)
+                        {
+                            let anchor = match fragment {
+                                Some(f) if !f.is_empty() => all_page_id(&target.slug, &f),
+                                _ => all_page_lesson_id(&target.slug),
+                            };
+                            anchors.insert(events.len(), format!("#{anchor}"));
+                        }
+                        url
+                    }
+                    Err(target) => {
                         broken.push(BrokenRef {
                             line: line_of(range.start),
                             target,
                             kind: RefKind::Link,
                         });
                         dest_url
-                    });
+                    }
+                };
                 events.push(Event::Start(Tag::Link {
                     link_type,
                     dest_url,
@@ -126,15 +228,17 @@ pub fn render(body: &str, base_dir: &str, first_line: usize, resolver: &dyn Reso
                 title,
                 id,
             }) => {
-                let dest_url = rewrite(&dest_url, base_dir, RefKind::Image, resolver)
-                    .unwrap_or_else(|target| {
+                let dest_url = match rewrite(&dest_url, base_dir, RefKind::Image, resolver) {
+                    Ok((url, _)) => url,
+                    Err(target) => {
                         broken.push(BrokenRef {
                             line: line_of(range.start),
                             target,
                             kind: RefKind::Image,
                         });
                         dest_url
-                    });
+                    }
+                };
                 events.push(Event::Start(Tag::Image {
                     link_type,
                     dest_url,
@@ -190,59 +294,105 @@ pub fn render(body: &str, base_dir: &str, first_line: usize, resolver: &dyn Reso
     }
 
     let toc = assign_heading_ids(&mut events);
-    let mut html = String::with_capacity(body.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    let all_html = match lesson {
+        Some(this) => serialise(all_page_events(&events, this, &anchors), body.len()),
+        None => String::new(),
+    };
     Rendered {
-        html: sanitize(&html),
+        html: serialise(events, body.len()),
+        all_html,
         toc,
         broken,
         words,
     }
 }
 
-/// The language token of a fence's info string (```` ```js title="x" ````),
-/// restricted to characters that are safe in a class name.
-fn fence_language(info: &str) -> String {
-    info.split(|c: char| c.is_whitespace() || c == ',' || c == '{')
-        .next()
-        .unwrap_or("")
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | '#' | '.'))
+fn serialise<'a>(events: Vec<Event<'a>>, len: usize) -> String {
+    let mut html = String::with_capacity(len * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    sanitize(&html)
+}
+
+/// The opening of a callout: an `<aside>` with the `note` role (parenthetic
+/// content, not a landmark: a page of tips would otherwise be a page of
+/// landmarks) and its kind as a visible label, which screen readers read
+/// first. The icon is drawn by CSS and hidden from assistive technology.
+fn callout_start(kind: BlockQuoteKind) -> &'static str {
+    match kind {
+        BlockQuoteKind::Note => "<aside class=\"callout callout-note\" role=\"note\">\n<p class=\"callout-title\">Note</p>\n",
+        BlockQuoteKind::Tip => "<aside class=\"callout callout-tip\" role=\"note\">\n<p class=\"callout-title\">Tip</p>\n",
+        BlockQuoteKind::Important => "<aside class=\"callout callout-important\" role=\"note\">\n<p class=\"callout-title\">Important</p>\n",
+        BlockQuoteKind::Warning => "<aside class=\"callout callout-warning\" role=\"note\">\n<p class=\"callout-title\">Warning</p>\n",
+        BlockQuoteKind::Caution => "<aside class=\"callout callout-caution\" role=\"note\">\n<p class=\"callout-title\">Caution</p>\n",
+    }
+}
+
+/// The events of the one-page view (see [`Rendered::all_html`]): ids
+/// prefixed, headings one level deeper, links within the course made anchors.
+fn all_page_events<'a>(
+    events: &[Event<'a>],
+    slug: &str,
+    anchors: &HashMap<usize, String>,
+) -> Vec<Event<'a>> {
+    let deeper = |level: HeadingLevel| match level {
+        HeadingLevel::H1 => HeadingLevel::H2,
+        HeadingLevel::H2 => HeadingLevel::H3,
+        HeadingLevel::H3 => HeadingLevel::H4,
+        HeadingLevel::H4 => HeadingLevel::H5,
+        HeadingLevel::H5 | HeadingLevel::H6 => HeadingLevel::H6,
+    };
+    events
+        .iter()
+        .enumerate()
+        .map(|(i, event)| match event {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => Event::Start(Tag::Heading {
+                level: deeper(*level),
+                id: id.as_ref().map(|id| all_page_id(slug, id).into()),
+                classes: classes.clone(),
+                attrs: attrs.clone(),
+            }),
+            Event::End(TagEnd::Heading(level)) => Event::End(TagEnd::Heading(deeper(*level))),
+            Event::Start(Tag::Link {
+                link_type,
+                title,
+                id,
+                ..
+            }) if anchors.contains_key(&i) => Event::Start(Tag::Link {
+                link_type: *link_type,
+                dest_url: anchors[&i].clone().into(),
+                title: title.clone(),
+                id: id.clone(),
+            }),
+            Event::FootnoteReference(label) => {
+                Event::FootnoteReference(all_page_id(slug, label).into())
+            }
+            Event::Start(Tag::FootnoteDefinition(label)) => {
+                Event::Start(Tag::FootnoteDefinition(all_page_id(slug, label).into()))
+            }
+            other => other.clone(),
+        })
         .collect()
 }
 
-fn code_block(lang: &str, text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 3);
-    if lang.is_empty() {
-        out.push_str("<pre class=\"code\"><code>");
-    } else {
-        out.push_str("<pre class=\"code\" data-lang=\"");
-        let _ = escape_html(&mut out, lang);
-        out.push_str("\"><code class=\"language-");
-        let _ = escape_html(&mut out, lang);
-        out.push_str("\">");
-    }
-    match (!lang.is_empty()).then(|| highlight(text, lang)).flatten() {
-        Some(highlighted) => out.push_str(&highlighted),
-        None => {
-            let _ = escape_html(&mut out, text);
-        }
-    }
-    out.push_str("</code></pre>\n");
-    out
-}
+/// A lesson a link resolved to, with the link's fragment.
+type LinkedLesson = Option<(LessonRef, Option<String>)>;
 
 /// Rewrites a relative reference to a site URL. `Ok` holds the URL to use
-/// (unchanged for absolute URLs and fragments); `Err` holds the target that
-/// could not be resolved.
+/// (unchanged for absolute URLs and fragments) and, for a link to a lesson,
+/// that lesson; `Err` holds the target that could not be resolved.
 fn rewrite<'a>(
     dest: &CowStr<'a>,
     base_dir: &str,
     kind: RefKind,
     resolver: &dyn Resolver,
-) -> Result<CowStr<'a>, String> {
+) -> Result<(CowStr<'a>, LinkedLesson), String> {
     if !is_relative(dest) {
-        return Ok(dest.clone());
+        return Ok((dest.clone(), None));
     }
     let (path, fragment) = match dest.split_once('#') {
         Some((p, f)) => (p, Some(f)),
@@ -253,18 +403,22 @@ fn rewrite<'a>(
         if kind == RefKind::Link
             && (full.ends_with(".md") || full.ends_with('/') || !full.contains('.'))
         {
-            resolver.page(&full)
+            let lesson = resolver.lesson(&full);
+            resolver.page(&full).map(|url| (url, lesson))
         } else {
-            resolver.asset(&full)
+            resolver.asset(&full).map(|url| (url, None))
         }
     });
     match resolved {
-        Some(mut url) => {
+        Some((mut url, lesson)) => {
             if let Some(f) = fragment {
                 url.push('#');
                 url.push_str(f);
             }
-            Ok(url.into())
+            Ok((
+                url.into(),
+                lesson.map(|l| (l, fragment.map(str::to_string))),
+            ))
         }
         None => Err(dest.to_string()),
     }
@@ -272,7 +426,7 @@ fn rewrite<'a>(
 
 /// A reference is relative when it has no scheme, is not root- or
 /// protocol-relative, and is not a bare fragment.
-fn is_relative(dest: &str) -> bool {
+pub(crate) fn is_relative(dest: &str) -> bool {
     if dest.is_empty() || dest.starts_with('#') || dest.starts_with('/') || dest.starts_with('\\') {
         return false;
     }
@@ -363,6 +517,7 @@ mod tests {
         fn page(&self, path: &str) -> Option<String> {
             match path {
                 "course/02-next.md" => Some("/course/next/".into()),
+                "course/01-this.md" => Some("/course/this/".into()),
                 "other/01-intro.md" => Some("/other/intro/".into()),
                 _ => None,
             }
@@ -370,10 +525,30 @@ mod tests {
         fn asset(&self, path: &str) -> Option<String> {
             (path == "course/images/a.png").then(|| "/media/abc/a.png".into())
         }
+        fn lesson(&self, path: &str) -> Option<LessonRef> {
+            let (course, slug) = match path {
+                "course/02-next.md" => ("course", "next"),
+                "course/01-this.md" => ("course", "this"),
+                "other/01-intro.md" => ("other", "intro"),
+                _ => return None,
+            };
+            Some(LessonRef {
+                course: course.into(),
+                slug: slug.into(),
+            })
+        }
     }
 
     fn html(md: &str) -> Rendered {
         render(md, "course", 5, &Site)
+    }
+
+    fn lesson_html(md: &str) -> Rendered {
+        let this = LessonRef {
+            course: "course".into(),
+            slug: "this".into(),
+        };
+        render_lesson(md, &this, 5, &Site)
     }
 
     #[test]
@@ -444,6 +619,11 @@ mod tests {
             "{}",
             r.html
         );
+        assert!(
+            r.html.contains(r#"<span class="code-lang">JavaScript<span class="visually-hidden"> code</span></span>"#),
+            "{}",
+            r.html
+        );
         assert!(r.html.contains("hl-comment"));
         assert!(r.html.contains("plain &lt;b&gt;"));
         assert!(!r.html.contains("style="));
@@ -481,6 +661,111 @@ mod tests {
         );
         assert!(r.html.contains("<del>old</del>"));
         assert!(r.html.contains("footnote-definition"));
+    }
+
+    #[test]
+    fn code_titles_and_marked_lines_survive_sanitising() {
+        let r = html("```js title=\"server.js\" hl_lines=\"2\"\na();\nb();\nc();\n```\n");
+        assert!(
+            r.html.contains(r#"<figure class="code-block"><figcaption class="code-head"><span class="code-title">server.js</span>"#),
+            "{}",
+            r.html
+        );
+        assert_eq!(
+            r.html.matches(r#"<mark class="code-hl">"#).count(),
+            1,
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("\n</span></mark>"), "{}", r.html);
+    }
+
+    #[test]
+    fn hostile_code_title_is_text() {
+        let r = html("```js title=\"<script>alert(1)</script> \\\"q\\\" <img src=x onerror=alert(1)>\"\nx\n```\n");
+        assert!(!r.html.contains("<script"), "{}", r.html);
+        assert!(!r.html.contains("<img"), "{}", r.html);
+        assert!(
+            r.html
+                .contains("&lt;script&gt;alert(1)&lt;/script&gt; \"q\" &lt;img"),
+            "{}",
+            r.html
+        );
+    }
+
+    #[test]
+    fn alerts_become_labelled_callouts() {
+        for (kind, label) in [
+            ("NOTE", "Note"),
+            ("TIP", "Tip"),
+            ("IMPORTANT", "Important"),
+            ("WARNING", "Warning"),
+            ("CAUTION", "Caution"),
+        ] {
+            let r = html(&format!("> [!{kind}]\n> Mind the *gap*.\n"));
+            let class = label.to_lowercase();
+            assert!(
+                r.html.contains(&format!(
+                    "<aside class=\"callout callout-{class}\" role=\"note\">\n<p class=\"callout-title\">{label}</p>\n<p>Mind the <em>gap</em>.</p>\n</aside>"
+                )),
+                "{}",
+                r.html
+            );
+            assert!(!r.html.contains("blockquote"));
+        }
+    }
+
+    #[test]
+    fn unknown_alert_kind_stays_a_blockquote() {
+        let r = html("> [!DANGER]\n> Text\n\n> plain\n");
+        assert_eq!(r.html.matches("<blockquote>").count(), 2, "{}", r.html);
+        assert!(r.html.contains("[!DANGER]"));
+        assert!(!r.html.contains("<aside"));
+    }
+
+    #[test]
+    fn raw_html_in_a_callout_is_sanitised() {
+        let r = html("> [!WARNING]\n> <script>alert(1)</script><b onclick=\"x()\">bold</b>\n>\n> [x](javascript:alert(1)) <img src=x onerror=alert(1)>\n");
+        assert!(r.html.contains("callout-warning"), "{}", r.html);
+        assert!(!r.html.contains("<script"), "{}", r.html);
+        assert!(!r.html.contains("onclick"), "{}", r.html);
+        assert!(!r.html.contains("onerror"), "{}", r.html);
+        assert!(!r.html.contains("javascript:"), "{}", r.html);
+        assert!(r.html.contains("<b>bold</b>"), "{}", r.html);
+    }
+
+    #[test]
+    fn one_page_view_makes_course_links_anchors_and_prefixes_ids() {
+        let r = lesson_html(
+            "## Setup\n\nSee [next](02-next.md), [its part](02-next.md#run-it), [here](#setup), [me](01-this.md), [other](../other/01-intro.md) and [web](https://example.org/).[^n]\n\n[^n]: A note.\n",
+        );
+        // The lesson page keeps URLs and plain ids.
+        assert!(r.html.contains(r#"<h2 id="setup">"#), "{}", r.html);
+        assert!(r.html.contains(r#"href="/course/next/""#));
+        assert!(r.html.contains(r##"href="#setup""##));
+        // The one-page view: anchors within the course, URLs elsewhere.
+        let all = &r.all_html;
+        assert!(all.contains(r#"<h3 id="this--setup">Setup</h3>"#), "{all}");
+        assert!(all.contains(r##"href="#lesson-next""##), "{all}");
+        assert!(all.contains(r##"href="#next--run-it""##), "{all}");
+        assert!(all.contains(r##"href="#this--setup""##), "{all}");
+        assert!(all.contains(r##"href="#lesson-this""##), "{all}");
+        assert!(all.contains(r#"href="/other/intro/""#), "{all}");
+        assert!(all.contains(r#"href="https://example.org/""#), "{all}");
+        assert!(all.contains(r##"href="#this--n""##), "{all}");
+        assert!(all.contains(r#"id="this--n""#), "{all}");
+        assert!(!all.contains("/course/next/"), "{all}");
+        // Course introductions have no one-page rendering.
+        assert!(html("[next](02-next.md)").all_html.is_empty());
+    }
+
+    #[test]
+    fn reading_time_is_estimated_from_words() {
+        assert_eq!(estimated_minutes(0), None);
+        assert_eq!(estimated_minutes(1), Some(1));
+        assert_eq!(estimated_minutes(200), Some(1));
+        assert_eq!(estimated_minutes(201), Some(2));
+        assert_eq!(estimated_minutes(1000), Some(5));
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod auth;
 pub mod error;
 pub mod health;
+pub mod hooks;
 pub mod pages;
 pub mod security;
 pub mod site;
@@ -20,6 +21,7 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/", site::routes())
         .mount("/", assets::routes())
         .mount("/", health::routes())
+        .mount("/", hooks::routes())
         .mount("/admin", admin::routes())
         .register("/", error::catchers())
         .register("/admin", admin::catchers())

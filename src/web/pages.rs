@@ -6,10 +6,12 @@ use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 use serde::Serialize;
 
+use std::collections::{HashMap, HashSet};
+
 use crate::content::links::{course_url, lesson_url};
 use crate::db::entity::Status;
 use crate::db::{courses, lessons};
-use crate::markdown::TocEntry;
+use crate::markdown::{self, LessonRef, TocEntry};
 
 use super::error::WebError;
 use super::templates::PageMeta;
@@ -68,9 +70,12 @@ pub struct OutlineView {
     pub url: String,
     pub title: String,
     pub summary: String,
+    /// Minutes: the author's, or estimated from the text (`duration_estimated`).
     pub duration: Option<i32>,
+    pub duration_estimated: bool,
     pub level: Option<String>,
     pub badge: Option<String>,
+    pub prerequisites: Vec<NavLink>,
 }
 
 #[derive(Debug, Serialize)]
@@ -78,7 +83,60 @@ pub struct CoursePage {
     pub page: PageMeta,
     pub course: CourseView,
     pub lessons: Vec<OutlineView>,
+    /// The whole course on one page, when it has lessons.
+    pub all_url: Option<String>,
     pub edit_url: Option<String>,
+}
+
+/// A lesson's minutes: the author's `duration`, else an estimate from its
+/// words. The flag says which.
+fn minutes(duration: Option<i32>, words: i32) -> (Option<i32>, bool) {
+    match duration {
+        Some(d) => (Some(d), false),
+        None => {
+            let estimate = markdown::estimated_minutes(words);
+            (estimate, estimate.is_some())
+        }
+    }
+}
+
+/// Prerequisites (stored as JSON) of each lesson in `lists`, as links to the
+/// lessons the viewer may see, titled as they are now: one query for all.
+/// `link` makes a lesson's URL.
+async fn prerequisite_links(
+    db: &impl ConnectionTrait,
+    lists: &[&str],
+    now: DateTime<Utc>,
+    who: Audience,
+    link: impl Fn(&LessonRef) -> String,
+) -> Result<Vec<Vec<NavLink>>, WebError> {
+    let lists: Vec<Vec<LessonRef>> = lists
+        .iter()
+        .map(|json| serde_json::from_str(json).unwrap_or_default())
+        .collect();
+    let mut wanted: Vec<LessonRef> = lists.iter().flatten().cloned().collect();
+    wanted.sort_by(|a, b| (&a.course, &a.slug).cmp(&(&b.course, &b.slug)));
+    wanted.dedup();
+    let titles: HashMap<(String, String), String> =
+        lessons::titles(db, &wanted, now, who == Audience::Editor)
+            .await?
+            .into_iter()
+            .map(|(course, slug, title)| ((course, slug), title))
+            .collect();
+    Ok(lists
+        .into_iter()
+        .map(|refs| {
+            refs.into_iter()
+                .filter_map(|r| {
+                    let title = titles.get(&(r.course.clone(), r.slug.clone()))?;
+                    Some(NavLink {
+                        url: link(&r),
+                        title: title.clone(),
+                    })
+                })
+                .collect()
+        })
+        .collect())
 }
 
 /// Who is looking: the public, or a logged-in editor who also sees drafts,
@@ -121,21 +179,31 @@ pub async fn course(
     let course = visible_course(db, slug, who).await?;
     let outline = lessons::outline(db, course.id, now, who == Audience::Editor).await?;
     let url = course_url(&course.slug);
+    let lists: Vec<&str> = outline.iter().map(|l| l.prerequisites.as_str()).collect();
+    let prerequisites =
+        prerequisite_links(db, &lists, now, who, |r| lesson_url(&r.course, &r.slug)).await?;
     Ok(CoursePage {
         page: PageMeta {
             title: course.title.clone(),
             description: course.summary.clone(),
             canonical: url.clone(),
         },
+        all_url: (!outline.is_empty()).then(|| format!("{url}all/")),
         lessons: outline
             .into_iter()
-            .map(|l| OutlineView {
-                url: lesson_url(&course.slug, &l.slug),
-                badge: badge(l.status, l.publish_at, now),
-                title: l.title,
-                summary: l.summary,
-                duration: l.duration,
-                level: l.level,
+            .zip(prerequisites)
+            .map(|(l, prerequisites)| {
+                let (duration, duration_estimated) = minutes(l.duration, l.word_count);
+                OutlineView {
+                    url: lesson_url(&course.slug, &l.slug),
+                    badge: badge(l.status, l.publish_at, now),
+                    title: l.title,
+                    summary: l.summary,
+                    duration,
+                    duration_estimated,
+                    level: l.level,
+                    prerequisites,
+                }
             })
             .collect(),
         edit_url: (who == Audience::Editor).then(|| format!("/admin/courses/{}/edit", course.id)),
@@ -162,9 +230,11 @@ pub struct LessonView {
     pub body_html: String,
     pub toc: Vec<TocEntry>,
     pub duration: Option<i32>,
+    pub duration_estimated: bool,
     pub level: Option<String>,
     pub updated: String,
     pub badge: Option<String>,
+    pub prerequisites: Vec<NavLink>,
 }
 
 #[derive(Debug, Serialize)]
@@ -208,6 +278,13 @@ pub async fn lesson(
         .updated_on
         .unwrap_or_else(|| lesson.updated_at.date_naive())
         .to_string();
+    let prerequisites = prerequisite_links(db, &[&lesson.prerequisites], now, who, |r| {
+        lesson_url(&r.course, &r.slug)
+    })
+    .await?
+    .pop()
+    .unwrap_or_default();
+    let (duration, duration_estimated) = minutes(lesson.duration, lesson.word_count);
     Ok(LessonPage {
         page: PageMeta {
             title: lesson.title.clone(),
@@ -228,10 +305,118 @@ pub async fn lesson(
             summary: lesson.summary,
             body_html: lesson.body_html,
             toc,
-            duration: lesson.duration,
+            duration,
+            duration_estimated,
             level: lesson.level,
             updated,
             badge: badge(lesson.status, lesson.publish_at, now),
+            prerequisites,
+        },
+    })
+}
+
+/// A lesson on its course's one-page view.
+#[derive(Debug, Serialize)]
+pub struct WholeCourseLesson {
+    /// The id of its title on the page (the target of in-page links).
+    pub anchor: String,
+    pub url: String,
+    pub title: String,
+    pub summary: String,
+    pub duration: Option<i32>,
+    pub duration_estimated: bool,
+    pub level: Option<String>,
+    pub badge: Option<String>,
+    pub prerequisites: Vec<NavLink>,
+    /// Its h2 headings, with their ids on this page.
+    pub toc: Vec<TocEntry>,
+    pub body_html: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WholeCoursePage {
+    pub page: PageMeta,
+    pub course: CourseView,
+    pub lessons: Vec<WholeCourseLesson>,
+    /// Minutes for the whole course (authors' durations and estimates).
+    pub total_minutes: i32,
+}
+
+/// `/<course>/all/`: every lesson the viewer may see, in order, on one page,
+/// for printing and offline reading. It concatenates the bodies rendered for
+/// this page when each lesson was written (see `Rendered::all_html`); nothing
+/// is rendered here.
+pub async fn whole_course(
+    db: &impl ConnectionTrait,
+    slug: &str,
+    now: DateTime<Utc>,
+    who: Audience,
+) -> Result<WholeCoursePage, WebError> {
+    let course = visible_course(db, slug, who).await?;
+    let items = lessons::whole_course(db, course.id, now, who == Audience::Editor).await?;
+    // Prerequisites on this page are anchors when they are on it too.
+    let here: HashSet<&str> = items.iter().map(|l| l.slug.as_str()).collect();
+    let lists: Vec<&str> = items.iter().map(|l| l.prerequisites.as_str()).collect();
+    let prerequisites = prerequisite_links(db, &lists, now, who, |r| {
+        if r.course == course.slug && here.contains(r.slug.as_str()) {
+            format!("#{}", markdown::all_page_lesson_id(&r.slug))
+        } else {
+            lesson_url(&r.course, &r.slug)
+        }
+    })
+    .await?;
+    let mut total_minutes = 0;
+    let lessons = items
+        .into_iter()
+        .zip(prerequisites)
+        .map(|(l, prerequisites)| {
+            let (duration, duration_estimated) = minutes(l.duration, l.word_count);
+            total_minutes += duration.unwrap_or(0);
+            let toc = serde_json::from_str::<Vec<TocEntry>>(&l.toc)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|e| e.level == 2)
+                .map(|e| TocEntry {
+                    id: markdown::all_page_id(&l.slug, &e.id),
+                    ..e
+                })
+                .collect();
+            WholeCourseLesson {
+                anchor: markdown::all_page_lesson_id(&l.slug),
+                url: lesson_url(&course.slug, &l.slug),
+                badge: badge(l.status, l.publish_at, now),
+                // Rows written before this page existed have no rendering for
+                // it yet: their plain body reads the same, with page links.
+                body_html: if l.all_html.is_empty() {
+                    l.body_html
+                } else {
+                    l.all_html
+                },
+                title: l.title,
+                summary: l.summary,
+                duration,
+                duration_estimated,
+                level: l.level,
+                prerequisites,
+                toc,
+            }
+        })
+        .collect();
+    let url = course_url(&course.slug);
+    Ok(WholeCoursePage {
+        page: PageMeta {
+            title: format!("{} (all lessons)", course.title),
+            description: course.summary.clone(),
+            canonical: format!("{url}all/"),
+        },
+        lessons,
+        total_minutes,
+        course: CourseView {
+            url,
+            badge: badge(course.status, None, now),
+            title: course.title,
+            summary: course.summary,
+            body_html: String::new(),
         },
     })
 }

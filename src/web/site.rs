@@ -1,4 +1,5 @@
-//! The public reader site: home, course pages, lesson pages.
+//! The public reader site: home, course pages (and the whole course on one
+//! page), lesson pages.
 
 use rocket::http::uri::Origin;
 use rocket::response::{content::RawHtml, Redirect};
@@ -16,7 +17,7 @@ use super::pages;
 use super::templates::SiteView;
 
 pub fn routes() -> Vec<Route> {
-    routes![home, course, lesson]
+    routes![home, course, whole_course, lesson]
 }
 
 /// A page's view plus what every page knows about the site.
@@ -84,6 +85,25 @@ async fn course(
     }
     let view = pages::course(db.inner(), course, chrono::Utc::now(), viewer.audience()).await?;
     Ok(SiteResponse::Page(render("site/course", site, view)))
+}
+
+/// `/<course>/all/`: the whole course on one page. `all` is a reserved lesson
+/// slug, and this static segment outranks the lesson route.
+#[get("/<course>/all")]
+async fn whole_course(
+    course: &str,
+    uri: &Origin<'_>,
+    viewer: Viewer,
+    db: &State<Db>,
+    site: &State<SiteView>,
+) -> Result<SiteResponse, WebError> {
+    let course = valid(course)?;
+    if let Some(redirect) = canonical(uri) {
+        return Ok(redirect);
+    }
+    let view =
+        pages::whole_course(db.inner(), course, chrono::Utc::now(), viewer.audience()).await?;
+    Ok(SiteResponse::Page(render("site/course_all", site, view)))
 }
 
 #[get("/<course>/<lesson>")]

@@ -23,6 +23,8 @@ pub struct SiteView {
     pub css_url: String,
     pub admin_css_url: String,
     pub admin_js_url: String,
+    /// The reader site's progressive-enhancement script (copy buttons).
+    pub js_url: String,
 }
 
 /// What every page says about itself in `<head>`.

@@ -378,6 +378,7 @@ fn post_routes(lesson: i64, revision: i64) -> Vec<(String, Vec<(&'static str, St
             "/admin/media".into(),
             vec![("file", "not really a file".into())],
         ),
+        ("/admin/sync".into(), vec![]),
     ]
 }
 

@@ -7,5 +7,6 @@ mod bad_input;
 mod browser;
 mod cli;
 mod common;
+mod git;
 mod site;
 mod sync;

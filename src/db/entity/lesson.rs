@@ -30,6 +30,16 @@ pub struct Model {
     pub level: Option<String>,
     /// Hidden from the public until this moment.
     pub publish_at: Option<DateTimeUtc>,
+    /// Lessons to know first, as JSON (`[{"course": "…", "slug": "…"}]`),
+    /// resolved from front matter (or the admin) when written.
+    pub prerequisites: String,
+    /// Words of prose in the body (code excluded), counted when rendered; the
+    /// reading time shown when `duration` is not given is estimated from it.
+    pub word_count: i32,
+    /// The body as rendered for the course's one-page view (`/<course>/all/`):
+    /// ids prefixed with the slug, links within the course made anchors.
+    /// Empty for rows written before it existed, until their next write.
+    pub all_html: String,
     /// The `updated` date from front matter, shown to learners when set.
     pub updated_on: Option<Date>,
     /// Lesson file relative to the content folder; `None` for lessons made in the admin.

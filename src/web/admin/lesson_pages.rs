@@ -18,7 +18,7 @@ use crate::db::entity::Status as LessonStatus;
 use crate::db::lessons::{self, AdminFilter, Lesson};
 use crate::db::{courses, media, revisions, Db};
 use crate::editing::diff::{line_diff, DiffLine};
-use crate::editing::lessons::{self as edit, LessonInput};
+use crate::editing::lessons::{self as edit, LearnerText, LessonInput};
 use crate::editing::EditError;
 use crate::web::auth::{login_csrf, CookiePolicy, Editor};
 use crate::web::templates::SiteView;
@@ -184,9 +184,36 @@ pub struct LessonForm {
     pub position: Option<i32>,
     /// The version the form was opened at (absent for a new lesson).
     pub version: Option<i32>,
+    /// Learner information (see [`LearnerText`]); a form without these
+    /// fields leaves the lesson's as they are.
+    pub duration: Option<String>,
+    pub level: Option<String>,
+    pub publish_at: Option<String>,
+    pub prerequisites: Option<String>,
     /// `save` or `preview`.
     #[serde(skip)]
     pub action: String,
+}
+
+/// The learner information a form sent, if it sent any.
+fn learner_text(
+    duration: &Option<String>,
+    level: &Option<String>,
+    publish_at: &Option<String>,
+    prerequisites: &Option<String>,
+) -> Option<LearnerText> {
+    let sent = [duration, level, publish_at, prerequisites]
+        .iter()
+        .any(|f| f.is_some());
+    sent.then(|| LearnerText {
+        duration: duration.clone().unwrap_or_default(),
+        level: level.clone().unwrap_or_default(),
+        publish_at: publish_at.clone().unwrap_or_default(),
+        prerequisites: prerequisites
+            .clone()
+            .unwrap_or_default()
+            .replace("\r\n", "\n"),
+    })
 }
 
 impl LessonForm {
@@ -199,10 +226,17 @@ impl LessonForm {
             body_md: self.body_md.replace("\r\n", "\n"),
             status: parse_status(&self.status),
             position: self.position,
+            learner: learner_text(
+                &self.duration,
+                &self.level,
+                &self.publish_at,
+                &self.prerequisites,
+            ),
         }
     }
 
     fn from_lesson(l: &Lesson) -> LessonForm {
+        let learner = LearnerText::of(l);
         LessonForm {
             csrf: CsrfToken(String::new()),
             course_id: l.course_id,
@@ -213,6 +247,10 @@ impl LessonForm {
             status: status_name(l.status).into(),
             position: Some(l.position),
             version: Some(l.version),
+            duration: Some(learner.duration),
+            level: Some(learner.level),
+            publish_at: Some(learner.publish_at),
+            prerequisites: Some(learner.prerequisites),
             action: String::new(),
         }
     }
@@ -233,12 +271,18 @@ pub struct ResumeFields {
     pub status: String,
     pub position: Option<i32>,
     pub version: Option<i32>,
+    pub duration: Option<String>,
+    pub level: Option<String>,
+    pub publish_at: Option<String>,
+    pub prerequisites: Option<String>,
 }
 
 #[derive(Serialize)]
 struct LessonInfo {
     id: i32,
     status: &'static str,
+    /// "scheduled for …" while a published lesson waits for its moment.
+    scheduled: Option<String>,
     public_url: String,
     source_path: Option<String>,
     conflict_revision_id: Option<i32>,
@@ -309,9 +353,14 @@ async fn edit_view(
             .map(|c| c.slug.clone())
             .unwrap_or_default()
     };
+    let now = chrono::Utc::now();
     let info = lesson.map(|l| LessonInfo {
         id: l.id,
         status: status_name(l.status),
+        scheduled: l
+            .publish_at
+            .filter(|at| l.status == LessonStatus::Published && *at > now)
+            .map(|at| format!("scheduled for {}", at.format("%Y-%m-%d %H:%M UTC"))),
         public_url: lesson_url(&course_slug(l.course_id), &l.slug),
         source_path: l.source_path.clone(),
         conflict_revision_id: l.conflict_revision_id,
@@ -441,6 +490,10 @@ fn expired(
         status: form.status.clone(),
         position: form.position,
         version: form.version,
+        duration: form.duration.clone(),
+        level: form.level.clone(),
+        publish_at: form.publish_at.clone(),
+        prerequisites: form.prerequisites.clone(),
     };
     let csrf = login_csrf(cookies, policy);
     EditResponse::Page((
@@ -477,6 +530,10 @@ pub async fn resumed(
         status: resume.status.clone(),
         position: resume.position,
         version: resume.version,
+        duration: resume.duration.clone(),
+        level: resume.level.clone(),
+        publish_at: resume.publish_at.clone(),
+        prerequisites: resume.prerequisites.clone(),
         action: String::new(),
     };
     let lesson = match resume.lesson_id {

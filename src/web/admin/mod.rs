@@ -7,6 +7,7 @@ mod course_pages;
 mod dashboard;
 mod lesson_pages;
 mod media_pages;
+mod sync_pages;
 mod user_pages;
 
 use rocket::http::Status;
@@ -31,6 +32,7 @@ pub fn routes() -> Vec<Route> {
     routes.extend(course_pages::routes());
     routes.extend(media_pages::routes());
     routes.extend(user_pages::routes());
+    routes.extend(sync_pages::routes());
     routes
 }
 

@@ -1,0 +1,372 @@
+//! `lectern export`: writes lessons and courses made or changed in the admin
+//! back to the content folder as markdown files, so authors can review,
+//! commit and push them. Each file is written atomically (temp file +
+//! rename) and its hash recorded, so the next sync finds nothing to do.
+//!
+//! Existing TOML front matter is edited in place (comments, order and
+//! fields Lectern does not manage survive); YAML front matter is rewritten
+//! as TOML with every known field kept.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
+use serde::Serialize;
+
+use crate::db::courses::{self, Course};
+use crate::db::entity::Status;
+use crate::db::lessons::{self, Lesson};
+use crate::markdown::{split_document, FrontMatter};
+
+use super::scan::{hash_bytes, COURSE_FILE};
+use super::{content_hash, Diagnostic};
+
+#[derive(Debug, Default, Serialize)]
+pub struct ExportReport {
+    /// Files written, relative to the content folder.
+    pub written: Vec<String>,
+    /// Lessons left alone, with the reason (open conflicts, name clashes).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Exports every admin-side change to `root`.
+pub async fn export(db: &DatabaseConnection, root: &Path) -> Result<ExportReport, ExportError> {
+    let _turn = super::sync::SYNC_LOCK.lock().await;
+    let mut report = ExportReport::default();
+    let all_courses = courses::all(db).await?;
+    for course in &all_courses {
+        export_course(db, root, course, &mut report).await?;
+    }
+    for lesson in lessons::needing_export(db).await? {
+        let Some(course) = all_courses.iter().find(|c| c.id == lesson.course_id) else {
+            continue;
+        };
+        if lesson.conflict_revision_id.is_some() {
+            let path = lesson
+                .source_path
+                .clone()
+                .unwrap_or_else(|| format!("{}/{}", course.slug, lesson.slug));
+            report.diagnostics.push(Diagnostic::warning(
+                path,
+                None,
+                "not exported: the lesson has an open conflict with its file; resolve it in the admin first",
+            ));
+            continue;
+        }
+        export_lesson(db, root, course, &lesson, &mut report).await?;
+    }
+    Ok(report)
+}
+
+async fn export_course(
+    db: &impl ConnectionTrait,
+    root: &Path,
+    course: &Course,
+    report: &mut ExportReport,
+) -> Result<(), ExportError> {
+    let hash = content_hash(&course.title, &course.summary, &course.body_md);
+    if course.source_path.is_some() && course.synced_hash.as_deref() == Some(hash.as_str()) {
+        return Ok(());
+    }
+    let rel = course
+        .source_path
+        .clone()
+        .unwrap_or_else(|| format!("{}/{COURSE_FILE}", course.slug));
+    let abs = root.join(&rel);
+    let existing = std::fs::read_to_string(&abs).ok();
+    let text = document(
+        existing.as_deref(),
+        |fm| {
+            set_str(fm, "title", &course.title);
+            set_opt_str(fm, "summary", &course.summary);
+            set_draft(fm, course.status == Status::Draft);
+            fm.insert("weight", toml_edit::value(course.position as i64));
+        },
+        &course.body_md,
+    );
+    let bytes = text.into_bytes();
+    write_atomically(&abs, &bytes).map_err(|source| ExportError::Write {
+        path: abs.clone(),
+        source,
+    })?;
+    courses::mark_exported(db, course.id, &rel, &hash_bytes(&bytes), &hash).await?;
+    report.written.push(rel);
+    Ok(())
+}
+
+async fn export_lesson(
+    db: &impl ConnectionTrait,
+    root: &Path,
+    course: &Course,
+    lesson: &Lesson,
+    report: &mut ExportReport,
+) -> Result<(), ExportError> {
+    let (rel, existing) = match &lesson.source_path {
+        Some(p) => (p.clone(), std::fs::read_to_string(root.join(p)).ok()),
+        None => {
+            let rel = new_file_name(root, &course.slug, lesson);
+            if root.join(&rel).exists() {
+                report.diagnostics.push(Diagnostic::warning(
+                    &rel,
+                    None,
+                    format!(
+                        "not exported: a file of this name exists; rename it or lesson `{}`",
+                        lesson.slug
+                    ),
+                ));
+                return Ok(());
+            }
+            (rel, None)
+        }
+    };
+    let number = file_number(&rel);
+    let text = document(
+        existing.as_deref(),
+        |fm| {
+            set_str(fm, "title", &lesson.title);
+            set_opt_str(fm, "summary", &lesson.summary);
+            set_draft(fm, lesson.status == Status::Draft);
+            // The file name says the slug unless front matter overrides it.
+            if file_slug(&rel) != lesson.slug {
+                set_str(fm, "slug", &lesson.slug);
+            }
+            // Keep the admin's order: a weight only when the name's number differs.
+            if number != Some(lesson.position as i64) {
+                fm.insert("weight", toml_edit::value(lesson.position as i64));
+            } else {
+                fm.remove("weight");
+            }
+            if let Ok(tags) = serde_json::from_str::<Vec<String>>(&lesson.tags) {
+                if !tags.is_empty() && !fm.contains_key("tags") {
+                    let mut array = toml_edit::Array::new();
+                    tags.iter().for_each(|t| array.push(t.as_str()));
+                    fm.insert("tags", toml_edit::value(array));
+                }
+            }
+        },
+        &lesson.body_md,
+    );
+    let abs = root.join(&rel);
+    let bytes = text.into_bytes();
+    write_atomically(&abs, &bytes).map_err(|source| ExportError::Write {
+        path: abs.clone(),
+        source,
+    })?;
+    lessons::mark_exported(db, lesson.id, &rel, &hash_bytes(&bytes)).await?;
+    report.written.push(rel);
+    Ok(())
+}
+
+/// `course/NN-slug.md` (NN from the lesson's position), or `course/slug.md`.
+fn new_file_name(root: &Path, course: &str, lesson: &Lesson) -> String {
+    let _ = root;
+    match lesson.position {
+        p @ 0..=99 => format!("{course}/{p:02}-{}.md", lesson.slug),
+        p @ 100..=999 => format!("{course}/{p:03}-{}.md", lesson.slug),
+        _ => format!("{course}/{}.md", lesson.slug),
+    }
+}
+
+fn file_stem(rel: &str) -> &str {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    name.strip_suffix(".md").unwrap_or(name)
+}
+
+fn file_number(rel: &str) -> Option<i64> {
+    let stem = file_stem(rel);
+    let digits = stem.chars().take_while(|c| c.is_ascii_digit()).count();
+    (digits > 0 && stem[digits..].starts_with('-'))
+        .then(|| stem[..digits].parse().ok())
+        .flatten()
+}
+
+fn file_slug(rel: &str) -> &str {
+    let stem = file_stem(rel);
+    match file_number(rel) {
+        Some(_) => stem.split_once('-').map_or(stem, |(_, rest)| rest),
+        None => stem,
+    }
+}
+
+/// Sets `key`, keeping the comment above it when it already exists.
+fn set_str(fm: &mut toml_edit::DocumentMut, key: &str, value: &str) {
+    fm[key] = toml_edit::value(value);
+}
+
+fn set_opt_str(fm: &mut toml_edit::DocumentMut, key: &str, value: &str) {
+    if value.is_empty() {
+        fm.remove(key);
+    } else {
+        set_str(fm, key, value);
+    }
+}
+
+fn set_draft(fm: &mut toml_edit::DocumentMut, draft: bool) {
+    if draft {
+        fm["draft"] = toml_edit::value(true);
+    } else {
+        fm.remove("draft");
+    }
+}
+
+/// The file's new text: its front matter edited by `edit` (or made from the
+/// old YAML, or new), then the body.
+fn document(
+    existing: Option<&str>,
+    edit: impl FnOnce(&mut toml_edit::DocumentMut),
+    body: &str,
+) -> String {
+    let mut fm = existing.and_then(toml_front_matter).unwrap_or_else(|| {
+        existing
+            .and_then(|text| split_document(text).ok())
+            .map(|doc| front_matter_as_toml(&doc.meta))
+            .unwrap_or_default()
+    });
+    edit(&mut fm);
+    let mut front = fm.to_string();
+    if !front.ends_with('\n') {
+        front.push('\n');
+    }
+    let body = body.trim_start_matches('\n');
+    format!(
+        "+++\n{front}+++\n\n{body}{}",
+        if body.ends_with('\n') { "" } else { "\n" }
+    )
+}
+
+/// The TOML front matter of `text`, editable with its comments kept.
+fn toml_front_matter(text: &str) -> Option<toml_edit::DocumentMut> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let rest = text
+        .strip_prefix("+++\n")
+        .or_else(|| text.strip_prefix("+++\r\n"))?;
+    let mut end = 0;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end() == "+++" {
+            return rest[..end].parse().ok();
+        }
+        end += line.len();
+    }
+    None
+}
+
+/// Known front matter fields (from YAML) as a TOML document.
+fn front_matter_as_toml(meta: &FrontMatter) -> toml_edit::DocumentMut {
+    let mut fm = toml_edit::DocumentMut::new();
+    fm.insert("title", toml_edit::value(meta.title.as_str()));
+    let list = |items: &[String]| {
+        let mut a = toml_edit::Array::new();
+        items.iter().for_each(|i| a.push(i.as_str()));
+        toml_edit::value(a)
+    };
+    if !meta.tags.is_empty() {
+        fm.insert("tags", list(&meta.tags));
+    }
+    if !meta.aliases.is_empty() {
+        fm.insert("aliases", list(&meta.aliases));
+    }
+    if !meta.prerequisites.is_empty() {
+        fm.insert("prerequisites", list(&meta.prerequisites));
+    }
+    if let Some(d) = meta.duration {
+        fm.insert("duration", toml_edit::value(d as i64));
+    }
+    if let Some(l) = meta.level {
+        fm.insert("level", toml_edit::value(l.as_str()));
+    }
+    if let Some(u) = meta.updated {
+        fm.insert("updated", toml_edit::value(u.to_string()));
+    }
+    if let Some(p) = meta.publish_at {
+        fm.insert("publish_at", toml_edit::value(p.to_rfc3339()));
+    }
+    fm
+}
+
+/// Writes `bytes` to `path` so that readers see the old file or the new one,
+/// never half of it: a temporary file in the same folder, synced, renamed.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| std::io::Error::other("no parent folder"))?;
+    std::fs::create_dir_all(dir)?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(
+        ".{name}.lectern-{}",
+        crate::accounts::random_token(6)
+    ));
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_front_matter_is_edited_in_place() {
+        let old = "+++\n# keep me\ntitle = \"Old\"\ncustom = 1\n+++\nOld body\n";
+        let new = document(
+            Some(old),
+            |fm| set_str(fm, "title", "New \"quoted\""),
+            "New body",
+        );
+        assert!(new.starts_with("+++\n# keep me\ntitle = "), "{new}");
+        assert!(new.ends_with("custom = 1\n+++\n\nNew body\n"), "{new}");
+        let doc = split_document(&new).unwrap();
+        assert_eq!(doc.meta.title, "New \"quoted\"");
+    }
+
+    #[test]
+    fn yaml_front_matter_becomes_toml_with_known_fields() {
+        let old = "---\ntitle: Old\ntags: [a]\nlevel: beginner\n---\nBody\n";
+        let new = document(Some(old), |fm| set_str(fm, "title", "New"), "Body\n");
+        let doc = split_document(&new).unwrap();
+        assert_eq!(
+            (doc.meta.title.as_str(), doc.meta.tags.clone()),
+            ("New", vec!["a".to_string()])
+        );
+        assert!(new.starts_with("+++\n"));
+    }
+
+    #[test]
+    fn file_names_say_number_and_slug() {
+        assert_eq!(file_number("c/03-intro.md"), Some(3));
+        assert_eq!(file_slug("c/03-intro.md"), "intro");
+        assert_eq!(file_number("c/intro.md"), None);
+        assert_eq!(file_slug("c/intro.md"), "intro");
+    }
+
+    #[test]
+    fn atomic_write_replaces_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b.md");
+        write_atomically(&path, b"one").unwrap();
+        write_atomically(&path, b"two").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("a")).unwrap().count(),
+            1,
+            "no temp file left"
+        );
+    }
+}

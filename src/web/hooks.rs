@@ -1,0 +1,204 @@
+//! `POST /hooks/git`: the push webhook (GitHub, Gitea and the like). Off
+//! unless `webhook_secret` is set. Verifies the HMAC-SHA256 signature of the
+//! body, runs `git pull --ff-only` in the content repository, then a sync,
+//! and answers within the senders' 10-second limit: with the report when the
+//! sync is done by then, else 202 with the run's id (the admin shows it).
+
+use std::time::Duration;
+
+use hmac::{Hmac, Mac};
+use rocket::data::{Data, ToByteUnit};
+use rocket::http::Status;
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::serde::json::{json, Value};
+use rocket::{post, routes, Route, State};
+use sha2::Sha256;
+use tokio::sync::Mutex;
+
+use crate::config::Settings;
+use crate::content::{self, git, SyncOptions};
+use crate::db::{entity::SyncOrigin, sync_runs, Db};
+
+pub fn routes() -> Vec<Route> {
+    routes![git_push]
+}
+
+/// Largest webhook body read; push payloads are far smaller.
+const MAX_BODY_MIB: u64 = 1;
+/// How long to wait for the sync before answering 202.
+const ANSWER_WITHIN: Duration = Duration::from_secs(8);
+
+/// One pull at a time: concurrent pushes queue.
+static PULL_LOCK: Mutex<()> = Mutex::const_new(());
+
+/// The signature and event headers of a webhook request.
+pub struct Signature {
+    signature: Option<String>,
+    event: Option<String>,
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Signature {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let header = |name: &str| req.headers().get_one(name).map(str::to_string);
+        Outcome::Success(Signature {
+            signature: header("X-Hub-Signature-256"),
+            event: header("X-GitHub-Event").or_else(|| header("X-Gitea-Event")),
+        })
+    }
+}
+
+/// Checks `sha256=<hex>` against the HMAC of `body`, in constant time.
+pub fn signature_ok(secret: &str, body: &[u8], header: Option<&str>) -> bool {
+    let Some(hex_sig) = header.and_then(|h| h.strip_prefix("sha256=")) else {
+        return false;
+    };
+    let Ok(expected) = hex::decode(hex_sig.trim()) else {
+        return false;
+    };
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+        return false;
+    };
+    mac.update(body);
+    mac.verify_slice(&expected).is_ok()
+}
+
+#[post("/hooks/git", data = "<body>")]
+async fn git_push(
+    body: Data<'_>,
+    sig: Signature,
+    db: &State<Db>,
+    settings: &State<Settings>,
+) -> (Status, Value) {
+    let Some(secret) = settings.webhook_secret.as_deref().filter(|s| !s.is_empty()) else {
+        return (
+            Status::NotFound,
+            json!({ "status": "error", "error": "the webhook is not enabled" }),
+        );
+    };
+    let body = match body.open(MAX_BODY_MIB.mebibytes()).into_bytes().await {
+        Ok(b) if b.is_complete() => b.into_inner(),
+        Ok(_) => {
+            return (
+                Status::PayloadTooLarge,
+                json!({ "status": "error", "error": "payload too large" }),
+            )
+        }
+        Err(_) => {
+            return (
+                Status::BadRequest,
+                json!({ "status": "error", "error": "cannot read the body" }),
+            )
+        }
+    };
+    if !signature_ok(secret, &body, sig.signature.as_deref()) {
+        tracing::warn!("webhook refused: missing or wrong signature");
+        return (
+            Status::Unauthorized,
+            json!({ "status": "error", "error": "missing or wrong signature" }),
+        );
+    }
+    if sig.event.as_deref() == Some("ping") {
+        return (Status::Ok, json!({ "status": "ok", "pong": true }));
+    }
+
+    let _turn = PULL_LOCK.lock().await;
+    let pulled = match git::pull(settings.repo_dir(), settings.git_timeout_secs).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!("{e}");
+            // Nothing is synced from a failed pull; the run records why.
+            if let Ok(id) = sync_runs::start(db.inner(), SyncOrigin::Webhook).await {
+                let problem = vec![content::Diagnostic::error(
+                    settings.repo_dir().display().to_string(),
+                    None,
+                    e.to_string(),
+                )];
+                let counts = sync_runs::Counts {
+                    errors: 1,
+                    ..Default::default()
+                };
+                let _ = sync_runs::finish(
+                    db.inner(),
+                    id,
+                    counts,
+                    serde_json::to_string(&problem).unwrap_or_default(),
+                )
+                .await;
+            }
+            return (
+                Status::Conflict,
+                json!({ "status": "error", "error": e.to_string(), "synced": false }),
+            );
+        }
+    };
+    let run_id = match sync_runs::start(db.inner(), SyncOrigin::Webhook).await {
+        Ok(id) => id,
+        Err(e) => {
+            return (
+                Status::InternalServerError,
+                json!({ "status": "error", "error": e.to_string() }),
+            )
+        }
+    };
+    let (db, dir) = (db.inner().clone(), settings.content_dir.clone());
+    let options = SyncOptions {
+        origin: SyncOrigin::Webhook,
+        dry_run: false,
+    };
+    let sync =
+        tokio::spawn(async move { content::sync_recorded(&db, &dir, options, Some(run_id)).await });
+    match tokio::time::timeout(ANSWER_WITHIN, sync).await {
+        Ok(Ok(Ok(report))) => {
+            let status = if report.errors() > 0 { "errors" } else { "ok" };
+            (
+                Status::Ok,
+                json!({
+                    "status": status,
+                    "run_id": run_id,
+                    "pulled": pulled.changed(),
+                    "git": pulled.output,
+                    "created": report.created,
+                    "updated": report.updated,
+                    "archived": report.archived,
+                    "conflicts": report.conflicts,
+                    "unchanged": report.unchanged,
+                    "diagnostics": report.diagnostics,
+                }),
+            )
+        }
+        Ok(Ok(Err(e))) => (
+            Status::InternalServerError,
+            json!({ "status": "error", "run_id": run_id, "error": e.to_string() }),
+        ),
+        Ok(Err(e)) => (
+            Status::InternalServerError,
+            json!({ "status": "error", "run_id": run_id, "error": e.to_string() }),
+        ),
+        // Still running: it goes on; the admin shows the run when it ends.
+        Err(_) => (
+            Status::Accepted,
+            json!({ "status": "running", "run_id": run_id, "pulled": pulled.changed() }),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_are_checked() {
+        let mut mac = Hmac::<Sha256>::new_from_slice(b"s3cret").unwrap();
+        mac.update(b"{}");
+        let good = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+        assert!(signature_ok("s3cret", b"{}", Some(&good)));
+        assert!(!signature_ok("other", b"{}", Some(&good)));
+        assert!(!signature_ok("s3cret", b"{ }", Some(&good)));
+        assert!(!signature_ok("s3cret", b"{}", None));
+        assert!(!signature_ok("s3cret", b"{}", Some("sha256=zz")));
+        assert!(!signature_ok("s3cret", b"{}", Some("sha1=abc")));
+    }
+}

@@ -1,0 +1,647 @@
+//! Richer lessons for authors: callouts, scheduled publishing, learner
+//! information (duration, level, prerequisites), code blocks with titles and
+//! marked lines, and the whole course on one page. Each through real pages.
+
+use std::time::Duration;
+
+use chrono::{SecondsFormat, Utc};
+use lectern::content::{check, Diagnostic, Severity};
+use lectern::db::entity::Role;
+use rocket::http::Status;
+use rocket::local::asynchronous::Client;
+
+use crate::common::{add_user, count, course, csrf, get, lesson, log_in, post, Fixture, PASSWORD};
+
+/// A lesson file with extra front matter lines.
+fn lesson_with(title: &str, front: &str, body: &str) -> String {
+    format!("+++\ntitle = \"{title}\"\nsummary = \"About {title}\"\n{front}\n+++\n\n{body}\n")
+}
+
+/// The finding about `path` whose message contains `needle`.
+fn finding<'a>(diags: &'a [Diagnostic], path: &str, needle: &str) -> &'a Diagnostic {
+    diags
+        .iter()
+        .find(|d| d.path == path && d.message.contains(needle))
+        .unwrap_or_else(|| panic!("no finding for {path} containing {needle:?} in {diags:#?}"))
+}
+
+/// The part of a page between `from` and the next `to`.
+fn between<'a>(html: &'a str, from: &str, to: &str) -> &'a str {
+    let start = html
+        .find(from)
+        .unwrap_or_else(|| panic!("{from:?} not in {html}"));
+    let end = html[start..].find(to).map_or(html.len(), |i| start + i);
+    &html[start..end]
+}
+
+/// Every `href="#…"` of a page has its `id="…"` on the page.
+fn assert_anchors_resolve(html: &str) {
+    let mut checked = 0;
+    for part in html.split("href=\"#").skip(1) {
+        let id = &part[..part.find('"').unwrap()];
+        assert!(
+            html.contains(&format!("id=\"{id}\"")),
+            "in-page link #{id} has no target"
+        );
+        checked += 1;
+    }
+    assert!(checked > 0);
+}
+
+// ------------------------------------------------------------ callouts
+
+#[rocket::async_test]
+async fn each_callout_kind_renders_as_a_labelled_aside() {
+    let f = Fixture::new().await;
+    f.write("intro/_course.md", course("Intro"));
+    f.write(
+        "intro/01-notes.md",
+        lesson(
+            "Notes",
+            "> [!NOTE]\n> A note.\n\n> [!TIP]\n> A tip.\n\n> [!IMPORTANT]\n> Important.\n\n> [!WARNING]\n> A warning.\n\n> [!CAUTION]\n> Careful.\n\n> [!DANGER]\n> Not a kind.\n\n> Just a quote.\n",
+        ),
+    );
+    let client = f.client().await;
+    let (status, html) = get(&client, "/intro/notes/").await;
+    assert_eq!(status, Status::Ok);
+    for (class, label, text) in [
+        ("note", "Note", "A note."),
+        ("tip", "Tip", "A tip."),
+        ("important", "Important", "Important."),
+        ("warning", "Warning", "A warning."),
+        ("caution", "Caution", "Careful."),
+    ] {
+        let aside = between(
+            &html,
+            &format!("<aside class=\"callout callout-{class}\" role=\"note\">"),
+            "</aside>",
+        );
+        assert!(
+            aside.contains(&format!("<p class=\"callout-title\">{label}</p>")),
+            "{aside}"
+        );
+        assert!(aside.contains(text), "{aside}");
+    }
+    // An unknown kind, and a plain quote, stay blockquotes.
+    assert_eq!(html.matches("<aside class=\"callout").count(), 5);
+    assert!(between(&html, "<blockquote>", "</blockquote>").contains("[!DANGER]"));
+    assert_eq!(html.matches("<blockquote>").count(), 2);
+}
+
+#[rocket::async_test]
+async fn callout_with_raw_html_is_sanitised() {
+    let f = Fixture::new().await;
+    f.write("intro/_course.md", course("Intro"));
+    f.write(
+        "intro/01-hostile.md",
+        lesson(
+            "Hostile",
+            "> [!WARNING]\n> <script>alert(1)</script><b onmouseover=\"alert(2)\">Bold</b>\n>\n> <img src=x onerror=\"alert(3)\"> [click](javascript:alert(4)) <a href=\"JAVASCRIPT:alert(5)\">x</a>\n",
+        ),
+    );
+    let client = f.client().await;
+    let (status, html) = get(&client, "/intro/hostile/").await;
+    assert_eq!(status, Status::Ok);
+    let aside = between(&html, "<aside class=\"callout callout-warning\"", "</aside>");
+    assert!(aside.contains("<b>Bold</b>"), "{aside}");
+    for bad in ["<script", "onmouseover", "onerror", "javascript:", "alert(1)"] {
+        assert!(!aside.to_lowercase().contains(bad), "{bad} in {aside}");
+    }
+}
+
+// ------------------------------------------------------------ scheduling
+
+#[rocket::async_test]
+async fn scheduled_lesson_appears_by_itself_at_its_moment() {
+    let f = Fixture::new().await;
+    f.write("intro/_course.md", course("Intro"));
+    f.write("intro/01-first.md", lesson("First", "One."));
+    f.write("intro/03-third.md", lesson("Third", "Three."));
+    let client = f.client().await;
+    let db = f.connect().await;
+
+    // Scheduled one second from now, applied by a sync.
+    let at = Utc::now() + chrono::Duration::seconds(1);
+    let stamp = at.to_rfc3339_opts(SecondsFormat::Millis, true);
+    f.write(
+        "intro/02-second.md",
+        lesson_with("Second", &format!("publish_at = \"{stamp}\""), "Two."),
+    );
+    let report = f.sync(&db).await;
+    assert_eq!(report.created, vec!["intro/02-second.md"], "{report:?}");
+
+    let (status, _) = get(&client, "/intro/second/").await;
+    assert_eq!(status, Status::NotFound, "hidden before its moment");
+    let (_, outline) = get(&client, "/intro/").await;
+    assert!(outline.contains("/intro/first/") && outline.contains("/intro/third/"));
+    assert!(!outline.contains("/intro/second/"), "not in the outline");
+    assert!(!outline.contains("Second"));
+    let (_, first) = get(&client, "/intro/first/").await;
+    assert!(
+        first.contains(r#"href="/intro/third/" rel="next""#),
+        "next skips it: {first}"
+    );
+    let (_, third) = get(&client, "/intro/third/").await;
+    assert!(third.contains(r#"href="/intro/first/" rel="prev""#));
+    assert!(third.contains("Lesson 2 of 2"));
+    let (_, all) = get(&client, "/intro/all/").await;
+    assert!(!all.contains("Second"), "not on the one-page view");
+    let (_, home) = get(&client, "/").await;
+    assert!(home.contains("2 lessons"), "{home}");
+    assert!(
+        Utc::now() < at,
+        "the checks above must run before the moment (slow machine?)"
+    );
+
+    // The moment passes: nothing else happens, and the lesson is there.
+    let wait = (at - Utc::now()).to_std().unwrap_or_default() + Duration::from_millis(150);
+    tokio::time::sleep(wait).await;
+    let (status, page) = get(&client, "/intro/second/").await;
+    assert_eq!(status, Status::Ok);
+    assert!(page.contains("Two."));
+    assert!(!page.contains("Scheduled"), "no badge for the public");
+    let (_, outline) = get(&client, "/intro/").await;
+    let order: Vec<usize> = ["/intro/first/", "/intro/second/", "/intro/third/"]
+        .iter()
+        .map(|u| outline.find(u).unwrap())
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]));
+    let (_, first) = get(&client, "/intro/first/").await;
+    assert!(first.contains(r#"href="/intro/second/" rel="next""#));
+    let (_, all) = get(&client, "/intro/all/").await;
+    assert!(all.contains("id=\"lesson-second\""));
+    let (_, home) = get(&client, "/").await;
+    assert!(home.contains("3 lessons"));
+}
+
+#[rocket::async_test]
+async fn unparsable_publish_at_names_file_and_line() {
+    let f = Fixture::new().await;
+    f.write("intro/_course.md", course("Intro"));
+    f.write(
+        "intro/01-when.md",
+        lesson_with("When", "level = \"beginner\"\npublish_at = \"next tuesday\"", "x"),
+    );
+    f.write(
+        "intro/02-local.md",
+        "+++\ntitle = \"Local\"\npublish_at = 2026-12-01T09:00:00\n+++\nx\n",
+    );
+    let report = check(&f.content()).unwrap();
+    let d = finding(&report.diagnostics, "intro/01-when.md", "publish_at");
+    assert_eq!((d.severity, d.line), (Severity::Error, Some(5)), "{d}");
+    assert!(d.message.contains("next tuesday"), "{d}");
+    // A date-time without an offset is refused too: its moment is unknown.
+    let d = finding(&report.diagnostics, "intro/02-local.md", "publish_at");
+    assert_eq!((d.severity, d.line), (Severity::Error, Some(3)), "{d}");
+}
+
+#[rocket::async_test]
+async fn unknown_level_names_file_and_line() {
+    let f = Fixture::new().await;
+    f.write("intro/_course.md", course("Intro"));
+    f.write(
+        "intro/01-hard.md",
+        lesson_with("Hard", "duration = 5\nlevel = \"expert\"", "x"),
+    );
+    let report = check(&f.content()).unwrap();
+    let d = finding(&report.diagnostics, "intro/01-hard.md", "level");
+    assert_eq!((d.severity, d.line), (Severity::Error, Some(5)), "{d}");
+    assert!(
+        d.to_string()
+            .starts_with("intro/01-hard.md:5: error: field `level`: `expert`"),
+        "{d}"
+    );
+}
+
+// ------------------------------------------------------------ learner information
+
+fn prerequisite_site(f: &Fixture) {
+    f.write("intro/_course.md", course("Intro"));
+    f.write("intro/01-setup.md", lesson("Setup", "Install things."));
+    f.write("intro/02-basics.md", lesson("Basics", "The basics."));
+    f.write(
+        "intro/03-next.md",
+        lesson_with(
+            "Next steps",
+            "duration = 25\nlevel = \"intermediate\"\nprerequisites = [\"01-setup.md\", \"02-basics.md\", \"../web/01-http.md\"]",
+            "Go on.",
+        ),
+    );
+    f.write("web/_course.md", course("Web"));
+    f.write("web/01-http.md", lesson("HTTP", "Requests."));
+}
+
+#[rocket::async_test]
+async fn prerequisites_render_as_links_on_lesson_and_outline() {
+    let f = Fixture::new().await;
+    prerequisite_site(&f);
+    let report = check(&f.content()).unwrap();
+    assert_eq!(report.errors(), 0, "{:#?}", report.diagnostics);
+
+    let client = f.client().await;
+    let (status, html) = get(&client, "/intro/next/").await;
+    assert_eq!(status, Status::Ok);
+    let box_ = between(&html, "<aside class=\"prereqs\"", "</aside>");
+    assert!(box_.contains("Before you start"), "{box_}");
+    let links: Vec<usize> = [
+        r#"<a href="/intro/setup/">Setup</a>"#,
+        r#"<a href="/intro/basics/">Basics</a>"#,
+        r#"<a href="/web/http/">HTTP</a>"#,
+    ]
+    .iter()
+    .map(|l| box_.find(l).unwrap_or_else(|| panic!("{l} in {box_}")))
+    .collect();
+    assert!(links.windows(2).all(|w| w[0] < w[1]), "in the order given");
+    assert!(html.contains("<span class=\"meta-item\">25 min</span>"));
+    assert!(html.contains("<span class=\"meta-item\">Intermediate</span>"));
+
+    let (_, outline) = get(&client, "/intro/").await;
+    let item = between(&outline, "href=\"/intro/next/\"", "</li>");
+    assert!(item.contains("Before this:"), "{item}");
+    assert!(item.contains(r#"<a href="/intro/setup/">Setup</a>"#), "{item}");
+    assert!(item.contains(r#"<a href="/web/http/">HTTP</a>"#), "{item}");
+
+    // A prerequisite the public may not see is not linked for the public.
+    f.write(
+        "intro/01-setup.md",
+        "+++\ntitle = \"Setup\"\ndraft = true\n+++\nInstall.\n",
+    );
+    f.sync(&f.connect().await).await;
+    let (_, html) = get(&client, "/intro/next/").await;
+    let box_ = between(&html, "<aside class=\"prereqs\"", "</aside>");
+    assert!(!box_.contains("/intro/setup/"), "{box_}");
+    assert!(box_.contains("/intro/basics/"));
+}
+
+#[rocket::async_test]
+async fn missing_prerequisite_fails_check_and_is_reported_by_sync() {
+    let f = Fixture::new().await;
+    prerequisite_site(&f);
+    f.write(
+        "intro/04-more.md",
+        lesson_with(
+            "More",
+            "level = \"advanced\"\nprerequisites = [\"01-setup.md\", \"09-gone.md\"]",
+            "More.",
+        ),
+    );
+    let report = check(&f.content()).unwrap();
+    let d = finding(&report.diagnostics, "intro/04-more.md", "09-gone.md");
+    assert_eq!((d.severity, d.line), (Severity::Error, Some(5)), "{d}");
+    assert!(d.message.contains("missing lesson"), "{d}");
+    assert_eq!(report.errors(), 1);
+
+    // Sync reports it too, and applies the lesson with the prerequisites that exist.
+    let db = f.connect().await;
+    let sync = f.sync(&db).await;
+    let d = finding(&sync.diagnostics, "intro/04-more.md", "09-gone.md");
+    assert_eq!(d.line, Some(5));
+    let client = f.client().await;
+    let (status, html) = get(&client, "/intro/more/").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains(r#"<a href="/intro/setup/">Setup</a>"#));
+}
+
+#[rocket::async_test]
+async fn self_prerequisite_fails_check() {
+    let f = Fixture::new().await;
+    prerequisite_site(&f);
+    f.write(
+        "intro/04-loop.md",
+        lesson_with("Loop", "prerequisites = [\"./04-loop.md\"]", "Round."),
+    );
+    let report = check(&f.content()).unwrap();
+    let d = finding(&report.diagnostics, "intro/04-loop.md", "itself");
+    assert_eq!((d.severity, d.line), (Severity::Error, Some(4)), "{d}");
+}
+
+#[rocket::async_test]
+async fn duration_is_estimated_from_the_text_when_absent() {
+    let f = Fixture::new().await;
+    f.write("intro/_course.md", course("Intro"));
+    // 450 words of prose (and code, which does not count): three minutes.
+    let prose = "word ".repeat(450);
+    let code = "x ".repeat(1000);
+    f.write(
+        "intro/01-long.md",
+        lesson("Long", &format!("{prose}\n\n```\n{code}\n```\n")),
+    );
+    f.write(
+        "intro/02-given.md",
+        lesson_with("Given", "duration = 40", "Short."),
+    );
+    let client = f.client().await;
+    let (_, html) = get(&client, "/intro/long/").await;
+    assert!(
+        html.contains("<span class=\"meta-item\">About 3 min</span>"),
+        "{html}"
+    );
+    let (_, outline) = get(&client, "/intro/").await;
+    assert!(outline.contains("About 3 min"));
+    assert!(outline.contains("<span class=\"meta-item\">40 min</span>"));
+    assert!(!outline.contains("About 40"));
+}
+
+// ------------------------------------------------------------ code blocks
+
+#[rocket::async_test]
+async fn code_titles_and_highlighted_lines_render() {
+    let f = Fixture::new().await;
+    f.write("intro/_course.md", course("Intro"));
+    f.write(
+        "intro/01-code.md",
+        lesson(
+            "Code",
+            "```js title=\"server.js\" hl_lines=\"2-3\"\nconst http = require('node:http');\nconst server = http.createServer();\nserver.listen(3000);\nconsole.log('up');\n```\n\n```\nplain\n```\n",
+        ),
+    );
+    let client = f.client().await;
+    let (status, html) = get(&client, "/intro/code/").await;
+    assert_eq!(status, Status::Ok);
+    let block = between(&html, "<figure class=\"code-block\">", "</figure>");
+    assert!(
+        block.contains(
+            r#"<figcaption class="code-head"><span class="code-title">server.js</span> <span class="code-lang">JavaScript<span class="visually-hidden"> code</span></span></figcaption>"#
+        ),
+        "{block}"
+    );
+    let marks: Vec<&str> = block
+        .split("<mark class=\"code-hl\">")
+        .skip(1)
+        .map(|m| &m[..m.find("</mark>").unwrap()])
+        .collect();
+    assert_eq!(marks.len(), 2, "{block}");
+    assert!(marks[0].contains("server") && marks[0].contains("createServer"));
+    assert!(marks[1].contains("listen"));
+    assert!(!block.contains("style="));
+    // A block without language or title has no caption.
+    assert!(html.contains("<div class=\"code-block\"><pre class=\"code\"><code>plain\n"));
+    // The copy button comes from our own script; the page works without it.
+    assert!(html.contains("<script src=\"/static/site.js?v="), "{html}");
+    let script = client.get("/static/site.js").dispatch().await;
+    assert_eq!(script.status(), Status::Ok);
+    let csp = script
+        .headers()
+        .get_one("Content-Security-Policy")
+        .map(str::to_string);
+    assert!(script.into_string().await.unwrap().contains("code-copy"));
+    assert!(csp.is_some_and(|c| c.contains("script-src 'self'")));
+}
+
+#[rocket::async_test]
+async fn code_title_with_quotes_and_markup_is_escaped() {
+    let f = Fixture::new().await;
+    f.write("intro/_course.md", course("Intro"));
+    f.write(
+        "intro/01-title.md",
+        lesson(
+            "Title",
+            "```html title=\"a \\\"quoted\\\" <script>alert(1)</script> & <b onclick=x>b</b>\" hl_lines=\"1\"\n<p>hi</p>\n```\n",
+        ),
+    );
+    let client = f.client().await;
+    let (status, html) = get(&client, "/intro/title/").await;
+    assert_eq!(status, Status::Ok);
+    let title = between(&html, "<span class=\"code-title\">", "</span>");
+    assert_eq!(
+        title,
+        "<span class=\"code-title\">a \"quoted\" &lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b onclick=x&gt;b&lt;/b&gt;"
+    );
+    assert!(!html.contains("<script>alert"));
+    assert!(!html.contains("<b onclick"));
+    assert_eq!(html.matches("<mark class=\"code-hl\">").count(), 1);
+}
+
+#[rocket::async_test]
+async fn hl_lines_out_of_bounds_are_ignored() {
+    let f = Fixture::new().await;
+    f.write("intro/_course.md", course("Intro"));
+    f.write(
+        "intro/01-bounds.md",
+        lesson(
+            "Bounds",
+            "```rust hl_lines=\"0 7-9 99999999999999999999 3-1 2-100000000000\"\nfn a() {}\nfn b() {}\nfn c() {}\n```\n\n```js hl_lines=\"1-\"\nlet x;\n```\n\n```text hl_lines=\"x,y\"\nplain\n```\n",
+        ),
+    );
+    let report = check(&f.content()).unwrap();
+    assert_eq!(report.errors(), 0);
+    let client = f.client().await;
+    let (status, html) = get(&client, "/intro/bounds/").await;
+    assert_eq!(status, Status::Ok);
+    // Only lines 2 and 3 of the first block exist among those named.
+    assert_eq!(html.matches("<mark class=\"code-hl\">").count(), 2, "{html}");
+    assert!(html.contains("let"), "later blocks render");
+    assert!(html.contains("plain"));
+}
+
+// ------------------------------------------------------------ the whole course
+
+fn whole_course_site(f: &Fixture) {
+    f.write("intro/_course.md", course("Intro"));
+    f.write(
+        "intro/01-alpha.md",
+        lesson(
+            "Alpha",
+            "## Start\n\nGo on to [Beta](02-beta.md), or straight to [its detail](02-beta.md#detail). Back [to the start](#start).[^1] Also [the web](../web/01-http.md).\n\n[^1]: A note in Alpha.\n",
+        ),
+    );
+    f.write(
+        "intro/02-beta.md",
+        lesson(
+            "Beta",
+            "## Detail {#detail}\n\nSee [Alpha](01-alpha.md#start) and [the draft](03-draft.md).[^1]\n\n[^1]: A note in Beta.\n\n### Deeper\n\nText.\n",
+        ),
+    );
+    f.write(
+        "intro/03-draft.md",
+        "+++\ntitle = \"Draft lesson\"\ndraft = true\n+++\nNot yet.\n",
+    );
+    f.write(
+        "intro/04-gamma.md",
+        lesson("Gamma", "## Start\n\nThe same heading as Alpha's."),
+    );
+    f.write(
+        "intro/05-later.md",
+        lesson_with(
+            "Later lesson",
+            "publish_at = 2099-01-01T00:00:00Z",
+            "Not yet either.",
+        ),
+    );
+    f.write("web/_course.md", course("Web"));
+    f.write("web/01-http.md", lesson("HTTP", "Requests."));
+}
+
+#[rocket::async_test]
+async fn whole_course_page_has_every_published_lesson_in_order_with_working_anchors() {
+    let f = Fixture::new().await;
+    whole_course_site(&f);
+    let client = f.client().await;
+
+    let (_, course_page) = get(&client, "/intro/").await;
+    assert!(
+        course_page.contains(r#"<a href="/intro/all/">Read the whole course on one page</a>"#),
+        "{course_page}"
+    );
+    let (status, html) = get(&client, "/intro/all/").await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(html.matches("<h1").count(), 1);
+    assert!(html.contains(r#"<link rel="canonical" href="/intro/all/">"#));
+
+    // Every published lesson, in order, each with its title and headings.
+    let order: Vec<usize> = [
+        r#"<h2 class="all-lesson-title" id="lesson-alpha">Alpha"#,
+        r#"<h3 id="alpha--start">Start</h3>"#,
+        r#"<h2 class="all-lesson-title" id="lesson-beta">Beta"#,
+        r#"<h3 id="beta--detail">Detail</h3>"#,
+        r#"<h4 id="beta--deeper">Deeper</h4>"#,
+        r#"<h2 class="all-lesson-title" id="lesson-gamma">Gamma"#,
+        r#"<h3 id="gamma--start">Start</h3>"#,
+    ]
+    .iter()
+    .map(|s| html.find(s).unwrap_or_else(|| panic!("{s} in {html}")))
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "in course order");
+    assert!(!html.contains("Draft lesson") && !html.contains("Not yet."));
+    assert!(!html.contains("Later lesson"));
+    assert!(html.contains("Lesson 3 of 3"));
+
+    // Links between lessons of the course are in-page anchors; others stay URLs.
+    let alpha = between(&html, "id=\"lesson-alpha\"", "id=\"lesson-beta\"");
+    assert!(alpha.contains(r##"<a href="#lesson-beta">Beta</a>"##), "{alpha}");
+    assert!(alpha.contains(r##"<a href="#beta--detail">its detail</a>"##));
+    assert!(alpha.contains(r##"<a href="#alpha--start">to the start</a>"##));
+    assert!(alpha.contains(r#"<a href="/web/http/">the web</a>"#));
+    assert!(!alpha.contains("href=\"/intro/beta/"));
+    let beta = between(&html, "id=\"lesson-beta\"", "id=\"lesson-gamma\"");
+    assert!(beta.contains(r##"<a href="#alpha--start">Alpha</a>"##), "{beta}");
+    // Footnotes of different lessons keep apart.
+    assert!(alpha.contains(r#"id="alpha--1""#) && beta.contains(r#"id="beta--1""#));
+    // The contents list lessons and their sections.
+    let contents = between(&html, "<nav class=\"all-contents\"", "</nav>");
+    assert!(contents.contains(r##"<a href="#lesson-gamma">Gamma</a>"##));
+    assert!(contents.contains(r##"<a href="#beta--detail">Detail</a>"##));
+    // Every in-page link has its target, except the one to the draft, which
+    // is not on the page (nor public): it keeps no anchor at all.
+    let without_draft = html.replace("href=\"#lesson-draft\"", "");
+    assert_anchors_resolve(&without_draft);
+    // Lesson pages themselves keep their URLs and plain ids.
+    let (_, alpha_page) = get(&client, "/intro/alpha/").await;
+    assert!(alpha_page.contains(r#"<a href="/intro/beta/">Beta</a>"#));
+    assert!(alpha_page.contains(r#"<h2 id="start">Start</h2>"#));
+
+    assert_eq!(get(&client, "/intro/all").await.0, Status::PermanentRedirect);
+    assert_eq!(get(&client, "/nope/all/").await.0, Status::NotFound);
+}
+
+// ------------------------------------------------------------ the admin editor
+
+async fn editor(f: &Fixture) -> Client {
+    let client = f.client().await;
+    add_user(&f.connect().await, "eve", Role::Editor).await;
+    assert_eq!(log_in(&client, "eve", PASSWORD).await, Status::SeeOther);
+    client
+}
+
+#[rocket::async_test]
+async fn admin_editor_sets_schedule_level_duration_and_prerequisites() {
+    let f = Fixture::new().await;
+    prerequisite_site(&f);
+    let client = editor(&f).await;
+    let db = f.connect().await;
+    let id = count(&db, "SELECT id FROM lessons WHERE slug = 'basics'").await;
+    let course_id = count(&db, "SELECT id FROM courses WHERE slug = 'intro'").await;
+    let token = csrf(&client).await;
+    let url = format!("/admin/lessons/{id}/edit");
+    let (id_s, course_s) = (id.to_string(), course_id.to_string());
+    let fields = |version: &str,
+                  duration: &'static str,
+                  level: &'static str,
+                  at: &'static str,
+                  prereqs: &'static str| {
+        vec![
+            ("csrf", token.clone()),
+            ("version", version.to_string()),
+            ("title", "Basics".to_string()),
+            ("slug", "basics".to_string()),
+            ("course_id", course_s.clone()),
+            ("status", "published".to_string()),
+            ("summary", "The basics".to_string()),
+            ("body_md", "The basics, again.".to_string()),
+            ("duration", duration.to_string()),
+            ("level", level.to_string()),
+            ("publish_at", at.to_string()),
+            ("prerequisites", prereqs.to_string()),
+            ("action", "save".to_string()),
+        ]
+    };
+    let as_refs = |v: &Vec<(&'static str, String)>| -> Vec<(&'static str, String)> { v.clone() };
+    let send = |v: Vec<(&'static str, String)>| {
+        let client = &client;
+        let url = url.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> = v.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post(client, &url, &pairs).await
+        }
+    };
+
+    // The editor shows the fields.
+    let (_, page) = get(&client, &url).await;
+    for field in ["name=\"duration\"", "name=\"level\"", "name=\"publish_at\"", "name=\"prerequisites\""] {
+        assert!(page.contains(field), "{field}");
+    }
+
+    // Bad values are refused, each with its message; nothing is saved.
+    let (status, _, page) = send(as_refs(&fields(
+        "1",
+        "0",
+        "expert",
+        "tomorrow at nine",
+        "basics\nnope\nweb/http",
+    )))
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(page.contains("id=\"duration-error\""), "{page}");
+    assert!(page.contains("id=\"level-error\""));
+    assert!(page.contains("id=\"publish_at-error\""));
+    assert!(page.contains("cannot be its own prerequisite"), "{page}");
+    assert!(page.contains("there is no lesson `intro/nope`"), "{page}");
+    assert!(!page.contains("`web/http`"), "an existing lesson is fine");
+    assert!(page.contains("tomorrow at nine"), "the text stays in the form");
+
+    // Good values: scheduled far ahead, so hidden from the public.
+    let (status, location, _) = send(fields(
+        "1",
+        "12",
+        "advanced",
+        "2099-01-01T09:00+01:00",
+        "setup\nweb/http\n",
+    ))
+    .await;
+    assert_eq!(status, Status::SeeOther, "saved");
+    assert_eq!(location.as_deref(), Some(&*format!("{url}?saved=true")));
+    let (_, page) = get(&client, &url).await;
+    assert!(
+        page.contains("scheduled for 2099-01-01 08:00 UTC"),
+        "{page}"
+    );
+    assert!(page.contains("value=\"2099-01-01T08:00:00Z\""), "{page}");
+    assert!(page.contains("intro/setup\nweb/http\n</textarea>"), "{page}");
+    assert!(page.contains("<option value=\"advanced\" selected>"));
+    let public = Client::tracked(lectern::build(f.figment())).await.unwrap();
+    assert_eq!(get(&public, "/intro/basics/").await.0, Status::NotFound);
+    let (_, outline) = get(&public, "/intro/").await;
+    assert!(!outline.contains("/intro/basics/"));
+
+    // Publishing at once (empty moment) shows the rest to learners.
+    let (status, _, _) = send(fields("2", "12", "advanced", "", "setup\nweb/http")).await;
+    assert_eq!(status, Status::SeeOther);
+    let (status, html) = get(&public, "/intro/basics/").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("<span class=\"meta-item\">12 min</span>"));
+    assert!(html.contains("<span class=\"meta-item\">Advanced</span>"));
+    let box_ = between(&html, "<aside class=\"prereqs\"", "</aside>");
+    assert!(box_.contains(r#"<a href="/intro/setup/">Setup</a>"#), "{box_}");
+    assert!(box_.contains(r#"<a href="/web/http/">HTTP</a>"#));
+    let _ = id_s;
+}

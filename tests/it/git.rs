@@ -1,0 +1,557 @@
+//! The authors' git workflow with real repositories: a bare remote, the
+//! site's working clone (its content folder), and an author's clone.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use hmac::{Hmac, Mac};
+use lectern::db::entity::Role;
+use rocket::http::{Header, Status};
+use rocket::local::asynchronous::Client;
+use sha2::Sha256;
+
+use crate::common::{add_user, count, course, get, lesson, log_in, post, Fixture, PASSWORD};
+
+const SECRET: &str = "webhook secret for tests";
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "Author")
+        .env("GIT_AUTHOR_EMAIL", "author@example.org")
+        .env("GIT_COMMITTER_NAME", "Author")
+        .env("GIT_COMMITTER_EMAIL", "author@example.org")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?} in {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A remote, an author's clone with a small course pushed, and the site's
+/// clone as the fixture's content folder.
+struct Repos {
+    f: Fixture,
+    author: PathBuf,
+}
+
+impl Repos {
+    async fn new() -> Repos {
+        let f = Fixture::new().await;
+        let root = f.dir.path().to_path_buf();
+        let root = root.as_path();
+        let remote = root.join("remote.git");
+        let author = root.join("author");
+        std::fs::create_dir_all(&remote).unwrap();
+        git(&remote, &["init", "--bare", "-q", "-b", "main"]);
+        git(
+            root,
+            &[
+                "clone",
+                "-q",
+                remote.to_str().unwrap(),
+                author.to_str().unwrap(),
+            ],
+        );
+        let repos = Repos { f, author };
+        repos.write("intro/_course.md", &course("Intro"));
+        repos.write(
+            "intro/01-hello.md",
+            &lesson("Hello", "Version one of hello."),
+        );
+        repos.write("intro/02-world.md", &lesson("World", "The world lesson."));
+        repos.push("first lessons");
+        std::fs::remove_dir_all(repos.f.content()).unwrap();
+        git(
+            root,
+            &[
+                "clone",
+                "-q",
+                remote.to_str().unwrap(),
+                repos.f.content().to_str().unwrap(),
+            ],
+        );
+        repos
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let path = self.author.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn push(&self, message: &str) {
+        git(&self.author, &["add", "-A"]);
+        git(&self.author, &["commit", "-q", "-m", message]);
+        git(&self.author, &["push", "-q", "origin", "HEAD:main"]);
+    }
+
+    async fn client(&self) -> Client {
+        Client::tracked(lectern::build(
+            self.f.figment().merge(("webhook_secret", SECRET)),
+        ))
+        .await
+        .unwrap()
+    }
+}
+
+fn signature(body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// Sends a signed push event; returns status and JSON answer. A sync still
+/// running after the hook answered (202) is waited for.
+async fn push_hook(client: &Client, f: &Fixture) -> (Status, serde_json::Value) {
+    let body = br#"{"ref":"refs/heads/main"}"#;
+    let res = client
+        .post("/hooks/git")
+        .header(Header::new("X-Hub-Signature-256", signature(body)))
+        .header(Header::new("X-GitHub-Event", "push"))
+        .body(body.as_slice())
+        .dispatch()
+        .await;
+    let status = res.status();
+    let json: serde_json::Value = serde_json::from_str(&res.into_string().await.unwrap()).unwrap();
+    if status == Status::Accepted {
+        let db = f.connect().await;
+        let id = json["run_id"].as_i64().unwrap();
+        for _ in 0..600 {
+            if count(
+                &db,
+                &format!(
+                    "SELECT COUNT(*) FROM sync_runs WHERE id = {id} AND finished_at IS NOT NULL"
+                ),
+            )
+            .await
+                == 1
+            {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+    (status, json)
+}
+
+#[rocket::async_test]
+async fn a_push_reaches_the_site_through_the_webhook() {
+    let r = Repos::new().await;
+    let client = r.client().await;
+    assert!(get(&client, "/intro/hello/")
+        .await
+        .1
+        .contains("Version one"));
+    r.write(
+        "intro/01-hello.md",
+        &lesson("Hello", "Version two of hello."),
+    );
+    r.push("hello v2");
+    let (status, json) = push_hook(&client, &r.f).await;
+    assert_eq!(status, Status::Ok, "{json}");
+    assert_eq!(json["status"], "ok");
+    assert_eq!(json["pulled"], true);
+    assert_eq!(json["updated"], serde_json::json!(["intro/01-hello.md"]));
+    assert!(get(&client, "/intro/hello/")
+        .await
+        .1
+        .contains("Version two"));
+
+    // A second delivery with nothing new says so.
+    let (status, json) = push_hook(&client, &r.f).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(json["pulled"], false, "{json}");
+    assert_eq!(json["updated"], serde_json::json!([]));
+}
+
+#[rocket::async_test]
+async fn the_webhook_refuses_bad_signatures_and_huge_payloads_and_is_off_without_a_secret() {
+    let r = Repos::new().await;
+    let head = git(&r.f.content(), &["rev-parse", "HEAD"]);
+    r.write("intro/01-hello.md", &lesson("Hello", "Sneaky."));
+    r.push("sneaky");
+    let client = r.client().await;
+    for sig in [
+        None,
+        Some("sha256=00"),
+        Some("sha256=zz"),
+        Some(signature(b"another body").leak() as &str),
+    ] {
+        let mut req = client
+            .post("/hooks/git")
+            .body(r#"{"ref":"refs/heads/main"}"#);
+        if let Some(s) = sig {
+            req = req.header(Header::new("X-Hub-Signature-256", s.to_string()));
+        }
+        assert_eq!(
+            req.dispatch().await.status(),
+            Status::Unauthorized,
+            "{sig:?}"
+        );
+    }
+    let huge = vec![b'x'; 2 * 1024 * 1024];
+    let res = client
+        .post("/hooks/git")
+        .header(Header::new("X-Hub-Signature-256", signature(&huge)))
+        .body(huge)
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::PayloadTooLarge);
+    assert_eq!(
+        git(&r.f.content(), &["rev-parse", "HEAD"]),
+        head,
+        "nothing was pulled"
+    );
+    assert!(!get(&client, "/intro/hello/").await.1.contains("Sneaky"));
+
+    let off = r.f.client().await; // no webhook_secret configured
+    let body = br#"{}"#;
+    let res = off
+        .post("/hooks/git")
+        .header(Header::new("X-Hub-Signature-256", signature(body)))
+        .body(body.as_slice())
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::NotFound);
+}
+
+#[rocket::async_test]
+async fn a_diverged_history_is_reported_and_changes_nothing() {
+    let r = Repos::new().await;
+    let site = r.f.content();
+    // Someone committed on the server's clone; the author pushed something else.
+    std::fs::write(
+        site.join("intro/02-world.md"),
+        lesson("World", "Local change on the server."),
+    )
+    .unwrap();
+    git(&site, &["commit", "-q", "-am", "local"]);
+    r.write("intro/01-hello.md", &lesson("Hello", "Pushed version."));
+    r.push("pushed");
+    let client = r.client().await;
+    let (status, json) = push_hook(&client, &r.f).await;
+    assert_eq!(status, Status::Conflict, "{json}");
+    assert_eq!(json["synced"], false);
+    assert!(json["error"].as_str().unwrap().contains("git pull failed"));
+    assert!(!get(&client, "/intro/hello/")
+        .await
+        .1
+        .contains("Pushed version"));
+    let db = r.f.connect().await;
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM sync_runs WHERE origin = 'webhook' AND errors = 1"
+        )
+        .await,
+        1,
+        "the failure is on record"
+    );
+}
+
+#[rocket::async_test]
+async fn admin_edits_are_exported_committed_and_the_next_sync_is_quiet() {
+    let r = Repos::new().await;
+    let client = r.client().await;
+    let db = r.f.connect().await;
+    add_user(&db, "eve", Role::Editor).await;
+    log_in(&client, "eve", PASSWORD).await;
+    let token = crate::common::csrf(&client).await;
+    // An edit of a git lesson, and a lesson made in the admin.
+    let id = count(&db, "SELECT id FROM lessons WHERE slug = 'hello'").await;
+    let (status, _, _) = post(
+        &client,
+        &format!("/admin/lessons/{id}/edit"),
+        &[
+            ("csrf", &token),
+            ("version", "1"),
+            ("title", "Hello, edited"),
+            ("slug", "hello"),
+            ("course_id", "1"),
+            ("status", "published"),
+            ("summary", "Edited \"summary\""),
+            ("body_md", "Edited in the admin."),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let (status, _, _) = post(
+        &client,
+        "/admin/lessons/new",
+        &[
+            ("csrf", &token),
+            ("title", "Made in the admin"),
+            ("slug", "admin-made"),
+            ("course_id", "1"),
+            ("status", "draft"),
+            ("summary", ""),
+            ("body_md", "See [hello](01-hello.md)."),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+
+    let report = lectern::content::export(&db, &r.f.content()).await.unwrap();
+    let mut written = report.written.clone();
+    written.sort();
+    assert_eq!(
+        written,
+        vec!["intro/01-hello.md", "intro/03-admin-made.md"],
+        "{report:?}"
+    );
+    let exported = std::fs::read_to_string(r.f.content().join("intro/01-hello.md")).unwrap();
+    assert!(
+        exported.contains("title = \"Hello, edited\"") && exported.contains("Edited in the admin."),
+        "{exported}"
+    );
+    let new_file = std::fs::read_to_string(r.f.content().join("intro/03-admin-made.md")).unwrap();
+    assert!(new_file.contains("draft = true"), "{new_file}");
+
+    // The exported files pass check, and the next sync changes nothing.
+    assert_eq!(lectern::content::check(&r.f.content()).unwrap().errors(), 0);
+    let report = r.f.sync(&db).await;
+    assert!(
+        report.created.is_empty() && report.updated.is_empty() && report.conflicts.is_empty(),
+        "{report:?}"
+    );
+    assert!(
+        lectern::content::export(&db, &r.f.content())
+            .await
+            .unwrap()
+            .written
+            .is_empty(),
+        "export is idempotent"
+    );
+
+    // Commit and push from the site's clone; the author gets it.
+    git(&r.f.content(), &["add", "-A"]);
+    git(
+        &r.f.content(),
+        &[
+            "-c",
+            "user.name=Site",
+            "-c",
+            "user.email=site@example.org",
+            "commit",
+            "-q",
+            "-m",
+            "admin edits",
+        ],
+    );
+    git(&r.f.content(), &["push", "-q", "origin", "HEAD:main"]);
+    git(&r.author, &["pull", "-q", "--ff-only"]);
+    assert!(
+        std::fs::read_to_string(r.author.join("intro/03-admin-made.md"))
+            .unwrap()
+            .contains("Made in the admin")
+    );
+    let (status, json) = push_hook(&client, &r.f).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(json["updated"], serde_json::json!([]), "{json}");
+    assert_eq!(json["created"], serde_json::json!([]));
+}
+
+#[rocket::async_test]
+async fn both_sides_changing_a_lesson_is_a_conflict_with_both_texts_kept() {
+    let r = Repos::new().await;
+    let client = r.client().await;
+    let db = r.f.connect().await;
+    add_user(&db, "eve", Role::Editor).await;
+    log_in(&client, "eve", PASSWORD).await;
+    let token = crate::common::csrf(&client).await;
+    let id = count(&db, "SELECT id FROM lessons WHERE slug = 'hello'").await;
+    post(
+        &client,
+        &format!("/admin/lessons/{id}/edit"),
+        &[
+            ("csrf", &token),
+            ("version", "1"),
+            ("title", "Hello"),
+            ("slug", "hello"),
+            ("course_id", "1"),
+            ("status", "published"),
+            ("summary", ""),
+            ("body_md", "Admin words."),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    r.write("intro/01-hello.md", &lesson("Hello", "Author words."));
+    r.push("author edit");
+    let (status, json) = push_hook(&client, &r.f).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(
+        json["conflicts"],
+        serde_json::json!(["intro/01-hello.md"]),
+        "{json}"
+    );
+    assert!(get(&client, "/intro/hello/")
+        .await
+        .1
+        .contains("Admin words."));
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM lesson_revisions WHERE origin = 'conflict' AND body_md LIKE '%Author words.%'").await, 1);
+    let export = lectern::content::export(&db, &r.f.content()).await.unwrap();
+    assert!(
+        export.written.is_empty(),
+        "an open conflict is not exported over the author's file"
+    );
+    assert!(export.diagnostics[0].message.contains("open conflict"));
+}
+
+#[rocket::async_test]
+async fn delete_archives_rename_keeps_history_and_broken_pushes_keep_the_old_version() {
+    let r = Repos::new().await;
+    let client = r.client().await;
+    let db = r.f.connect().await;
+    let world = count(&db, "SELECT id FROM lessons WHERE slug = 'world'").await;
+
+    git(&r.author, &["mv", "intro/02-world.md", "intro/05-world.md"]);
+    r.write(
+        "intro/01-hello.md",
+        "+++\ntitle = \"Hello\"\nlevel = \"wizard\"\n+++\nBroken.\n",
+    );
+    r.push("rename and break");
+    let (_, json) = push_hook(&client, &r.f).await;
+    assert_eq!(
+        json["updated"],
+        serde_json::json!(["intro/05-world.md"]),
+        "{json}"
+    );
+    assert_eq!(
+        count(&db, "SELECT id FROM lessons WHERE slug = 'world'").await,
+        world,
+        "same lesson"
+    );
+    let finding = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["path"] == "intro/01-hello.md")
+        .expect("reported");
+    assert_eq!(finding["line"], 3);
+    assert!(
+        get(&client, "/intro/hello/")
+            .await
+            .1
+            .contains("Version one"),
+        "the old version stays live"
+    );
+
+    git(&r.author, &["rm", "-q", "intro/05-world.md"]);
+    r.push("delete world");
+    let (_, json) = push_hook(&client, &r.f).await;
+    assert_eq!(json["archived"], serde_json::json!(["intro/05-world.md"]));
+    assert_eq!(get(&client, "/intro/world/").await.0, Status::NotFound);
+
+    git(&r.author, &["revert", "--no-edit", "HEAD"]);
+    git(&r.author, &["push", "-q", "origin", "HEAD:main"]);
+    let (_, json) = push_hook(&client, &r.f).await;
+    assert_eq!(
+        json["updated"],
+        serde_json::json!(["intro/05-world.md"]),
+        "{json}"
+    );
+    assert_eq!(get(&client, "/intro/world/").await.0, Status::Ok);
+    assert_eq!(
+        count(&db, "SELECT id FROM lessons WHERE slug = 'world'").await,
+        world
+    );
+    assert!(
+        count(
+            &db,
+            &format!("SELECT COUNT(*) FROM lesson_revisions WHERE lesson_id = {world}")
+        )
+        .await
+            >= 4
+    );
+
+    std::fs::remove_dir_all(r.author.join("intro")).unwrap();
+    r.write("other/_course.md", &course("Other"));
+    r.push("remove the course");
+    let (_, json) = push_hook(&client, &r.f).await;
+    assert_eq!(json["archived"].as_array().unwrap().len(), 3, "{json}");
+    assert_eq!(get(&client, "/intro/").await.0, Status::NotFound);
+}
+
+#[rocket::async_test]
+async fn a_push_of_a_thousand_files_is_one_sync_with_right_counts() {
+    let r = Repos::new().await;
+    let client = r.client().await;
+    for i in 1..=1000 {
+        r.write(
+            &format!("big/{i:04}-lesson-{i}.md"),
+            &lesson(&format!("Lesson {i}"), "## Part\n\nText with `code`."),
+        );
+    }
+    r.write("big/_course.md", &course("Big"));
+    r.push("a thousand lessons");
+    let (status, json) = push_hook(&client, &r.f).await;
+    assert!(
+        status == Status::Ok || status == Status::Accepted,
+        "{status}"
+    );
+    let db = r.f.connect().await;
+    let run = json["run_id"].as_i64().unwrap();
+    assert_eq!(
+        count(
+            &db,
+            &format!("SELECT created FROM sync_runs WHERE id = {run}")
+        )
+        .await,
+        1001
+    );
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM lessons").await, 1002);
+    assert_eq!(get(&client, "/big/lesson-1000/").await.0, Status::Ok);
+}
+
+#[rocket::async_test]
+async fn a_sync_killed_part_way_is_completed_by_running_it_again() {
+    let f = Fixture::new().await;
+    f.write("big/_course.md", course("Big"));
+    for i in 1..=1500 {
+        f.write(
+            &format!("big/{i:04}-l{i}.md"),
+            lesson(&format!("L{i}"), "## A\n\n```js\nlet x = 1;\n```\n"),
+        );
+    }
+    let db = f.connect().await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lectern"))
+        .arg("sync")
+        .env("DATABASE_URL", &f.db.url)
+        .env("ROCKET_CONTENT_DIR", f.content())
+        .env("LECTERN_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once some lessons are in, if it has not finished by then.
+    let mut killed_part_way = false;
+    for _ in 0..600 {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if count(&db, "SELECT COUNT(*) FROM lessons").await > 100 {
+            child.kill().unwrap();
+            killed_part_way = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    child.wait().unwrap();
+    let before = count(&db, "SELECT COUNT(*) FROM lessons").await;
+    eprintln!("killed part-way: {killed_part_way}, lessons before the re-run: {before}");
+    let report = f.sync(&db).await;
+    assert_eq!(report.errors(), 0, "{:?}", report.diagnostics);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM lessons").await, 1500);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM lessons l WHERE NOT EXISTS (SELECT 1 FROM lesson_revisions r WHERE r.lesson_id = l.id)").await, 0, "every lesson has its revision");
+    let again = f.sync(&db).await;
+    assert_eq!((again.unchanged, again.created.len()), (1501, 0));
+}
