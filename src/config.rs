@@ -30,6 +30,8 @@ pub struct Settings {
     pub content_repo: Option<PathBuf>,
     /// Longest a `git pull` may take, in seconds.
     pub git_timeout_secs: u64,
+    /// Memory for cached pages (with their compressed forms), in MiB.
+    pub page_cache_mib: u64,
 }
 
 impl Settings {
@@ -51,6 +53,7 @@ impl Default for Settings {
             webhook_secret: None,
             content_repo: None,
             git_timeout_secs: 60,
+            page_cache_mib: 32,
         }
     }
 }

@@ -32,7 +32,8 @@ pub fn build(figment: Figment) -> Rocket<Build> {
     let rocket = rocket::custom(figment)
         .attach(AdHoc::try_on_ignite("Lectern database and content", set_up))
         .attach(web::templates::fairing())
-        .attach(web::security::SecurityHeaders);
+        .attach(web::security::SecurityHeaders)
+        .attach(web::cache::poller());
     web::mount(rocket)
 }
 
@@ -96,6 +97,8 @@ async fn set_up(rocket: Rocket<Build>) -> fairing::Result {
     let policy = web::auth::CookiePolicy {
         secure: settings.secure_cookies || config.tls_enabled(),
     };
+    let cache = web::cache::PageCache::new(settings.page_cache_mib.saturating_mul(1 << 20));
+    cache.poll(&db).await;
     let assets = StaticAssets::load();
     let site = SiteView {
         title: settings.site_title.clone(),
@@ -110,7 +113,8 @@ async fn set_up(rocket: Rocket<Build>) -> fairing::Result {
         .manage(settings)
         .manage(assets)
         .manage(site)
-        .manage(policy))
+        .manage(policy)
+        .manage(cache))
 }
 
 /// A database URL without its password, for logs.

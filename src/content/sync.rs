@@ -211,7 +211,7 @@ async fn apply(
         };
         match result {
             Ok(list) => {
-                site_state::bump(db).await?;
+                site_state::changed(db).await?;
                 list.push(path);
             }
             Err(e) => {
@@ -255,7 +255,7 @@ async fn apply(
 
     for (path, id) in archives {
         courses::archive_missing_folder(db, id).await?;
-        site_state::bump(db).await?;
+        site_state::changed(db).await?;
         report.archived.push(path);
     }
     Ok(())
@@ -333,7 +333,6 @@ async fn apply_lesson(
             }
         }
     };
-    site_state::bump(&txn).await?;
-    txn.commit().await?;
+    site_state::commit(txn).await?;
     Ok(outcome)
 }

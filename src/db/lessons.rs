@@ -16,6 +16,12 @@ pub use lesson::Model as Lesson;
 
 /// A lesson is public when published and not scheduled for later.
 /// (Its course must be published too; callers check the course.)
+///
+/// Decided when a page is served, against the request's `now`: a scheduled
+/// lesson appears by itself at its moment, with no job to run and nothing
+/// cached to expire. Every public surface filters with it (pages, outlines,
+/// previous/next, the one-page view, prerequisite links; search, feed and
+/// sitemap must too when they come).
 pub fn public_condition(now: DateTime<Utc>) -> Condition {
     Condition::all()
         .add(lesson::Column::Status.eq(Status::Published))
@@ -559,6 +565,7 @@ pub struct AdminRow {
     pub updated_at: DateTime<Utc>,
     pub source_path: Option<String>,
     pub conflict_revision_id: Option<i32>,
+    pub publish_at: Option<DateTime<Utc>>,
 }
 
 /// One page of the admin's lesson list and the total number of matches.
@@ -606,6 +613,7 @@ pub async fn admin_list(
             lesson::Column::UpdatedAt,
             lesson::Column::SourcePath,
             lesson::Column::ConflictRevisionId,
+            lesson::Column::PublishAt,
         ])
         .order_by_asc(lesson::Column::CourseId)
         .order_by_asc(lesson::Column::Position)
@@ -637,6 +645,7 @@ pub async fn recently_updated(
             lesson::Column::UpdatedAt,
             lesson::Column::SourcePath,
             lesson::Column::ConflictRevisionId,
+            lesson::Column::PublishAt,
         ])
         .order_by_desc(lesson::Column::UpdatedAt)
         .limit(limit)
@@ -657,4 +666,20 @@ pub async fn status_counts(db: &impl ConnectionTrait) -> Result<Vec<(i32, Status
         .into_tuple()
         .all(db)
         .await
+}
+
+/// The next moment a scheduled lesson becomes public, if any.
+pub async fn next_scheduled(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
+    let next: Option<Option<DateTime<Utc>>> = lesson::Entity::find()
+        .select_only()
+        .column_as(lesson::Column::PublishAt.min(), "next")
+        .filter(lesson::Column::Status.eq(Status::Published))
+        .filter(lesson::Column::PublishAt.gt(now))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(next.flatten())
 }

@@ -2,9 +2,39 @@
 //! what the public sees, so page caches (on every instance) can tell cheaply
 //! whether they are stale.
 
-use sea_orm::{ConnectionTrait, DbErr, Statement, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
 
-pub async fn bump(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Statement, Value};
+
+/// Content changes committed by this process. Page caches compare it with
+/// what they saw when a page was built, so a local edit is visible at once;
+/// other instances' edits arrive through the database's `content_version`.
+static LOCAL_CHANGES: AtomicU64 = AtomicU64::new(0);
+
+pub fn local_changes() -> u64 {
+    LOCAL_CHANGES.load(Ordering::SeqCst)
+}
+
+/// Commits a transaction that changed public content, bumping the content
+/// version in it. Counted locally only once committed: a page built from
+/// data read before the commit is then seen as stale.
+pub async fn commit(txn: DatabaseTransaction) -> Result<(), DbErr> {
+    bump(&txn).await?;
+    txn.commit().await?;
+    LOCAL_CHANGES.fetch_add(1, Ordering::SeqCst);
+    Ok(())
+}
+
+/// Bumps the content version for a change already written outside a
+/// transaction.
+pub async fn changed(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    bump(db).await?;
+    LOCAL_CHANGES.fetch_add(1, Ordering::SeqCst);
+    Ok(())
+}
+
+/// Bumps the stored version; callers go through [`commit`] or [`changed`].
+async fn bump(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     db.execute_raw(Statement::from_string(
         db.get_database_backend(),
         "UPDATE site_state SET content_version = content_version + 1 WHERE id = 1",

@@ -114,8 +114,7 @@ pub async fn save(
         "",
     )
     .await?;
-    site_state::bump(&txn).await?;
-    txn.commit().await?;
+    site_state::commit(txn).await?;
     Ok(saved)
 }
 
@@ -158,7 +157,6 @@ pub async fn move_by(
         &format!("by {delta}"),
     )
     .await?;
-    site_state::bump(&txn).await?;
-    txn.commit().await?;
+    site_state::commit(txn).await?;
     Ok(())
 }

@@ -359,8 +359,7 @@ pub async fn create(
         "",
     )
     .await?;
-    site_state::bump(&txn).await?;
-    txn.commit().await?;
+    site_state::commit(txn).await?;
     Ok(lesson)
 }
 
@@ -459,8 +458,7 @@ async fn save(
         &format!("version {}", saved.version),
     )
     .await?;
-    site_state::bump(&txn).await?;
-    txn.commit().await?;
+    site_state::commit(txn).await?;
     Ok(saved)
 }
 
@@ -537,8 +535,7 @@ pub async fn set_archived(
     )
     .await?;
     audit::record(&txn, &user.username, action, &format!("lesson {id}"), "").await?;
-    site_state::bump(&txn).await?;
-    txn.commit().await?;
+    site_state::commit(txn).await?;
     Ok(lesson)
 }
 
@@ -651,8 +648,7 @@ pub async fn move_by(
         &format!("by {delta}"),
     )
     .await?;
-    site_state::bump(&txn).await?;
-    txn.commit().await?;
+    site_state::commit(txn).await?;
     Ok(())
 }
 

@@ -153,8 +153,9 @@ fn render_page(
     let mut events: Vec<Event> = Vec::new();
     let mut broken = Vec::new();
     let mut words = 0;
-    let mut code: Option<(Fence, String)> = None; // the open code block
-                                                  // Links that become in-page anchors on the one-page view, by event index.
+    // The open code block.
+    let mut code: Option<(Fence, String)> = None;
+    // Links that become in-page anchors on the one-page view, by event index.
     let mut anchors: HashMap<usize, String> = HashMap::new();
 
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {

@@ -17,6 +17,8 @@ pub enum WebError {
     NotFound,
     #[error("database: {0}")]
     Db(#[from] DbErr),
+    #[error("template `{0}` failed to render")]
+    Template(&'static str),
 }
 
 impl<'r, 'o: 'r> Responder<'r, 'o> for WebError {

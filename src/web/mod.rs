@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod assets;
 pub mod auth;
+pub mod cache;
 pub mod error;
 pub mod health;
 pub mod hooks;

@@ -2,18 +2,21 @@
 //! page), lesson pages.
 
 use rocket::http::uri::Origin;
+use rocket::http::Status;
+use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{content::RawHtml, Redirect};
-use rocket::{get, routes, Responder, Route, State};
+use rocket::{get, routes, Orbit, Responder, Rocket, Route, State};
 use rocket_dyn_templates::Template;
 use serde::Serialize;
 
 use crate::config::Settings;
-use crate::db::Db;
+use crate::db::{lessons, Db};
 use crate::markdown::slug;
 
 use super::auth::Viewer;
+use super::cache::{Cached, Conditional, PageCache};
 use super::error::WebError;
-use super::pages;
+use super::pages::{self, Audience};
 use super::templates::SiteView;
 
 pub fn routes() -> Vec<Route> {
@@ -28,28 +31,16 @@ struct WithSite<'a, T: Serialize> {
     view: T,
 }
 
-fn render<T: Serialize>(
-    template: &'static str,
-    site: &State<SiteView>,
-    view: T,
-) -> RawHtml<Template> {
-    RawHtml(Template::render(
-        template,
-        WithSite {
-            site: site.inner(),
-            view,
-        },
-    ))
-}
-
 /// Only well-formed slugs reach the database; anything else is simply not found.
 fn valid(s: &str) -> Result<&str, WebError> {
     slug::validate(s).map(|_| s).map_err(|_| WebError::NotFound)
 }
 
-/// A page, or a redirect to its canonical URL (with a trailing slash).
+/// A page (cached for the public, fresh for editors), or a redirect to its
+/// canonical URL (with a trailing slash).
 #[derive(Responder)]
 enum SiteResponse {
+    Cached(Cached),
     Page(RawHtml<Template>),
     Redirect(Redirect),
 }
@@ -61,30 +52,121 @@ fn canonical(uri: &Origin<'_>) -> Option<SiteResponse> {
     (!path.ends_with('/')).then(|| SiteResponse::Redirect(Redirect::moved(format!("{path}/"))))
 }
 
+/// Everything a public page needs besides its own view: who is looking, the
+/// cache and the request's caching headers.
+struct PageRequest<'r> {
+    path: String,
+    editor: bool,
+    conditional: Conditional,
+    cache: &'r PageCache,
+    db: &'r Db,
+    site: &'r SiteView,
+    rocket: &'r Rocket<Orbit>,
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for PageRequest<'r> {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        // Both guards are infallible.
+        let viewer = req.guard::<Viewer>().await.succeeded();
+        let conditional = req.guard::<Conditional>().await.succeeded();
+        let (Some(Viewer(user)), Some(conditional), Some(cache), Some(db), Some(site)) = (
+            viewer,
+            conditional,
+            req.rocket().state::<PageCache>(),
+            req.rocket().state::<Db>(),
+            req.rocket().state::<SiteView>(),
+        ) else {
+            return Outcome::Error((Status::InternalServerError, ()));
+        };
+        Outcome::Success(PageRequest {
+            path: req.uri().path().to_string(),
+            editor: user.is_some(),
+            conditional,
+            cache,
+            db,
+            site,
+            rocket: req.rocket(),
+        })
+    }
+}
+
+impl PageRequest<'_> {
+    fn audience(&self) -> Audience {
+        if self.editor {
+            Audience::Editor
+        } else {
+            Audience::Public
+        }
+    }
+
+    /// Serves the public page from the cache, or builds it with `build`,
+    /// renders `template` once and caches it. Editors (who see drafts and
+    /// edit links) always get a freshly built page.
+    async fn serve<T: Serialize>(
+        self,
+        template: &'static str,
+        build: impl std::future::Future<Output = Result<T, WebError>>,
+    ) -> Result<SiteResponse, WebError> {
+        let now = chrono::Utc::now();
+        if !self.editor {
+            if let Some(page) = self.cache.get(&self.path, now) {
+                return Ok(SiteResponse::Cached(Cached {
+                    page,
+                    request: self.conditional,
+                }));
+            }
+        }
+        let stamp = self.cache.stamp(); // before any data is read
+        let view = build.await?;
+        let context = WithSite {
+            site: self.site,
+            view,
+        };
+        if self.editor {
+            return Ok(SiteResponse::Page(RawHtml(Template::render(
+                template, context,
+            ))));
+        }
+        let html =
+            Template::show(self.rocket, template, &context).ok_or(WebError::Template(template))?;
+        let expires = lessons::next_scheduled(self.db, now).await?;
+        let page = self.cache.insert(&self.path, stamp, expires, html);
+        Ok(SiteResponse::Cached(Cached {
+            page,
+            request: self.conditional,
+        }))
+    }
+}
+
 #[get("/")]
-async fn home(
-    db: &State<Db>,
-    site: &State<SiteView>,
-    settings: &State<Settings>,
-) -> Result<SiteResponse, WebError> {
-    let view = pages::home(db.inner(), &settings.site_title, chrono::Utc::now()).await?;
-    Ok(SiteResponse::Page(render("site/home", site, view)))
+async fn home(req: PageRequest<'_>, settings: &State<Settings>) -> Result<SiteResponse, WebError> {
+    let db = req.db;
+    req.serve(
+        "site/home",
+        pages::home(db, &settings.site_title, chrono::Utc::now()),
+    )
+    .await
 }
 
 #[get("/<course>")]
 async fn course(
     course: &str,
     uri: &Origin<'_>,
-    viewer: Viewer,
-    db: &State<Db>,
-    site: &State<SiteView>,
+    req: PageRequest<'_>,
 ) -> Result<SiteResponse, WebError> {
     let course = valid(course)?;
     if let Some(redirect) = canonical(uri) {
         return Ok(redirect);
     }
-    let view = pages::course(db.inner(), course, chrono::Utc::now(), viewer.audience()).await?;
-    Ok(SiteResponse::Page(render("site/course", site, view)))
+    let (db, who) = (req.db, req.audience());
+    req.serve(
+        "site/course",
+        pages::course(db, course, chrono::Utc::now(), who),
+    )
+    .await
 }
 
 /// `/<course>/all/`: the whole course on one page. `all` is a reserved lesson
@@ -93,17 +175,18 @@ async fn course(
 async fn whole_course(
     course: &str,
     uri: &Origin<'_>,
-    viewer: Viewer,
-    db: &State<Db>,
-    site: &State<SiteView>,
+    req: PageRequest<'_>,
 ) -> Result<SiteResponse, WebError> {
     let course = valid(course)?;
     if let Some(redirect) = canonical(uri) {
         return Ok(redirect);
     }
-    let view =
-        pages::whole_course(db.inner(), course, chrono::Utc::now(), viewer.audience()).await?;
-    Ok(SiteResponse::Page(render("site/course_all", site, view)))
+    let (db, who) = (req.db, req.audience());
+    req.serve(
+        "site/course_all",
+        pages::whole_course(db, course, chrono::Utc::now(), who),
+    )
+    .await
 }
 
 #[get("/<course>/<lesson>")]
@@ -111,21 +194,16 @@ async fn lesson(
     course: &str,
     lesson: &str,
     uri: &Origin<'_>,
-    viewer: Viewer,
-    db: &State<Db>,
-    site: &State<SiteView>,
+    req: PageRequest<'_>,
 ) -> Result<SiteResponse, WebError> {
     let (course, lesson) = (valid(course)?, valid(lesson)?);
     if let Some(redirect) = canonical(uri) {
         return Ok(redirect);
     }
-    let view = pages::lesson(
-        db.inner(),
-        course,
-        lesson,
-        chrono::Utc::now(),
-        viewer.audience(),
+    let (db, who) = (req.db, req.audience());
+    req.serve(
+        "site/lesson",
+        pages::lesson(db, course, lesson, chrono::Utc::now(), who),
     )
-    .await?;
-    Ok(SiteResponse::Page(render("site/lesson", site, view)))
+    .await
 }

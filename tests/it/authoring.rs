@@ -102,9 +102,19 @@ async fn callout_with_raw_html_is_sanitised() {
     let client = f.client().await;
     let (status, html) = get(&client, "/intro/hostile/").await;
     assert_eq!(status, Status::Ok);
-    let aside = between(&html, "<aside class=\"callout callout-warning\"", "</aside>");
+    let aside = between(
+        &html,
+        "<aside class=\"callout callout-warning\"",
+        "</aside>",
+    );
     assert!(aside.contains("<b>Bold</b>"), "{aside}");
-    for bad in ["<script", "onmouseover", "onerror", "javascript:", "alert(1)"] {
+    for bad in [
+        "<script",
+        "onmouseover",
+        "onerror",
+        "javascript:",
+        "alert(1)",
+    ] {
         assert!(!aside.to_lowercase().contains(bad), "{bad} in {aside}");
     }
 }
@@ -180,7 +190,11 @@ async fn unparsable_publish_at_names_file_and_line() {
     f.write("intro/_course.md", course("Intro"));
     f.write(
         "intro/01-when.md",
-        lesson_with("When", "level = \"beginner\"\npublish_at = \"next tuesday\"", "x"),
+        lesson_with(
+            "When",
+            "level = \"beginner\"\npublish_at = \"next tuesday\"",
+            "x",
+        ),
     );
     f.write(
         "intro/02-local.md",
@@ -258,7 +272,10 @@ async fn prerequisites_render_as_links_on_lesson_and_outline() {
     let (_, outline) = get(&client, "/intro/").await;
     let item = between(&outline, "href=\"/intro/next/\"", "</li>");
     assert!(item.contains("Before this:"), "{item}");
-    assert!(item.contains(r#"<a href="/intro/setup/">Setup</a>"#), "{item}");
+    assert!(
+        item.contains(r#"<a href="/intro/setup/">Setup</a>"#),
+        "{item}"
+    );
     assert!(item.contains(r#"<a href="/web/http/">HTTP</a>"#), "{item}");
 
     // A prerequisite the public may not see is not linked for the public.
@@ -429,7 +446,11 @@ async fn hl_lines_out_of_bounds_are_ignored() {
     let (status, html) = get(&client, "/intro/bounds/").await;
     assert_eq!(status, Status::Ok);
     // Only lines 2 and 3 of the first block exist among those named.
-    assert_eq!(html.matches("<mark class=\"code-hl\">").count(), 2, "{html}");
+    assert_eq!(
+        html.matches("<mark class=\"code-hl\">").count(),
+        2,
+        "{html}"
+    );
     assert!(html.contains("let"), "later blocks render");
     assert!(html.contains("plain"));
 }
@@ -508,13 +529,19 @@ async fn whole_course_page_has_every_published_lesson_in_order_with_working_anch
 
     // Links between lessons of the course are in-page anchors; others stay URLs.
     let alpha = between(&html, "id=\"lesson-alpha\"", "id=\"lesson-beta\"");
-    assert!(alpha.contains(r##"<a href="#lesson-beta">Beta</a>"##), "{alpha}");
+    assert!(
+        alpha.contains(r##"<a href="#lesson-beta">Beta</a>"##),
+        "{alpha}"
+    );
     assert!(alpha.contains(r##"<a href="#beta--detail">its detail</a>"##));
     assert!(alpha.contains(r##"<a href="#alpha--start">to the start</a>"##));
     assert!(alpha.contains(r#"<a href="/web/http/">the web</a>"#));
     assert!(!alpha.contains("href=\"/intro/beta/"));
     let beta = between(&html, "id=\"lesson-beta\"", "id=\"lesson-gamma\"");
-    assert!(beta.contains(r##"<a href="#alpha--start">Alpha</a>"##), "{beta}");
+    assert!(
+        beta.contains(r##"<a href="#alpha--start">Alpha</a>"##),
+        "{beta}"
+    );
     // Footnotes of different lessons keep apart.
     assert!(alpha.contains(r#"id="alpha--1""#) && beta.contains(r#"id="beta--1""#));
     // The contents list lessons and their sections.
@@ -530,7 +557,7 @@ async fn whole_course_page_has_every_published_lesson_in_order_with_working_anch
     assert!(alpha_page.contains(r#"<a href="/intro/beta/">Beta</a>"#));
     assert!(alpha_page.contains(r#"<h2 id="start">Start</h2>"#));
 
-    assert_eq!(get(&client, "/intro/all").await.0, Status::PermanentRedirect);
+    assert_eq!(get(&client, "/intro/all").await.0, Status::MovedPermanently);
     assert_eq!(get(&client, "/nope/all/").await.0, Status::NotFound);
 }
 
@@ -543,6 +570,42 @@ async fn editor(f: &Fixture) -> Client {
     client
 }
 
+/// The learner fields of an editor form, with the rest of lesson `basics`.
+struct EditorForm {
+    token: String,
+    course_id: String,
+}
+
+impl EditorForm {
+    fn fields(&self, version: &str, learner: [&str; 4]) -> Vec<(&'static str, String)> {
+        let [duration, level, publish_at, prerequisites] = learner;
+        vec![
+            ("csrf", self.token.clone()),
+            ("version", version.into()),
+            ("title", "Basics".into()),
+            ("slug", "basics".into()),
+            ("course_id", self.course_id.clone()),
+            ("status", "published".into()),
+            ("summary", "The basics".into()),
+            ("body_md", "The basics, again.".into()),
+            ("duration", duration.into()),
+            ("level", level.into()),
+            ("publish_at", publish_at.into()),
+            ("prerequisites", prerequisites.into()),
+            ("action", "save".into()),
+        ]
+    }
+}
+
+async fn send(
+    client: &Client,
+    url: &str,
+    fields: Vec<(&'static str, String)>,
+) -> (Status, Option<String>, String) {
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    post(client, url, &pairs).await
+}
+
 #[rocket::async_test]
 async fn admin_editor_sets_schedule_level_duration_and_prerequisites() {
     let f = Fixture::new().await;
@@ -550,56 +613,31 @@ async fn admin_editor_sets_schedule_level_duration_and_prerequisites() {
     let client = editor(&f).await;
     let db = f.connect().await;
     let id = count(&db, "SELECT id FROM lessons WHERE slug = 'basics'").await;
-    let course_id = count(&db, "SELECT id FROM courses WHERE slug = 'intro'").await;
-    let token = csrf(&client).await;
+    let form = EditorForm {
+        token: csrf(&client).await,
+        course_id: count(&db, "SELECT id FROM courses WHERE slug = 'intro'")
+            .await
+            .to_string(),
+    };
     let url = format!("/admin/lessons/{id}/edit");
-    let (id_s, course_s) = (id.to_string(), course_id.to_string());
-    let fields = |version: &str,
-                  duration: &'static str,
-                  level: &'static str,
-                  at: &'static str,
-                  prereqs: &'static str| {
-        vec![
-            ("csrf", token.clone()),
-            ("version", version.to_string()),
-            ("title", "Basics".to_string()),
-            ("slug", "basics".to_string()),
-            ("course_id", course_s.clone()),
-            ("status", "published".to_string()),
-            ("summary", "The basics".to_string()),
-            ("body_md", "The basics, again.".to_string()),
-            ("duration", duration.to_string()),
-            ("level", level.to_string()),
-            ("publish_at", at.to_string()),
-            ("prerequisites", prereqs.to_string()),
-            ("action", "save".to_string()),
-        ]
-    };
-    let as_refs = |v: &Vec<(&'static str, String)>| -> Vec<(&'static str, String)> { v.clone() };
-    let send = |v: Vec<(&'static str, String)>| {
-        let client = &client;
-        let url = url.clone();
-        async move {
-            let pairs: Vec<(&str, &str)> = v.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            post(client, &url, &pairs).await
-        }
-    };
 
     // The editor shows the fields.
     let (_, page) = get(&client, &url).await;
-    for field in ["name=\"duration\"", "name=\"level\"", "name=\"publish_at\"", "name=\"prerequisites\""] {
+    for field in [
+        "name=\"duration\"",
+        "name=\"level\"",
+        "name=\"publish_at\"",
+        "name=\"prerequisites\"",
+    ] {
         assert!(page.contains(field), "{field}");
     }
 
     // Bad values are refused, each with its message; nothing is saved.
-    let (status, _, page) = send(as_refs(&fields(
+    let bad = form.fields(
         "1",
-        "0",
-        "expert",
-        "tomorrow at nine",
-        "basics\nnope\nweb/http",
-    )))
-    .await;
+        ["0", "expert", "tomorrow at nine", "basics\nnope\nweb/http"],
+    );
+    let (status, _, page) = send(&client, &url, bad).await;
     assert_eq!(status, Status::UnprocessableEntity);
     assert!(page.contains("id=\"duration-error\""), "{page}");
     assert!(page.contains("id=\"level-error\""));
@@ -607,41 +645,57 @@ async fn admin_editor_sets_schedule_level_duration_and_prerequisites() {
     assert!(page.contains("cannot be its own prerequisite"), "{page}");
     assert!(page.contains("there is no lesson `intro/nope`"), "{page}");
     assert!(!page.contains("`web/http`"), "an existing lesson is fine");
-    assert!(page.contains("tomorrow at nine"), "the text stays in the form");
+    assert!(
+        page.contains("tomorrow at nine"),
+        "the text stays in the form"
+    );
 
     // Good values: scheduled far ahead, so hidden from the public.
-    let (status, location, _) = send(fields(
+    let good = form.fields(
         "1",
-        "12",
-        "advanced",
-        "2099-01-01T09:00+01:00",
-        "setup\nweb/http\n",
-    ))
-    .await;
+        [
+            "12",
+            "advanced",
+            "2099-01-01T09:00+01:00",
+            "setup\nweb/http\n",
+        ],
+    );
+    let (status, location, _) = send(&client, &url, good).await;
     assert_eq!(status, Status::SeeOther, "saved");
-    assert_eq!(location.as_deref(), Some(&*format!("{url}?saved=true")));
+    assert_eq!(location, Some(format!("{url}?saved=true")));
     let (_, page) = get(&client, &url).await;
     assert!(
         page.contains("scheduled for 2099-01-01 08:00 UTC"),
         "{page}"
     );
     assert!(page.contains("value=\"2099-01-01T08:00:00Z\""), "{page}");
-    assert!(page.contains("intro/setup\nweb/http\n</textarea>"), "{page}");
+    assert!(
+        page.contains("intro/setup\nweb/http\n</textarea>"),
+        "{page}"
+    );
     assert!(page.contains("<option value=\"advanced\" selected>"));
-    let public = Client::tracked(lectern::build(f.figment())).await.unwrap();
+    let (_, list) = get(&client, "/admin/lessons").await;
+    assert!(
+        list.contains("scheduled for 2099-01-01 08:00 UTC"),
+        "{list}"
+    );
+    let public = f.client().await;
     assert_eq!(get(&public, "/intro/basics/").await.0, Status::NotFound);
     let (_, outline) = get(&public, "/intro/").await;
     assert!(!outline.contains("/intro/basics/"));
 
-    // Publishing at once (empty moment) shows the rest to learners.
-    let (status, _, _) = send(fields("2", "12", "advanced", "", "setup\nweb/http")).await;
+    // Publishing at once (an empty moment) shows the rest to learners.
+    let now = form.fields("2", ["12", "advanced", "", "setup\nweb/http"]);
+    let (status, _, _) = send(&client, &url, now).await;
     assert_eq!(status, Status::SeeOther);
     let (status, html) = get(&public, "/intro/basics/").await;
     assert_eq!(status, Status::Ok);
     assert!(html.contains("<span class=\"meta-item\">12 min</span>"));
     assert!(html.contains("<span class=\"meta-item\">Advanced</span>"));
     let box_ = between(&html, "<aside class=\"prereqs\"", "</aside>");
-    assert!(box_.contains(r#"<a href="/intro/setup/">Setup</a>"#), "{box_}");
+    assert!(
+        box_.contains(r#"<a href="/intro/setup/">Setup</a>"#),
+        "{box_}"
+    );
     assert!(box_.contains(r#"<a href="/web/http/">HTTP</a>"#));
-    let _ = id_s;
 }

@@ -3,8 +3,10 @@
 //! PostgreSQL when TEST_DATABASE_URL is set).
 
 mod admin;
+mod authoring;
 mod bad_input;
 mod browser;
+mod cache;
 mod cli;
 mod common;
 mod git;

@@ -61,6 +61,17 @@ fn status_name(s: LessonStatus) -> &'static str {
     }
 }
 
+/// "scheduled for …" for a published lesson whose moment is still ahead.
+fn scheduled(
+    status: LessonStatus,
+    publish_at: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<String> {
+    publish_at
+        .filter(|at| status == LessonStatus::Published && *at > now)
+        .map(|at| format!("scheduled for {}", at.format("%Y-%m-%d %H:%M UTC")))
+}
+
 #[derive(Serialize)]
 struct CourseOption {
     id: i32,
@@ -89,6 +100,8 @@ struct ListRow {
     course_title: String,
     public_url: String,
     updated: String,
+    /// "scheduled for …" while a published lesson waits for its moment.
+    scheduled: Option<String>,
 }
 
 /// The lesson list's filters, from the query string.
@@ -127,6 +140,7 @@ async fn list(
     let (rows, total) = lessons::admin_list(db.inner(), &filter, page_no, PER_PAGE).await?;
     let options = course_options(db.inner()).await?;
     let by_id: HashMap<i32, &CourseOption> = options.iter().map(|c| (c.id, c)).collect();
+    let now = chrono::Utc::now();
     let rows: Vec<ListRow> = rows
         .into_iter()
         .map(|row| {
@@ -135,6 +149,7 @@ async fn list(
                 course_title: course.map_or_else(String::new, |c| c.title.clone()),
                 public_url: course.map_or_else(String::new, |c| lesson_url(&c.slug, &row.slug)),
                 updated: row.updated_at.format("%Y-%m-%d %H:%M").to_string(),
+                scheduled: scheduled(row.status, row.publish_at, now),
                 row,
             }
         })
@@ -357,10 +372,7 @@ async fn edit_view(
     let info = lesson.map(|l| LessonInfo {
         id: l.id,
         status: status_name(l.status),
-        scheduled: l
-            .publish_at
-            .filter(|at| l.status == LessonStatus::Published && *at > now)
-            .map(|at| format!("scheduled for {}", at.format("%Y-%m-%d %H:%M UTC"))),
+        scheduled: scheduled(l.status, l.publish_at, now),
         public_url: lesson_url(&course_slug(l.course_id), &l.slug),
         source_path: l.source_path.clone(),
         conflict_revision_id: l.conflict_revision_id,

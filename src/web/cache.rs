@@ -1,0 +1,272 @@
+//! The page cache: rendered public pages by URL path, each kept with its
+//! gzip and brotli forms (compressed once, when the page is built) and an
+//! ETag, bounded by bytes. A request for a cached page does no database work.
+//!
+//! Freshness: every entry remembers the content "stamp" it was built under:
+//! the database's `content_version` as last polled (other instances' edits,
+//! seen within a poll interval) and this process's committed changes (local
+//! edits, seen at once). An entry from an older stamp is rebuilt. An entry
+//! also expires at the next scheduled `publish_at`, so scheduled lessons
+//! appear on time with no job running.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, Utc};
+use quick_cache::sync::Cache;
+use quick_cache::Weighter;
+use rocket::http::{ContentType, Header, Status};
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::response::{self, Responder, Response};
+use sha2::{Digest, Sha256};
+
+use crate::db::{site_state, Db};
+
+/// How often other instances' edits are looked for.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
+
+/// What a page was built from: (polled content_version, local changes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stamp(i64, u64);
+
+pub struct CachedPage {
+    stamp: Stamp,
+    /// The page stops being valid at this moment (a scheduled publication).
+    expires: Option<DateTime<Utc>>,
+    html: Vec<u8>,
+    gzip: Vec<u8>,
+    brotli: Vec<u8>,
+    etag: String,
+    last_modified: SystemTime,
+}
+
+#[derive(Clone)]
+struct ByBytes;
+
+impl Weighter<String, Arc<CachedPage>> for ByBytes {
+    fn weight(&self, key: &String, page: &Arc<CachedPage>) -> u64 {
+        (key.len() + page.html.len() + page.gzip.len() + page.brotli.len() + 256) as u64
+    }
+}
+
+pub struct PageCache {
+    pages: Cache<String, Arc<CachedPage>, ByBytes>,
+    /// Shared with the poller task.
+    polled_version: Arc<AtomicI64>,
+}
+
+impl PageCache {
+    pub fn new(max_bytes: u64) -> Self {
+        // quick_cache wants an estimate of the number of items it will hold.
+        let estimated_items = (max_bytes / 40_000).max(16) as usize;
+        PageCache {
+            pages: Cache::with_weighter(estimated_items, max_bytes, ByBytes),
+            polled_version: Arc::new(AtomicI64::new(0)),
+        }
+    }
+
+    /// The stamp to build a page under; take it before reading any data.
+    pub fn stamp(&self) -> Stamp {
+        Stamp(
+            self.polled_version.load(Ordering::SeqCst),
+            site_state::local_changes(),
+        )
+    }
+
+    /// A fresh cached page for `path`, if there is one.
+    pub fn get(&self, path: &str, now: DateTime<Utc>) -> Option<Arc<CachedPage>> {
+        let page = self.pages.get(path)?;
+        let fresh = page.stamp == self.stamp() && page.expires.is_none_or(|at| now < at);
+        fresh.then_some(page)
+    }
+
+    /// Compresses and stores a page built under `stamp`.
+    pub fn insert(
+        &self,
+        path: &str,
+        stamp: Stamp,
+        expires: Option<DateTime<Utc>>,
+        html: String,
+    ) -> Arc<CachedPage> {
+        let html = html.into_bytes();
+        let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&html)[..12]));
+        let page = Arc::new(CachedPage {
+            stamp,
+            expires,
+            gzip: gzip(&html),
+            brotli: brotli(&html),
+            html,
+            etag,
+            last_modified: SystemTime::now(),
+        });
+        self.pages.insert(path.to_string(), page.clone());
+        page
+    }
+
+    /// Reads the database's content version now.
+    pub async fn poll(&self, db: &Db) {
+        poll_into(&self.polled_version, db).await;
+    }
+}
+
+async fn poll_into(version: &AtomicI64, db: &Db) {
+    match site_state::content_version(db).await {
+        Ok(v) => version.store(v, Ordering::SeqCst),
+        Err(e) => tracing::warn!("cannot read the content version: {e}"),
+    }
+}
+
+/// Polls the content version while the server runs, so edits made through
+/// other instances reach this one's cache within [`POLL_INTERVAL`].
+pub fn poller() -> impl rocket::fairing::Fairing {
+    rocket::fairing::AdHoc::on_liftoff("Content version poller", |rocket| {
+        Box::pin(async move {
+            let (Some(cache), Some(db)) = (rocket.state::<PageCache>(), rocket.state::<Db>())
+            else {
+                return;
+            };
+            let (version, db) = (cache.polled_version.clone(), db.clone());
+            let mut shutdown = rocket.shutdown();
+            tokio::spawn(async move {
+                loop {
+                    poll_into(&version, &db).await;
+                    tokio::select! {
+                        _ = tokio::time::sleep(POLL_INTERVAL) => {}
+                        _ = &mut shutdown => break,
+                    }
+                }
+            });
+        })
+    })
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 4),
+        flate2::Compression::default(),
+    );
+    let _ = enc.write_all(bytes);
+    enc.finish().unwrap_or_default()
+}
+
+fn brotli(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() / 4);
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 9,
+        ..Default::default()
+    };
+    let _ = brotli::BrotliCompress(&mut &bytes[..], &mut out, &params);
+    out
+}
+
+/// What a request says about caching: accepted encodings and validators.
+pub struct Conditional {
+    accept_br: bool,
+    accept_gzip: bool,
+    if_none_match: Option<String>,
+    if_modified_since: Option<SystemTime>,
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Conditional {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let accept = req
+            .headers()
+            .get("Accept-Encoding")
+            .collect::<Vec<_>>()
+            .join(",");
+        let accepts = |name: &str| {
+            accept.split(',').any(|part| {
+                let mut it = part.trim().split(';');
+                it.next()
+                    .is_some_and(|enc| enc.trim().eq_ignore_ascii_case(name))
+                    && !it.any(|p| p.trim().replace(' ', "") == "q=0")
+            })
+        };
+        Outcome::Success(Conditional {
+            accept_br: accepts("br"),
+            accept_gzip: accepts("gzip"),
+            if_none_match: req.headers().get_one("If-None-Match").map(str::to_string),
+            if_modified_since: req
+                .headers()
+                .get_one("If-Modified-Since")
+                .and_then(|d| httpdate::parse_http_date(d).ok()),
+        })
+    }
+}
+
+/// A cached page, answered in the best encoding the client takes, or 304.
+pub struct Cached {
+    pub page: Arc<CachedPage>,
+    pub request: Conditional,
+}
+
+impl<'r> Responder<'r, 'static> for Cached {
+    fn respond_to(self, _req: &'r Request<'_>) -> response::Result<'static> {
+        let page = self.page;
+        let not_modified = match (&self.request.if_none_match, self.request.if_modified_since) {
+            (Some(tags), _) => tags
+                .split(',')
+                .any(|t| t.trim() == page.etag || t.trim() == "*"),
+            (None, Some(since)) => page
+                .last_modified
+                .duration_since(since)
+                .map_or(true, |d| d.as_secs() == 0),
+            (None, None) => false,
+        };
+        let mut res = Response::build();
+        res.header(Header::new("ETag", page.etag.clone()))
+            .header(Header::new(
+                "Last-Modified",
+                httpdate::fmt_http_date(page.last_modified),
+            ))
+            .header(Header::new(
+                "Cache-Control",
+                "public, max-age=0, must-revalidate",
+            ))
+            .header(Header::new("Vary", "Accept-Encoding"))
+            .header(ContentType::HTML);
+        if not_modified {
+            return res.status(Status::NotModified).ok();
+        }
+        let encoding = if self.request.accept_br && !page.brotli.is_empty() {
+            Encoding::Brotli
+        } else if self.request.accept_gzip && !page.gzip.is_empty() {
+            Encoding::Gzip
+        } else {
+            Encoding::Identity
+        };
+        match encoding {
+            Encoding::Brotli => res.header(Header::new("Content-Encoding", "br")),
+            Encoding::Gzip => res.header(Header::new("Content-Encoding", "gzip")),
+            Encoding::Identity => &mut res,
+        };
+        let body = Body(page, encoding);
+        let len = body.as_ref().len();
+        res.sized_body(len, std::io::Cursor::new(body)).ok()
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Encoding {
+    Identity,
+    Gzip,
+    Brotli,
+}
+
+/// One encoding of a cached page, sent without copying it.
+struct Body(Arc<CachedPage>, Encoding);
+
+impl AsRef<[u8]> for Body {
+    fn as_ref(&self) -> &[u8] {
+        match self.1 {
+            Encoding::Identity => &self.0.html,
+            Encoding::Gzip => &self.0.gzip,
+            Encoding::Brotli => &self.0.brotli,
+        }
+    }
+}

@@ -1,0 +1,417 @@
+//! The page cache: conditional requests, compression, and freshness after
+//! every kind of write, in this process and from another one.
+
+use std::io::Read;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use lectern::db::entity::Role;
+use rocket::http::{Header, Status};
+
+use crate::common::{add_user, count, csrf, get, lesson, log_in, post, Fixture, PASSWORD};
+
+#[rocket::async_test]
+async fn pages_carry_etags_and_answer_304() {
+    let f = Fixture::with_sample_content().await;
+    let client = f.client().await;
+    let res = client.get("/backend-dev/first-server/").dispatch().await;
+    let etag = res.headers().get_one("ETag").expect("etag").to_string();
+    let modified = res
+        .headers()
+        .get_one("Last-Modified")
+        .expect("last-modified")
+        .to_string();
+    assert_eq!(res.headers().get_one("Vary"), Some("Accept-Encoding"));
+    let res = client
+        .get("/backend-dev/first-server/")
+        .header(Header::new("If-None-Match", etag.clone()))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::NotModified);
+    assert!(res.into_bytes().await.unwrap_or_default().is_empty());
+    let res = client
+        .get("/backend-dev/first-server/")
+        .header(Header::new("If-Modified-Since", modified))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::NotModified);
+    let res = client
+        .get("/backend-dev/first-server/")
+        .header(Header::new("If-None-Match", "\"other\""))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Ok);
+}
+
+#[rocket::async_test]
+async fn pages_are_served_compressed_when_asked() {
+    let f = Fixture::with_sample_content().await;
+    let client = f.client().await;
+    let plain = get(&client, "/backend-dev/").await.1;
+    let res = client
+        .get("/backend-dev/")
+        .header(Header::new("Accept-Encoding", "gzip, deflate, br"))
+        .dispatch()
+        .await;
+    assert_eq!(res.headers().get_one("Content-Encoding"), Some("br"));
+    let bytes = res.into_bytes().await.unwrap();
+    let mut out = String::new();
+    brotli::Decompressor::new(bytes.as_slice(), 4096)
+        .read_to_string(&mut out)
+        .unwrap();
+    assert_eq!(out, plain);
+    let res = client
+        .get("/backend-dev/")
+        .header(Header::new("Accept-Encoding", "gzip"))
+        .dispatch()
+        .await;
+    assert_eq!(res.headers().get_one("Content-Encoding"), Some("gzip"));
+    let bytes = res.into_bytes().await.unwrap();
+    let mut out = String::new();
+    flate2::read::GzDecoder::new(bytes.as_slice())
+        .read_to_string(&mut out)
+        .unwrap();
+    assert_eq!(out, plain);
+}
+
+/// Warms the cache with these pages, runs `change`, and expects each page to
+/// contain (or not) its text right after.
+async fn fresh_after(client: &rocket::local::asynchronous::Client, pages: &[(&str, &str, bool)]) {
+    for (uri, text, present) in pages {
+        let (status, html) = get(client, uri).await;
+        assert!(status == Status::Ok || status == Status::NotFound, "{uri}");
+        assert_eq!(
+            html.contains(text),
+            *present,
+            "{uri} should {}contain {text:?}",
+            if *present { "" } else { "not " }
+        );
+    }
+}
+
+#[rocket::async_test]
+async fn every_write_path_refreshes_the_pages_it_affects() {
+    let f = Fixture::with_sample_content().await;
+    let public = f.client().await;
+    let db = f.connect().await;
+    add_user(&db, "eve", Role::Editor).await;
+    let editor = f.client().await;
+    log_in(&editor, "eve", PASSWORD).await;
+    let token = csrf(&editor).await;
+    // Warm: the neighbours of first-server, its course, the home page.
+    for uri in [
+        "/",
+        "/backend-dev/",
+        "/backend-dev/install-node/",
+        "/backend-dev/routes-and-data/",
+        "/backend-dev/first-server/",
+    ] {
+        get(&public, uri).await;
+    }
+
+    // Admin save: the title shows in the neighbours' prev/next and the outline.
+    let id = count(&db, "SELECT id FROM lessons WHERE slug = 'first-server'").await;
+    let (status, _, _) = post(
+        &editor,
+        &format!("/admin/lessons/{id}/edit"),
+        &[
+            ("csrf", &token),
+            ("version", "1"),
+            ("title", "Servers, renamed"),
+            ("slug", "first-server"),
+            ("course_id", "1"),
+            ("status", "published"),
+            ("summary", ""),
+            ("body_md", "Body."),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    fresh_after(
+        &public,
+        &[
+            ("/backend-dev/install-node/", "Servers, renamed", true),
+            ("/backend-dev/routes-and-data/", "Servers, renamed", true),
+            ("/backend-dev/", "Servers, renamed", true),
+            ("/backend-dev/first-server/", "Body.", true),
+        ],
+    )
+    .await;
+
+    // Archive: gone from the outline, the neighbours and the home page count.
+    let (status, _, _) = post(
+        &editor,
+        &format!("/admin/lessons/{id}/archive"),
+        &[("csrf", &token), ("version", "2")],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    fresh_after(
+        &public,
+        &[
+            ("/backend-dev/", "Servers, renamed", false),
+            ("/backend-dev/install-node/", "Servers, renamed", false),
+            ("/", "4 lessons", true),
+            ("/backend-dev/first-server/", "Body.", false),
+        ],
+    )
+    .await;
+
+    // Restore a revision (after bringing it back as a draft, then publishing).
+    post(
+        &editor,
+        &format!("/admin/lessons/{id}/unarchive"),
+        &[("csrf", &token), ("version", "3")],
+    )
+    .await;
+    let first = count(
+        &db,
+        &format!("SELECT MIN(id) FROM lesson_revisions WHERE lesson_id = {id}"),
+    )
+    .await;
+    post(
+        &editor,
+        &format!("/admin/lessons/{id}/revisions/{first}/restore"),
+        &[("csrf", &token), ("version", "4")],
+    )
+    .await;
+    post(
+        &editor,
+        &format!("/admin/lessons/{id}/edit"),
+        &[
+            ("csrf", &token),
+            ("version", "5"),
+            ("title", "Your first HTTP server in Node"),
+            ("slug", "first-server"),
+            ("course_id", "1"),
+            ("status", "published"),
+            ("summary", ""),
+            ("body_md", "Restored body."),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    fresh_after(
+        &public,
+        &[
+            ("/backend-dev/", "Your first HTTP server in Node", true),
+            ("/backend-dev/first-server/", "Restored body.", true),
+        ],
+    )
+    .await;
+
+    // Sync: a changed file.
+    f.write(
+        "backend-dev/02-install-node.md",
+        lesson("Installing Node, again", "Synced text."),
+    );
+    f.sync(&db).await;
+    fresh_after(
+        &public,
+        &[
+            ("/backend-dev/install-node/", "Synced text.", true),
+            ("/backend-dev/first-server/", "Installing Node, again", true),
+        ],
+    )
+    .await;
+
+    // Course edit and reorder: the home page.
+    let course = count(&db, "SELECT id FROM courses WHERE slug = 'web-foundations'").await;
+    post(
+        &editor,
+        &format!("/admin/courses/{course}/move"),
+        &[("csrf", &token), ("delta", "-1")],
+    )
+    .await;
+    let (_, home) = get(&public, "/").await;
+    assert!(
+        home.find("/web-foundations/").unwrap() < home.find("/backend-dev/").unwrap(),
+        "reorder is visible"
+    );
+    post(
+        &editor,
+        &format!("/admin/courses/{course}/edit"),
+        &[
+            ("csrf", &token),
+            ("title", "Web Basics"),
+            ("slug", "web-foundations"),
+            ("summary", "Renamed"),
+            ("body_md", "Intro"),
+            ("status", "published"),
+        ],
+    )
+    .await;
+    fresh_after(
+        &public,
+        &[
+            ("/", "Web Basics", true),
+            ("/web-foundations/how-the-web-works/", "Web Basics", true),
+        ],
+    )
+    .await;
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A real `lectern serve` process on the fixture's database.
+fn serve(f: &Fixture) -> (Server, u16) {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_lectern"))
+        .env("DATABASE_URL", &f.db.url)
+        .env("ROCKET_CONTENT_DIR", f.content())
+        .env("ROCKET_PORT", port.to_string())
+        .env("ROCKET_ADDRESS", "127.0.0.1")
+        .env("ROCKET_LOG_LEVEL", "off")
+        .env("ROCKET_SYNC_ON_START", "false")
+        .env("LECTERN_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    (Server(child), port)
+}
+
+fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::Write;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    Some(out)
+}
+
+#[rocket::async_test]
+async fn an_edit_through_one_instance_is_served_by_another_within_a_second() {
+    let f = Fixture::with_sample_content().await;
+    let db = f.connect().await;
+    f.sync(&db).await;
+    let (_a, port_a) = serve(&f);
+    let (_b, port_b) = serve(&f);
+    for port in [port_a, port_b] {
+        let start = Instant::now();
+        while http_get(port, "/healthz").is_none_or(|r| !r.contains("200 OK")) {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "instance on {port} did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    // Instance B has the page cached.
+    assert!(http_get(port_b, "/backend-dev/install-node/")
+        .unwrap()
+        .contains("Installing Node"));
+    assert!(http_get(port_b, "/backend-dev/install-node/")
+        .unwrap()
+        .contains("Installing Node"));
+
+    // Instance A (an admin save there) changes the lesson.
+    let editor = reqwest_free_login(port_a, &db).await;
+    let page = http_get_cookie(port_a, "/admin/lessons?q=installing", &editor);
+    let csrf = crate::common::hidden(&page, "csrf");
+    let id = count(&db, "SELECT id FROM lessons WHERE slug = 'install-node'")
+        .await
+        .to_string();
+    let body = crate::common::form(&[
+        ("csrf", &csrf),
+        ("version", "1"),
+        ("title", "Node, from instance A"),
+        ("slug", "install-node"),
+        ("course_id", "1"),
+        ("status", "published"),
+        ("summary", ""),
+        ("body_md", "Changed on A."),
+        ("action", "save"),
+    ]);
+    let answer = http_post_cookie(port_a, &format!("/admin/lessons/{id}/edit"), &editor, &body);
+    assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
+
+    let saved = Instant::now();
+    loop {
+        if http_get(port_b, "/backend-dev/install-node/")
+            .unwrap()
+            .contains("Node, from instance A")
+        {
+            break;
+        }
+        assert!(
+            saved.elapsed() < Duration::from_secs(1),
+            "instance B still served the old page after 1 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    eprintln!("instance B served the edit after {:?}", saved.elapsed());
+}
+
+/// Logs in on a real server through its form; returns the session cookie.
+async fn reqwest_free_login(port: u16, db: &sea_orm::DatabaseConnection) -> String {
+    add_user(db, "eve", Role::Editor).await;
+    let page = http_get(port, "/admin/login").unwrap();
+    let csrf = crate::common::hidden(&page, "login_csrf");
+    let cookie = cookie_of(&page, "lectern_login_csrf");
+    let body = crate::common::form(&[
+        ("username", "eve"),
+        ("password", PASSWORD),
+        ("login_csrf", &csrf),
+    ]);
+    let answer = http_post_cookie(port, "/admin/login", &cookie, &body);
+    cookie_of(&answer, "lectern_session")
+}
+
+fn cookie_of(response: &str, name: &str) -> String {
+    let line = response
+        .lines()
+        .find(|l| {
+            l.to_ascii_lowercase().starts_with("set-cookie:") && l.contains(&format!("{name}="))
+        })
+        .unwrap_or_else(|| panic!("no {name} cookie in {response}"));
+    let value = line.split_once(':').unwrap().1.trim();
+    value.split(';').next().unwrap().to_string()
+}
+
+fn http_get_cookie(port: u16, path: &str, cookie: &str) -> String {
+    use std::io::Write;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+fn http_post_cookie(port: u16, path: &str, cookie: &str, body: &str) -> String {
+    use std::io::Write;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
