@@ -1,12 +1,16 @@
 //! Lectern's database schema. One migration per change; an applied migration
 //! is never edited. The same migrations run on SQLite and PostgreSQL, so they
-//! use only portable column types through sea-query's schema builder.
+//! use only portable column types through sea-query's schema builder, except
+//! where the point is a backend's own feature (full-text search: FTS5 on
+//! SQLite, `tsvector` on PostgreSQL), written as raw SQL per backend.
 
 pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_content;
 mod m20261125_000002_accounts;
 mod m20261125_000003_authoring;
+mod m20261125_000004_search;
+mod m20261125_000005_redirects;
 
 pub struct Migrator;
 
@@ -17,6 +21,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_content::Migration),
             Box::new(m20261125_000002_accounts::Migration),
             Box::new(m20261125_000003_authoring::Migration),
+            Box::new(m20261125_000004_search::Migration),
+            Box::new(m20261125_000005_redirects::Migration),
         ]
     }
 }

@@ -13,12 +13,6 @@ enum Lessons {
     Prerequisites,
     WordCount,
     AllHtml,
-    SourcePath,
-    SourceHash,
-    SyncedHash,
-    ContentHash,
-    Status,
-    ConflictRevisionId,
 }
 
 #[async_trait::async_trait]
@@ -43,23 +37,11 @@ impl MigrationTrait for Migration {
                 .await?;
         }
 
-        // Lessons from files that nobody changed in the admin since their last
-        // sync are applied again at the next sync (their file hash is
-        // forgotten), which fills the new columns and stores the front matter's
-        // prerequisites. Others keep their text and fill the columns at their
-        // next save; pages read the plain body until then.
-        manager
-            .exec_stmt(
-                Query::update()
-                    .table(Lessons::Table)
-                    .value(Lessons::SourceHash, Option::<String>::None)
-                    .and_where(Expr::col(Lessons::SourcePath).is_not_null())
-                    .and_where(Expr::col(Lessons::SyncedHash).equals(Lessons::ContentHash))
-                    .and_where(Expr::col(Lessons::Status).ne("archived"))
-                    .and_where(Expr::col(Lessons::ConflictRevisionId).is_null())
-                    .to_owned(),
-            )
-            .await?;
+        // Rows written before this migration get these columns at their next
+        // write (a changed file, an admin save). Until then pages estimate no
+        // reading time, show no prerequisites and put the plain body on the
+        // one-page view. Forcing a re-sync here would be simpler but would
+        // also undo status and order changes made in the admin.
         Ok(())
     }
 

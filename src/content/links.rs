@@ -73,6 +73,11 @@ impl<'a> LinkMap<'a> {
         );
     }
 
+    /// Whether `url` is the URL of a page of the site.
+    pub fn is_page_url(&self, url: &str) -> bool {
+        self.pages.values().any(|u| u == url)
+    }
+
     /// Asset paths that rendered bodies referred to.
     pub fn take_used_assets(&self) -> BTreeSet<String> {
         std::mem::take(&mut self.used_assets.lock().unwrap_or_else(|e| e.into_inner()))

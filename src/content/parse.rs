@@ -20,13 +20,15 @@ pub struct Parsed {
     pub body_line: usize,
     /// The line of the `prerequisites` field (or 1), for findings about it.
     pub prerequisites_line: usize,
+    /// The line of the `aliases` field (or 1).
+    pub aliases_line: usize,
 }
 
 /// Checks the bytes are UTF-8 and splits off the front matter. Warnings are
 /// pushed to `diags`; an error is returned (and nothing else happens).
 /// A checked document: front matter, body, the body's first line and the
-/// `prerequisites` field's line.
-type Checked = (FrontMatter, String, usize, usize);
+/// lines of the `prerequisites` and `aliases` fields.
+type Checked = (FrontMatter, String, usize, usize, usize);
 
 fn document(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Result<Checked, Diagnostic> {
     let text = std::str::from_utf8(&file.bytes).map_err(|e| {
@@ -41,17 +43,19 @@ fn document(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Result<Checked, D
     for (line, message) in doc.warnings {
         diags.push(Diagnostic::warning(&file.path, Some(line), message));
     }
-    let prerequisites_line = doc.field_lines.get("prerequisites").copied().unwrap_or(1);
+    let line = |field: &str| doc.field_lines.get(field).copied().unwrap_or(1);
+    let (prerequisites_line, aliases_line) = (line("prerequisites"), line("aliases"));
     Ok((
         doc.meta,
         doc.body.to_string(),
         doc.body_line,
         prerequisites_line,
+        aliases_line,
     ))
 }
 
 pub fn parse_lesson(lf: &LessonFile, diags: &mut Vec<Diagnostic>) -> Result<Parsed, Diagnostic> {
-    let (meta, body, body_line, prerequisites_line) = document(&lf.file, diags)?;
+    let (meta, body, body_line, prerequisites_line, aliases_line) = document(&lf.file, diags)?;
     let slug = meta.slug.clone().unwrap_or_else(|| lf.name_slug.clone());
     slug::validate_lesson(&slug).map_err(|message| {
         let origin = if meta.slug.is_some() {
@@ -73,6 +77,7 @@ pub fn parse_lesson(lf: &LessonFile, diags: &mut Vec<Diagnostic>) -> Result<Pars
         body,
         body_line,
         prerequisites_line,
+        aliases_line,
     })
 }
 
@@ -81,7 +86,7 @@ pub fn parse_course(
     file: &SourceFile,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<Parsed, Diagnostic> {
-    let (meta, body, body_line, prerequisites_line) = document(file, diags)?;
+    let (meta, body, body_line, prerequisites_line, aliases_line) = document(file, diags)?;
     if meta.slug.as_deref().is_some_and(|s| s != course_slug) {
         diags.push(Diagnostic::warning(
             &file.path,
@@ -101,5 +106,6 @@ pub fn parse_course(
         body,
         body_line,
         prerequisites_line,
+        aliases_line,
     })
 }

@@ -13,9 +13,10 @@ use chrono::Utc;
 use crate::db::courses::{Course, CourseFields};
 use crate::db::entity::Status;
 use crate::db::lessons::{LessonFields, SyncIndexRow};
+use crate::db::redirects;
 use crate::markdown::{self, slug, BrokenRef, LessonRef, RefKind};
 
-use super::links::LinkMap;
+use super::links::{self, LinkMap};
 use super::parse::{parse_course, parse_lesson, Parsed};
 use super::scan::{Tree, COURSE_FILE};
 use super::{content_hash, Diagnostic, Severity};
@@ -39,6 +40,8 @@ pub enum LessonAction {
     Create {
         course: String,
         fields: LessonFields,
+        /// Old URLs (front matter `aliases`, normalised) that redirect here.
+        aliases: Vec<String>,
     },
     /// Replace the content of lesson `id` (at `version`); `note` says why.
     Update {
@@ -46,6 +49,9 @@ pub enum LessonAction {
         version: i32,
         fields: LessonFields,
         note: String,
+        aliases: Vec<String>,
+        /// The lesson's URL before this change, when its slug changed.
+        moved_from: Option<String>,
     },
     Archive {
         id: i32,
@@ -270,6 +276,7 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
     }
 
     let mut adopted: HashSet<&str> = HashSet::new();
+    let mut alias_owners: HashMap<String, String> = HashMap::new();
     for (p, row, course_slug, course_id) in pending {
         let this = LessonRef {
             course: course_slug.to_string(),
@@ -294,6 +301,7 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
                 message,
             });
         }
+        let aliases = check_aliases(&p, &map, &mut alias_owners, &mut plan.diagnostics);
         let path = p.path.clone();
         let fields = lesson_fields(p, rendered, &prerequisites);
         // A conflict needs three things: the row was edited in the admin since
@@ -318,8 +326,11 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
             LessonAction::Update {
                 id: r.id,
                 version: r.version,
+                moved_from: (r.slug != fields.slug)
+                    .then(|| links::lesson_url(course_slug, &r.slug)),
                 fields,
                 note: note.into(),
+                aliases,
             }
         } else {
             // A file new at this path may be a renamed one: the lesson of the
@@ -348,11 +359,14 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
                         version: other.version,
                         fields,
                         note: format!("renamed from {old}"),
+                        aliases,
+                        moved_from: None,
                     }
                 }
                 _ => LessonAction::Create {
                     course: course_slug.to_string(),
                     fields,
+                    aliases,
                 },
             }
         };
@@ -385,6 +399,50 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
         }
     }
     plan
+}
+
+/// The lesson's aliases, normalised; one that is not a plain path, would
+/// shadow a live page or a path of the site's own, or is claimed twice is
+/// reported (and dropped).
+fn check_aliases(
+    p: &Parsed,
+    map: &LinkMap,
+    owners: &mut HashMap<String, String>,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<String> {
+    let mut kept = Vec::new();
+    for alias in &p.meta.aliases {
+        let problem = if !alias.starts_with('/') || alias.starts_with("//") {
+            Some("must be a path starting with `/`".to_string())
+        } else if alias.contains("..") || alias.contains(['\\', '?', '#', ' ']) || alias.len() > 400
+        {
+            Some("must be a plain path (no `..`, `?`, `#`, spaces or backslashes)".to_string())
+        } else {
+            let path = redirects::normalise(alias);
+            let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+            if path == "/" || slug::RESERVED_COURSE_SLUGS.contains(&first) {
+                Some(format!("`{path}` belongs to the site itself"))
+            } else if map.is_page_url(&path) {
+                Some(format!(
+                    "`{path}` is a live page; an alias may not shadow it"
+                ))
+            } else if let Some(owner) = owners.get(&path) {
+                Some(format!("`{path}` is already an alias of {owner}"))
+            } else {
+                owners.insert(path.clone(), p.path.clone());
+                kept.push(path);
+                None
+            }
+        };
+        if let Some(problem) = problem {
+            diags.push(Diagnostic::error(
+                &p.path,
+                Some(p.aliases_line),
+                format!("alias `{alias}`: {problem}"),
+            ));
+        }
+    }
+    kept
 }
 
 fn report_broken(

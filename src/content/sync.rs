@@ -10,7 +10,7 @@ use tokio::sync::Mutex;
 
 use crate::db::entity::{Origin, SyncOrigin};
 use crate::db::revisions::RevisionText;
-use crate::db::{courses, lessons, revisions, site_state, sync_runs};
+use crate::db::{courses, lessons, redirects, revisions, site_state, sync_runs};
 
 use super::assets::store_assets;
 use super::plan::{plan, CourseAction, Known, LessonAction, Plan};
@@ -276,12 +276,18 @@ async fn apply_lesson(
 ) -> Result<Applied, DbErr> {
     let txn = db.begin().await?;
     let outcome = match action {
-        LessonAction::Create { course, fields } => {
+        LessonAction::Create {
+            course,
+            fields,
+            aliases,
+        } => {
             let course_id = *course_ids
                 .get(&course)
                 .ok_or_else(|| DbErr::Custom(format!("course `{course}` was not saved")))?;
             let lesson = lessons::insert(&txn, course_id, &fields, None).await?;
             revisions::record(&txn, &lesson, Origin::Git, None, Some("created from file")).await?;
+            redirects::claim_lesson_url(&txn, &lesson).await?;
+            redirects::set_aliases(&txn, lesson.id, &aliases).await?;
             Applied::Created
         }
         LessonAction::Update {
@@ -289,9 +295,16 @@ async fn apply_lesson(
             version,
             fields,
             note,
+            aliases,
+            moved_from,
         } => match lessons::update_if_version(&txn, id, version, &fields, None).await? {
             Some(lesson) => {
                 revisions::record(&txn, &lesson, Origin::Git, None, Some(&note)).await?;
+                redirects::claim_lesson_url(&txn, &lesson).await?;
+                redirects::set_aliases(&txn, id, &aliases).await?;
+                if let Some(old) = moved_from {
+                    redirects::lesson_moved(&txn, &old, id).await?;
+                }
                 Applied::Updated
             }
             None => return Ok(Applied::Stale),

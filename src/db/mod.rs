@@ -7,6 +7,7 @@ pub mod courses;
 pub mod entity;
 pub mod lessons;
 pub mod media;
+pub mod redirects;
 pub mod revisions;
 pub mod site_state;
 pub mod sync_runs;

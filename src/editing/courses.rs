@@ -101,6 +101,11 @@ pub async fn save(
     };
     let txn = db.begin().await?;
     let saved = courses::save(&txn, id, &fields).await?;
+    crate::db::redirects::claim_course_url(&txn, &saved.slug).await?;
+    if let Some(old) = current.as_ref().filter(|c| c.slug != saved.slug) {
+        // The course's old URL, and its lessons' under it, redirect here.
+        crate::db::redirects::course_moved(&txn, &format!("/{}/", old.slug), saved.id).await?;
+    }
     let action = if id.is_some() {
         "course.save"
     } else {

@@ -343,6 +343,7 @@ pub async fn create(
     let fields = fields(input, rendered, position, None, learner);
     let txn = db.begin().await?;
     let lesson = lessons::insert(&txn, course.id, &fields, Some(&user.username)).await?;
+    crate::db::redirects::claim_lesson_url(&txn, &lesson).await?;
     revisions::record(
         &txn,
         &lesson,
@@ -444,6 +445,17 @@ async fn save(
     } else {
         saved
     };
+    crate::db::redirects::claim_lesson_url(&txn, &saved).await?;
+    if current.slug != saved.slug || current.course_id != saved.course_id {
+        // Published links keep working: the old URL redirects here.
+        if let Some(old_course) = crate::db::entity::course::Entity::find_by_id(current.course_id)
+            .one(&txn)
+            .await?
+        {
+            crate::db::redirects::lesson_moved(&txn, &target(&old_course.slug, &current.slug), id)
+                .await?;
+        }
+    }
     revisions::record(&txn, &saved, origin, Some(&user.username), note).await?;
     let action = if origin == Origin::Restore {
         "lesson.restore_revision"

@@ -4,7 +4,7 @@
 
 use rocket::http::Status;
 use rocket::request::Request;
-use rocket::response::{self, content::RawHtml, Responder};
+use rocket::response::{self, content::RawHtml, Redirect, Responder};
 use rocket::{catch, catchers, Catcher};
 use rocket_dyn_templates::{context, Template};
 use sea_orm::DbErr;
@@ -73,9 +73,24 @@ pub fn error_page(status: Status, req: &Request<'_>) -> RawHtml<Template> {
     ))
 }
 
+/// A missing page: an old URL (alias or moved lesson) redirects to where the
+/// page is now; anything else gets the 404 page.
 #[catch(404)]
-fn not_found(req: &Request<'_>) -> RawHtml<Template> {
-    error_page(Status::NotFound, req)
+async fn not_found(req: &Request<'_>) -> NotFound {
+    if let Some(db) = req.rocket().state::<crate::db::Db>() {
+        match crate::db::redirects::resolve(db, req.uri().path().as_str()).await {
+            Ok(Some(target)) => return NotFound::Moved(Redirect::moved(target)),
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "redirect lookup failed"),
+        }
+    }
+    NotFound::Page((Status::NotFound, error_page(Status::NotFound, req)))
+}
+
+#[derive(rocket::Responder)]
+enum NotFound {
+    Moved(Redirect),
+    Page((Status, RawHtml<Template>)),
 }
 
 #[catch(default)]

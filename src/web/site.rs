@@ -10,7 +10,7 @@ use rocket_dyn_templates::Template;
 use serde::Serialize;
 
 use crate::config::Settings;
-use crate::db::{lessons, Db};
+use crate::db::{lessons, redirects, Db};
 use crate::markdown::slug;
 
 use super::auth::Viewer;
@@ -46,10 +46,17 @@ enum SiteResponse {
 }
 
 /// `/course` and `/course/` reach the same route (Rocket ignores empty
-/// segments); only the slashed form is served, the other redirects to it.
-fn canonical(uri: &Origin<'_>) -> Option<SiteResponse> {
+/// segments); only the slashed form is served, the other redirects to it,
+/// or straight to where an old URL now lives (one hop, never a chain).
+async fn canonical(uri: &Origin<'_>, db: &Db) -> Result<Option<SiteResponse>, WebError> {
     let path = uri.path().as_str();
-    (!path.ends_with('/')).then(|| SiteResponse::Redirect(Redirect::moved(format!("{path}/"))))
+    if path.ends_with('/') {
+        return Ok(None);
+    }
+    let target = redirects::resolve(db, path)
+        .await?
+        .unwrap_or_else(|| format!("{path}/"));
+    Ok(Some(SiteResponse::Redirect(Redirect::moved(target))))
 }
 
 /// Everything a public page needs besides its own view: who is looking, the
@@ -158,7 +165,7 @@ async fn course(
     req: PageRequest<'_>,
 ) -> Result<SiteResponse, WebError> {
     let course = valid(course)?;
-    if let Some(redirect) = canonical(uri) {
+    if let Some(redirect) = canonical(uri, req.db).await? {
         return Ok(redirect);
     }
     let (db, who) = (req.db, req.audience());
@@ -178,7 +185,7 @@ async fn whole_course(
     req: PageRequest<'_>,
 ) -> Result<SiteResponse, WebError> {
     let course = valid(course)?;
-    if let Some(redirect) = canonical(uri) {
+    if let Some(redirect) = canonical(uri, req.db).await? {
         return Ok(redirect);
     }
     let (db, who) = (req.db, req.audience());
@@ -197,7 +204,7 @@ async fn lesson(
     req: PageRequest<'_>,
 ) -> Result<SiteResponse, WebError> {
     let (course, lesson) = (valid(course)?, valid(lesson)?);
-    if let Some(redirect) = canonical(uri) {
+    if let Some(redirect) = canonical(uri, req.db).await? {
         return Ok(redirect);
     }
     let (db, who) = (req.db, req.audience());

@@ -10,5 +10,6 @@ mod cache;
 mod cli;
 mod common;
 mod git;
+mod redirects;
 mod site;
 mod sync;

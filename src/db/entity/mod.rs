@@ -7,6 +7,7 @@ pub mod lesson;
 pub mod lesson_revision;
 pub mod login_attempt;
 pub mod media;
+pub mod redirect;
 pub mod session;
 pub mod setup_token;
 pub mod sync_run;
