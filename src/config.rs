@@ -32,6 +32,10 @@ pub struct Settings {
     pub git_timeout_secs: u64,
     /// Memory for cached pages (with their compressed forms), in MiB.
     pub page_cache_mib: u64,
+    /// The site's public address (`https://lessons.example.org`): scheme,
+    /// host and port, no path. Feeds, the sitemap and page metadata make
+    /// absolute URLs with it. See [`Settings::public_base_url`] when unset.
+    pub base_url: Option<String>,
 }
 
 impl Settings {
@@ -54,6 +58,7 @@ impl Default for Settings {
             content_repo: None,
             git_timeout_secs: 60,
             page_cache_mib: 32,
+            base_url: None,
         }
     }
 }
@@ -79,8 +84,119 @@ pub fn figment() -> Figment {
         )
 }
 
+/// A configuration value that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("base_url `{0}` must be an http:// or https:// address with a host and no path, query or fragment (e.g. https://lessons.example.org)")]
+    BaseUrl(String),
+}
+
+/// Where [`Settings::public_base_url`] found the address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BaseUrlSource {
+    Configured,
+    /// Made from Rocket's address and port: right for local use only.
+    Guessed,
+}
+
 impl Settings {
+    /// The public address absolute URLs start with, without a trailing
+    /// slash: `base_url` when set, else one made from Rocket's address and
+    /// port (an unspecified address such as `0.0.0.0` becomes `127.0.0.1`).
+    pub fn public_base_url(
+        &self,
+        rocket: &rocket::Config,
+    ) -> Result<(String, BaseUrlSource), ConfigError> {
+        if let Some(url) = self.base_url.as_deref().map(str::trim) {
+            if !url.is_empty() {
+                return normalise_base_url(url).map(|u| (u, BaseUrlSource::Configured));
+            }
+        }
+        let tls = rocket.tls_enabled();
+        let scheme = if tls { "https" } else { "http" };
+        let host = match rocket.address {
+            a if a.is_unspecified() => "127.0.0.1".to_string(),
+            std::net::IpAddr::V6(a) => format!("[{a}]"),
+            a => a.to_string(),
+        };
+        let default_port = if tls { 443 } else { 80 };
+        let url = match rocket.port {
+            p if p == default_port => format!("{scheme}://{host}"),
+            p => format!("{scheme}://{host}:{p}"),
+        };
+        Ok((url, BaseUrlSource::Guessed))
+    }
+
     pub fn from_figment(figment: &Figment) -> Result<Settings, Box<rocket::figment::Error>> {
         figment.extract().map_err(Box::new)
+    }
+}
+
+/// `https://Example.org/` → `https://Example.org`: checks the form and drops
+/// trailing slashes. Pages link with root-relative paths, so a base URL with a
+/// path would disagree with them and is refused.
+fn normalise_base_url(url: &str) -> Result<String, ConfigError> {
+    let invalid = || ConfigError::BaseUrl(url.to_string());
+    let trimmed = url.trim_end_matches('/');
+    let (scheme, rest) = trimmed.split_once("://").ok_or_else(invalid)?;
+    let scheme_ok = scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https");
+    let host_ok = !rest.is_empty()
+        && !rest.chars().any(|c| {
+            matches!(c, '/' | '?' | '#' | '@' | '\\' | '"' | '<' | '>')
+                || c.is_whitespace()
+                || c.is_control()
+        });
+    if scheme_ok && host_ok {
+        Ok(trimmed.to_string())
+    } else {
+        Err(invalid())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_is_checked_and_loses_its_trailing_slash() {
+        assert_eq!(
+            normalise_base_url("https://lessons.example.org/").unwrap(),
+            "https://lessons.example.org"
+        );
+        assert_eq!(
+            normalise_base_url("http://127.0.0.1:8000").unwrap(),
+            "http://127.0.0.1:8000"
+        );
+        for bad in [
+            "lessons.example.org",
+            "ftp://example.org",
+            "https://",
+            "https://example.org/sub/",
+            "https://example.org?x=1",
+            "https://user@example.org",
+            "https://exa mple.org",
+        ] {
+            assert!(normalise_base_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn unset_base_url_is_made_from_the_address_and_port() {
+        let settings = Settings::default();
+        let mut rocket = rocket::Config::debug_default();
+        rocket.address = "0.0.0.0".parse().unwrap();
+        rocket.port = 8080;
+        assert_eq!(
+            settings.public_base_url(&rocket).unwrap(),
+            ("http://127.0.0.1:8080".to_string(), BaseUrlSource::Guessed)
+        );
+        let settings = Settings {
+            base_url: Some("https://example.org/".into()),
+            ..Settings::default()
+        };
+        assert_eq!(
+            settings.public_base_url(&rocket).unwrap(),
+            ("https://example.org".to_string(), BaseUrlSource::Configured)
+        );
     }
 }

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod db;
+pub mod discovery;
 pub mod editing;
 pub mod markdown;
 pub mod watch;
@@ -19,7 +20,7 @@ use rocket::fairing::{self, AdHoc};
 use rocket::figment::Figment;
 use rocket::{Build, Rocket};
 
-use crate::config::Settings;
+use crate::config::{BaseUrlSource, Settings};
 use crate::content::SyncOptions;
 use crate::db::entity::SyncOrigin;
 use crate::web::assets::StaticAssets;
@@ -83,6 +84,23 @@ async fn set_up(rocket: Rocket<Build>) -> fairing::Result {
         }
     }
     let config: rocket::Config = rocket.figment().extract().unwrap_or_default();
+    let base_url = match settings.public_base_url(&config) {
+        Ok((url, BaseUrlSource::Configured)) => url,
+        Ok((url, BaseUrlSource::Guessed)) => {
+            if rocket.figment().profile() == rocket::Config::RELEASE_PROFILE {
+                tracing::warn!(
+                    "base_url is not set: feeds, the sitemap and page metadata will use {url}, \
+                     which is wrong for visitors; set base_url in Rocket.toml or ROCKET_BASE_URL \
+                     to the site's public address (e.g. https://lessons.example.org)"
+                );
+            }
+            url
+        }
+        Err(e) => {
+            tracing::error!("invalid configuration: {e}");
+            return Err(rocket);
+        }
+    };
     match accounts::setup::issue_if_no_users(&db).await {
         Ok(Some(token)) => {
             tracing::warn!(
@@ -107,6 +125,7 @@ async fn set_up(rocket: Rocket<Build>) -> fairing::Result {
         admin_css_url: assets.url("admin.css"),
         admin_js_url: assets.url("admin.js"),
         js_url: assets.url("site.js"),
+        base_url,
     };
     Ok(rocket
         .manage(db)

@@ -11,6 +11,7 @@ mod m20261125_000002_accounts;
 mod m20261125_000003_authoring;
 mod m20261125_000004_search;
 mod m20261125_000005_redirects;
+mod m20261125_000006_lesson_indexes;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_authoring::Migration),
             Box::new(m20261125_000004_search::Migration),
             Box::new(m20261125_000005_redirects::Migration),
+            Box::new(m20261125_000006_lesson_indexes::Migration),
         ]
     }
 }

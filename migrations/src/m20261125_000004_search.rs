@@ -79,7 +79,7 @@ async fn run(manager: &SchemaManager<'_>, statements: &[String]) -> Result<(), D
 }
 
 fn owned(statements: &[&str]) -> Vec<String> {
-    statements.iter().map(|s| s.to_string()).collect()
+    statements.iter().map(|s| (*s).to_owned()).collect()
 }
 
 #[async_trait::async_trait]

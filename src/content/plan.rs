@@ -9,6 +9,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::Utc;
+use rayon::prelude::*;
 
 use crate::db::courses::{Course, CourseFields};
 use crate::db::entity::Status;
@@ -277,12 +278,20 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
 
     let mut adopted: HashSet<&str> = HashSet::new();
     let mut alias_owners: HashMap<String, String> = HashMap::new();
-    for (p, row, course_slug, course_id) in pending {
-        let this = LessonRef {
-            course: course_slug.to_string(),
-            slug: p.slug.clone(),
-        };
-        let rendered = markdown::render_lesson(&p.body, &this, p.body_line, &map);
+    // Rendering (highlighting above all) is the costly part of a cold sync:
+    // it runs on every core; the rest of the plan stays sequential.
+    let rendered: Vec<_> = pending
+        .par_iter()
+        .map(|(p, _, course_slug, _)| {
+            let this = LessonRef {
+                course: course_slug.to_string(),
+                slug: p.slug.clone(),
+            };
+            let rendered = markdown::render_lesson(&p.body, &this, p.body_line, &map);
+            (this, rendered)
+        })
+        .collect();
+    for ((p, row, course_slug, course_id), (this, rendered)) in pending.into_iter().zip(rendered) {
         report_broken(
             &mut plan.diagnostics,
             &p.path,

@@ -314,6 +314,8 @@ impl LessonFields {
         m.summary = Set(self.summary.clone());
         m.body_md = Set(self.body_md.clone());
         m.body_html = Set(self.body_html.clone());
+        // Derived from the body like the hash below, so no writer can forget it.
+        m.body_text = Set(crate::markdown::plain_text(&self.body_md));
         m.all_html = Set(self.all_html.clone());
         m.toc = Set(self.toc.clone());
         m.position = Set(self.position);
@@ -682,4 +684,72 @@ pub async fn next_scheduled(
         .one(db)
         .await?;
     Ok(next.flatten())
+}
+
+/// A public lesson as feeds and the sitemap list it: no bodies.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct PublicListing {
+    pub id: i32,
+    pub course_id: i32,
+    pub course_slug: String,
+    pub course_title: String,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub publish_at: Option<DateTime<Utc>>,
+}
+
+impl PublicListing {
+    /// When the public last saw it change: its last write, or the moment it
+    /// was scheduled to appear if that came later.
+    pub fn changed_at(&self) -> DateTime<Utc> {
+        self.publish_at
+            .map_or(self.updated_at, |at| at.max(self.updated_at))
+    }
+
+    /// When it first appeared to the public (as far as the row knows).
+    pub fn published_at(&self) -> DateTime<Utc> {
+        self.publish_at
+            .map_or(self.created_at, |at| at.max(self.created_at))
+    }
+}
+
+/// Every public lesson of a published course (of course `course_id` only,
+/// when given), in site order: courses as on the home page, then lessons.
+pub async fn public_listing(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    course_id: Option<i32>,
+) -> Result<Vec<PublicListing>, DbErr> {
+    use sea_orm::{JoinType, RelationTrait};
+    let mut query = lesson::Entity::find()
+        .select_only()
+        .columns([
+            lesson::Column::Id,
+            lesson::Column::CourseId,
+            lesson::Column::Slug,
+            lesson::Column::Title,
+            lesson::Column::Summary,
+            lesson::Column::CreatedAt,
+            lesson::Column::UpdatedAt,
+            lesson::Column::PublishAt,
+        ])
+        .column_as(course::Column::Slug, "course_slug")
+        .column_as(course::Column::Title, "course_title")
+        .join(JoinType::InnerJoin, lesson::Relation::Course.def())
+        .filter(public_condition(now))
+        .filter(course::Column::Status.eq(Status::Published));
+    if let Some(id) = course_id {
+        query = query.filter(lesson::Column::CourseId.eq(id));
+    }
+    query
+        .order_by_asc(course::Column::Position)
+        .order_by_asc(course::Column::Slug)
+        .order_by_asc(lesson::Column::Position)
+        .order_by_asc(lesson::Column::Slug)
+        .into_model::<PublicListing>()
+        .all(db)
+        .await
 }

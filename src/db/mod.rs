@@ -9,6 +9,7 @@ pub mod lessons;
 pub mod media;
 pub mod redirects;
 pub mod revisions;
+pub mod search;
 pub mod site_state;
 pub mod sync_runs;
 

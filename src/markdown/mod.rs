@@ -13,6 +13,7 @@ mod prerequisites;
 mod render;
 mod sanitize;
 pub mod slug;
+mod text;
 
 pub use front_matter::{
     parse_date_time, split_document, Document, FrontMatter, FrontMatterError, Level,
@@ -23,6 +24,7 @@ pub use render::{
     LessonRef, RefKind, Rendered, Resolver, TocEntry,
 };
 pub use sanitize::sanitize;
+pub use text::plain_text;
 
 /// The longest title front matter (and the admin) accepts, in characters.
 pub fn front_matter_title_limit() -> usize {

@@ -107,7 +107,7 @@ pub fn estimated_minutes(words: i32) -> Option<i32> {
 /// Ids the page layout itself uses; headings never take them.
 const LAYOUT_IDS: &[&str] = &["main", "top", "toc", "toc-title", "content", "footnotes"];
 
-fn options() -> Options {
+pub(super) fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH

@@ -1,4 +1,5 @@
-//! The page cache: rendered public pages by URL path, each kept with its
+//! The page cache: rendered public pages (HTML, and the XML of feeds and
+//! the sitemap) by URL path, each kept with its content type, its
 //! gzip and brotli forms (compressed once, when the page is built) and an
 //! ETag, bounded by bytes. A request for a cached page does no database work.
 //!
@@ -35,6 +36,7 @@ pub struct CachedPage {
     stamp: Stamp,
     /// The page stops being valid at this moment (a scheduled publication).
     expires: Option<DateTime<Utc>>,
+    content_type: ContentType,
     html: Vec<u8>,
     gzip: Vec<u8>,
     brotli: Vec<u8>,
@@ -82,7 +84,7 @@ impl PageCache {
         fresh.then_some(page)
     }
 
-    /// Compresses and stores a page built under `stamp`.
+    /// Compresses and stores an HTML page built under `stamp`.
     pub fn insert(
         &self,
         path: &str,
@@ -90,11 +92,25 @@ impl PageCache {
         expires: Option<DateTime<Utc>>,
         html: String,
     ) -> Arc<CachedPage> {
-        let html = html.into_bytes();
+        self.insert_as(path, stamp, expires, ContentType::HTML, html)
+    }
+
+    /// Compresses and stores a document of type `content_type` (a feed, the
+    /// sitemap) built under `stamp`.
+    pub fn insert_as(
+        &self,
+        path: &str,
+        stamp: Stamp,
+        expires: Option<DateTime<Utc>>,
+        content_type: ContentType,
+        body: String,
+    ) -> Arc<CachedPage> {
+        let html = body.into_bytes();
         let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&html)[..12]));
         let page = Arc::new(CachedPage {
             stamp,
             expires,
+            content_type,
             gzip: gzip(&html),
             brotli: brotli(&html),
             html,
@@ -229,7 +245,7 @@ impl<'r> Responder<'r, 'static> for Cached {
                 "public, max-age=0, must-revalidate",
             ))
             .header(Header::new("Vary", "Accept-Encoding"))
-            .header(ContentType::HTML);
+            .header(page.content_type.clone());
         if not_modified {
             return res.status(Status::NotModified).ok();
         }

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod cache;
+pub mod discovery;
 pub mod error;
 pub mod health;
 pub mod hooks;
@@ -20,6 +21,7 @@ use rocket::{Build, Rocket};
 pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
     rocket
         .mount("/", site::routes())
+        .mount("/", discovery::routes())
         .mount("/", assets::routes())
         .mount("/", health::routes())
         .mount("/", hooks::routes())

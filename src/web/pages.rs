@@ -13,8 +13,10 @@ use crate::db::entity::Status;
 use crate::db::{courses, lessons};
 use crate::markdown::{self, LessonRef, TocEntry};
 
+use crate::discovery::meta;
+
 use super::error::WebError;
-use super::templates::PageMeta;
+use super::templates::{PageMeta, SiteView};
 
 #[derive(Debug, Serialize)]
 pub struct CourseCardView {
@@ -32,7 +34,7 @@ pub struct HomePage {
 
 pub async fn home(
     db: &impl ConnectionTrait,
-    site_title: &str,
+    site: &SiteView,
     now: DateTime<Utc>,
 ) -> Result<HomePage, WebError> {
     let counts = lessons::public_counts(db, now).await?;
@@ -48,9 +50,8 @@ pub async fn home(
         .collect();
     Ok(HomePage {
         page: PageMeta {
-            title: site_title.to_string(),
-            description: String::new(),
-            canonical: "/".into(),
+            json_ld: Some(meta::website(site.discovery())),
+            ..PageMeta::new(&site.title, "", "/")
         },
         courses,
     })
@@ -86,6 +87,8 @@ pub struct CoursePage {
     /// The whole course on one page, when it has lessons.
     pub all_url: Option<String>,
     pub edit_url: Option<String>,
+    /// Reading time of the listed lessons together, in minutes.
+    pub total_minutes: i32,
 }
 
 /// A lesson's minutes: the author's `duration`, else an estimate from its
@@ -172,6 +175,7 @@ fn badge(status: Status, publish_at: Option<DateTime<Utc>>, now: DateTime<Utc>) 
 
 pub async fn course(
     db: &impl ConnectionTrait,
+    site: &SiteView,
     slug: &str,
     now: DateTime<Utc>,
     who: Audience,
@@ -182,30 +186,38 @@ pub async fn course(
     let lists: Vec<&str> = outline.iter().map(|l| l.prerequisites.as_str()).collect();
     let prerequisites =
         prerequisite_links(db, &lists, now, who, |r| lesson_url(&r.course, &r.slug)).await?;
+    let lessons: Vec<OutlineView> = outline
+        .into_iter()
+        .zip(prerequisites)
+        .map(|(l, prerequisites)| {
+            let (duration, duration_estimated) = minutes(l.duration, l.word_count);
+            OutlineView {
+                url: lesson_url(&course.slug, &l.slug),
+                badge: badge(l.status, l.publish_at, now),
+                title: l.title,
+                summary: l.summary,
+                duration,
+                duration_estimated,
+                level: l.level,
+                prerequisites,
+            }
+        })
+        .collect();
     Ok(CoursePage {
+        total_minutes: lessons.iter().filter_map(|l| l.duration).sum(),
         page: PageMeta {
-            title: course.title.clone(),
-            description: course.summary.clone(),
-            canonical: url.clone(),
+            json_ld: Some(meta::course(
+                site.discovery(),
+                &meta::CourseData {
+                    title: &course.title,
+                    summary: &course.summary,
+                    path: &url,
+                },
+            )),
+            ..PageMeta::new(&course.title, &course.summary, &url)
         },
-        all_url: (!outline.is_empty()).then(|| format!("{url}all/")),
-        lessons: outline
-            .into_iter()
-            .zip(prerequisites)
-            .map(|(l, prerequisites)| {
-                let (duration, duration_estimated) = minutes(l.duration, l.word_count);
-                OutlineView {
-                    url: lesson_url(&course.slug, &l.slug),
-                    badge: badge(l.status, l.publish_at, now),
-                    title: l.title,
-                    summary: l.summary,
-                    duration,
-                    duration_estimated,
-                    level: l.level,
-                    prerequisites,
-                }
-            })
-            .collect(),
+        all_url: (!lessons.is_empty()).then(|| format!("{url}all/")),
+        lessons,
         edit_url: (who == Audience::Editor).then(|| format!("/admin/courses/{}/edit", course.id)),
         course: CourseView {
             url,
@@ -257,6 +269,7 @@ pub struct LessonPage {
 
 pub async fn lesson(
     db: &impl ConnectionTrait,
+    site: &SiteView,
     course_slug: &str,
     lesson_slug: &str,
     now: DateTime<Utc>,
@@ -285,11 +298,25 @@ pub async fn lesson(
     .pop()
     .unwrap_or_default();
     let (duration, duration_estimated) = minutes(lesson.duration, lesson.word_count);
+    let canonical = lesson_url(&course.slug, &lesson.slug);
+    let json_ld = meta::lesson(
+        site.discovery(),
+        &meta::LessonData {
+            title: &lesson.title,
+            summary: &lesson.summary,
+            path: &canonical,
+            course_title: &course.title,
+            course_path: &course_url(&course.slug),
+            modified: &updated,
+            minutes: duration,
+            level: lesson.level.as_deref(),
+        },
+    );
     Ok(LessonPage {
         page: PageMeta {
-            title: lesson.title.clone(),
-            description: lesson.summary.clone(),
-            canonical: lesson_url(&course.slug, &lesson.slug),
+            og_type: "article",
+            json_ld: Some(json_ld),
+            ..PageMeta::new(&lesson.title, &lesson.summary, canonical)
         },
         prev: index.checked_sub(1).and_then(|i| outline.get(i)).map(link),
         next: outline.get(index + 1).map(link),
@@ -404,11 +431,11 @@ pub async fn whole_course(
         .collect();
     let url = course_url(&course.slug);
     Ok(WholeCoursePage {
-        page: PageMeta {
-            title: format!("{} (all lessons)", course.title),
-            description: course.summary.clone(),
-            canonical: format!("{url}all/"),
-        },
+        page: PageMeta::new(
+            format!("{} (all lessons)", course.title),
+            &course.summary,
+            format!("{url}all/"),
+        ),
         lessons,
         total_minutes,
         course: CourseView {

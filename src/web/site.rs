@@ -5,11 +5,10 @@ use rocket::http::uri::Origin;
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{content::RawHtml, Redirect};
-use rocket::{get, routes, Orbit, Responder, Rocket, Route, State};
+use rocket::{get, routes, Orbit, Responder, Rocket, Route};
 use rocket_dyn_templates::Template;
 use serde::Serialize;
 
-use crate::config::Settings;
 use crate::db::{lessons, redirects, Db};
 use crate::markdown::slug;
 
@@ -149,13 +148,10 @@ impl PageRequest<'_> {
 }
 
 #[get("/")]
-async fn home(req: PageRequest<'_>, settings: &State<Settings>) -> Result<SiteResponse, WebError> {
-    let db = req.db;
-    req.serve(
-        "site/home",
-        pages::home(db, &settings.site_title, chrono::Utc::now()),
-    )
-    .await
+async fn home(req: PageRequest<'_>) -> Result<SiteResponse, WebError> {
+    let (db, site) = (req.db, req.site);
+    req.serve("site/home", pages::home(db, site, chrono::Utc::now()))
+        .await
 }
 
 #[get("/<course>")]
@@ -168,10 +164,10 @@ async fn course(
     if let Some(redirect) = canonical(uri, req.db).await? {
         return Ok(redirect);
     }
-    let (db, who) = (req.db, req.audience());
+    let (db, site, who) = (req.db, req.site, req.audience());
     req.serve(
         "site/course",
-        pages::course(db, course, chrono::Utc::now(), who),
+        pages::course(db, site, course, chrono::Utc::now(), who),
     )
     .await
 }
@@ -207,10 +203,10 @@ async fn lesson(
     if let Some(redirect) = canonical(uri, req.db).await? {
         return Ok(redirect);
     }
-    let (db, who) = (req.db, req.audience());
+    let (db, site, who) = (req.db, req.site, req.audience());
     req.serve(
         "site/lesson",
-        pages::lesson(db, course, lesson, chrono::Utc::now(), who),
+        pages::lesson(db, site, course, lesson, chrono::Utc::now(), who),
     )
     .await
 }

@@ -25,14 +25,60 @@ pub struct SiteView {
     pub admin_js_url: String,
     /// The reader site's progressive-enhancement script (copy buttons).
     pub js_url: String,
+    /// The public address, without a trailing slash: absolute URLs are this
+    /// plus a root-relative path.
+    pub base_url: String,
 }
 
-/// What every page says about itself in `<head>`.
+impl SiteView {
+    /// The absolute URL of a root-relative `path`.
+    pub fn absolute(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// What search, feeds and metadata need to know of the site.
+    pub fn discovery(&self) -> crate::discovery::Site<'_> {
+        crate::discovery::Site {
+            base_url: &self.base_url,
+            title: &self.title,
+            lang: &self.lang,
+        }
+    }
+}
+
+/// What every page says about itself in `<head>`: for browsers, search
+/// engines and link previews (Open Graph, Twitter card, JSON-LD).
 #[derive(Clone, Debug, Serialize)]
 pub struct PageMeta {
     pub title: String,
     pub description: String,
+    /// Root-relative; made absolute with `site.base_url` where it must be.
     pub canonical: String,
+    /// Open Graph type: `website`, or `article` for a lesson.
+    pub og_type: &'static str,
+    /// Structured data, already JSON and safe inside a `<script>` element
+    /// (see `discovery::meta::script_json`); output as is.
+    pub json_ld: Option<String>,
+    /// Keep the page out of search engines (search results).
+    pub noindex: bool,
+}
+
+impl PageMeta {
+    /// A `website` page with no structured data.
+    pub fn new(
+        title: impl Into<String>,
+        description: impl Into<String>,
+        canonical: impl Into<String>,
+    ) -> Self {
+        PageMeta {
+            title: title.into(),
+            description: description.into(),
+            canonical: canonical.into(),
+            og_type: "website",
+            json_ld: None,
+            noindex: false,
+        }
+    }
 }
 
 /// rocket_dyn_templates refuses to start when `template_dir` does not exist.

@@ -36,6 +36,8 @@ async fn edit_form(client: &Client, id: i64) -> Vec<(String, String)> {
     let body_start = page.find("name=\"body_md\"").unwrap();
     let body_start = body_start + page[body_start..].find('>').unwrap() + 1;
     let body = &page[body_start..body_start + page[body_start..].find("</textarea>").unwrap()];
+    // As a browser does: one newline right after <textarea> is not content.
+    let body = body.strip_prefix('\n').unwrap_or(body);
     let body = body
         .replace("&lt;", "<")
         .replace("&gt;", ">")

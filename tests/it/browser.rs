@@ -3,8 +3,11 @@
 //! first-admin setup, log out and in, editing with preview, saving, the
 //! history and a restore, checking what each page shows.
 //!
+//! A second test follows a learner: "Mark as done" on a lesson, the course's
+//! progress bar after a reload, and the same pages with JavaScript off.
+//!
 //! Needs Debian's `chromium` and `chromium-driver` packages (CI installs
-//! them); `LECTERN_SKIP_BROWSER=1` skips the test on a machine without them.
+//! them); `LECTERN_SKIP_BROWSER=1` skips the tests on a machine without them.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -32,11 +35,12 @@ const USERNAME: &str = "ada";
 const DISPLAY_NAME: &str = "Ada Lovelace";
 const PASSWORD: &str = "analytical-engine-1843";
 
-#[rocket::async_test]
-async fn an_editor_sets_up_logs_in_edits_previews_saves_and_restores_in_a_browser() {
+/// Whether the browser tests run here: they fail loudly when Chromium is
+/// missing, unless explicitly skipped.
+fn browsers_available() -> bool {
     if std::env::var_os("LECTERN_SKIP_BROWSER").is_some_and(|v| !v.is_empty() && v != "0") {
         eprintln!("browser test skipped: LECTERN_SKIP_BROWSER is set");
-        return;
+        return false;
     }
     for (path, package) in [(CHROMEDRIVER, "chromium-driver"), (CHROMIUM, "chromium")] {
         assert!(
@@ -46,13 +50,125 @@ async fn an_editor_sets_up_logs_in_edits_previews_saves_and_restores_in_a_browse
              `{package}` provides this one), or set LECTERN_SKIP_BROWSER=1 to skip it"
         );
     }
+    true
+}
+
+#[rocket::async_test]
+async fn a_learner_marks_a_lesson_done_and_sees_progress_and_pages_work_without_javascript() {
+    if !browsers_available() {
+        return;
+    }
+    let f = Fixture::with_sample_content().await;
+    let server = Server::start(&f);
+    let driver = ChromeDriver::start();
+    let client = driver.connect(&f.dir.path().join("js-on"), true).await;
+    let outcome = learner_flow(&client, &server.base).await;
+    let evidence = match &outcome {
+        Err(_) => save_evidence(&client).await,
+        Ok(()) => String::new(),
+    };
+    let _ = client.close().await;
+    if let Err(e) = outcome {
+        panic!(
+            "learner flow failed: {e:#}\n{evidence}\n--- lectern log ---\n{}",
+            server.log()
+        );
+    }
+
+    let no_js = driver.connect(&f.dir.path().join("js-off"), false).await;
+    let outcome = without_javascript(&no_js, &server.base).await;
+    let _ = no_js.close().await;
+    if let Err(e) = outcome {
+        panic!("pages without JavaScript: {e:#}");
+    }
+}
+
+async fn learner_flow(c: &Client, base: &str) -> Result<()> {
+    c.goto(&format!("{base}/backend-dev/what-backend-developers-do/"))
+        .await?;
+    let button = c
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("button.mark-done"))
+        .await?;
+    ensure!(
+        button.text().await? == "Mark as done",
+        "the button offers to mark the lesson"
+    );
+    ensure!(button.attr("aria-pressed").await?.as_deref() == Some("false"));
+    click(c, button, "Mark as done").await?;
+    let button = c.find(Locator::Css("button.mark-done")).await?;
+    ensure!(
+        button.attr("aria-pressed").await?.as_deref() == Some("true"),
+        "pressed after the click"
+    );
+
+    c.goto(&format!("{base}/backend-dev/")).await?;
+    wait_text(c, ".course-progress", "1 of 5 lessons done").await?;
+    c.refresh().await?;
+    let text = wait_text(c, ".course-progress", "1 of 5 lessons done").await?;
+    ensure!(
+        text.contains("Continue: Installing Node.js"),
+        "continue points at the next lesson: {text}"
+    );
+    let value = c
+        .find(Locator::Css(".course-progress progress"))
+        .await?
+        .attr("value")
+        .await?;
+    ensure!(value.as_deref() == Some("1"), "progress value {value:?}");
+    c.goto(&format!("{base}/")).await?;
+    wait_text(c, ".course-card", "1 of 5 lessons done").await?;
+    Ok(())
+}
+
+async fn without_javascript(c: &Client, base: &str) -> Result<()> {
+    c.goto(&format!("{base}/backend-dev/what-backend-developers-do/"))
+        .await?;
+    expect_heading(c, "What backend developers do").await?;
+    ensure!(
+        c.find_all(Locator::Css("button.mark-done"))
+            .await?
+            .is_empty(),
+        "no button without JavaScript"
+    );
+    let slot = c.find(Locator::Css(".progress-slot")).await?;
+    ensure!(!slot.is_displayed().await?, "the empty slot stays hidden");
+    ensure!(
+        c.find(Locator::Css(".lesson-body h2"))
+            .await?
+            .is_displayed()
+            .await?,
+        "the lesson reads normally"
+    );
+    c.goto(&format!("{base}/backend-dev/")).await?;
+    expect_heading(c, "Backend Developer").await?;
+    ensure!(
+        !c.find(Locator::Css(".course-progress"))
+            .await?
+            .is_displayed()
+            .await?,
+        "no empty progress bar"
+    );
+    ensure!(
+        c.find_all(Locator::Css(".lesson-item")).await?.len() == 5,
+        "the outline lists every public lesson"
+    );
+    Ok(())
+}
+
+#[rocket::async_test]
+async fn an_editor_sets_up_logs_in_edits_previews_saves_and_restores_in_a_browser() {
+    if !browsers_available() {
+        return;
+    }
     let started = Instant::now();
 
     // Declared first, so dropped last: the server is gone before its database.
     let f = Fixture::with_sample_content().await;
     let server = Server::start(&f);
     let driver = ChromeDriver::start();
-    let client = driver.connect(f.dir.path()).await;
+    let client = driver.connect(f.dir.path(), true).await;
 
     let outcome = editor_flow(&client, &server.base, &server.setup_path).await;
     let evidence = match &outcome {
@@ -591,7 +707,7 @@ impl ChromeDriver {
     }
 
     /// A session of headless Chromium with a fresh profile under `scratch`.
-    async fn connect(&self, scratch: &Path) -> Client {
+    async fn connect(&self, scratch: &Path, javascript: bool) -> Client {
         let profile = scratch.join("chromium-profile");
         std::fs::create_dir_all(&profile).unwrap();
         let caps = json!({
@@ -613,6 +729,8 @@ impl ChromeDriver {
                     "--window-size=1280,1024",
                     format!("--user-data-dir={}", profile.display()),
                 ],
+                // 2 = block: the reader with JavaScript turned off.
+                "prefs": { "profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 } },
             },
         });
         let serde_json::Value::Object(caps) = caps else {

@@ -9,6 +9,7 @@ mod browser;
 mod cache;
 mod cli;
 mod common;
+mod discovery;
 mod git;
 mod redirects;
 mod site;

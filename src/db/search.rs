@@ -1,0 +1,297 @@
+//! Full-text queries over lessons (the index is kept by the database: see
+//! migration `m20261125_000004_search`). SQLite searches the FTS5 table
+//! `lesson_search`; PostgreSQL the `lessons.search_vector` column.
+//!
+//! Callers pass plain words; this module alone writes them into the
+//! backend's query syntax, quoting every word, so nothing a visitor types is
+//! ever read as an operator. Only public lessons of published courses are
+//! found ([`lessons::public_condition`] at `now`).
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, FromQueryResult};
+
+use super::entity::{course, lesson, Status};
+use super::lessons;
+
+/// Marks around matched words in [`Hit::snippet`]: characters no lesson text
+/// is expected to hold, turned into markup only after escaping.
+pub const MARK_START: char = '\u{1}';
+pub const MARK_END: char = '\u{2}';
+
+/// PostgreSQL: snippets are cut from this many characters of summary and
+/// body at most (the index covers as many of the body).
+const PG_SNIPPET_CHARS: usize = 262_144;
+
+/// One lesson found, with a snippet of its text in which matched words sit
+/// between [`MARK_START`] and [`MARK_END`]. The snippet is raw lesson text:
+/// escape it before showing it.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct Hit {
+    pub id: i32,
+    pub course_slug: String,
+    pub course_title: String,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub snippet: String,
+}
+
+/// The public lessons matching every word of `words` (the last one also as a
+/// prefix), best first: `limit` of them from `offset`. No words, no hits.
+pub async fn lessons(
+    db: &impl ConnectionTrait,
+    words: &[String],
+    now: DateTime<Utc>,
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<Hit>, DbErr> {
+    let backend = db.get_database_backend();
+    let Some(mut query) = matching(backend, words, now)? else {
+        return Ok(Vec::new());
+    };
+    let start = MARK_START.to_string();
+    let end = MARK_END.to_string();
+    query
+        .expr_as(Expr::col((lesson::Entity, lesson::Column::Id)), "id")
+        .expr_as(
+            Expr::col((course::Entity, course::Column::Slug)),
+            "course_slug",
+        )
+        .expr_as(
+            Expr::col((course::Entity, course::Column::Title)),
+            "course_title",
+        )
+        .expr_as(Expr::col((lesson::Entity, lesson::Column::Slug)), "slug")
+        .expr_as(Expr::col((lesson::Entity, lesson::Column::Title)), "title")
+        .expr_as(
+            Expr::col((lesson::Entity, lesson::Column::Summary)),
+            "summary",
+        );
+    match backend {
+        DatabaseBackend::Sqlite => {
+            // The column with the most matches; up to 24 tokens around them.
+            query
+                .expr_as(
+                    Expr::cust_with_values(
+                        "snippet(lesson_search, -1, ?, ?, '…', 24)",
+                        [start, end],
+                    ),
+                    "snippet",
+                )
+                // Weights: title, summary, body. bm25 is lower for better.
+                .order_by_expr(
+                    Expr::cust("bm25(lesson_search, 10.0, 4.0, 1.0)"),
+                    Order::Asc,
+                );
+        }
+        _ => {
+            let tsquery = tsquery(words);
+            let options = format!(
+                "StartSel={start}, StopSel={end}, MaxWords=30, MinWords=12, \
+                 MaxFragments=2, FragmentDelimiter=\" … \""
+            );
+            query
+                .expr_as(
+                    Expr::cust_with_values(
+                        format!(
+                            "ts_headline('simple', \
+                             left(\"lessons\".\"summary\" || E'\\n' || \"lessons\".\"body_md\", {PG_SNIPPET_CHARS}), \
+                             to_tsquery('simple', $1), $2)"
+                        ),
+                        [tsquery.clone(), options],
+                    ),
+                    "snippet",
+                )
+                .order_by_expr(
+                    Expr::cust_with_values(
+                        "ts_rank(\"lessons\".\"search_vector\", to_tsquery('simple', $1))",
+                        [tsquery],
+                    ),
+                    Order::Desc,
+                );
+        }
+    }
+    query
+        .order_by((lesson::Entity, lesson::Column::Id), Order::Asc)
+        .limit(limit)
+        .offset(offset);
+    Hit::find_by_statement(backend.build(&query)).all(db).await
+}
+
+/// How many public lessons match every word of `words`.
+pub async fn count(
+    db: &impl ConnectionTrait,
+    words: &[String],
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let backend = db.get_database_backend();
+    let Some(mut query) = matching(backend, words, now)? else {
+        return Ok(0);
+    };
+    query.expr_as(Expr::col((lesson::Entity, lesson::Column::Id)).count(), "n");
+    let row = db.query_one(&query).await?;
+    let n: i64 = match row {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// `FROM … WHERE …` of a search: the public lessons of published courses
+/// that match `words`; `None` when there is nothing to search for.
+fn matching(
+    backend: DatabaseBackend,
+    words: &[String],
+    now: DateTime<Utc>,
+) -> Result<Option<SelectStatement>, DbErr> {
+    if words.iter().all(|w| quote_word(w).is_empty()) {
+        return Ok(None);
+    }
+    let lessons_id = Expr::col((lesson::Entity, lesson::Column::Id));
+    let course_of_lesson = Expr::col((course::Entity, course::Column::Id))
+        .equals((lesson::Entity, lesson::Column::CourseId));
+    let visible = lessons::public_condition(now).add(course::Column::Status.eq(Status::Published));
+    let mut query = Query::select();
+    match backend {
+        DatabaseBackend::Sqlite => {
+            let fts = Alias::new("lesson_search");
+            query
+                .from(fts.clone())
+                .inner_join(
+                    lesson::Entity,
+                    lessons_id.equals((fts, Alias::new("rowid"))),
+                )
+                .and_where(Expr::cust_with_values(
+                    "\"lesson_search\" MATCH ?",
+                    [fts5_query(words)],
+                ));
+        }
+        DatabaseBackend::Postgres => {
+            query.from(lesson::Entity).and_where(Expr::cust_with_values(
+                "\"lessons\".\"search_vector\" @@ to_tsquery('simple', $1)",
+                [tsquery(words)],
+            ));
+        }
+        other => {
+            return Err(DbErr::Custom(format!(
+                "full-text search is not implemented for {other:?}"
+            )))
+        }
+    }
+    query
+        .inner_join(course::Entity, course_of_lesson)
+        .cond_where(visible);
+    Ok(Some(query))
+}
+
+/// A word reduced to letters and digits (lowercase): what every query is
+/// made of, so no quote, operator or bracket can reach the query syntax.
+fn quote_word(word: &str) -> String {
+    word.chars()
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+/// FTS5: every word as a quoted string (implicit AND), the last one also as
+/// a prefix: `"install" "node"*`.
+fn fts5_query(words: &[String]) -> String {
+    let words: Vec<String> = words
+        .iter()
+        .map(|w| quote_word(w))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let last = words.len().saturating_sub(1);
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let prefix = if i == last { "*" } else { "" };
+            format!("\"{w}\"{prefix}")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// PostgreSQL: every word as a quoted lexeme, all required, the last one
+/// also as a prefix: `'install' & 'node':*`.
+fn tsquery(words: &[String]) -> String {
+    let words: Vec<String> = words
+        .iter()
+        .map(|w| quote_word(w))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let last = words.len().saturating_sub(1);
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let prefix = if i == last { ":*" } else { "" };
+            format!("'{w}'{prefix}")
+        })
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::Statement;
+
+    /// The statement a search would run.
+    fn statement(
+        backend: DatabaseBackend,
+        words: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<Option<Statement>, DbErr> {
+        Ok(matching(backend, words, now)?.map(|q| backend.build(&q)))
+    }
+
+    fn words(ws: &[&str]) -> Vec<String> {
+        ws.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn words_are_quoted_and_the_last_is_a_prefix() {
+        assert_eq!(
+            fts5_query(&words(&["install", "node"])),
+            "\"install\" \"node\"*"
+        );
+        assert_eq!(
+            tsquery(&words(&["install", "node"])),
+            "'install' & 'node':*"
+        );
+    }
+
+    #[test]
+    fn syntax_never_reaches_the_query() {
+        let hostile = words(&["a\"b", "NEAR(", "x'y", "-z", "c*", "col:v", "AND", ")"]);
+        let fts = fts5_query(&hostile);
+        assert_eq!(fts, "\"ab\" \"near\" \"xy\" \"z\" \"c\" \"colv\" \"and\"*");
+        let ts = tsquery(&hostile);
+        assert!(!ts.contains('"') && !ts.contains('(') && !ts.contains('-'));
+        assert!(quote_word("\"*:()").is_empty());
+    }
+
+    #[test]
+    fn nothing_to_search_builds_no_statement() {
+        let none = words(&["", "--", "\"\""]);
+        assert!(statement(DatabaseBackend::Sqlite, &none, Utc::now())
+            .unwrap()
+            .is_none());
+        let some = words(&["node"]);
+        let stmt = statement(DatabaseBackend::Sqlite, &some, Utc::now())
+            .unwrap()
+            .unwrap();
+        assert!(stmt.sql.contains("MATCH ?"), "{}", stmt.sql);
+        let stmt = statement(DatabaseBackend::Postgres, &some, Utc::now())
+            .unwrap()
+            .unwrap();
+        assert!(
+            stmt.sql.contains("to_tsquery('simple', $1)"),
+            "{}",
+            stmt.sql
+        );
+    }
+}

@@ -1,0 +1,211 @@
+//! The Atom feeds (the whole site, and one per course), the sitemap and
+//! robots.txt. They list exactly the public pages, with absolute URLs made
+//! from the configured `base_url`, and are written with [`XmlWriter`], so
+//! they stay well-formed XML whatever the titles hold.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sea_orm::{ConnectionTrait, DbErr};
+
+use crate::content::links::{course_url, lesson_url};
+use crate::db::courses::{self, Course};
+use crate::db::entity::Status;
+use crate::db::lessons::{self, PublicListing};
+
+use super::xml::XmlWriter;
+use super::Site;
+
+/// Entries in a feed: the most recently changed lessons.
+pub const FEED_ENTRIES: usize = 50;
+
+const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
+const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
+
+/// The URL of a course's feed.
+pub fn course_feed_url(course_slug: &str) -> String {
+    format!("{}feed.xml", course_url(course_slug))
+}
+
+pub const SITE_FEED_URL: &str = "/feed.xml";
+pub const SITEMAP_URL: &str = "/sitemap.xml";
+
+fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The site's feed: the lessons of every published course.
+pub async fn site_feed(
+    db: &impl ConnectionTrait,
+    site: Site<'_>,
+    now: DateTime<Utc>,
+) -> Result<String, DbErr> {
+    let listing = lessons::public_listing(db, now, None).await?;
+    let latest = listing.iter().map(PublicListing::changed_at).max();
+    let head = FeedHead {
+        id: site.absolute(SITE_FEED_URL),
+        title: site.title.to_string(),
+        subtitle: String::new(),
+        self_url: site.absolute(SITE_FEED_URL),
+        page_url: site.absolute("/"),
+        updated: latest.unwrap_or(now),
+    };
+    Ok(atom(site, &head, listing, true))
+}
+
+/// A course's feed, or `None` when the course is not public.
+pub async fn course_feed(
+    db: &impl ConnectionTrait,
+    site: Site<'_>,
+    course_slug: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, DbErr> {
+    let Some(course) = courses::by_slug(db, course_slug)
+        .await?
+        .filter(|c| c.status == Status::Published)
+    else {
+        return Ok(None);
+    };
+    let listing = lessons::public_listing(db, now, Some(course.id)).await?;
+    let latest = listing
+        .iter()
+        .map(PublicListing::changed_at)
+        .chain([course.updated_at])
+        .max()
+        .unwrap_or(course.updated_at);
+    let head = FeedHead {
+        id: site.absolute(&course_feed_url(&course.slug)),
+        title: format!("{} · {}", course.title, site.title),
+        subtitle: course.summary.clone(),
+        self_url: site.absolute(&course_feed_url(&course.slug)),
+        page_url: site.absolute(&course_url(&course.slug)),
+        updated: latest,
+    };
+    Ok(Some(atom(site, &head, listing, false)))
+}
+
+struct FeedHead {
+    id: String,
+    title: String,
+    subtitle: String,
+    self_url: String,
+    page_url: String,
+    updated: DateTime<Utc>,
+}
+
+/// An Atom document: the newest [`FEED_ENTRIES`] of `listing`, newest first.
+/// `with_course`: entries name their course (the site's feed).
+fn atom(
+    site: Site<'_>,
+    head: &FeedHead,
+    mut listing: Vec<PublicListing>,
+    with_course: bool,
+) -> String {
+    listing.sort_by(|a, b| {
+        b.changed_at()
+            .cmp(&a.changed_at())
+            .then_with(|| b.id.cmp(&a.id))
+    });
+    listing.truncate(FEED_ENTRIES);
+    let mut xml = XmlWriter::new();
+    xml.open("feed", &[("xmlns", ATOM_NS), ("xml:lang", site.lang)]);
+    xml.text("id", &[], &head.id);
+    xml.text("title", &[], &head.title);
+    if !head.subtitle.is_empty() {
+        xml.text("subtitle", &[], &head.subtitle);
+    }
+    xml.empty(
+        "link",
+        &[
+            ("rel", "self"),
+            ("type", "application/atom+xml"),
+            ("href", &head.self_url),
+        ],
+    );
+    xml.empty(
+        "link",
+        &[
+            ("rel", "alternate"),
+            ("type", "text/html"),
+            ("href", &head.page_url),
+        ],
+    );
+    xml.text("updated", &[], &timestamp(head.updated));
+    xml.open("author", &[]);
+    xml.text("name", &[], site.title);
+    xml.close("author");
+    xml.text("generator", &[], "Lectern");
+    for entry in &listing {
+        let url = site.absolute(&lesson_url(&entry.course_slug, &entry.slug));
+        xml.open("entry", &[]);
+        xml.text("id", &[], &url);
+        xml.text("title", &[], &entry.title);
+        xml.empty(
+            "link",
+            &[("rel", "alternate"), ("type", "text/html"), ("href", &url)],
+        );
+        xml.text("published", &[], &timestamp(entry.published_at()));
+        xml.text("updated", &[], &timestamp(entry.changed_at()));
+        if !entry.summary.is_empty() {
+            xml.text("summary", &[("type", "text")], &entry.summary);
+        }
+        if with_course {
+            xml.empty(
+                "category",
+                &[("term", &entry.course_slug), ("label", &entry.course_title)],
+            );
+        }
+        xml.close("entry");
+    }
+    xml.close("feed");
+    xml.finish()
+}
+
+/// The sitemap: every public course page and lesson page, each with the
+/// time it last changed, and nothing else.
+pub async fn sitemap(
+    db: &impl ConnectionTrait,
+    site: Site<'_>,
+    now: DateTime<Utc>,
+) -> Result<String, DbErr> {
+    let courses: Vec<Course> = courses::published(db).await?;
+    let listing = lessons::public_listing(db, now, None).await?;
+    let mut course_changed: HashMap<i32, DateTime<Utc>> = HashMap::new();
+    for entry in &listing {
+        let at = course_changed
+            .entry(entry.course_id)
+            .or_insert(entry.changed_at());
+        *at = (*at).max(entry.changed_at());
+    }
+    let mut xml = XmlWriter::new();
+    xml.open("urlset", &[("xmlns", SITEMAP_NS)]);
+    let mut url = |loc: String, changed: DateTime<Utc>| {
+        xml.open("url", &[]);
+        xml.text("loc", &[], &loc);
+        xml.text("lastmod", &[], &timestamp(changed));
+        xml.close("url");
+    };
+    for course in &courses {
+        let changed = course_changed
+            .get(&course.id)
+            .map_or(course.updated_at, |at| (*at).max(course.updated_at));
+        url(site.absolute(&course_url(&course.slug)), changed);
+    }
+    for entry in &listing {
+        url(
+            site.absolute(&lesson_url(&entry.course_slug, &entry.slug)),
+            entry.changed_at(),
+        );
+    }
+    xml.close("urlset");
+    Ok(xml.finish())
+}
+
+/// robots.txt: everything public may be crawled; the admin, the webhook
+/// and search results (endless, and not pages of their own) may not.
+pub fn robots(site: Site<'_>) -> String {
+    format!(
+        "User-agent: *\nDisallow: /admin/\nDisallow: /hooks/\nDisallow: /search\n\nSitemap: {}\n",
+        site.absolute(SITEMAP_URL)
+    )
+}

@@ -1,0 +1,69 @@
+//! The plain text of a markdown body: what a reader sees, without markup.
+//! It is what full-text search indexes and cuts snippets from, so neither
+//! finds words that only occur in markup (link targets, raw HTML, a script
+//! that sanitising removes) nor shows markdown syntax in a snippet.
+
+use pulldown_cmark::{Event, Parser, TagEnd};
+
+use super::render::options;
+
+/// The words of `body` as a reader sees them: prose, inline code and code
+/// blocks, image descriptions; blocks on lines of their own. Raw HTML is left
+/// out (its tags and anything inside an HTML block), but text between inline
+/// tags is kept (`<b>bold</b>` gives `bold`).
+pub fn plain_text(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    for event in Parser::new_ext(body, options()) {
+        match event {
+            Event::Text(text) | Event::Code(text) => out.push_str(&text),
+            Event::SoftBreak | Event::HardBreak | Event::Html(_) | Event::InlineHtml(_) => {
+                out.push(' ')
+            }
+            Event::End(
+                TagEnd::Emphasis
+                | TagEnd::Strong
+                | TagEnd::Strikethrough
+                | TagEnd::Link
+                | TagEnd::Image
+                | TagEnd::Superscript
+                | TagEnd::Subscript,
+            ) => {}
+            Event::End(TagEnd::TableCell) => out.push(' '),
+            Event::End(_) => {
+                if !out.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            _ => {}
+        }
+    }
+    out.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_text;
+
+    #[test]
+    fn keeps_what_readers_see_and_drops_markup() {
+        let md = "## Run it {#run}\n\nStart **the** [server](03-first-server.md) with \
+                  `node server.js`:\n\n```js title=\"x.js\"\nconst a = 1;\n```\n\n\
+                  ![A diagram](images/d.png)\n\n<script>alert('x')</script>\n\n\
+                  Some <b>bold</b> text.\n\n> [!NOTE]\n> A note.\n\n| a | b |\n|---|---|\n| c | d |\n";
+        let text = plain_text(md);
+        for kept in [
+            "Run it",
+            "Start the server with node server.js:",
+            "const a = 1;",
+            "A diagram",
+            "Some  bold  text.",
+            "A note.",
+            "c d",
+        ] {
+            assert!(text.contains(kept), "{kept:?} in {text:?}");
+        }
+        for dropped in ["##", "**", "03-first-server", "```", "images/d.png", "script", "alert", "<b>", "[!NOTE]", "{#run}"] {
+            assert!(!text.contains(dropped), "{dropped:?} in {text:?}");
+        }
+    }
+}
