@@ -7,7 +7,8 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_env("LECTERN_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+            EnvFilter::try_from_env("LECTERN_LOG")
+                .unwrap_or_else(|_| EnvFilter::new("info,sea_orm_migration=warn,sqlx=warn")),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use rocket::figment::Figment;
 
 use crate::config::Settings;
-use crate::content::{self, SyncOptions};
+use crate::content::{self, Progress, SyncOptions};
 use crate::db::{self, entity::SyncOrigin};
 
 pub async fn run(figment: &Figment, dry_run: bool) -> anyhow::Result<ExitCode> {
@@ -17,15 +17,14 @@ pub async fn run(figment: &Figment, dry_run: bool) -> anyhow::Result<ExitCode> {
         )
     })?;
     db::migrate(&db).await?;
-    let report = content::sync(
-        &db,
-        &settings.content_dir,
-        SyncOptions {
-            origin: SyncOrigin::Cli,
-            dry_run,
-        },
-    )
-    .await?;
+    let options = SyncOptions {
+        origin: SyncOrigin::Cli,
+        dry_run,
+    };
+    let progress = super::progress::TerminalProgress::new();
+    let report = content::sync_with_progress(&db, &settings.content_dir, options, &progress).await;
+    progress.finish();
+    let report = report?;
 
     let verb = |done: &'static str, would: &'static str| if dry_run { would } else { done };
     for path in &report.created {

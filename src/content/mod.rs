@@ -16,7 +16,9 @@ pub use assets::store_assets;
 pub use check::{check, CheckReport};
 pub use diagnostics::{Diagnostic, Severity};
 pub use export::{export, ExportError, ExportReport};
-pub use sync::{sync, sync_recorded, SyncError, SyncOptions, SyncReport};
+pub use sync::{
+    sync, sync_recorded, sync_with_progress, Progress, Quiet, SyncError, SyncOptions, SyncReport,
+};
 
 use sha2::{Digest, Sha256};
 

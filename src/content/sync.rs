@@ -40,6 +40,21 @@ pub struct SyncOptions {
     pub dry_run: bool,
 }
 
+/// Progress of a long sync, for a terminal. Every method has a do-nothing
+/// default; [`Quiet`] is the progress of servers and tests.
+pub trait Progress: Send + Sync {
+    /// A new phase begins; `total` steps when known.
+    fn phase(&self, _name: &str, _total: Option<u64>) {}
+    /// One step of the phase is done.
+    fn advance(&self) {}
+    /// The run is over.
+    fn finish(&self) {}
+}
+
+pub struct Quiet;
+
+impl Progress for Quiet {}
+
 /// What a run did (or, for a dry run, would do), by file path.
 #[derive(Debug, Default, Serialize)]
 pub struct SyncReport {
@@ -85,6 +100,26 @@ pub async fn sync(
     sync_recorded(db, root, options, run_id).await
 }
 
+/// [`sync`], telling `progress` how far it is (for `lectern sync` in a terminal).
+pub async fn sync_with_progress(
+    db: &DatabaseConnection,
+    root: &Path,
+    options: SyncOptions,
+    progress: &dyn Progress,
+) -> Result<SyncReport, SyncError> {
+    let run_id = match options.dry_run {
+        true => None,
+        false => Some(sync_runs::start(db, options.origin).await?),
+    };
+    record(
+        db,
+        root,
+        run_id,
+        sync_inner(db, root, options, progress).await,
+    )
+    .await
+}
+
 /// Syncs into run `run_id` (opened with `sync_runs::start`), which is closed
 /// with the report, or with the failure if the run could not complete.
 pub async fn sync_recorded(
@@ -93,7 +128,22 @@ pub async fn sync_recorded(
     options: SyncOptions,
     run_id: Option<i32>,
 ) -> Result<SyncReport, SyncError> {
-    let result = sync_inner(db, root, options).await;
+    record(
+        db,
+        root,
+        run_id,
+        sync_inner(db, root, options, &Quiet).await,
+    )
+    .await
+}
+
+/// Closes run `run_id` with the outcome of a sync.
+async fn record(
+    db: &DatabaseConnection,
+    root: &Path,
+    run_id: Option<i32>,
+    result: Result<SyncReport, SyncError>,
+) -> Result<SyncReport, SyncError> {
     if let Some(id) = run_id {
         let (counts, json) = match &result {
             Ok(report) => (
@@ -127,8 +177,10 @@ async fn sync_inner(
     db: &DatabaseConnection,
     root: &Path,
     options: SyncOptions,
+    progress: &dyn Progress,
 ) -> Result<SyncReport, SyncError> {
     let _turn = SYNC_LOCK.lock().await;
+    progress.phase("reading and rendering", None);
     let known = Known {
         courses: courses::all(db).await?,
         lessons: lessons::sync_index(db).await?,
@@ -161,7 +213,8 @@ async fn sync_inner(
 
     let used = plan.used_assets.iter().filter_map(|p| tree.assets.get(p));
     report.diagnostics.extend(store_assets(db, used).await?);
-    apply(db, plan, &mut report).await?;
+    apply(db, plan, &mut report, progress).await?;
+    progress.finish();
     Ok(report)
 }
 
@@ -194,6 +247,7 @@ async fn apply(
     db: &DatabaseConnection,
     plan: Plan,
     report: &mut SyncReport,
+    progress: &dyn Progress,
 ) -> Result<(), SyncError> {
     let mut archives = Vec::new();
     for (path, action) in plan.courses {
@@ -234,7 +288,9 @@ async fn apply(
         LessonAction::Create { .. } => 1,
         LessonAction::Archive { .. } => 2,
     });
+    progress.phase("writing", Some(lesson_actions.len() as u64));
     for (path, action) in lesson_actions {
+        progress.advance();
         match apply_lesson(db, &course_ids, action).await {
             Ok(Applied::Created) => report.created.push(path),
             Ok(Applied::Updated) => report.updated.push(path),
