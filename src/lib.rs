@@ -48,6 +48,24 @@ async fn set_up(rocket: Rocket<Build>) -> fairing::Result {
             return Err(rocket);
         }
     };
+    let config: rocket::Config = rocket.figment().extract().unwrap_or_default();
+    let base_url = match settings.public_base_url(&config) {
+        Ok((url, BaseUrlSource::Configured)) => url,
+        Ok((url, BaseUrlSource::Guessed)) => {
+            if rocket.figment().profile() == rocket::Config::RELEASE_PROFILE {
+                tracing::warn!(
+                    "base_url is not set: feeds, the sitemap and page metadata will use {url}, \
+                     which is wrong for visitors; set base_url in Rocket.toml or ROCKET_BASE_URL \
+                     to the site's public address (e.g. https://lessons.example.org)"
+                );
+            }
+            url
+        }
+        Err(e) => {
+            tracing::error!("invalid configuration: {e}");
+            return Err(rocket);
+        }
+    };
     let db = match db::connect(&settings.database_url).await {
         Ok(db) => db,
         Err(e) => {
@@ -83,24 +101,6 @@ async fn set_up(rocket: Rocket<Build>) -> fairing::Result {
             Err(e) => tracing::error!("startup sync failed: {e}"),
         }
     }
-    let config: rocket::Config = rocket.figment().extract().unwrap_or_default();
-    let base_url = match settings.public_base_url(&config) {
-        Ok((url, BaseUrlSource::Configured)) => url,
-        Ok((url, BaseUrlSource::Guessed)) => {
-            if rocket.figment().profile() == rocket::Config::RELEASE_PROFILE {
-                tracing::warn!(
-                    "base_url is not set: feeds, the sitemap and page metadata will use {url}, \
-                     which is wrong for visitors; set base_url in Rocket.toml or ROCKET_BASE_URL \
-                     to the site's public address (e.g. https://lessons.example.org)"
-                );
-            }
-            url
-        }
-        Err(e) => {
-            tracing::error!("invalid configuration: {e}");
-            return Err(rocket);
-        }
-    };
     match accounts::setup::issue_if_no_users(&db).await {
         Ok(Some(token)) => {
             tracing::warn!(

@@ -49,9 +49,16 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Database::connect(options).await
 }
 
-/// Applies every pending migration; an error here must stop start-up.
+/// Applies every pending migration, then fills what a migration could not
+/// (plain text made by the markdown parser); an error here must stop
+/// start-up.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    Migrator::up(db, None).await?;
+    let filled = lessons::fill_body_text(db).await?;
+    if filled > 0 {
+        tracing::info!("made the plain text of {filled} lesson(s) for search");
+    }
+    Ok(())
 }
 
 /// The file path of a `sqlite:` URL, if it names a file.

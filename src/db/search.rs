@@ -88,7 +88,7 @@ pub async fn lessons(
         _ => {
             let tsquery = tsquery(words);
             let options = format!(
-                "StartSel={start}, StopSel={end}, MaxWords=30, MinWords=12, \
+                "StartSel={start}, StopSel={end}, MaxWords=20, MinWords=10, \
                  MaxFragments=2, FragmentDelimiter=\" … \""
             );
             query
@@ -96,7 +96,9 @@ pub async fn lessons(
                     Expr::cust_with_values(
                         format!(
                             "ts_headline('simple', \
-                             left(\"lessons\".\"summary\" || E'\\n' || \"lessons\".\"body_md\", {PG_SNIPPET_CHARS}), \
+                             left(\"lessons\".\"summary\" || E'\\n' || \
+                             coalesce(\"lessons\".\"body_text\", \"lessons\".\"body_md\"), \
+                             {PG_SNIPPET_CHARS}), \
                              to_tsquery('simple', $1), $2)"
                         ),
                         [tsquery.clone(), options],

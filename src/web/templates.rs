@@ -31,11 +31,6 @@ pub struct SiteView {
 }
 
 impl SiteView {
-    /// The absolute URL of a root-relative `path`.
-    pub fn absolute(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url)
-    }
-
     /// What search, feeds and metadata need to know of the site.
     pub fn discovery(&self) -> crate::discovery::Site<'_> {
         crate::discovery::Site {

@@ -229,7 +229,8 @@ async fn snippets_are_escaped_and_carry_no_markup_from_the_lesson() {
         lesson(
             "Pangolins & <i>friends</i>",
             "Before <b>bold pangolin</b> and <script>alert('pangolin')</script> \
-             then <img src=x onerror=alert(1)> pangolin & more.",
+             then <img src=x onerror=alert(1)> pangolin & more, \
+             see [the **pangolin** notes](02-zzlinktarget.md).\n\n## Heading\n\n```\ncode pangolin\n```",
         ),
     );
     let client = site(&f).await;
@@ -244,10 +245,79 @@ async fn snippets_are_escaped_and_carry_no_markup_from_the_lesson() {
     );
     assert!(!html.contains("<b>bold") && !html.contains("<script>alert"));
     assert!(!html.contains("<img src=x"));
+    // Only what readers see is indexed: not link targets, tags, attributes
+    // or scripts (the page drops those too).
+    for word in ["zzlinktarget", "alert", "onerror", "img", "script"] {
+        assert!(results(&search(&client, word).await).is_empty(), "{word}");
+    }
+    assert!(!snippet.contains("**") && !snippet.contains("##") && !snippet.contains("```"));
     // The title is escaped too.
     assert!(
         html.contains("Pangolins &amp; &lt;i&gt;friends&lt;/i&gt;"),
         "{html}"
+    );
+}
+
+#[rocket::async_test]
+async fn lessons_written_before_search_existed_get_their_plain_text() {
+    use sea_orm::ConnectionTrait;
+    let f = Fixture::new().await;
+    f.write("alpha/_course.md", course("Alpha"));
+    f.write(
+        "alpha/01-links.md",
+        lesson(
+            "Links",
+            "See [the **okapi** notes](02-other.md 'zztarget').",
+        ),
+    );
+    let client = site(&f).await;
+    let db = f.connect().await;
+    // As a row from before the search migration: no plain text yet, so its
+    // markdown is indexed (the link's title included).
+    db.execute_unprepared("UPDATE lessons SET body_text = NULL")
+        .await
+        .unwrap();
+    assert_eq!(
+        results(&search(&client, "zztarget").await),
+        ["/alpha/links/"]
+    );
+    // The next start fills it in.
+    let db = f.connect().await;
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM lessons WHERE body_text IS NULL").await,
+        0
+    );
+    assert!(results(&search(&client, "zztarget").await).is_empty());
+    assert_eq!(results(&search(&client, "okapi").await), ["/alpha/links/"]);
+}
+
+#[rocket::async_test]
+async fn the_search_migration_indexes_existing_lessons() {
+    use migrations::{Migrator, MigratorTrait};
+    let f = Fixture::new().await;
+    f.write("alpha/_course.md", course("Alpha"));
+    f.write("alpha/01-fish.md", lesson("Fish", "The zebrafish swims."));
+    let db = f.connect().await;
+    f.sync(&db).await;
+    // Back to before the search migration (and those after it), with the
+    // lesson kept; then up again, as an existing site upgrades.
+    let applied = Migrator::get_applied_migrations(&db).await.unwrap();
+    let after = applied
+        .iter()
+        .position(|m| m.name() == "m20261125_000004_search")
+        .map(|at| applied.len() - at)
+        .unwrap();
+    Migrator::down(&db, Some(after as u32)).await.unwrap();
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM lessons").await, 1);
+    let db = f.connect().await; // migrates up again
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM lessons WHERE body_text IS NULL").await,
+        0
+    );
+    let client = site(&f).await;
+    assert_eq!(
+        results(&search(&client, "zebrafish").await),
+        ["/alpha/fish/"]
     );
 }
 

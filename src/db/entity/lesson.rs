@@ -18,9 +18,9 @@ pub struct Model {
     /// The body as plain text (no markup, link targets or raw HTML), made
     /// when it was written: what full-text search indexes (database triggers
     /// or a generated column keep the index; see the search migration).
-    /// Empty for rows written before it existed, until their next write;
-    /// search reads `body_md` for those.
-    pub body_text: String,
+    /// `None` for rows written before it existed, until `db::migrate` fills
+    /// it; search reads `body_md` for those meanwhile.
+    pub body_text: Option<String>,
     /// Table of contents as JSON (`[{level, id, title}]`).
     pub toc: String,
     /// Order within the course (the `weight` field or the `NN-` file prefix).
