@@ -1,5 +1,6 @@
 //! Indexes for the queries that run on every uncached page and in the admin
-//! at scale: a course's outline, recent edits, open conflicts.
+//! at scale: a course's outline, recent edits, open conflicts, the next
+//! scheduled publication.
 
 use sea_orm_migration::prelude::*;
 
@@ -13,6 +14,7 @@ enum Lessons {
     Position,
     UpdatedAt,
     ConflictRevisionId,
+    PublishAt,
 }
 
 #[async_trait::async_trait]
@@ -25,6 +27,7 @@ impl MigrationTrait for Migration {
             ),
             ("ix_lessons_updated_at", vec![Lessons::UpdatedAt]),
             ("ix_lessons_conflict", vec![Lessons::ConflictRevisionId]),
+            ("ix_lessons_publish_at", vec![Lessons::PublishAt]),
         ];
         for (name, columns) in indexes {
             let mut index = Index::create().name(name).table(Lessons::Table).to_owned();
@@ -41,6 +44,7 @@ impl MigrationTrait for Migration {
             "ix_lessons_course_position",
             "ix_lessons_updated_at",
             "ix_lessons_conflict",
+            "ix_lessons_publish_at",
         ] {
             manager
                 .drop_index(Index::drop().name(name).table(Lessons::Table).to_owned())
