@@ -570,6 +570,22 @@ pub struct AdminRow {
     pub publish_at: Option<DateTime<Utc>>,
 }
 
+/// The columns an [`AdminRow`] is read from.
+const ADMIN_ROW_COLUMNS: [lesson::Column; 12] = [
+    lesson::Column::Id,
+    lesson::Column::CourseId,
+    lesson::Column::Slug,
+    lesson::Column::Title,
+    lesson::Column::Status,
+    lesson::Column::Version,
+    lesson::Column::Position,
+    lesson::Column::UpdatedBy,
+    lesson::Column::UpdatedAt,
+    lesson::Column::SourcePath,
+    lesson::Column::ConflictRevisionId,
+    lesson::Column::PublishAt,
+];
+
 /// One page of the admin's lesson list and the total number of matches.
 pub async fn admin_list(
     db: &impl ConnectionTrait,
@@ -603,20 +619,7 @@ pub async fn admin_list(
     let total = query.clone().count(db).await?;
     let rows = query
         .select_only()
-        .columns([
-            lesson::Column::Id,
-            lesson::Column::CourseId,
-            lesson::Column::Slug,
-            lesson::Column::Title,
-            lesson::Column::Status,
-            lesson::Column::Version,
-            lesson::Column::Position,
-            lesson::Column::UpdatedBy,
-            lesson::Column::UpdatedAt,
-            lesson::Column::SourcePath,
-            lesson::Column::ConflictRevisionId,
-            lesson::Column::PublishAt,
-        ])
+        .columns(ADMIN_ROW_COLUMNS)
         .order_by_asc(lesson::Column::CourseId)
         .order_by_asc(lesson::Column::Position)
         .order_by_asc(lesson::Column::Slug)
@@ -635,20 +638,7 @@ pub async fn recently_updated(
 ) -> Result<Vec<AdminRow>, DbErr> {
     lesson::Entity::find()
         .select_only()
-        .columns([
-            lesson::Column::Id,
-            lesson::Column::CourseId,
-            lesson::Column::Slug,
-            lesson::Column::Title,
-            lesson::Column::Status,
-            lesson::Column::Version,
-            lesson::Column::Position,
-            lesson::Column::UpdatedBy,
-            lesson::Column::UpdatedAt,
-            lesson::Column::SourcePath,
-            lesson::Column::ConflictRevisionId,
-            lesson::Column::PublishAt,
-        ])
+        .columns(ADMIN_ROW_COLUMNS)
         .order_by_desc(lesson::Column::UpdatedAt)
         .limit(limit)
         .into_model::<AdminRow>()

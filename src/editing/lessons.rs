@@ -637,14 +637,9 @@ pub async fn move_by(
         .into_tuple()
         .all(&txn)
         .await?;
-    let Some(from) = order.iter().position(|l| *l == id) else {
-        return Err(EditError::NotFound);
-    };
-    let to = from as i64 + delta as i64;
-    if to < 0 || to >= order.len() as i64 {
+    if !super::move_in_order(&mut order, id, delta)? {
         return Ok(());
     }
-    order.swap(from, to as usize);
     for (i, lesson_id) in order.iter().enumerate() {
         lesson::Entity::update_many()
             .col_expr(lesson::Column::Position, Expr::value(i as i32 + 1))

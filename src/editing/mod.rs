@@ -32,9 +32,44 @@ pub enum EditError {
     Db(#[from] DbErr),
 }
 
+/// Moves `id` one place by `delta` (-1 up, 1 down) in `order`. `false` when
+/// it is already at that end; `NotFound` when it is not in the list.
+pub(crate) fn move_in_order(order: &mut [i32], id: i32, delta: i32) -> Result<bool, EditError> {
+    let from = order
+        .iter()
+        .position(|x| *x == id)
+        .ok_or(EditError::NotFound)?;
+    let to = from as i64 + delta.signum() as i64;
+    if to < 0 || to >= order.len() as i64 {
+        return Ok(false);
+    }
+    order.swap(from, to as usize);
+    Ok(true)
+}
+
 pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> FieldError {
     FieldError {
         field,
         message: message.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moving_swaps_with_the_neighbour_and_stops_at_the_ends() {
+        let mut order = [1, 2, 3];
+        assert!(move_in_order(&mut order, 2, -1).unwrap());
+        assert_eq!(order, [2, 1, 3]);
+        assert!(!move_in_order(&mut order, 2, -1).unwrap());
+        assert!(move_in_order(&mut order, 2, 1).unwrap());
+        assert_eq!(order, [1, 2, 3]);
+        assert!(!move_in_order(&mut order, 3, 1).unwrap());
+        assert!(matches!(
+            move_in_order(&mut order, 9, 1),
+            Err(EditError::NotFound)
+        ));
     }
 }
