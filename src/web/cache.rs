@@ -173,6 +173,9 @@ fn brotli(bytes: &[u8]) -> Vec<u8> {
     // a page is compressed when first requested, on the request path.
     let params = brotli::enc::BrotliEncoderParams {
         quality: 5,
+        // A page fits in a 128 KiB window; a smaller window also means much
+        // smaller match tables to allocate and clear for every page.
+        lgwin: 17,
         ..Default::default()
     };
     let _ = brotli::BrotliCompress(&mut &bytes[..], &mut out, &params);
