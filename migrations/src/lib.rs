@@ -12,6 +12,7 @@ mod m20261125_000003_authoring;
 mod m20261125_000004_search;
 mod m20261125_000005_redirects;
 mod m20261125_000006_lesson_indexes;
+mod m20261125_000007_list_indexes;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_search::Migration),
             Box::new(m20261125_000005_redirects::Migration),
             Box::new(m20261125_000006_lesson_indexes::Migration),
+            Box::new(m20261125_000007_list_indexes::Migration),
         ]
     }
 }

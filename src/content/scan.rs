@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -23,6 +23,8 @@ pub const COURSE_FILE: &str = "_course.md";
 pub struct SourceFile {
     /// Path from the content folder, with `/` separators.
     pub path: String,
+    /// The file's bytes; empty when the scan was told they are not needed
+    /// (see [`scan_changed`]).
     pub bytes: Vec<u8>,
     /// Hex SHA-256 of `bytes`.
     pub hash: String,
@@ -72,6 +74,19 @@ pub fn hash_bytes(bytes: &[u8]) -> String {
 /// Reads the content folder at `root`. Fails only when `root` itself cannot be
 /// read; problems with single files become diagnostics.
 pub fn scan(root: &Path) -> io::Result<Tree> {
+    scan_changed(root, &|_, _| false)
+}
+
+/// Like [`scan`], but keeps the bytes of a markdown file only when
+/// `unchanged(path, hash)` is false. A sync knows which files it applied with
+/// which hash and never reads those bytes again, so a resync of thousands of
+/// unchanged files reads each into one reused buffer instead of holding the
+/// whole content folder in memory (memory a long-running server would keep).
+pub fn scan_changed(root: &Path, unchanged: &dyn Fn(&str, &str) -> bool) -> io::Result<Tree> {
+    let mut reader = Reader {
+        unchanged,
+        buf: Vec::new(),
+    };
     let mut tree = Tree::default();
     let mut dirs: Vec<_> = fs::read_dir(root)?.collect::<Result<_, _>>()?;
     dirs.sort_by_key(|e| e.file_name());
@@ -80,13 +95,19 @@ pub fn scan(root: &Path) -> io::Result<Tree> {
         if name.starts_with('.') || !entry.file_type()?.is_dir() {
             continue; // the content root may hold a README, .git, and the like
         }
-        let course = scan_course(&entry.path(), &name, &mut tree);
+        let course = scan_course(&entry.path(), &name, &mut tree, &mut reader);
         tree.courses.push(course);
     }
     Ok(tree)
 }
 
-fn scan_course(dir: &Path, slug: &str, tree: &mut Tree) -> CourseDir {
+/// Reads markdown files through one buffer.
+struct Reader<'a> {
+    unchanged: &'a dyn Fn(&str, &str) -> bool,
+    buf: Vec<u8>,
+}
+
+fn scan_course(dir: &Path, slug: &str, tree: &mut Tree, reader: &mut Reader) -> CourseDir {
     let mut course = CourseDir {
         slug: slug.to_string(),
         course_file: None,
@@ -123,7 +144,7 @@ fn scan_course(dir: &Path, slug: &str, tree: &mut Tree) -> CourseDir {
         } else if kind.is_dir() {
             scan_assets(&entry.path(), &path, tree);
         } else if name.ends_with(".md") {
-            let Some(file) = read_markdown(&entry.path(), &path, tree) else {
+            let Some(file) = read_markdown(&entry.path(), &path, tree, reader) else {
                 continue;
             };
             if name == COURSE_FILE {
@@ -153,21 +174,41 @@ fn split_number(stem: &str) -> (Option<i64>, &str) {
     }
 }
 
-fn read_markdown(abs: &Path, path: &str, tree: &mut Tree) -> Option<SourceFile> {
-    let result = fs::metadata(abs).and_then(|meta| {
-        if meta.len() > MAX_MARKDOWN_BYTES {
-            Err(io::Error::other(format!(
+fn read_markdown(
+    abs: &Path,
+    path: &str,
+    tree: &mut Tree,
+    reader: &mut Reader,
+) -> Option<SourceFile> {
+    let buf = &mut reader.buf;
+    buf.clear();
+    let result = fs::File::open(abs).and_then(|file| {
+        let len = file.metadata()?.len();
+        if len > MAX_MARKDOWN_BYTES {
+            return Err(io::Error::other(format!(
                 "file is {} KiB; the limit is {} KiB",
-                meta.len() / 1024,
+                len / 1024,
                 MAX_MARKDOWN_BYTES / 1024
-            )))
-        } else {
-            fs::read(abs)
+            )));
         }
+        // One byte more than the limit tells a file that grew meanwhile.
+        file.take(MAX_MARKDOWN_BYTES + 1).read_to_end(buf)?;
+        if buf.len() as u64 > MAX_MARKDOWN_BYTES {
+            return Err(io::Error::other(format!(
+                "file is over the limit of {} KiB",
+                MAX_MARKDOWN_BYTES / 1024
+            )));
+        }
+        Ok(())
     });
     match result {
-        Ok(bytes) => {
-            let hash = hash_bytes(&bytes);
+        Ok(()) => {
+            let hash = hash_bytes(buf);
+            let bytes = if (reader.unchanged)(path, &hash) {
+                Vec::new()
+            } else {
+                buf.clone()
+            };
             Some(SourceFile {
                 path: path.to_string(),
                 bytes,

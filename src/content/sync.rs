@@ -2,9 +2,10 @@
 //! file, and records the run. Idempotent: a run that crashed part-way is
 //! completed by running it again, and a second run changes nothing.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
 use serde::Serialize;
 use tokio::sync::Mutex;
 
@@ -14,7 +15,7 @@ use crate::db::{courses, lessons, redirects, revisions, site_state, sync_runs};
 
 use super::assets::store_assets;
 use super::plan::{plan, CourseAction, Known, LessonAction, Plan};
-use super::scan::scan;
+use super::scan::scan_changed;
 use super::{Diagnostic, Severity};
 
 /// One sync (or export) at a time per process: concurrent triggers wait their turn.
@@ -189,7 +190,14 @@ async fn sync_inner(
     // Reading, hashing, parsing and rendering are blocking work.
     let root_buf = root.to_path_buf();
     let (tree, plan) = tokio::task::spawn_blocking(move || {
-        let tree = scan(&root_buf).map_err(|source| SyncError::ContentDir {
+        // Files applied with the same hash are not parsed again (see `plan`).
+        let applied: HashSet<(&str, &str)> = known
+            .lessons
+            .iter()
+            .filter_map(|l| Some((l.source_path.as_deref()?, l.source_hash.as_deref()?)))
+            .collect();
+        let unchanged = |path: &str, hash: &str| applied.contains(&(path, hash));
+        let tree = scan_changed(&root_buf, &unchanged).map_err(|source| SyncError::ContentDir {
             path: root_buf.clone(),
             source,
         })?;
@@ -239,10 +247,19 @@ fn describe(plan: &Plan, report: &mut SyncReport) {
     }
 }
 
+/// Lesson files written per transaction. Each file still has a savepoint of
+/// its own, so a failure is rolled back and reported against that file alone
+/// while the others go on; committing per batch rather than per file (and
+/// bumping the content version once) takes most of the per-file cost out of
+/// a cold sync of thousands of lessons. A sync killed part-way loses at most
+/// the open batch, which the next run writes again.
+const WRITE_BATCH: usize = 200;
+
 /// Applies a plan: courses first (lessons need their ids), then lesson
 /// updates before creates (so a slug freed by one file can be taken by
-/// another), then archives. Each file is its own transaction; a failure is
-/// reported against the file and the others go on.
+/// another), then archives. Lessons are written in batches (see
+/// [`WRITE_BATCH`]); a failure is reported against the file and the others
+/// go on.
 async fn apply(
     db: &DatabaseConnection,
     plan: Plan,
@@ -289,24 +306,35 @@ async fn apply(
         LessonAction::Archive { .. } => 2,
     });
     progress.phase("writing", Some(lesson_actions.len() as u64));
-    for (path, action) in lesson_actions {
-        progress.advance();
-        match apply_lesson(db, &course_ids, action).await {
-            Ok(Applied::Created) => report.created.push(path),
-            Ok(Applied::Updated) => report.updated.push(path),
-            Ok(Applied::Archived) => report.archived.push(path),
-            Ok(Applied::Conflict) => report.conflicts.push(path),
-            Ok(Applied::Stale) => report.diagnostics.push(Diagnostic::warning(
-                &path,
-                None,
-                "the lesson changed while this sync ran; run sync again",
-            )),
-            Err(e) => {
-                report
-                    .diagnostics
-                    .push(Diagnostic::error(&path, None, format!("not saved: {e}")))
+    let mut actions = lesson_actions.into_iter().peekable();
+    while actions.peek().is_some() {
+        let batch = db.begin().await?;
+        for (path, action) in actions.by_ref().take(WRITE_BATCH) {
+            progress.advance();
+            let file = batch.begin().await?;
+            let outcome = apply_lesson(&file, &course_ids, action).await;
+            match outcome {
+                Ok(Applied::Stale) | Err(_) => file.rollback().await?,
+                Ok(_) => file.commit().await?,
+            }
+            match outcome {
+                Ok(Applied::Created) => report.created.push(path),
+                Ok(Applied::Updated) => report.updated.push(path),
+                Ok(Applied::Archived) => report.archived.push(path),
+                Ok(Applied::Conflict) => report.conflicts.push(path),
+                Ok(Applied::Stale) => report.diagnostics.push(Diagnostic::warning(
+                    &path,
+                    None,
+                    "the lesson changed while this sync ran; run sync again",
+                )),
+                Err(e) => report.diagnostics.push(Diagnostic::error(
+                    &path,
+                    None,
+                    format!("not saved: {e}"),
+                )),
             }
         }
+        site_state::commit(batch).await?;
     }
 
     for (path, id) in archives {
@@ -325,12 +353,13 @@ enum Applied {
     Stale,
 }
 
+/// Writes one lesson's change inside `txn` (the file's savepoint), which
+/// the caller commits, or rolls back on `Stale` or an error.
 async fn apply_lesson(
-    db: &DatabaseConnection,
+    txn: &DatabaseTransaction,
     course_ids: &std::collections::HashMap<String, i32>,
     action: LessonAction,
 ) -> Result<Applied, DbErr> {
-    let txn = db.begin().await?;
     let outcome = match action {
         LessonAction::Create {
             course,
@@ -340,10 +369,10 @@ async fn apply_lesson(
             let course_id = *course_ids
                 .get(&course)
                 .ok_or_else(|| DbErr::Custom(format!("course `{course}` was not saved")))?;
-            let lesson = lessons::insert(&txn, course_id, &fields, None).await?;
-            revisions::record(&txn, &lesson, Origin::Git, None, Some("created from file")).await?;
-            redirects::claim_lesson_url(&txn, &lesson).await?;
-            redirects::set_aliases(&txn, lesson.id, &aliases).await?;
+            let lesson = lessons::insert(txn, course_id, &fields, None).await?;
+            revisions::record(txn, &lesson, Origin::Git, None, Some("created from file")).await?;
+            redirects::claim_lesson_url(txn, &lesson).await?;
+            redirects::set_aliases(txn, lesson.id, &aliases).await?;
             Applied::Created
         }
         LessonAction::Update {
@@ -353,13 +382,13 @@ async fn apply_lesson(
             note,
             aliases,
             moved_from,
-        } => match lessons::update_if_version(&txn, id, version, &fields, None).await? {
+        } => match lessons::update_if_version(txn, id, version, &fields, None).await? {
             Some(lesson) => {
-                revisions::record(&txn, &lesson, Origin::Git, None, Some(&note)).await?;
-                redirects::claim_lesson_url(&txn, &lesson).await?;
-                redirects::set_aliases(&txn, id, &aliases).await?;
+                revisions::record(txn, &lesson, Origin::Git, None, Some(&note)).await?;
+                redirects::claim_lesson_url(txn, &lesson).await?;
+                redirects::set_aliases(txn, id, &aliases).await?;
                 if let Some(old) = moved_from {
-                    redirects::lesson_moved(&txn, &old, id).await?;
+                    redirects::lesson_moved(txn, &old, id).await?;
                 }
                 Applied::Updated
             }
@@ -377,19 +406,28 @@ async fn apply_lesson(
             };
             let note = "conflict: the file changed while the lesson had unexported admin edits; the live text was kept";
             let revision =
-                revisions::record_text(&txn, id, version, text, Origin::Conflict, None, Some(note))
+                revisions::record_text(txn, id, version, text, Origin::Conflict, None, Some(note))
                     .await?;
             let hash = fields.source_hash.as_deref().unwrap_or_default();
-            if !lessons::mark_conflict_if_version(&txn, id, version, hash, revision.id).await? {
+            if !lessons::mark_conflict_if_version(
+                txn,
+                id,
+                version,
+                fields.source_path.as_deref(),
+                hash,
+                revision.id,
+            )
+            .await?
+            {
                 return Ok(Applied::Stale);
             }
             Applied::Conflict
         }
         LessonAction::Archive { id, version } => {
-            match lessons::archive_missing_file(&txn, id, version).await? {
+            match lessons::archive_missing_file(txn, id, version).await? {
                 Some(lesson) => {
                     revisions::record(
-                        &txn,
+                        txn,
                         &lesson,
                         Origin::Git,
                         None,
@@ -402,6 +440,5 @@ async fn apply_lesson(
             }
         }
     };
-    site_state::commit(txn).await?;
     Ok(outcome)
 }

@@ -493,16 +493,19 @@ pub async fn file_index(db: &impl ConnectionTrait) -> Result<Vec<(String, String
 }
 
 /// Records an open conflict on a lesson still at `expected_version`: the
-/// file's hash is taken as applied (so the next sync is quiet) and the
-/// conflict revision is remembered until a person resolves it.
+/// file (at `source_path`, which a rename changes) and its hash are taken as
+/// applied (so the next sync is quiet) and the conflict revision is
+/// remembered until a person resolves it.
 pub async fn mark_conflict_if_version(
     db: &impl ConnectionTrait,
     id: i32,
     expected_version: i32,
+    source_path: Option<&str>,
     source_hash: &str,
     revision_id: i32,
 ) -> Result<bool, DbErr> {
     let result = lesson::Entity::update_many()
+        .col_expr(lesson::Column::SourcePath, Expr::value(source_path))
         .col_expr(lesson::Column::SourceHash, Expr::value(source_hash))
         .col_expr(lesson::Column::ConflictRevisionId, Expr::value(revision_id))
         .filter(lesson::Column::Id.eq(id))
@@ -616,15 +619,29 @@ pub async fn admin_list(
         query =
             query.filter(Expr::expr(Func::lower(Expr::col(lesson::Column::Title))).like(pattern));
     }
+    // Two steps: the page's ids, filtered and ordered through the narrow
+    // index `ix_lessons_admin_list` (migration 7) without touching the wide
+    // rows whose bodies sit before these columns on SQLite, then only that
+    // page's rows.
     let total = query.clone().count(db).await?;
-    let rows = query
+    let ids: Vec<i32> = query
         .select_only()
-        .columns(ADMIN_ROW_COLUMNS)
+        .column(lesson::Column::Id)
         .order_by_asc(lesson::Column::CourseId)
         .order_by_asc(lesson::Column::Position)
         .order_by_asc(lesson::Column::Slug)
         .offset(page.saturating_sub(1).saturating_mul(per_page))
         .limit(per_page)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let rows = lesson::Entity::find()
+        .filter(lesson::Column::Id.is_in(ids))
+        .select_only()
+        .columns(ADMIN_ROW_COLUMNS)
+        .order_by_asc(lesson::Column::CourseId)
+        .order_by_asc(lesson::Column::Position)
+        .order_by_asc(lesson::Column::Slug)
         .into_model::<AdminRow>()
         .all(db)
         .await?;

@@ -10,9 +10,10 @@
 //! also expires at the next scheduled `publish_at`, so scheduled lessons
 //! appear on time with no job running.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
@@ -24,6 +25,9 @@ use rocket::response::{self, Responder, Response};
 use sha2::{Digest, Sha256};
 
 use crate::db::{site_state, Db};
+
+/// How many missing paths are remembered (a few dozen bytes each).
+const MISSING_PATHS: usize = 4096;
 
 /// How often other instances' edits are looked for.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
@@ -49,7 +53,12 @@ struct ByBytes;
 
 impl Weighter<String, Arc<CachedPage>> for ByBytes {
     fn weight(&self, key: &String, page: &Arc<CachedPage>) -> u64 {
-        (key.len() + page.html.len() + page.gzip.len() + page.brotli.len() + 256) as u64
+        // Capacities, not lengths: the bound is on memory held.
+        (key.capacity()
+            + page.html.capacity()
+            + page.gzip.capacity()
+            + page.brotli.capacity()
+            + 256) as u64
     }
 }
 
@@ -57,6 +66,33 @@ pub struct PageCache {
     pages: Cache<String, Arc<CachedPage>, ByBytes>,
     /// Shared with the poller task.
     polled_version: Arc<AtomicI64>,
+    /// Paths found to have no page, with the stamp they were looked up under
+    /// and when that answer expires (a scheduled lesson may appear there).
+    missing: Cache<String, (Stamp, Option<DateTime<Utc>>)>,
+    /// Builds under way, by path (see [`PageCache::flight`]).
+    flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// The right to build one path's page; dropping it lets the next waiter in.
+pub struct Flight<'a> {
+    cache: &'a PageCache,
+    path: String,
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Drop for Flight<'_> {
+    fn drop(&mut self) {
+        let mut flights = self.cache.flights.lock().unwrap_or_else(|e| e.into_inner());
+        self.guard.take();
+        // Waiters hold the lock's Arc too; the last one out removes it, so
+        // the map holds only paths being built (not every URL ever asked for).
+        if flights
+            .get(&self.path)
+            .is_some_and(|lock| Arc::strong_count(lock) == 1)
+        {
+            flights.remove(&self.path);
+        }
+    }
 }
 
 impl PageCache {
@@ -66,6 +102,40 @@ impl PageCache {
         PageCache {
             pages: Cache::with_weighter(estimated_items, max_bytes, ByBytes),
             polled_version: Arc::new(AtomicI64::new(0)),
+            missing: Cache::new(MISSING_PATHS),
+            flights: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether `path` was found to have no page under the current stamp. Such
+    /// requests skip the build (and its wait for [`PageCache::flight`]), so a
+    /// flood of requests for a missing page is answered as fast as ever.
+    pub fn is_missing(&self, path: &str, now: DateTime<Utc>) -> bool {
+        self.missing.get(path).is_some_and(|(stamp, expires)| {
+            stamp == self.stamp() && expires.is_none_or(|at| now < at)
+        })
+    }
+
+    /// Remembers that `path` has no page under `stamp` until `expires`.
+    pub fn insert_missing(&self, path: &str, stamp: Stamp, expires: Option<DateTime<Utc>>) {
+        self.missing.insert(path.to_string(), (stamp, expires));
+    }
+
+    /// Waits for the right to build `path`. After every edit, every reader of
+    /// a popular page misses at once; with this, one of them builds the page
+    /// and the others wait and take it from the cache, instead of all of them
+    /// querying the database and compressing the same page (under 256
+    /// connections that herd took the whole pool).
+    pub async fn flight(&self, path: &str) -> Flight<'_> {
+        let lock = {
+            let mut flights = self.flights.lock().unwrap_or_else(|e| e.into_inner());
+            flights.entry(path.to_string()).or_default().clone()
+        };
+        let guard = lock.lock_owned().await;
+        Flight {
+            cache: self,
+            path: path.to_string(),
+            guard: Some(guard),
         }
     }
 
@@ -105,7 +175,10 @@ impl PageCache {
         content_type: ContentType,
         body: String,
     ) -> Arc<CachedPage> {
-        let html = body.into_bytes();
+        // Templates grow their output buffer by doubling; a cached page keeps
+        // only its bytes.
+        let mut html = body.into_bytes();
+        html.shrink_to_fit();
         let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&html)[..12]));
         let page = Arc::new(CachedPage {
             stamp,
@@ -164,7 +237,9 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
         flate2::Compression::default(),
     );
     let _ = enc.write_all(bytes);
-    enc.finish().unwrap_or_default()
+    let mut out = enc.finish().unwrap_or_default();
+    out.shrink_to_fit();
+    out
 }
 
 fn brotli(bytes: &[u8]) -> Vec<u8> {
@@ -179,10 +254,12 @@ fn brotli(bytes: &[u8]) -> Vec<u8> {
         ..Default::default()
     };
     let _ = brotli::BrotliCompress(&mut &bytes[..], &mut out, &params);
+    out.shrink_to_fit();
     out
 }
 
 /// What a request says about caching: accepted encodings and validators.
+#[derive(Clone)]
 pub struct Conditional {
     accept_br: bool,
     accept_gzip: bool,
@@ -293,5 +370,37 @@ impl AsRef<[u8]> for Body {
             Encoding::Gzip => &self.0.gzip,
             Encoding::Brotli => &self.0.brotli,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+
+    #[rocket::async_test]
+    async fn one_build_per_path_at_a_time_and_nothing_left_behind() {
+        let cache = Arc::new(PageCache::new(1 << 20));
+        // Per path: builds under way now, and the most seen at once.
+        let counts: Arc<[(AtomicUsize, AtomicUsize); 2]> = Arc::new(Default::default());
+        let mut tasks = Vec::new();
+        for i in 0..16 {
+            let (cache, counts) = (cache.clone(), counts.clone());
+            tasks.push(tokio::spawn(async move {
+                let (inside, most) = &counts[i % 2];
+                let _flight = cache.flight(if i % 2 == 0 { "/a/" } else { "/b/" }).await;
+                most.fetch_max(inside.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                inside.fetch_sub(1, Ordering::SeqCst);
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        for (_, most) in counts.iter() {
+            assert_eq!(most.load(Ordering::SeqCst), 1);
+        }
+        assert!(cache.flights.lock().unwrap().is_empty());
     }
 }
