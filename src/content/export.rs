@@ -113,7 +113,13 @@ async fn export_lesson(
     report: &mut ExportReport,
 ) -> Result<(), ExportError> {
     let (rel, existing) = match &lesson.source_path {
-        Some(p) => (p.clone(), std::fs::read_to_string(root.join(p)).ok()),
+        Some(p) => match file_as_synced(root, p, lesson.source_hash.as_deref()) {
+            Some(text) => (p.clone(), text),
+            None => {
+                report.diagnostics.push(not_synced(p));
+                return Ok(());
+            }
+        },
         None => {
             let rel = new_file_name(root, &course.slug, lesson);
             if root.join(&rel).exists() {
@@ -166,6 +172,25 @@ async fn export_lesson(
     lessons::mark_exported(db, lesson.id, &rel, &hash_bytes(&bytes)).await?;
     report.written.push(rel);
     Ok(())
+}
+
+/// The text of a lesson's file when it is the one sync last applied (its
+/// bytes hash to `source_hash`; no file when nothing is applied), else
+/// `None`: an author changed or deleted it since, and writing over it would
+/// lose that change without a trace (sync would never see it, so it could
+/// not become a conflict).
+fn file_as_synced(root: &Path, rel: &str, source_hash: Option<&str>) -> Option<Option<String>> {
+    let bytes = std::fs::read(root.join(rel)).ok();
+    (bytes.as_deref().map(hash_bytes).as_deref() == source_hash)
+        .then(|| bytes.and_then(|b| String::from_utf8(b).ok()))
+}
+
+fn not_synced(rel: &str) -> Diagnostic {
+    Diagnostic::warning(
+        rel,
+        None,
+        "not exported: the file was changed or deleted since the last sync; run sync first (a change on both sides then becomes a conflict to resolve in the admin)",
+    )
 }
 
 /// `course/NN-slug.md` (NN from the lesson's position), or `course/slug.md`.

@@ -313,14 +313,7 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
         let aliases = check_aliases(&p, &map, &mut alias_owners, &mut plan.diagnostics);
         let path = p.path.clone();
         let fields = lesson_fields(p, rendered, &prerequisites);
-        // A conflict needs three things: the row was edited in the admin since
-        // the last sync, the file changed, and the two texts differ (an export
-        // that wrote the admin's text to the file is no conflict).
-        let action = if let Some(r) = row.filter(|r| {
-            r.status != Status::Archived
-                && r.synced_hash.as_deref() != Some(&r.content_hash)
-                && fields.content_hash() != r.content_hash
-        }) {
+        let action = if let Some(r) = row.filter(|r| meets_admin_edits(r, &fields)) {
             LessonAction::Conflict {
                 id: r.id,
                 version: r.version,
@@ -363,13 +356,22 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
                 {
                     let old = other.source_path.as_deref().unwrap_or_default();
                     adopted.insert(old);
-                    LessonAction::Update {
-                        id: other.id,
-                        version: other.version,
-                        fields,
-                        note: format!("renamed from {old}"),
-                        aliases,
-                        moved_from: None,
+                    // A renamed file is a changed file: over admin edits, a conflict.
+                    if meets_admin_edits(other, &fields) {
+                        LessonAction::Conflict {
+                            id: other.id,
+                            version: other.version,
+                            fields,
+                        }
+                    } else {
+                        LessonAction::Update {
+                            id: other.id,
+                            version: other.version,
+                            fields,
+                            note: format!("renamed from {old}"),
+                            aliases,
+                            moved_from: None,
+                        }
                     }
                 }
                 _ => LessonAction::Create {
@@ -408,6 +410,16 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
         }
     }
     plan
+}
+
+/// Whether a changed (or renamed) file meets edits made in the admin, and is
+/// so a conflict. It needs three things: the row was edited in the admin
+/// since the last sync, the file changed, and the two texts differ (an export
+/// that wrote the admin's text to the file is no conflict). Archived lessons
+/// too: a file coming back or changing does not silently replace admin edits
+/// (nor undo an archive made in the admin after them).
+fn meets_admin_edits(r: &SyncIndexRow, fields: &LessonFields) -> bool {
+    r.synced_hash.as_deref() != Some(&r.content_hash) && fields.content_hash() != r.content_hash
 }
 
 /// The lesson's aliases, normalised; one that is not a plain path, would
