@@ -12,6 +12,8 @@ pub mod content;
 pub mod db;
 pub mod discovery;
 pub mod editing;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod markdown;
 pub mod watch;
 pub mod web;

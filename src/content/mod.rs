@@ -7,7 +7,7 @@ mod diagnostics;
 pub mod export;
 pub mod git;
 pub mod links;
-mod parse;
+pub(crate) mod parse;
 pub mod plan;
 pub mod scan;
 pub mod sync;

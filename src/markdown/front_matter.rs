@@ -174,7 +174,8 @@ pub fn split_document(text: &str) -> Result<Document<'_>, FrontMatterError> {
 
 /// Line in the file (the front matter starts on line 2) of a byte offset in `raw`.
 fn file_line(raw: &str, byte: usize) -> usize {
-    2 + raw[..byte.min(raw.len())].matches('\n').count()
+    let before = &raw.as_bytes()[..byte.min(raw.len())];
+    2 + before.iter().filter(|b| **b == b'\n').count()
 }
 
 fn parse_toml(raw: &str) -> Result<Map<String, Value>, FrontMatterError> {
@@ -210,7 +211,9 @@ fn parse_yaml(raw: &str) -> Result<Map<String, Value>, FrontMatterError> {
         return Ok(Map::new());
     }
     serde_yaml_ng::from_str::<Map<String, Value>>(raw).map_err(|e| {
-        let line = e.location().map_or(2, |l| 1 + l.line());
+        // Lines as the rest of Lectern counts them: YAML also ends a line at
+        // a lone carriage return.
+        let line = e.location().map_or(2, |l| file_line(raw, l.index()));
         let message = e.to_string();
         // The library appends its own position; the line is reported separately.
         let message = message.split(" at line ").next().unwrap_or(&message);

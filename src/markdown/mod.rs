@@ -14,6 +14,7 @@ mod render;
 mod sanitize;
 pub mod slug;
 mod text;
+mod unclosed;
 
 pub use front_matter::{
     parse_date_time, split_document, Document, FrontMatter, FrontMatterError, Level,

@@ -9,9 +9,10 @@
 //!    marked lines: see `code.rs`), and alerts (`> [!NOTE]`) with callouts;
 //! 4. give every heading a unique id and collect h2/h3 into the table of contents
 //!    (a body `#` heading becomes `h2`: the page title is the page's only `h1`);
-//! 5. serialise once and sanitise the whole output;
+//! 5. serialise once, and sanitise the whole output if the author wrote raw
+//!    HTML (see [`serialise`]);
 //! 6. for a lesson, serialise the same events a second time for the course's
-//!    one-page view (see [`Rendered::all_html`]) and sanitise that too.
+//!    one-page view (see [`Rendered::all_html`]).
 
 use std::collections::{HashMap, HashSet};
 
@@ -21,6 +22,7 @@ use pulldown_cmark::{
 use serde::{Deserialize, Serialize};
 
 use super::code::{code_block, Fence};
+use super::unclosed::Unclosed;
 use super::{sanitize::sanitize, slug::slugify};
 
 /// A lesson, named by its course's slug and its own.
@@ -157,8 +159,18 @@ fn render_page(
     let mut code: Option<(Fence, String)> = None;
     // Links that become in-page anchors on the one-page view, by event index.
     let mut anchors: HashMap<usize, String> = HashMap::new();
+    // Whether the author wrote HTML of their own (see `serialise`).
+    let mut raw_html = false;
+
+    // Author HTML that would swallow the rest of the page (`<script>`, …).
+    let mut unclosed = Unclosed::default();
 
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        if let Event::End(end) = &event {
+            if let Some(close) = unclosed.close_at(end) {
+                events.push(Event::Html(close.into()));
+            }
+        }
         match event {
             Event::Start(Tag::CodeBlock(kind)) => {
                 let fence = match kind {
@@ -176,6 +188,14 @@ fn render_page(
                 if let Some((fence, text)) = code.take() {
                     events.push(Event::Html(code_block(&fence, &text).into()));
                 }
+            }
+            Event::Html(html) => {
+                raw_html = true;
+                events.push(Event::Html(unclosed.scan(html)));
+            }
+            Event::InlineHtml(html) => {
+                raw_html = true;
+                events.push(Event::InlineHtml(unclosed.scan(html)));
             }
             Event::Start(Tag::BlockQuote(Some(kind))) => {
                 events.push(Event::Html(callout_start(kind).into()));
@@ -218,7 +238,7 @@ fn render_page(
                 };
                 events.push(Event::Start(Tag::Link {
                     link_type,
-                    dest_url,
+                    dest_url: safe_url(dest_url),
                     title,
                     id,
                 }));
@@ -242,22 +262,20 @@ fn render_page(
                 };
                 events.push(Event::Start(Tag::Image {
                     link_type,
-                    dest_url,
+                    dest_url: safe_url(dest_url),
                     title,
                     id,
                 }));
             }
+            // `{#id .class}` is kept; other attributes (`{onclick=…}`) are not.
             Event::Start(Tag::Heading {
-                level: HeadingLevel::H1,
-                id,
-                classes,
-                attrs,
+                level, id, classes, ..
             }) => {
                 events.push(Event::Start(Tag::Heading {
-                    level: HeadingLevel::H2,
+                    level: level.max(HeadingLevel::H2),
                     id,
                     classes,
-                    attrs,
+                    attrs: Vec::new(),
                 }));
             }
             Event::End(TagEnd::Heading(HeadingLevel::H1)) => {
@@ -296,11 +314,15 @@ fn render_page(
 
     let toc = assign_heading_ids(&mut events);
     let all_html = match lesson {
-        Some(this) => serialise(all_page_events(&events, this, &anchors), body.len()),
+        Some(this) => serialise(
+            all_page_events(&events, this, &anchors),
+            body.len(),
+            raw_html,
+        ),
         None => String::new(),
     };
     Rendered {
-        html: serialise(events, body.len()),
+        html: serialise(events, body.len(), raw_html),
         all_html,
         toc,
         broken,
@@ -308,10 +330,46 @@ fn render_page(
     }
 }
 
-fn serialise<'a>(events: Vec<Event<'a>>, len: usize) -> String {
+/// Writes the events as HTML. HTML the author typed is the only markup that
+/// pulldown-cmark passes through unescaped; everything else is escaped by it
+/// or built here from escaped parts (code blocks, callouts), link and image
+/// URLs go through [`safe_url`], and heading attributes are dropped. So only
+/// a body with raw HTML needs the allowlist sanitiser, which re-parses the
+/// whole page and was half of a cold sync's time (issue 7). Both paths keep
+/// the same promise: no script, no event handler, no `javascript:` URL.
+fn serialise<'a>(events: Vec<Event<'a>>, len: usize, raw_html: bool) -> String {
     let mut html = String::with_capacity(len * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    sanitize(&html)
+    if raw_html {
+        sanitize(&html)
+    } else {
+        html
+    }
+}
+
+/// URL schemes a link or image may use; anything else (`javascript:`,
+/// `data:`, `vbscript:`) becomes `#`. Relative URLs have no scheme.
+const SAFE_SCHEMES: &[&str] = &["http", "https", "mailto"];
+
+/// `url` if it is relative or uses a [`SAFE_SCHEMES`] scheme, else `#`. The
+/// scheme is read the way browsers read it: leading spaces and control
+/// characters skipped, tabs and newlines anywhere ignored, any case.
+fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
+    let mut scheme = String::new();
+    for c in url.trim_start_matches(|c: char| c <= ' ').chars() {
+        match c {
+            '\t' | '\n' | '\r' => continue,
+            ':' => {
+                let safe = scheme.is_empty()
+                    || !scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                    || SAFE_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str());
+                return if safe { url } else { CowStr::Borrowed("#") };
+            }
+            c if c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.') => scheme.push(c),
+            _ => break,
+        }
+    }
+    url
 }
 
 /// The opening of a callout: an `<aside>` with the `note` role (parenthetic
@@ -645,6 +703,28 @@ mod tests {
     }
 
     #[test]
+    fn markdown_without_html_is_safe_without_the_sanitiser() {
+        let r = html(
+            "[a](javascript:alert(1)) [b](<java\tscript:alert(1)>) [c](&#106;avascript:alert(1))\n\n\
+             ![d](data:text/html;base64,PHNjcmlwdD4=) [e](VBScript:x) <javascript:alert(1)>\n\n\
+             ## Title {#t .wide onclick=alert(1) style=color:red}\n\n[ok](https://example.org/a:b) [rel](x.png)\n",
+        );
+        let lower = r.html.to_lowercase();
+        for bad in [
+            "=\"javascript:",
+            "=\"data:",
+            "=\"vbscript:",
+            "onclick",
+            "style=",
+        ] {
+            assert!(!lower.contains(bad), "{bad} in {}", r.html);
+        }
+        assert!(r.html.contains(r#"<h2 id="t" class="wide">"#), "{}", r.html);
+        assert!(r.html.contains(r#"href="https://example.org/a:b""#));
+        assert!(r.html.contains(r#"href="x.png""#));
+    }
+
+    #[test]
     fn gfm_extras_render() {
         let r = html("| a | b |\n|---|:-:|\n| 1 | 2 |\n\n- [x] done\n- [ ] todo\n\n~~old~~ new[^1]\n\n[^1]: note\n");
         assert!(r.html.contains("<table>"));
@@ -678,7 +758,13 @@ mod tests {
             "{}",
             r.html
         );
-        assert!(r.html.contains("\n</span></mark>"), "{}", r.html);
+        assert!(
+            r.html.contains(
+                "<mark class=\"code-hl\"><span class=\"hl-function\">b</span>();\n</mark>"
+            ),
+            "{}",
+            r.html
+        );
     }
 
     #[test]
@@ -688,7 +774,7 @@ mod tests {
         assert!(!r.html.contains("<img"), "{}", r.html);
         assert!(
             r.html
-                .contains("&lt;script&gt;alert(1)&lt;/script&gt; \"q\" &lt;img"),
+                .contains("&lt;script&gt;alert(1)&lt;/script&gt; &quot;q&quot; &lt;img"),
             "{}",
             r.html
         );

@@ -43,6 +43,7 @@ fn builder() -> &'static Builder<'static> {
             },
             _ => Some(value.into()),
         })
+        .set_tag_attribute_value("input", "type", "checkbox")
         .set_tag_attribute_value("input", "disabled", "");
         for tag in [
             "h1", "h2", "h3", "h4", "h5", "h6", "div", "li", "sup", "section", "aside", "a",
@@ -97,5 +98,8 @@ mod tests {
             "{out}"
         );
         assert!(!out.contains("password"));
+        // Without a type an input would be a text field.
+        let out = sanitize("<input>");
+        assert!(out.contains(r#"type="checkbox""#), "{out}");
     }
 }
