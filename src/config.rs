@@ -63,16 +63,41 @@ impl Default for Settings {
     }
 }
 
+/// Default `form` limit: a lesson text at its largest (1 MiB), url-encoded
+/// at three bytes a byte, with the other fields of the editor.
+pub const FORM_LIMIT_MIB: u64 = 4;
+
+/// `1048576` → "1 MiB", `1468006` → "1.4 MiB", `2048` → "2 KiB": a size for
+/// people, as error messages name limits.
+pub fn format_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["bytes", "KiB", "MiB", "GiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let tenths = (value * 10.0).round() / 10.0;
+    if unit == 0 || tenths.fract() == 0.0 {
+        format!("{} {}", tenths.round() as u64, UNITS[unit])
+    } else {
+        format!("{tenths:.1} {}", UNITS[unit])
+    }
+}
+
 /// The figment every part of Lectern reads: Lectern's defaults, then
 /// `Rocket.toml` and `ROCKET_*` (Rocket's own rules), then `DATABASE_URL`.
 pub fn figment() -> Figment {
     rocket::Config::figment()
         .join(Serialized::defaults(Settings::default()))
-        // Lesson bodies (up to 1 MiB) come as forms; images (up to 10 MiB) as uploads.
+        // Request body limits (`[default.limits]` in Rocket.toml overrides
+        // them). Lesson texts (up to 1 MiB) come as url-encoded forms, which
+        // can take three bytes per byte of text; images (up to 10 MiB) come
+        // as multipart uploads. A body over a limit answers 413.
         .join((
             "limits",
             rocket::data::Limits::default()
-                .limit("form", rocket::data::ByteUnit::Mebibyte(2))
+                .limit("form", rocket::data::ByteUnit::Mebibyte(FORM_LIMIT_MIB))
                 .limit("data-form", rocket::data::ByteUnit::Mebibyte(11))
                 .limit("file", rocket::data::ByteUnit::Mebibyte(10)),
         ))
@@ -156,6 +181,16 @@ fn normalise_base_url(url: &str) -> Result<String, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(format_size(0), "0 bytes");
+        assert_eq!(format_size(1000), "1000 bytes");
+        assert_eq!(format_size(2048), "2 KiB");
+        assert_eq!(format_size(1024 * 1024), "1 MiB");
+        assert_eq!(format_size(1024 * 1024 + 400 * 1024), "1.4 MiB");
+        assert_eq!(format_size(11 << 20), "11 MiB");
+    }
 
     #[test]
     fn base_url_is_checked_and_loses_its_trailing_slash() {

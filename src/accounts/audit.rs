@@ -2,8 +2,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryOrder,
-    QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryOrder, QuerySelect,
 };
 
 use crate::db::entity::audit_entry;
@@ -41,4 +41,9 @@ pub async fn recent(
         .offset(offset)
         .all(db)
         .await
+}
+
+/// How many entries the log holds.
+pub async fn count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    audit_entry::Entity::find().count(db).await
 }

@@ -2,9 +2,11 @@
 //! fast-forwards: a diverged history is reported and changes nothing.
 
 use std::path::Path;
+use std::process::Stdio;
 use std::time::Duration;
 
 use tokio::process::Command;
+use tokio::time::Instant;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
@@ -32,18 +34,39 @@ impl Pulled {
     }
 }
 
-async fn git(dir: &Path, args: &[&str], timeout_secs: u64) -> Result<String, GitError> {
-    let run = Command::new("git")
+/// Runs one git command, stopped at `deadline`. git runs in a process group
+/// of its own, so a timeout kills what it started too (ssh, a transport
+/// helper, upload-pack reading a stuck remote), not git alone.
+async fn git(
+    dir: &Path,
+    args: &[&str],
+    deadline: Instant,
+    timeout_secs: u64,
+) -> Result<String, GitError> {
+    let mut command = Command::new("git");
+    command
         .arg("-C")
         .arg(dir)
         .args(args)
         .env("GIT_TERMINAL_PROMPT", "0")
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(Duration::from_secs(timeout_secs), run)
-        .await
-        .map_err(|_| GitError::TimedOut(timeout_secs))?
-        .map_err(GitError::Spawn)?;
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    #[cfg(unix)]
+    command.process_group(0);
+    let child = command.spawn().map_err(GitError::Spawn)?;
+    let group = child.id();
+    let out = match tokio::time::timeout_at(deadline, child.wait_with_output()).await {
+        Ok(out) => out.map_err(GitError::Spawn)?,
+        Err(_) => {
+            // Dropping the wait killed git itself; now the rest of its group.
+            if let Some(group) = group {
+                kill_group(group).await;
+            }
+            return Err(GitError::TimedOut(timeout_secs));
+        }
+    };
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -56,10 +79,35 @@ async fn git(dir: &Path, args: &[&str], timeout_secs: u64) -> Result<String, Git
     }
 }
 
+/// SIGKILL to process group `group` (with the system's `kill`: no unsafe
+/// code here). Errors are ignored: the group may be gone already.
+async fn kill_group(group: u32) {
+    #[cfg(unix)]
+    {
+        let killed = Command::new("kill")
+            .args(["-s", "KILL", "--", &format!("-{group}")])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .await;
+        if let Err(e) = killed {
+            tracing::warn!("cannot stop what git pull started (process group {group}): {e}");
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = group;
+}
+
+/// `git pull --ff-only` in `dir`; the whole pull (with the two `rev-parse`
+/// around it) takes at most `timeout_secs`.
 pub async fn pull(dir: &Path, timeout_secs: u64) -> Result<Pulled, GitError> {
-    let before = git(dir, &["rev-parse", "HEAD"], timeout_secs).await?;
-    let output = git(dir, &["pull", "--ff-only", "--no-rebase"], timeout_secs).await?;
-    let after = git(dir, &["rev-parse", "HEAD"], timeout_secs).await?;
+    let deadline = Instant::now() + Duration::from_secs(timeout_secs);
+    let head = ["rev-parse", "HEAD"];
+    let before = git(dir, &head, deadline, timeout_secs).await?;
+    let pull = ["pull", "--ff-only", "--no-rebase"];
+    let output = git(dir, &pull, deadline, timeout_secs).await?;
+    let after = git(dir, &head, deadline, timeout_secs).await?;
     Ok(Pulled {
         output,
         before,

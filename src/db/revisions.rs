@@ -2,7 +2,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QueryOrder,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::entity::{lesson, lesson_revision, Origin};
@@ -67,6 +67,55 @@ pub async fn for_lesson(db: &impl ConnectionTrait, lesson_id: i32) -> Result<Vec
         .filter(lesson_revision::Column::LessonId.eq(lesson_id))
         .order_by_desc(lesson_revision::Column::Id)
         .all(db)
+        .await
+}
+
+/// A revision in a history list: everything but its text.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct RevisionSummary {
+    pub id: i32,
+    pub version: i32,
+    pub title: String,
+    pub origin: Origin,
+    pub author: Option<String>,
+    pub note: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// One page of a lesson's revisions, newest first, without their texts
+/// (a long history of long lessons stays cheap to list).
+pub async fn page_for_lesson(
+    db: &impl ConnectionTrait,
+    lesson_id: i32,
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<RevisionSummary>, DbErr> {
+    use lesson_revision::Column as C;
+    lesson_revision::Entity::find()
+        .select_only()
+        .columns([
+            C::Id,
+            C::Version,
+            C::Title,
+            C::Origin,
+            C::Author,
+            C::Note,
+            C::CreatedAt,
+        ])
+        .filter(C::LessonId.eq(lesson_id))
+        .order_by_desc(C::Id)
+        .limit(limit)
+        .offset(offset)
+        .into_model::<RevisionSummary>()
+        .all(db)
+        .await
+}
+
+/// How many revisions a lesson has.
+pub async fn count_for_lesson(db: &impl ConnectionTrait, lesson_id: i32) -> Result<u64, DbErr> {
+    lesson_revision::Entity::find()
+        .filter(lesson_revision::Column::LessonId.eq(lesson_id))
+        .count(db)
         .await
 }
 

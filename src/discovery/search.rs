@@ -64,11 +64,16 @@ impl SearchQuery {
 }
 
 /// A 1-based page number from the `page` parameter: anything that is not a
-/// positive whole number is page 1.
+/// positive whole number is page 1; a number too large to hold is the
+/// largest (the lists then show their last page, as for any page past it).
 pub fn page_number(raw: Option<&str>) -> u64 {
-    raw.and_then(|p| p.trim().parse::<u64>().ok())
-        .filter(|p| *p >= 1)
-        .unwrap_or(1)
+    let Some(digits) = raw.map(str::trim).filter(|p| !p.is_empty()) else {
+        return 1;
+    };
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return 1;
+    }
+    digits.parse::<u64>().unwrap_or(u64::MAX).max(1)
 }
 
 /// One lesson found.
@@ -236,7 +241,8 @@ mod tests {
         assert_eq!(page_number(Some("0")), 1);
         assert_eq!(page_number(Some("-1")), 1);
         assert_eq!(page_number(Some("abc")), 1);
-        assert_eq!(page_number(Some("99999999999999999999999")), 1);
+        assert_eq!(page_number(Some("99999999999999999999999")), u64::MAX);
+        assert_eq!(page_number(Some("+2")), 1);
         assert_eq!(page_number(Some("1000000000000")), 1_000_000_000_000);
         assert_eq!(page_number(Some("3")), 3);
     }

@@ -14,7 +14,7 @@ use crate::db::entity::{course, Status};
 use crate::db::site_state;
 use crate::markdown::{self, slug};
 
-use super::{invalid, lessons::render, EditError, FieldError};
+use super::{invalid, lessons::render, over_limit, EditError, FieldError};
 
 #[derive(Clone, Debug, Default)]
 pub struct CourseInput {
@@ -46,9 +46,11 @@ async fn validate(
             ));
         }
     }
-    if input.body_md.len() > super::lessons::MAX_BODY_BYTES {
-        errors.push(invalid("body_md", "the text is larger than 1 MiB"));
-    }
+    errors.extend(over_limit(
+        "body_md",
+        &input.body_md,
+        super::lessons::MAX_BODY_BYTES,
+    ));
     if errors.is_empty() {
         Ok(())
     } else {

@@ -19,7 +19,7 @@ use crate::db::revisions::{self, RevisionText};
 use crate::db::site_state;
 use crate::markdown::{self, slug, LessonRef, Level, Rendered};
 
-use super::{invalid, EditError, FieldError};
+use super::{invalid, over_limit, EditError, FieldError};
 
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const MAX_SUMMARY_CHARS: usize = 1000;
@@ -212,9 +212,7 @@ async fn validate(
             format!("the summary may have at most {MAX_SUMMARY_CHARS} characters"),
         ));
     }
-    if input.body_md.len() > MAX_BODY_BYTES {
-        errors.push(invalid("body_md", "the text is larger than 1 MiB"));
-    }
+    errors.extend(over_limit("body_md", &input.body_md, MAX_BODY_BYTES));
     let course = course::Entity::find_by_id(input.course_id).one(db).await?;
     if course.is_none() {
         errors.push(invalid("course_id", "choose a course"));

@@ -16,6 +16,9 @@ use crate::db::lessons::Lesson;
 pub struct FieldError {
     pub field: &'static str,
     pub message: String,
+    /// The value is over a size limit (the web answers 413, not 422).
+    #[serde(skip)]
+    pub too_large: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,7 +54,22 @@ pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> FieldE
     FieldError {
         field,
         message: message.into(),
+        too_large: false,
     }
+}
+
+/// `field`'s text is over `limit` bytes: a message naming both sizes, or
+/// `None` when it is within the limit.
+pub(crate) fn over_limit(field: &'static str, text: &str, limit: usize) -> Option<FieldError> {
+    (text.len() > limit).then(|| FieldError {
+        field,
+        message: format!(
+            "the text is {}, over the limit of {}: nothing was saved; shorten it (or split it in two) and save again",
+            crate::config::format_size(text.len() as u64),
+            crate::config::format_size(limit as u64),
+        ),
+        too_large: true,
+    })
 }
 
 #[cfg(test)]

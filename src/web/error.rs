@@ -38,13 +38,17 @@ pub fn catchers() -> Vec<Catcher> {
 }
 
 pub fn error_page(status: Status, req: &Request<'_>) -> RawHtml<Template> {
+    let too_large;
     let (heading, message) = match status.code {
         404 => (
             "Page not found",
             "There is no page at this address. It may have moved, or the link may be mistyped.",
         ),
         403 => ("Not allowed", "You do not have permission to do this, or the form had expired. Go back, reload the page and try again."),
-        413 => ("Too large", "What you sent is larger than this site accepts."),
+        413 => {
+            too_large = too_large_message(req);
+            ("Too large", too_large.as_str())
+        }
         422 => ("This form could not be read", "Some fields were missing or malformed. Go back and try again."),
         429 => ("Too many requests", "Please wait a few minutes and try again."),
         500..=599 => (
@@ -71,6 +75,37 @@ pub fn error_page(status: Status, req: &Request<'_>) -> RawHtml<Template> {
             message,
         },
     ))
+}
+
+/// What a 413 says: the limit the body went over (by its content type) and,
+/// in the admin, that nothing was saved and the text is still in the form the
+/// browser goes back to.
+fn too_large_message(req: &Request<'_>) -> String {
+    use crate::config::format_size;
+    use rocket::data::Limits;
+    let limits = req.limits();
+    let (what, limit) = match req.content_type() {
+        Some(ct) if ct.is_form_data() => (
+            "upload",
+            limits.get("data-form").unwrap_or(Limits::DATA_FORM),
+        ),
+        Some(ct) if ct.is_form() => ("form", limits.get("form").unwrap_or(Limits::FORM)),
+        Some(ct) if ct.is_json() => ("JSON body", limits.get("json").unwrap_or(Limits::JSON)),
+        _ => ("request", limits.get("bytes").unwrap_or(Limits::BYTES)),
+    };
+    let mut message = format!(
+        "The {what} you sent is larger than the {} this site accepts.",
+        format_size(limit.as_u64())
+    );
+    if req.uri().path().starts_with("/admin") {
+        message.push_str(&format!(
+            " Nothing was saved. Go back with your browser's Back button: what you typed is \
+             still in the form. A lesson or course text may be at most {}, an image at most {}.",
+            format_size(crate::editing::lessons::MAX_BODY_BYTES as u64),
+            format_size(super::admin::MAX_UPLOAD_BYTES),
+        ));
+    }
+    message
 }
 
 /// A missing page: an old URL (alias or moved lesson) redirects to where the

@@ -81,10 +81,14 @@ async fn git_push(
     let body = match body.open(MAX_BODY_MIB.mebibytes()).into_bytes().await {
         Ok(b) if b.is_complete() => b.into_inner(),
         Ok(_) => {
+            let limit = crate::config::format_size(MAX_BODY_MIB << 20);
             return (
                 Status::PayloadTooLarge,
-                json!({ "status": "error", "error": "payload too large" }),
-            )
+                json!({
+                    "status": "error",
+                    "error": format!("payload too large: the limit is {limit}"),
+                }),
+            );
         }
         Err(_) => {
             return (
@@ -129,7 +133,7 @@ async fn git_push(
                 .await;
             }
             return (
-                Status::Conflict,
+                pull_failure_status(&e),
                 json!({ "status": "error", "error": e.to_string(), "synced": false }),
             );
         }
@@ -182,6 +186,16 @@ async fn git_push(
             Status::Accepted,
             json!({ "status": "running", "run_id": run_id, "pulled": pulled.changed() }),
         ),
+    }
+}
+
+/// The answer to a pull that failed: the history diverged or git refused
+/// (409), the remote did not answer in time (504), git could not be run (500).
+fn pull_failure_status(e: &git::GitError) -> Status {
+    match e {
+        git::GitError::Failed(_) => Status::Conflict,
+        git::GitError::TimedOut(_) => Status::GatewayTimeout,
+        git::GitError::Spawn(_) => Status::InternalServerError,
     }
 }
 

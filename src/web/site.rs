@@ -100,6 +100,20 @@ impl<'r> FromRequest<'r> for PageRequest<'r> {
 }
 
 impl PageRequest<'_> {
+    /// The answer the cache holds for this path, if fresh: its page, or
+    /// that there is none.
+    fn cached(&self, now: chrono::DateTime<chrono::Utc>) -> Option<Result<SiteResponse, WebError>> {
+        if let Some(page) = self.cache.get(&self.path, now) {
+            return Some(Ok(SiteResponse::Cached(Cached {
+                page,
+                request: self.conditional.clone(),
+            })));
+        }
+        self.cache
+            .is_missing(&self.path, now)
+            .then_some(Err(WebError::NotFound))
+    }
+
     fn audience(&self) -> Audience {
         if self.editor {
             Audience::Editor
@@ -117,16 +131,26 @@ impl PageRequest<'_> {
         build: impl std::future::Future<Output = Result<T, WebError>>,
     ) -> Result<SiteResponse, WebError> {
         let now = chrono::Utc::now();
+        let mut _flight = None;
         if !self.editor {
-            if let Some(page) = self.cache.get(&self.path, now) {
-                return Ok(SiteResponse::Cached(Cached {
-                    page,
-                    request: self.conditional,
-                }));
+            if let Some(cached) = self.cached(now) {
+                return cached;
+            }
+            // One build per page at a time; whoever waited may find it built.
+            _flight = Some(self.cache.flight(&self.path).await);
+            if let Some(cached) = self.cached(now) {
+                return cached;
             }
         }
         let stamp = self.cache.stamp(); // before any data is read
-        let view = build.await?;
+        let view = match build.await {
+            Err(WebError::NotFound) if !self.editor => {
+                let expires = lessons::next_scheduled(self.db, now).await?;
+                self.cache.insert_missing(&self.path, stamp, expires);
+                return Err(WebError::NotFound);
+            }
+            view => view?,
+        };
         let context = WithSite {
             site: self.site,
             view,

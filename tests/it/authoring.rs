@@ -422,7 +422,7 @@ async fn code_title_with_quotes_and_markup_is_escaped() {
     let title = between(&html, "<span class=\"code-title\">", "</span>");
     assert_eq!(
         title,
-        "<span class=\"code-title\">a \"quoted\" &lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b onclick=x&gt;b&lt;/b&gt;"
+        "<span class=\"code-title\">a &quot;quoted&quot; &lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b onclick=x&gt;b&lt;/b&gt;"
     );
     assert!(!html.contains("<script>alert"));
     assert!(!html.contains("<b onclick"));

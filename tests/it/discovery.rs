@@ -379,6 +379,20 @@ async fn any_query_and_page_answer_a_normal_page() {
     }
     assert!(!results(&search(&client, "node*").await).is_empty());
     assert!(!results(&search(&client, &ten_kb).await).is_empty());
+    // A 10,000-character query is read to its first 200 characters (a 200
+    // page, the query shown back cut).
+    let long = "node ".repeat(2_000);
+    assert_eq!(long.chars().count(), 10_000);
+    let html = search(&client, &long).await;
+    let heading = "Search results for “";
+    let start = html.find(heading).expect("a results heading") + heading.len();
+    let shown = &html[start..start + html[start..].find('”').unwrap()];
+    assert!(
+        shown.chars().count() <= lectern::discovery::search::MAX_QUERY_CHARS
+            && shown.starts_with("node node"),
+        "{shown}"
+    );
+    assert!(!results(&html).is_empty());
 
     let raw = [
         "/search",

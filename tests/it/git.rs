@@ -204,6 +204,11 @@ async fn the_webhook_refuses_bad_signatures_and_huge_payloads_and_is_off_without
         .dispatch()
         .await;
     assert_eq!(res.status(), Status::PayloadTooLarge);
+    let json: serde_json::Value = serde_json::from_str(&res.into_string().await.unwrap()).unwrap();
+    assert_eq!(
+        json["error"], "payload too large: the limit is 1 MiB",
+        "names the limit"
+    );
     assert_eq!(
         git(&r.f.content(), &["rev-parse", "HEAD"]),
         head,
@@ -254,6 +259,101 @@ async fn a_diverged_history_is_reported_and_changes_nothing() {
         1,
         "the failure is on record"
     );
+}
+
+/// Processes whose command line contains `needle` (Linux's /proc).
+fn processes_with(needle: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(needle))
+        .collect()
+}
+
+#[rocket::async_test]
+async fn a_hanging_git_pull_is_stopped_at_the_timeout_recorded_and_the_site_keeps_serving() {
+    use std::time::{Duration, Instant};
+    let r = Repos::new().await;
+    let site = r.f.content();
+    // A remote that never answers: git's `ext::` transport running a command
+    // that says nothing (the duration marks the process to look for later).
+    let hang = format!("{}.{}", 3000 + std::process::id() % 1000, 4159);
+    git(&site, &["config", "protocol.ext.allow", "always"]);
+    git(
+        &site,
+        &["remote", "set-url", "origin", &format!("ext::sleep {hang}")],
+    );
+    let client = Client::tracked(lectern::build(
+        r.f.figment()
+            .merge(("webhook_secret", SECRET))
+            .merge(("git_timeout_secs", 2)),
+    ))
+    .await
+    .unwrap();
+
+    // The hook waits for git; meanwhile pages are served.
+    let clock = Instant::now();
+    let hook = async {
+        let answer = push_hook(&client, &r.f).await;
+        (answer, clock.elapsed())
+    };
+    let reader = async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let (status, html) = get(&client, "/intro/hello/").await;
+        (status, html.contains("Version one"), clock.elapsed())
+    };
+    let (((status, json), hook_took), (page_status, page_ok, page_at)) = tokio::join!(hook, reader);
+    assert_eq!(status, Status::GatewayTimeout, "{json}");
+    assert_eq!(json["synced"], false);
+    let error = json["error"].as_str().unwrap();
+    assert!(error.contains("longer than 2 s"), "{error}");
+    assert!(
+        hook_took >= Duration::from_secs(2) && hook_took < Duration::from_secs(15),
+        "{hook_took:?}"
+    );
+    assert_eq!(page_status, Status::Ok);
+    assert!(page_ok && page_at < hook_took, "{page_at:?} {hook_took:?}");
+
+    // On record, for the admin.
+    let db = r.f.connect().await;
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM sync_runs WHERE origin = 'webhook' AND errors = 1 \
+             AND finished_at IS NOT NULL AND report LIKE '%longer than 2 s%'"
+        )
+        .await,
+        1
+    );
+    // Nothing git started is left behind.
+    let mut left = processes_with(&hang);
+    for _ in 0..40 {
+        if left.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        left = processes_with(&hang);
+    }
+    assert!(left.is_empty(), "still running: {left:?}");
+    assert_eq!(get(&client, "/intro/hello/").await.0, Status::Ok);
+
+    // With the remote back, the next push goes through.
+    let remote = r.f.dir.path().join("remote.git");
+    git(
+        &site,
+        &["remote", "set-url", "origin", remote.to_str().unwrap()],
+    );
+    r.write("intro/01-hello.md", &lesson("Hello", "After the hang."));
+    r.push("after the hang");
+    let (status, json) = push_hook(&client, &r.f).await;
+    assert_eq!(status, Status::Ok, "{json}");
+    assert!(get(&client, "/intro/hello/")
+        .await
+        .1
+        .contains("After the hang"));
 }
 
 #[rocket::async_test]
@@ -513,45 +613,229 @@ async fn a_push_of_a_thousand_files_is_one_sync_with_right_counts() {
     assert_eq!(get(&client, "/big/lesson-1000/").await.0, Status::Ok);
 }
 
-#[rocket::async_test]
-async fn a_sync_killed_part_way_is_completed_by_running_it_again() {
-    let f = Fixture::new().await;
-    f.write("big/_course.md", course("Big"));
-    for i in 1..=1500 {
-        f.write(
-            &format!("big/{i:04}-l{i}.md"),
-            lesson(&format!("L{i}"), "## A\n\n```js\nlet x = 1;\n```\n"),
-        );
-    }
-    let db = f.connect().await;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lectern"))
+/// `lectern sync` against the fixture's database, its output dropped.
+fn spawn_sync(f: &Fixture) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_lectern"))
         .arg("sync")
         .env("DATABASE_URL", &f.db.url)
         .env("ROCKET_CONTENT_DIR", f.content())
         .env("LECTERN_LOG", "error")
         .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
         .spawn()
+        .unwrap()
+}
+
+/// The single text a query returns.
+async fn text(db: &sea_orm::DatabaseConnection, sql: &str) -> String {
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            sql.to_string(),
+        ))
+        .await
+        .unwrap()
         .unwrap();
-    // Kill it once some lessons are in, if it has not finished by then.
-    let mut killed_part_way = false;
-    for _ in 0..600 {
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        if count(&db, "SELECT COUNT(*) FROM lessons").await > 100 {
-            child.kill().unwrap();
-            killed_part_way = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    row.try_get_by_index::<String>(0).unwrap()
+}
+
+/// SQLite: the database is in WAL mode and its file is sound.
+async fn sqlite_is_sound(db: &sea_orm::DatabaseConnection) {
+    use sea_orm::ConnectionTrait;
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Sqlite {
+        return;
     }
-    child.wait().unwrap();
-    let before = count(&db, "SELECT COUNT(*) FROM lessons").await;
-    eprintln!("killed part-way: {killed_part_way}, lessons before the re-run: {before}");
-    let report = f.sync(&db).await;
-    assert_eq!(report.errors(), 0, "{:?}", report.diagnostics);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM lessons").await, 1500);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM lessons l WHERE NOT EXISTS (SELECT 1 FROM lesson_revisions r WHERE r.lesson_id = l.id)").await, 0, "every lesson has its revision");
+    assert_eq!(text(db, "PRAGMA journal_mode").await, "wal");
+    assert_eq!(text(db, "PRAGMA integrity_check").await, "ok");
+    // FTS5 checks its index against its rows (an error if they disagree).
+    db.execute_unprepared("INSERT INTO lesson_search (lesson_search) VALUES ('integrity-check')")
+        .await
+        .expect("the search index is consistent");
+}
+
+/// `lectern sync` is SIGKILLed at several points of a 2,000-lesson sync:
+/// once its run is recorded (still reading and rendering), then when about
+/// 10%, 50% and 90% of the lessons are in the database (each kill on a fresh
+/// run that continues the last). A final run completes it, and the database
+/// is complete and consistent: every lesson once, with its file's hash, one
+/// revision and its search index entry; the killed runs stay unfinished on
+/// record; a further sync changes nothing.
+#[rocket::async_test]
+async fn a_sync_killed_at_several_points_is_completed_by_running_it_again() {
+    use std::time::{Duration, Instant};
+    const LESSONS: i64 = 2_000;
+    let clock = Instant::now();
+    let f = Fixture::new().await;
+    f.write("big/_course.md", course("Big"));
+    for i in 1..=LESSONS {
+        f.write(
+            &format!("big/{i:04}-l{i}.md"),
+            lesson(
+                &format!("L{i}"),
+                &format!("## A\n\nCommon text, marker{i:04}.\n\n```js\nlet x = {i};\n```\n"),
+            ),
+        );
+    }
+    let db = f.connect().await;
+    let lessons = || count(&db, "SELECT COUNT(*) FROM lessons");
+    let runs = || count(&db, "SELECT COUNT(*) FROM sync_runs");
+
+    // (where, lessons in the database before the kill; None: once the run is recorded)
+    let points = [
+        ("run recorded", None),
+        ("~10%", Some(LESSONS / 10)),
+        ("~50%", Some(LESSONS / 2)),
+        ("~90%", Some(LESSONS * 9 / 10)),
+    ];
+    let mut killed = 0;
+    for (point, rows) in points {
+        let runs_before = runs().await;
+        let mut child = spawn_sync(&f);
+        let started = Instant::now();
+        let was_killed = loop {
+            if child.try_wait().unwrap().is_some() {
+                break false;
+            }
+            let reached = match rows {
+                None => runs().await > runs_before,
+                Some(n) => lessons().await >= n,
+            };
+            if reached {
+                child.kill().unwrap(); // SIGKILL
+                break true;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "stuck at {point}"
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        };
+        child.wait().unwrap();
+        killed += usize::from(was_killed);
+        eprintln!(
+            "kill at {point}: {}, {} lessons in the database",
+            if was_killed {
+                "killed"
+            } else {
+                "the run had ended"
+            },
+            lessons().await
+        );
+    }
+    // Kills land on batch commits (200 lessons). The first three always
+    // land (the runs have far to go); the last batch after ~90% may be
+    // written before a busy machine's poll sees the one before it.
+    assert!(killed >= 3, "{killed} kills");
+    let unfinished = "SELECT COUNT(*) FROM sync_runs WHERE finished_at IS NULL";
+    assert_eq!(count(&db, unfinished).await, killed as i64);
+    sqlite_is_sound(&db).await;
+
+    // The final run, through the CLI as well; it completes what is missing.
+    let before = lessons().await;
+    let status = spawn_sync(&f).wait().unwrap();
+    assert!(status.success(), "{status}");
+    eprintln!(
+        "{killed} kills, then a full run from {before} lessons; {:.1} s so far",
+        clock.elapsed().as_secs_f64()
+    );
+
+    // Complete: every file once, published.
+    assert_eq!(lessons().await, LESSONS);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM lessons WHERE status = 'published'"
+        )
+        .await,
+        LESSONS
+    );
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM courses").await, 1);
+    // No slug, position or file twice.
+    for key in ["course_id, slug", "course_id, position", "source_path"] {
+        let dups = format!(
+            "SELECT COUNT(*) FROM (SELECT {key} FROM lessons GROUP BY {key} HAVING COUNT(*) > 1) d"
+        );
+        assert_eq!(count(&db, &dups).await, 0, "duplicate {key}");
+    }
+    // Each lesson holds its file's hash and text.
+    {
+        use sea_orm::{ConnectionTrait, Statement};
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT source_path, source_hash, body_md FROM lessons".to_string(),
+            ))
+            .await
+            .unwrap();
+        assert_eq!(rows.len() as i64, LESSONS);
+        for row in rows {
+            let path: String = row.try_get_by_index(0).unwrap();
+            let hash: String = row.try_get_by_index(1).unwrap();
+            let body: String = row.try_get_by_index(2).unwrap();
+            let file = std::fs::read(f.content().join(&path)).unwrap();
+            assert_eq!(hash, lectern::content::scan::hash_bytes(&file), "{path}");
+            let marker = path.split('-').next().unwrap().trim_start_matches("big/");
+            assert!(body.contains(&format!("marker{marker}")), "{path}: {body}");
+        }
+    }
+    // Exactly one revision per lesson: nothing of a killed batch survived.
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM lesson_revisions").await,
+        LESSONS
+    );
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM lessons l WHERE (SELECT COUNT(*) FROM lesson_revisions r WHERE r.lesson_id = l.id) <> 1").await, 0);
+    // The search index holds every lesson, and only those.
+    let now = chrono::Utc::now();
+    let found = |word: &str| {
+        let words = vec![word.to_string()];
+        let db = &db;
+        async move { lectern::db::search::count(db, &words, now).await.unwrap() }
+    };
+    assert_eq!(found("common").await, LESSONS as u64);
+    for i in [1, 200, 201, 1000, 1001, 1800, 1801, 2000] {
+        assert_eq!(found(&format!("marker{i:04}")).await, 1, "marker{i:04}");
+    }
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        assert_eq!(
+            count(&db, "SELECT COUNT(*) FROM lesson_search").await,
+            LESSONS
+        );
+    }
+    sqlite_is_sound(&db).await;
+
+    // On record: the killed runs never finished; the last one did, cleanly.
+    assert_eq!(count(&db, unfinished).await, killed as i64);
+    let last = "(SELECT MAX(id) FROM sync_runs)";
+    assert_eq!(
+        count(
+            &db,
+            &format!(
+                "SELECT COUNT(*) FROM sync_runs WHERE id = {last} AND finished_at IS NOT NULL \
+                 AND errors = 0 AND created + unchanged = {}",
+                LESSONS + 1
+            )
+        )
+        .await,
+        1
+    );
+
+    // A further sync is a no-op.
     let again = f.sync(&db).await;
-    assert_eq!((again.unchanged, again.created.len()), (1501, 0));
+    assert_eq!(again.errors(), 0, "{:?}", again.diagnostics);
+    assert_eq!(
+        (
+            again.unchanged,
+            again.created.len(),
+            again.updated.len(),
+            again.archived.len(),
+            again.conflicts.len()
+        ),
+        (LESSONS as usize + 1, 0, 0, 0, 0)
+    );
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM lesson_revisions").await,
+        LESSONS
+    );
+    eprintln!("crash test: {:.1} s in all", clock.elapsed().as_secs_f64());
 }

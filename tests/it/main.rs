@@ -11,6 +11,8 @@ mod cli;
 mod common;
 mod discovery;
 mod git;
+mod limits;
+mod model;
 mod redirects;
 mod site;
 mod sync;

@@ -88,7 +88,7 @@ async fn lesson_page_has_toc_navigation_highlighting_and_rewritten_links() {
     assert!(html.contains("Lesson 3 of 5"));
     // Code highlighted into classes, not inline styles.
     assert!(html.contains(r#"<pre class="code" data-lang="js"><code class="language-js">"#));
-    assert!(html.contains("hl-storage"));
+    assert!(html.contains(r#"<span class="hl-keyword">"#));
     assert!(!html.contains("style=\"color"));
     // `02-install-node.md` became a site URL.
     assert!(html.contains(r#"href="/backend-dev/install-node/""#));

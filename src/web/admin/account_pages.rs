@@ -1,6 +1,6 @@
 //! Logging in and out, and creating the first admin from the setup link.
 
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::http::{CookieJar, Status};
 use rocket::response::{content::RawHtml, Redirect};
 use rocket::{get, post, routes, uri, Responder, Route, State};
@@ -15,7 +15,7 @@ use crate::web::auth::{
 use crate::web::templates::SiteView;
 
 use super::lesson_pages::{self, ResumeForm};
-use super::{check_csrf, AdminError, CsrfToken};
+use super::{check_csrf, AdminError, AdminForm, CsrfToken};
 
 pub fn routes() -> Vec<Route> {
     routes![login_page, login, logout, setup_page, setup_submit]
@@ -102,7 +102,7 @@ pub struct LoginForm {
 #[allow(clippy::too_many_arguments)]
 #[post("/login", data = "<form>")]
 pub async fn login(
-    form: Form<LoginForm>,
+    form: AdminForm<LoginForm>,
     cookies: &CookieJar<'_>,
     address: ClientAddress,
     db: &State<Db>,
@@ -167,7 +167,7 @@ pub struct CsrfForm {
 
 #[post("/logout", data = "<form>")]
 pub async fn logout(
-    form: Form<CsrfForm>,
+    form: AdminForm<CsrfForm>,
     user: Editor,
     cookies: &CookieJar<'_>,
     db: &State<Db>,
@@ -231,7 +231,7 @@ pub struct SetupForm {
 #[post("/setup/<token>", data = "<form>")]
 pub async fn setup_submit(
     token: &str,
-    form: Form<SetupForm>,
+    form: AdminForm<SetupForm>,
     cookies: &CookieJar<'_>,
     db: &State<Db>,
     site: &State<SiteView>,

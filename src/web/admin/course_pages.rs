@@ -2,8 +2,7 @@
 
 use std::collections::HashMap;
 
-use rocket::form::{Form, FromForm};
-use rocket::http::Status;
+use rocket::form::FromForm;
 use rocket::response::{content::RawHtml, Redirect};
 use rocket::{get, post, routes, Route, State};
 use rocket_dyn_templates::Template;
@@ -21,7 +20,10 @@ use crate::web::auth::Editor;
 use crate::web::templates::SiteView;
 
 use super::lesson_pages::EditResponse;
-use super::{check_csrf, field_errors, page, render, AdminError, AdminPage, CsrfToken};
+use super::{
+    check_csrf, field_errors, invalid_status, page, render, AdminError, AdminForm, AdminPage,
+    CsrfToken,
+};
 
 pub fn routes() -> Vec<Route> {
     routes![list, new_page, create, edit_page, save, move_course]
@@ -188,7 +190,7 @@ async fn submit(
     match edit::save(db, &settings.content_dir, user, id, &form.input()).await {
         Ok(_) => Ok(EditResponse::Redirect(Redirect::to("/admin/courses"))),
         Err(EditError::Invalid(errors)) => Ok(EditResponse::Page((
-            Status::UnprocessableEntity,
+            invalid_status(&errors),
             edit_render(site, user, id, form, field_errors(&errors)),
         ))),
         Err(e) => Err(e.into()),
@@ -197,7 +199,7 @@ async fn submit(
 
 #[post("/courses/new", data = "<form>")]
 async fn create(
-    form: Form<CourseForm>,
+    form: AdminForm<CourseForm>,
     user: Editor,
     db: &State<Db>,
     site: &State<SiteView>,
@@ -209,7 +211,7 @@ async fn create(
 #[post("/courses/<id>/edit", data = "<form>")]
 async fn save(
     id: i32,
-    form: Form<CourseForm>,
+    form: AdminForm<CourseForm>,
     user: Editor,
     db: &State<Db>,
     site: &State<SiteView>,
@@ -235,7 +237,7 @@ struct MoveForm {
 #[post("/courses/<id>/move", data = "<form>")]
 async fn move_course(
     id: i32,
-    form: Form<MoveForm>,
+    form: AdminForm<MoveForm>,
     user: Editor,
     db: &State<Db>,
 ) -> Result<Redirect, AdminError> {

@@ -132,13 +132,14 @@ async fn dashboard(
 
 #[get("/audit?<page>")]
 async fn audit_log(
-    page: Option<u64>,
+    page: super::PageNo,
     user: Admin,
     db: &State<Db>,
     site: &State<SiteView>,
 ) -> Result<RawHtml<Template>, AdminError> {
     const PER_PAGE: u64 = 100;
-    let page_no = page.unwrap_or(1).clamp(1, 1_000_000);
+    let total = audit::count(db.inner()).await?;
+    let (page_no, pages) = super::page_bounds(page.0, total, PER_PAGE);
     let entries = audit::recent(db.inner(), PER_PAGE, (page_no - 1) * PER_PAGE).await?;
     #[derive(Serialize)]
     struct Entry {
@@ -152,10 +153,12 @@ async fn audit_log(
     struct View {
         page: AdminPage,
         entries: Vec<Entry>,
+        total: u64,
         page_no: u64,
+        pages: u64,
         more: bool,
     }
-    let more = entries.len() as u64 == PER_PAGE;
+    let more = page_no < pages;
     let entries = entries
         .into_iter()
         .map(|e| Entry {
@@ -169,7 +172,9 @@ async fn audit_log(
     let view = View {
         page: super::page("Audit log", "/admin/audit"),
         entries,
+        total,
         page_no,
+        pages,
         more,
     };
     Ok(render("admin/audit", site, &user.0, view))

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::http::{CookieJar, Status};
 use rocket::response::{content::RawHtml, Redirect};
 use rocket::{get, post, routes, Responder, Route, State};
@@ -24,7 +24,10 @@ use crate::web::auth::{login_csrf, CookiePolicy, Editor};
 use crate::web::templates::SiteView;
 
 use super::account_pages::CsrfForm;
-use super::{check_csrf, field_errors, page, render, AdminError, AdminPage, CsrfToken};
+use super::{
+    check_csrf, field_errors, invalid_status, page, page_bounds, render, AdminError, AdminForm,
+    AdminPage, CsrfToken, PageNo,
+};
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -111,7 +114,7 @@ struct ListQuery {
     status: Option<String>,
     q: Option<String>,
     conflicts: Option<bool>,
-    page: Option<u64>,
+    page: PageNo,
 }
 
 #[get("/lessons?<query..>")]
@@ -136,8 +139,15 @@ async fn list(
         query: q.clone(),
         conflicts_only: conflicts.unwrap_or(false),
     };
-    let page_no = page.unwrap_or(1).clamp(1, 1_000_000);
-    let (rows, total) = lessons::admin_list(db.inner(), &filter, page_no, PER_PAGE).await?;
+    // A page past the last shows the last (see `web::admin::page_bounds`).
+    let requested = page.0.clamp(1, 1_000_000);
+    let (mut rows, total) = lessons::admin_list(db.inner(), &filter, requested, PER_PAGE).await?;
+    let (page_no, pages) = page_bounds(requested, total, PER_PAGE);
+    if page_no != requested {
+        rows = lessons::admin_list(db.inner(), &filter, page_no, PER_PAGE)
+            .await?
+            .0;
+    }
     let options = course_options(db.inner()).await?;
     let by_id: HashMap<i32, &CourseOption> = options.iter().map(|c| (c.id, c)).collect();
     let now = chrono::Utc::now();
@@ -154,7 +164,6 @@ async fn list(
             }
         })
         .collect();
-    let pages = total.div_ceil(PER_PAGE).max(1);
     #[derive(Serialize)]
     struct View {
         page: AdminPage,
@@ -563,7 +572,7 @@ pub async fn resumed(
 #[allow(clippy::too_many_arguments)]
 #[post("/lessons/new", data = "<form>")]
 async fn create(
-    form: Form<LessonForm>,
+    form: AdminForm<LessonForm>,
     user: Option<Editor>,
     cookies: &CookieJar<'_>,
     db: &State<Db>,
@@ -590,11 +599,13 @@ async fn create(
             lesson.id
         )))),
         Err(EditError::Invalid(errors)) => {
+            // A text over its size limit is 413; either way the text stays in the form.
+            let status = invalid_status(&errors);
             let mut state = EditState::new(form);
             state.errors = field_errors(&errors);
             let view = edit_view(db.inner(), None, state).await?;
             Ok(EditResponse::Page((
-                Status::UnprocessableEntity,
+                status,
                 render("admin/lesson_edit", site, &user, view),
             )))
         }
@@ -606,7 +617,7 @@ async fn create(
 #[post("/lessons/<id>/edit", data = "<form>")]
 async fn save(
     id: i32,
-    form: Form<LessonForm>,
+    form: AdminForm<LessonForm>,
     user: Option<Editor>,
     cookies: &CookieJar<'_>,
     db: &State<Db>,
@@ -646,11 +657,13 @@ async fn save(
             saved.id
         )))),
         Err(EditError::Invalid(errors)) => {
+            // A text over its size limit is 413; either way the text stays in the form.
+            let status = invalid_status(&errors);
             let mut state = EditState::new(form);
             state.errors = field_errors(&errors);
             let view = edit_view(db.inner(), Some(&lesson), state).await?;
             Ok(EditResponse::Page((
-                Status::UnprocessableEntity,
+                status,
                 render("admin/lesson_edit", site, &user, view),
             )))
         }
@@ -702,7 +715,7 @@ async fn set_archived(
 #[post("/lessons/<id>/archive", data = "<form>")]
 async fn archive(
     id: i32,
-    form: Form<VersionForm>,
+    form: AdminForm<VersionForm>,
     user: Editor,
     db: &State<Db>,
 ) -> Result<Redirect, AdminError> {
@@ -712,7 +725,7 @@ async fn archive(
 #[post("/lessons/<id>/unarchive", data = "<form>")]
 async fn unarchive(
     id: i32,
-    form: Form<VersionForm>,
+    form: AdminForm<VersionForm>,
     user: Editor,
     db: &State<Db>,
 ) -> Result<Redirect, AdminError> {
@@ -729,7 +742,7 @@ struct MoveForm {
 #[post("/lessons/<id>/move", data = "<form>")]
 async fn move_lesson(
     id: i32,
-    form: Form<MoveForm>,
+    form: AdminForm<MoveForm>,
     user: Editor,
     db: &State<Db>,
 ) -> Result<Redirect, AdminError> {
@@ -755,9 +768,13 @@ struct RevisionRow {
     title: String,
 }
 
-#[get("/lessons/<id>/history")]
+/// Revisions on a page of a lesson's history.
+const HISTORY_PER_PAGE: u64 = 50;
+
+#[get("/lessons/<id>/history?<page>")]
 async fn history(
     id: i32,
+    page: PageNo,
     user: Editor,
     db: &State<Db>,
     site: &State<SiteView>,
@@ -765,7 +782,10 @@ async fn history(
     let lesson = lessons::by_id(db.inner(), id)
         .await?
         .ok_or(AdminError::NotFound)?;
-    let revisions = revisions::for_lesson(db.inner(), id)
+    let total = revisions::count_for_lesson(db.inner(), id).await?;
+    let (page_no, pages) = page_bounds(page.0, total, HISTORY_PER_PAGE);
+    let offset = (page_no - 1) * HISTORY_PER_PAGE;
+    let revisions = revisions::page_for_lesson(db.inner(), id, HISTORY_PER_PAGE, offset)
         .await?
         .into_iter()
         .map(|r| RevisionRow {
@@ -786,9 +806,15 @@ async fn history(
         version: i32,
         conflict_revision_id: Option<i32>,
         revisions: Vec<RevisionRow>,
+        total: u64,
+        page_no: u64,
+        pages: u64,
     }
     let view = View {
-        page: page(
+        total,
+        page_no,
+        pages,
+        page: super::page(
             format!("History of “{}”", lesson.title),
             format!("/admin/lessons/{id}/history"),
         ),
@@ -859,7 +885,7 @@ async fn revision(
 async fn restore(
     id: i32,
     rev: i32,
-    form: Form<VersionForm>,
+    form: AdminForm<VersionForm>,
     user: Editor,
     db: &State<Db>,
     settings: &State<Settings>,
@@ -886,7 +912,7 @@ async fn restore(
 #[post("/lessons/<id>/keep", data = "<form>")]
 async fn keep_admin_text(
     id: i32,
-    form: Form<CsrfForm>,
+    form: AdminForm<CsrfForm>,
     user: Editor,
     db: &State<Db>,
 ) -> Result<Redirect, AdminError> {

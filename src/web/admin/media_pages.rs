@@ -93,6 +93,13 @@ struct Upload<'r> {
     file: TempFile<'r>,
 }
 
+fn too_large_message() -> String {
+    format!(
+        "The file is larger than the limit of {} for an image. Nothing was uploaded.",
+        crate::config::format_size(MAX_UPLOAD_BYTES)
+    )
+}
+
 /// A file name safe in a URL and a header: letters, digits, `-`, `_`.
 fn clean_name(raw: Option<&str>, ext: &str) -> String {
     let stem: String = raw
@@ -124,10 +131,7 @@ async fn upload(
             // An upload over the limit is cut off while parsing; say so plainly.
             let too_large = errors.iter().any(|e| e.status() == Status::PayloadTooLarge);
             let (msg, status) = if too_large {
-                (
-                    format!("The file is larger than {} MiB.", MAX_UPLOAD_BYTES >> 20),
-                    Status::PayloadTooLarge,
-                )
+                (too_large_message(), Status::PayloadTooLarge)
             } else {
                 (
                     "The upload could not be read. Choose the file again.".to_string(),
@@ -155,8 +159,16 @@ async fn upload(
         ));
     }
     if form.file.len() > MAX_UPLOAD_BYTES {
+        // Only when Rocket's `file` limit is set above this one.
         return Ok(EditResponse::Page(
-            fail("The image is larger than the limit.").await?,
+            list_view(
+                db.inner(),
+                site,
+                &user.0,
+                Some(too_large_message()),
+                Status::PayloadTooLarge,
+            )
+            .await?,
         ));
     }
     let mut bytes = Vec::with_capacity(form.file.len() as usize);

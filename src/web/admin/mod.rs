@@ -24,6 +24,8 @@ use crate::editing::EditError;
 use super::auth::csrf_ok;
 use super::templates::SiteView;
 
+pub use media_pages::MAX_UPLOAD_BYTES;
+
 pub fn routes() -> Vec<Route> {
     let mut routes = Vec::new();
     routes.extend(account_pages::routes());
@@ -153,6 +155,98 @@ pub fn page(title: impl Into<String>, path: impl Into<String>) -> AdminPage {
         title: title.into(),
         description: "",
         canonical: path.into(),
+    }
+}
+
+/// Paged admin lists (lessons, a lesson's history, the audit log) and the
+/// public search share one rule: a page number that is missing, not a whole
+/// number, or below 1 is page 1; one past the last page is the last page.
+/// Both answer 200 with a normal page, so a stale or mistyped link still
+/// lands somewhere useful. Returns the page to show and the number of pages
+/// (at least 1).
+pub fn page_bounds(requested: u64, total: u64, per_page: u64) -> (u64, u64) {
+    let pages = total.div_ceil(per_page.max(1)).max(1);
+    (requested.clamp(1, pages), pages)
+}
+
+/// The `page` query parameter of a paged list, read as the search page reads
+/// it ([`page_number`](crate::discovery::search::page_number)): missing or not
+/// a positive whole number is page 1, a number too large to hold is the last.
+#[derive(Clone, Copy, Debug)]
+pub struct PageNo(pub u64);
+
+impl Default for PageNo {
+    fn default() -> Self {
+        PageNo(1)
+    }
+}
+
+#[rocket::async_trait]
+impl<'v> rocket::form::FromFormField<'v> for PageNo {
+    fn from_value(field: rocket::form::ValueField<'v>) -> rocket::form::Result<'v, Self> {
+        Ok(PageNo(crate::discovery::search::page_number(Some(
+            field.value,
+        ))))
+    }
+
+    fn default() -> Option<Self> {
+        Some(PageNo(1))
+    }
+}
+
+/// The status of a form refused for its fields: 413 when a text is over its
+/// size limit (the page still holds the text), else 422.
+pub fn invalid_status(errors: &[crate::editing::FieldError]) -> Status {
+    if errors.iter().any(|e| e.too_large) {
+        Status::PayloadTooLarge
+    } else {
+        Status::UnprocessableEntity
+    }
+}
+
+/// An admin form: Rocket's [`Form`](rocket::form::Form), except that a body
+/// over a size limit always fails with 413 (the error page then names the
+/// limit). Rocket answers with the highest status among a form's errors, so
+/// a multipart body cut off at `data-form`, whose later fields are then
+/// missing, would otherwise read as 422.
+pub struct AdminForm<T>(pub T);
+
+impl<T> AdminForm<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for AdminForm<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+#[rocket::async_trait]
+impl<'r, T: rocket::form::FromForm<'r>> rocket::data::FromData<'r> for AdminForm<T> {
+    type Error = rocket::form::Errors<'r>;
+
+    async fn from_data(
+        req: &'r Request<'_>,
+        data: rocket::data::Data<'r>,
+    ) -> rocket::data::Outcome<'r, Self> {
+        use rocket::outcome::Outcome;
+        match rocket::form::Form::<T>::from_data(req, data).await {
+            Outcome::Success(form) => Outcome::Success(AdminForm(form.into_inner())),
+            Outcome::Error((status, errors)) => {
+                let too_large = errors.iter().any(|e| e.status() == Status::PayloadTooLarge);
+                let status = if too_large {
+                    Status::PayloadTooLarge
+                } else {
+                    status
+                };
+                Outcome::Error((status, errors))
+            }
+            Outcome::Forward(forward) => Outcome::Forward(forward),
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! Sync runs: the list, one run's findings, and "Sync now".
 
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::response::{content::RawHtml, Redirect};
 use rocket::{get, post, routes, Route, State};
 use rocket_dyn_templates::Template;
@@ -14,7 +14,7 @@ use crate::db::{sync_runs, Db};
 use crate::web::auth::Editor;
 use crate::web::templates::SiteView;
 
-use super::{check_csrf, page, render, AdminError, AdminPage, CsrfToken};
+use super::{check_csrf, page, render, AdminError, AdminForm, AdminPage, CsrfToken};
 
 pub fn routes() -> Vec<Route> {
     routes![runs, run, sync_now]
@@ -112,7 +112,7 @@ struct SyncForm {
 /// Syncs the content folder now (waiting for any sync already running).
 #[post("/sync", data = "<form>")]
 async fn sync_now(
-    form: Form<SyncForm>,
+    form: AdminForm<SyncForm>,
     user: Editor,
     db: &State<Db>,
     settings: &State<Settings>,

@@ -1,6 +1,6 @@
 //! Users (admins only): list, add, change role, disable and enable.
 
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::{content::RawHtml, Redirect};
 use rocket::{get, post, routes, Route, State};
@@ -14,7 +14,7 @@ use crate::web::auth::Admin;
 use crate::web::templates::SiteView;
 
 use super::lesson_pages::EditResponse;
-use super::{check_csrf, page, render, AdminError, AdminPage, CsrfToken};
+use super::{check_csrf, page, render, AdminError, AdminForm, AdminPage, CsrfToken};
 
 pub fn routes() -> Vec<Route> {
     routes![list, add, change]
@@ -90,7 +90,7 @@ struct AddForm {
 
 #[post("/users/new", data = "<form>")]
 async fn add(
-    form: Form<AddForm>,
+    form: AdminForm<AddForm>,
     user: Admin,
     db: &State<Db>,
     site: &State<SiteView>,
@@ -145,7 +145,7 @@ struct ChangeForm {
 #[post("/users/<id>", data = "<form>")]
 async fn change(
     id: i32,
-    form: Form<ChangeForm>,
+    form: AdminForm<ChangeForm>,
     user: Admin,
     db: &State<Db>,
     site: &State<SiteView>,
