@@ -84,7 +84,29 @@ async fn export_course(
         .clone()
         .unwrap_or_else(|| format!("{}/{COURSE_FILE}", course.slug));
     let abs = root.join(&rel);
-    let existing = std::fs::read_to_string(&abs).ok();
+    // As for lessons: never write over a course file an author changed (or
+    // wrote, for a course made in the admin) that sync has not seen.
+    let existing = match &course.source_path {
+        Some(_) => match file_as_synced(root, &rel, course.source_hash.as_deref()) {
+            Some(text) => text,
+            None => {
+                report.diagnostics.push(not_synced(&rel));
+                return Ok(());
+            }
+        },
+        None if abs.exists() => {
+            report.diagnostics.push(Diagnostic::warning(
+                &rel,
+                None,
+                format!(
+                    "not exported: a file of this name exists that sync has not read; run sync first (course `{}`)",
+                    course.slug
+                ),
+            ));
+            return Ok(());
+        }
+        None => None,
+    };
     let text = document(
         existing.as_deref(),
         |fm| {
@@ -169,7 +191,15 @@ async fn export_lesson(
         path: abs.clone(),
         source,
     })?;
-    lessons::mark_exported(db, lesson.id, &rel, &hash_bytes(&bytes)).await?;
+    lessons::mark_exported(
+        db,
+        lesson.id,
+        lesson.version,
+        &rel,
+        &hash_bytes(&bytes),
+        &lesson.content_hash,
+    )
+    .await?;
     report.written.push(rel);
     Ok(())
 }

@@ -440,20 +440,25 @@ pub async fn archive_missing_file(
 
 /// Records that a lesson's text was written to `source_path` (by export):
 /// the file's hash is applied and the row is in sync with it.
+///
+/// Only while the lesson is still at `version`, the one whose text (with
+/// content hash `exported_hash`) was written: a save that came in between
+/// leaves the row unmarked, so the next sync sees the file as changed over
+/// that save and keeps both texts as a conflict.
 pub async fn mark_exported(
     db: &impl ConnectionTrait,
     id: i32,
+    version: i32,
     source_path: &str,
     source_hash: &str,
+    exported_hash: &str,
 ) -> Result<(), DbErr> {
     lesson::Entity::update_many()
         .col_expr(lesson::Column::SourcePath, Expr::value(source_path))
         .col_expr(lesson::Column::SourceHash, Expr::value(source_hash))
-        .col_expr(
-            lesson::Column::SyncedHash,
-            Expr::col(lesson::Column::ContentHash),
-        )
+        .col_expr(lesson::Column::SyncedHash, Expr::value(exported_hash))
         .filter(lesson::Column::Id.eq(id))
+        .filter(lesson::Column::Version.eq(version))
         .exec(db)
         .await?;
     Ok(())
