@@ -35,7 +35,7 @@ impl Pulled {
 }
 
 /// Runs one git command, stopped at `deadline`. git runs in a process group
-/// of its own, so a timeout kills what it started too (ssh, a transport
+/// of its own, so a timeout stops what it started too (ssh, a transport
 /// helper, upload-pack reading a stuck remote), not git alone.
 async fn git(
     dir: &Path,
@@ -55,48 +55,85 @@ async fn git(
         .kill_on_drop(true);
     #[cfg(unix)]
     command.process_group(0);
-    let child = command.spawn().map_err(GitError::Spawn)?;
+    let mut child = command.spawn().map_err(GitError::Spawn)?;
     let group = child.id();
-    let out = match tokio::time::timeout_at(deadline, child.wait_with_output()).await {
-        Ok(out) => out.map_err(GitError::Spawn)?,
+    let stdout = tokio::spawn(read_all(child.stdout.take()));
+    let stderr = tokio::spawn(read_all(child.stderr.take()));
+    let status = match tokio::time::timeout_at(deadline, child.wait()).await {
+        Ok(status) => status.map_err(GitError::Spawn)?,
         Err(_) => {
-            // Dropping the wait killed git itself; now the rest of its group.
+            // SIGTERM first: git then removes its lock files (index.lock, a
+            // ref's .lock), which would otherwise fail every later pull.
+            // Whatever is still running after a grace period is killed.
             if let Some(group) = group {
-                kill_group(group).await;
+                signal_group(group, "TERM").await;
             }
+            let _ = tokio::time::timeout(TERM_GRACE, child.wait()).await;
+            if let Some(group) = group {
+                signal_group(group, "KILL").await;
+            }
+            let _ = child.kill().await;
+            stdout.abort();
+            stderr.abort();
             return Err(GitError::TimedOut(timeout_secs));
         }
     };
+    // Something git started may still hold its output open: read until the
+    // deadline at most.
+    let output = async { (stdout.await, stderr.await) };
+    let (stdout, stderr) = match tokio::time::timeout_at(deadline, output).await {
+        Ok((out, err)) => (out.unwrap_or_default(), err.unwrap_or_default()),
+        Err(_) => return Err(GitError::TimedOut(timeout_secs)),
+    };
     let text = format!(
         "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        String::from_utf8_lossy(&stdout),
+        String::from_utf8_lossy(&stderr)
     );
-    if out.status.success() {
+    if status.success() {
         Ok(text.trim().to_string())
     } else {
         Err(GitError::Failed(text.trim().to_string()))
     }
 }
 
-/// SIGKILL to process group `group` (with the system's `kill`: no unsafe
-/// code here). Errors are ignored: the group may be gone already.
-async fn kill_group(group: u32) {
+/// How long git has to stop after SIGTERM before it is killed.
+const TERM_GRACE: Duration = Duration::from_secs(2);
+
+async fn read_all(pipe: Option<impl tokio::io::AsyncRead + Unpin>) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let mut bytes = Vec::new();
+    if let Some(mut pipe) = pipe {
+        let _ = pipe.read_to_end(&mut bytes).await;
+    }
+    bytes
+}
+
+/// Sends `signal` to process group `group`, with the shell's own `kill` (no
+/// unsafe code here, and no `kill` binary needed). Errors are ignored: the
+/// group may be gone already.
+async fn signal_group(group: u32, signal: &str) {
     #[cfg(unix)]
     {
-        let killed = Command::new("kill")
-            .args(["-s", "KILL", "--", &format!("-{group}")])
+        let sent = Command::new("sh")
+            .args([
+                "-c",
+                "kill -s \"$1\" -- \"-$2\"",
+                "sh",
+                signal,
+                &group.to_string(),
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
             .await;
-        if let Err(e) = killed {
+        if let Err(e) = sent {
             tracing::warn!("cannot stop what git pull started (process group {group}): {e}");
         }
     }
     #[cfg(not(unix))]
-    let _ = group;
+    let _ = (group, signal);
 }
 
 /// `git pull --ff-only` in `dir`; the whole pull (with the two `rev-parse`
