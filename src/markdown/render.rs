@@ -164,8 +164,15 @@ fn render_page(
 
     // Author HTML that would swallow the rest of the page (`<script>`, …).
     let mut unclosed = Unclosed::default();
+    // Inside an image's alt text, where HTML is written escaped, as text.
+    let mut image_depth = 0usize;
 
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        match &event {
+            Event::Start(Tag::Image { .. }) => image_depth += 1,
+            Event::End(TagEnd::Image) => image_depth = image_depth.saturating_sub(1),
+            _ => {}
+        }
         if let Event::End(end) = &event {
             if let Some(close) = unclosed.close_at(end) {
                 events.push(Event::Html(close.into()));
@@ -192,6 +199,11 @@ fn render_page(
             Event::Html(html) => {
                 raw_html = true;
                 events.push(Event::Html(unclosed.scan(html)));
+            }
+            Event::InlineHtml(html) if image_depth > 0 => {
+                // Escaped into the alt attribute: nothing is left open.
+                raw_html = true;
+                events.push(Event::InlineHtml(html));
             }
             Event::InlineHtml(html) => {
                 raw_html = true;
@@ -859,6 +871,14 @@ mod tests {
     fn rendering_is_deterministic() {
         let md = "## A\n\n```rust\nfn main() {}\n```\n";
         assert_eq!(html(md).html, html(md).html);
+    }
+
+    #[test]
+    fn html_in_alt_text_is_text_and_leaves_nothing_open() {
+        let out = html("![<script>](images/a.png) after\n\n## Next\n").html;
+        assert!(out.contains(r#"alt="&lt;script&gt;""#), "{out}");
+        assert!(!out.contains("-->") && !out.contains("</script>"), "{out}");
+        assert!(out.contains("Next</h2>"), "{out}");
     }
 
     #[test]
