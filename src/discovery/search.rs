@@ -67,13 +67,20 @@ impl SearchQuery {
 /// positive whole number is page 1; a number too large to hold is the
 /// largest (the lists then show their last page, as for any page past it).
 pub fn page_number(raw: Option<&str>) -> u64 {
-    let Some(digits) = raw.map(str::trim).filter(|p| !p.is_empty()) else {
+    let Some(raw) = raw.map(str::trim) else {
         return 1;
     };
-    if !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return 1;
+    match raw.parse::<u64>() {
+        Ok(n) => n.max(1),
+        Err(_) if is_whole_number(raw) => u64::MAX,
+        Err(_) => 1,
     }
-    digits.parse::<u64>().unwrap_or(u64::MAX).max(1)
+}
+
+/// Digits, with an optional leading `+` (as `u64`'s parser takes them).
+fn is_whole_number(s: &str) -> bool {
+    let digits = s.strip_prefix('+').unwrap_or(s);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// One lesson found.
@@ -242,7 +249,9 @@ mod tests {
         assert_eq!(page_number(Some("-1")), 1);
         assert_eq!(page_number(Some("abc")), 1);
         assert_eq!(page_number(Some("99999999999999999999999")), u64::MAX);
-        assert_eq!(page_number(Some("+2")), 1);
+        assert_eq!(page_number(Some("+2")), 2);
+        assert_eq!(page_number(Some("+")), 1);
+        assert_eq!(page_number(Some("1e3")), 1);
         assert_eq!(page_number(Some("1000000000000")), 1_000_000_000_000);
         assert_eq!(page_number(Some("3")), 3);
     }
