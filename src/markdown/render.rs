@@ -324,7 +324,7 @@ fn render_page(
         }
     }
 
-    let toc = assign_heading_ids(&mut events);
+    let mut toc = assign_heading_ids(&mut events);
     let all_html = match lesson {
         Some(this) => serialise(
             all_page_events(&events, this, &anchors),
@@ -333,8 +333,20 @@ fn render_page(
         ),
         None => String::new(),
     };
+    let html = serialise(events, body.len(), raw_html);
+    if raw_html {
+        // The sanitiser removes an element of another namespace's name
+        // (`<or>`, `<set>`: MathML and SVG) with all it holds, headings
+        // included; the table of contents lists only headings still there.
+        toc.retain(|entry| {
+            html.contains(&format!("id=\"{}\"", entry.id))
+                && lesson.is_none_or(|this| {
+                    all_html.contains(&format!("id=\"{}\"", all_page_id(this, &entry.id)))
+                })
+        });
+    }
     Rendered {
-        html: serialise(events, body.len(), raw_html),
+        html,
         all_html,
         toc,
         broken,
@@ -879,6 +891,14 @@ mod tests {
         assert!(out.contains(r#"alt="&lt;script&gt;""#), "{out}");
         assert!(!out.contains("-->") && !out.contains("</script>"), "{out}");
         assert!(out.contains("Next</h2>"), "{out}");
+    }
+
+    #[test]
+    fn headings_the_sanitiser_removes_leave_the_table_of_contents() {
+        // `or` is a MathML name: ammonia drops the element and its content.
+        let r = lesson_html("<div><or>\n\n## Gone\n\n</div>\n\n## Kept\n");
+        let ids: Vec<_> = r.toc.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["kept"], "{}", r.html);
     }
 
     #[test]
