@@ -57,7 +57,8 @@ pub fn plain_text(body: &str) -> String {
     out.trim().to_string()
 }
 
-fn is_inline(end: &TagEnd) -> bool {
+/// Whether `end` closes an inline element (not a block).
+pub(crate) fn is_inline(end: &TagEnd) -> bool {
     matches!(
         end,
         TagEnd::Emphasis

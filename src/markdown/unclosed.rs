@@ -210,16 +210,7 @@ impl Unclosed {
     /// HTML to insert before `end` that closes what is open, if `end` ends a
     /// block.
     pub fn close_at(&mut self, end: &TagEnd) -> Option<String> {
-        let inline = matches!(
-            end,
-            TagEnd::Emphasis
-                | TagEnd::Strong
-                | TagEnd::Strikethrough
-                | TagEnd::Link
-                | TagEnd::Image
-                | TagEnd::Superscript
-                | TagEnd::Subscript
-        );
+        let inline = super::text::is_inline(end);
         if inline || (self.state == State::Data && self.templates == 0) {
             return None;
         }
