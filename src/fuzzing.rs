@@ -292,6 +292,65 @@ pub fn sanitize(data: &[u8]) -> String {
 }
 
 // ---------------------------------------------------------------------------
+// Code highlighting
+
+/// The first byte picks a language (one of the lexical highlighter's, or a
+/// grammar's), the rest is the code. Each line must hold only balanced
+/// `hl-` spans, and the lines, tags removed and text unescaped, must give the
+/// code back exactly: nothing lost, added or left unescaped.
+pub fn highlight(data: &[u8]) {
+    let Some((&pick, code)) = data.split_first() else {
+        return;
+    };
+    let mut languages: Vec<&str> = markdown::highlight::lexical_languages().collect();
+    languages.extend(["html", "css", "yaml"]);
+    let lang = languages[usize::from(pick) % languages.len()];
+    let code = text(code);
+    let lines = markdown::highlight::highlight_lines(&code, lang).expect("a known language");
+    assert_eq!(
+        lines.len(),
+        code.split_inclusive('\n').count(),
+        "{lang}: line count"
+    );
+    let mut back = String::with_capacity(code.len());
+    for line in &lines {
+        assert!(
+            !line.trim_end_matches('\n').contains('\n'),
+            "{lang}: {line:?}"
+        );
+        let mut depth = 0usize;
+        let mut rest = line.as_str();
+        while let Some(lt) = rest.find('<') {
+            back.push_str(&rest[..lt]);
+            let gt = lt + rest[lt..].find('>').expect("a tag ends");
+            let tag = &rest[lt..=gt];
+            if tag == "</span>" {
+                depth = depth
+                    .checked_sub(1)
+                    .expect("a span closed before it opened");
+            } else {
+                let class = tag
+                    .strip_prefix("<span class=\"hl-")
+                    .and_then(|t| t.strip_suffix("\">"))
+                    .unwrap_or_else(|| panic!("{lang}: unexpected markup {tag}"));
+                assert!(class.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'));
+                depth += 1;
+            }
+            rest = &rest[gt + 1..];
+        }
+        back.push_str(rest);
+        assert_eq!(depth, 0, "{lang}: a span left open in {line:?}");
+    }
+    let back = back
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    assert_eq!(back, code, "{lang}: the text changed");
+}
+
+// ---------------------------------------------------------------------------
 // Slugs and paths
 
 /// Slug rules, heading ids, and the path helpers media and redirects go

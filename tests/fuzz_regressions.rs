@@ -69,3 +69,8 @@ fn slug() {
 fn search() {
     run("search", lectern::fuzzing::search);
 }
+
+#[test]
+fn highlight() {
+    run("highlight", lectern::fuzzing::highlight);
+}

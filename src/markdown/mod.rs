@@ -8,7 +8,7 @@
 
 mod code;
 mod front_matter;
-mod highlight;
+pub(crate) mod highlight;
 mod prerequisites;
 mod render;
 mod sanitize;
@@ -26,6 +26,13 @@ pub use render::{
 };
 pub use sanitize::sanitize;
 pub use text::plain_text;
+
+/// The version of what rendering produces. Bump it whenever the HTML stored
+/// for an unchanged markdown text would change (highlighting, sanitising,
+/// heading ids, link rewriting): rows written by an older version are then
+/// rendered again when Lectern starts (`content::rerender_stale`).
+/// 1: the lexical highlighter for common languages.
+pub const RENDER_VERSION: i32 = 1;
 
 /// The longest title front matter (and the admin) accepts, in characters.
 pub fn front_matter_title_limit() -> usize {

@@ -1,0 +1,410 @@
+//! Server-side code highlighting into a few CSS classes (`hl-comment`,
+//! `hl-string`, `hl-keyword`, …), so pages carry no inline styles and one
+//! stylesheet themes both colour schemes.
+//!
+//! The languages lessons use most are read by a one-pass lexical scanner
+//! (`scan`, tables in `languages`): highlighting is most of the work of
+//! rendering a lesson, and a cold sync of a large catalogue is bound by it
+//! (issue 7). Other languages use syntect's TextMate grammars, loaded once
+//! per process.
+//!
+//! Grammars describe text with deep TextMate scope stacks (`source.js
+//! meta.function string.quoted.double punctuation.definition.string`), but the
+//! stylesheet tells only a dozen kinds of token apart. Each run of text gets
+//! the class of its innermost scope that has one, and a span only opens where
+//! that class changes: the HTML is a fraction of a span-per-scope rendering,
+//! which is most of a lesson's stored size and write time (see issue 7).
+
+mod languages;
+mod lines;
+mod scan;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use lines::Lines;
+use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxSet};
+use syntect::util::LinesWithEndings;
+
+fn syntaxes() -> &'static SyntaxSet {
+    static SET: OnceLock<SyntaxSet> = OnceLock::new();
+    SET.get_or_init(SyntaxSet::load_defaults_newlines)
+}
+
+/// Scope prefixes and the class they give, most specific first. A scope
+/// mapped to `None` (a plain read/write variable) takes the colour of what
+/// encloses it.
+const CLASSES: &[(&str, Option<&str>)] = &[
+    ("comment", Some("hl-comment")),
+    ("string", Some("hl-string")),
+    ("constant", Some("hl-constant")),
+    ("keyword.operator", Some("hl-operator")),
+    ("keyword", Some("hl-keyword")),
+    ("storage", Some("hl-keyword")),
+    ("entity.name.function", Some("hl-function")),
+    ("support.function", Some("hl-function")),
+    ("variable.function", Some("hl-function")),
+    ("entity.name.tag", Some("hl-tag")),
+    ("entity.other.attribute-name", Some("hl-attribute-name")),
+    ("variable.other.readwrite", None),
+    ("variable", Some("hl-variable")),
+    ("markup.heading", Some("hl-heading")),
+    ("markup.bold", Some("hl-bold")),
+    ("markup.italic", Some("hl-italic")),
+    ("markup.inserted", Some("hl-inserted")),
+    ("markup.deleted", Some("hl-deleted")),
+];
+
+/// The class of one scope, if it has one.
+fn scope_class(scope: Scope) -> Option<&'static str> {
+    thread_local! {
+        // Grammars use a few hundred distinct scopes; naming one allocates.
+        static SEEN: RefCell<HashMap<Scope, Option<&'static str>>> = RefCell::new(HashMap::new());
+    }
+    SEEN.with(|seen| {
+        *seen.borrow_mut().entry(scope).or_insert_with(|| {
+            let name = scope.build_string();
+            CLASSES
+                .iter()
+                .find(|(prefix, _)| {
+                    name.strip_prefix(prefix)
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+                })
+                .and_then(|(_, class)| *class)
+        })
+    })
+}
+
+/// The class of text under `stack`: its innermost scope that has one.
+fn stack_class(stack: &ScopeStack) -> Option<&'static str> {
+    stack.as_slice().iter().rev().find_map(|s| scope_class(*s))
+}
+
+/// The languages the lexical highlighter reads, by one name each.
+pub(crate) fn lexical_languages() -> impl Iterator<Item = &'static str> {
+    languages::ALL.iter().map(|(name, _)| *name)
+}
+
+/// Highlights `code` as `lang`, one string per line (each with its newline).
+/// Spans never cross a line's end, so a line can be wrapped on its own
+/// (highlighted lines) and the HTML stays balanced. Adjacent runs of one class
+/// share a span. `None` when the language is unknown, so the caller falls
+/// back to escaped plain text.
+pub fn highlight_lines(code: &str, lang: &str) -> Option<Vec<String>> {
+    let lang = lang.to_ascii_lowercase();
+    match languages::lang(&lang) {
+        Some(table) => Some(scan::highlight(code, table)),
+        None => with_grammar(code, &lang),
+    }
+}
+
+/// Highlights with syntect's grammar for `lang`, if it has one.
+fn with_grammar(code: &str, lang: &str) -> Option<Vec<String>> {
+    let set = syntaxes();
+    let syntax = set.find_syntax_by_token(lang)?;
+    let mut state = ParseState::new(syntax);
+    let mut stack = ScopeStack::new();
+    let mut out = Lines::with_capacity(code.len());
+    for line in LinesWithEndings::from(code) {
+        let ops = state.parse_line(line, set).ok()?;
+        // The run being gathered: where it starts and the class of the
+        // current stack, which it keeps until an operation changes it.
+        let mut run_start = 0;
+        let mut run_class = stack_class(&stack);
+        for (at, op) in &ops {
+            stack.apply(op).ok()?;
+            let class = stack_class(&stack);
+            if class != run_class {
+                let at = (*at).clamp(run_start, line.len());
+                out.push(&line[run_start..at], run_class);
+                run_start = at;
+                run_class = class;
+            }
+        }
+        out.push(&line[run_start..], run_class);
+    }
+    Some(out.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_language_gets_scope_classes() {
+        let html = highlight_lines("const x = 1; // note\n", "js")
+            .unwrap()
+            .concat();
+        assert!(html.contains("hl-comment"), "{html}");
+        assert!(
+            html.contains("hl-storage") || html.contains("hl-keyword"),
+            "{html}"
+        );
+        assert!(!html.contains("style="));
+    }
+
+    #[test]
+    fn one_class_per_run_and_runs_share_spans() {
+        let html = highlight_lines("let s = \"a\\tb\"; // one two three\n", "rust")
+            .unwrap()
+            .concat();
+        assert_eq!(html.matches("hl-comment").count(), 1, "{html}");
+        assert!(
+            html.contains(r#"<span class="hl-constant">\t</span>"#),
+            "{html}"
+        );
+        for class in html.split("class=\"").skip(1) {
+            let class = &class[..class.find('"').unwrap()];
+            assert!(class.starts_with("hl-") && !class.contains(' '), "{html}");
+        }
+    }
+
+    #[test]
+    fn unknown_language_is_none() {
+        assert!(highlight_lines("x", "no-such-language").is_none());
+    }
+
+    #[test]
+    fn markup_in_code_is_escaped() {
+        let html = highlight_lines("<script>alert(1)</script>\n", "html")
+            .unwrap()
+            .concat();
+        assert!(!html.contains("<script>"), "{html}");
+    }
+
+    #[test]
+    fn every_line_is_balanced_on_its_own() {
+        let code = "/* a comment\nover lines */\nlet s = `multi\nline`;\n";
+        let lines = highlight_lines(code, "js").unwrap();
+        assert_eq!(lines.len(), 4);
+        for line in &lines {
+            assert_eq!(
+                line.matches("<span").count(),
+                line.matches("</span>").count(),
+                "{line}"
+            );
+        }
+        assert!(lines[1].contains("hl-comment"), "{lines:?}");
+    }
+
+    /// The text of highlighted HTML: spans removed, entities read back.
+    fn text_of(html: &str) -> String {
+        let mut out = String::new();
+        let mut rest = html;
+        while let Some(lt) = rest.find('<') {
+            out.push_str(&rest[..lt]);
+            let gt = rest[lt..].find('>').expect("a tag ends") + lt;
+            let tag = &rest[lt..=gt];
+            assert!(
+                tag == "</span>"
+                    || (tag.starts_with("<span class=\"hl-") && !tag[6..].contains('<')),
+                "unexpected markup {tag} in {html}"
+            );
+            rest = &rest[gt + 1..];
+        }
+        out.push_str(rest);
+        out.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    }
+
+    /// Every line holds only balanced spans, and the lines give back `code`.
+    fn assert_faithful(code: &str, lang: &str) {
+        let Some(lines) = highlight_lines(code, lang) else {
+            panic!("{lang} is known")
+        };
+        assert_eq!(
+            lines.len(),
+            code.split_inclusive('\n').count(),
+            "{lang}: {code:?}"
+        );
+        for line in &lines {
+            assert_eq!(
+                line.matches("<span").count(),
+                line.matches("</span>").count(),
+                "{line}"
+            );
+            assert!(!line.trim_end_matches('\n').contains('\n'), "{line:?}");
+        }
+        assert_eq!(text_of(&lines.concat()), code, "{lang}: {lines:?}");
+    }
+
+    /// `(class, text)` of every span in `html`.
+    fn spans(html: &str) -> Vec<(String, String)> {
+        html.split("<span class=\"")
+            .skip(1)
+            .map(|s| {
+                let (class, rest) = s.split_once("\">").unwrap();
+                let text = rest.split("</span>").next().unwrap();
+                (class.to_string(), text_of(text))
+            })
+            .collect()
+    }
+
+    fn has(lang: &str, code: &str, class: &str, text: &str) {
+        let html = highlight_lines(code, lang).unwrap().concat();
+        let spans = spans(&html);
+        assert!(
+            spans.iter().any(|(c, t)| c == class && t == text),
+            "{lang}: no {class} {text:?} in {spans:?}"
+        );
+    }
+
+    #[test]
+    fn lexical_languages_tell_tokens_apart() {
+        has("rust", "fn main() {}", "hl-keyword", "fn");
+        has("rust", "fn main() {}", "hl-function", "main");
+        has("rust", r#"println!("{x}");"#, "hl-function", "println!");
+        has(
+            "rust",
+            r##"let r = r#"a "quoted" b"#;"##,
+            "hl-string",
+            r##"r#"a "quoted" b"#"##,
+        );
+        has(
+            "rust",
+            "fn f<'a>(c: char) { let c = 'x'; }",
+            "hl-keyword",
+            "'a",
+        );
+        has("rust", "let c = 'x';", "hl-string", "'x'");
+        has("rust", r"let n = '\n';", "hl-constant", r"\n");
+        has(
+            "rust",
+            "/* a /* nested */ still */ x",
+            "hl-comment",
+            "/* a /* nested */ still */",
+        );
+        has(
+            "rust",
+            "let x = 1_000u32 + 2.5e-3;",
+            "hl-constant",
+            "1_000u32",
+        );
+        has(
+            "rust",
+            "let x = 1_000u32 + 2.5e-3;",
+            "hl-constant",
+            "2.5e-3",
+        );
+        has(
+            "js",
+            "const s = `a ${b}\nc`; // done",
+            "hl-comment",
+            "// done",
+        );
+        has(
+            "js",
+            "function add(a, b) { return a + b; }",
+            "hl-function",
+            "add",
+        );
+        has("js", "x === null", "hl-operator", "===");
+        has("js", "x === null", "hl-constant", "null");
+        has(
+            "ts",
+            "interface User { name: string }",
+            "hl-keyword",
+            "interface",
+        );
+        has("ts", "let name: string", "hl-keyword", "string");
+        has(
+            "python",
+            "@app.route\ndef hello():\n    return f'hi {x}'",
+            "hl-function",
+            "@app.route",
+        );
+        has(
+            "python",
+            "@app.route\ndef hello():\n    return f'hi {x}'",
+            "hl-string",
+            "f'hi {x}'",
+        );
+        has("python", "def hello():\n    pass", "hl-function", "hello");
+        has("python", "x = '''one\ntwo'''  # end", "hl-string", "two'''");
+        has("python", "print(None)", "hl-function", "print");
+        has("bash", r#"echo "$HOME/x" # note"#, "hl-variable", "$HOME");
+        has("bash", r#"echo "$HOME/x" # note"#, "hl-comment", "# note");
+        has(
+            "bash",
+            "if [ -f a#b ]; then echo ${X}; fi",
+            "hl-keyword",
+            "then",
+        );
+        has(
+            "bash",
+            "if [ -f a#b ]; then echo ${X}; fi",
+            "hl-variable",
+            "${X}",
+        );
+        has(
+            "sql",
+            "select count(*) from t where a = 'it''s' -- c",
+            "hl-keyword",
+            "select",
+        );
+        has("sql", "SELECT 'it''s' -- c", "hl-comment", "-- c");
+        has("sql", "SELECT 'it''s'", "hl-constant", "''");
+        has("sql", "SELECT COUNT(*) FROM t", "hl-function", "COUNT");
+        has(
+            "go",
+            "func main() { s := `raw\\n` }",
+            "hl-string",
+            "`raw\\n`",
+        );
+        has(
+            "c",
+            "#include <stdio.h>\nint main(void) {}",
+            "hl-keyword",
+            "#include",
+        );
+        has("json", r#"{"a": [true, 1.5]}"#, "hl-string", r#""a""#);
+        has("toml", "[x]\nname = \"lectern\" # c", "hl-comment", "# c");
+        // A shell word that contains a keyword is not one; nor is a comment
+        // sign inside a word.
+        let html = highlight_lines("ls format-done a#b", "bash")
+            .unwrap()
+            .concat();
+        assert!(!html.contains("span"), "{html}");
+    }
+
+    #[test]
+    fn unterminated_tokens_end_with_the_code() {
+        for (lang, code) in [
+            ("rust", "let s = \"open\nstill"),
+            ("rust", "/* open /* deeper */"),
+            ("rust", r##"let s = r##"open"#"##),
+            ("rust", "'"),
+            ("rust", "'\\"),
+            ("python", "'''open\n"),
+            ("bash", "echo ${open"),
+            ("sql", "'open''"),
+            ("js", "x = \"a\\"),
+            ("c", "#"),
+        ] {
+            assert_faithful(code, lang);
+        }
+    }
+
+    #[test]
+    fn every_known_language_is_faithful_on_a_mixed_sample() {
+        let sample = "fn main() {\n    let s = \"a\\\"b\"; // x\n    /* é\n ü */ 'z' 'é' r#\"q\"# $x ${y} 1.5e+3 @d\n}\n";
+        for (lang, _) in languages::ALL {
+            assert_faithful(sample, lang);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn highlighted_code_gives_back_the_code(
+            code in "[a-z0-9 \"'`#$@{}()/*\\\\\n.=<>&;!_-]{0,80}|\\PC{0,40}",
+            which in 0..languages::ALL.len() + 1,
+        ) {
+            let lang = languages::ALL.get(which).map_or("html", |(name, _)| name);
+            assert_faithful(&code, lang);
+        }
+    }
+}
