@@ -2,7 +2,7 @@
 //! file, and records the run. Idempotent: a run that crashed part-way is
 //! completed by running it again, and a second run changes nothing.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
@@ -293,7 +293,7 @@ async fn apply(
         }
     }
 
-    let course_ids: std::collections::HashMap<String, i32> = courses::all(db)
+    let course_ids: HashMap<String, i32> = courses::all(db)
         .await?
         .into_iter()
         .map(|c| (c.slug, c.id))
@@ -309,31 +309,24 @@ async fn apply(
     let mut actions = lesson_actions.into_iter().peekable();
     while actions.peek().is_some() {
         let batch = db.begin().await?;
+        // Runs of new files are written together; anything else one by one.
+        let mut new_files = Vec::new();
         for (path, action) in actions.by_ref().take(WRITE_BATCH) {
-            progress.advance();
-            let file = batch.begin().await?;
-            let outcome = apply_lesson(&file, &course_ids, action).await;
-            match outcome {
-                Ok(Applied::Stale) | Err(_) => file.rollback().await?,
-                Ok(_) => file.commit().await?,
+            if matches!(action, LessonAction::Create { .. }) {
+                new_files.push((path, action));
+                continue;
             }
-            match outcome {
-                Ok(Applied::Created) => report.created.push(path),
-                Ok(Applied::Updated) => report.updated.push(path),
-                Ok(Applied::Archived) => report.archived.push(path),
-                Ok(Applied::Conflict) => report.conflicts.push(path),
-                Ok(Applied::Stale) => report.diagnostics.push(Diagnostic::warning(
-                    &path,
-                    None,
-                    "the lesson changed while this sync ran; run sync again",
-                )),
-                Err(e) => report.diagnostics.push(Diagnostic::error(
-                    &path,
-                    None,
-                    format!("not saved: {e}"),
-                )),
-            }
+            create_files(
+                &batch,
+                &course_ids,
+                std::mem::take(&mut new_files),
+                report,
+                progress,
+            )
+            .await?;
+            write_file(&batch, &course_ids, path, action, report, progress).await?;
         }
+        create_files(&batch, &course_ids, new_files, report, progress).await?;
         site_state::commit(batch).await?;
     }
 
@@ -341,6 +334,129 @@ async fn apply(
         courses::archive_missing_folder(db, id).await?;
         site_state::changed(db).await?;
         report.archived.push(path);
+    }
+    Ok(())
+}
+
+/// Writes a run of new files with a few statements for the whole run
+/// rather than several per file: on a cold sync those round trips to the
+/// database cost more than the writing itself (issue 7). If the run fails as
+/// a whole (a constraint, say), it is undone and the files are written one
+/// by one, so that the error is reported against its own file.
+async fn create_files(
+    batch: &DatabaseTransaction,
+    course_ids: &HashMap<String, i32>,
+    files: Vec<(String, LessonAction)>,
+    report: &mut SyncReport,
+    progress: &dyn Progress,
+) -> Result<(), SyncError> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    let run = batch.begin().await?;
+    match create_together(&run, course_ids, &files).await {
+        Ok(()) => {
+            run.commit().await?;
+            for (path, _) in files {
+                progress.advance();
+                report.created.push(path);
+            }
+        }
+        Err(e) => {
+            run.rollback().await?;
+            tracing::debug!(error = %e, files = files.len(), "writing new files one by one");
+            for (path, action) in files {
+                write_file(batch, course_ids, path, action, report, progress).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The statements of [`create_files`]; every action is a `Create`.
+async fn create_together(
+    txn: &DatabaseTransaction,
+    course_ids: &HashMap<String, i32>,
+    files: &[(String, LessonAction)],
+) -> Result<(), DbErr> {
+    let mut new = Vec::with_capacity(files.len());
+    for (path, action) in files {
+        let LessonAction::Create { course, fields, .. } = action else {
+            return Err(DbErr::Custom(format!("{path} is not a new file")));
+        };
+        let course_id = *course_ids
+            .get(course)
+            .ok_or_else(|| DbErr::Custom(format!("course `{course}` was not saved")))?;
+        new.push((course_id, fields));
+    }
+    let ids = lessons::insert_many(txn, &new).await?;
+    let mut texts = Vec::with_capacity(files.len());
+    let mut paths = Vec::with_capacity(files.len());
+    let mut lesson_ids = Vec::with_capacity(files.len());
+    let mut aliases = Vec::new();
+    for ((_, action), (course_id, fields)) in files.iter().zip(&new) {
+        let LessonAction::Create {
+            course,
+            aliases: old_urls,
+            ..
+        } = action
+        else {
+            continue;
+        };
+        let id = *ids
+            .get(&(*course_id, fields.slug.clone()))
+            .ok_or_else(|| DbErr::Custom(format!("no id for new lesson {}", fields.slug)))?;
+        let text = RevisionText {
+            title: &fields.title,
+            summary: &fields.summary,
+            body_md: &fields.body_md,
+        };
+        texts.push((id, text));
+        paths.push(format!("/{course}/{}/", fields.slug));
+        lesson_ids.push(id);
+        if !old_urls.is_empty() {
+            aliases.push((id, old_urls));
+        }
+    }
+    revisions::record_created(txn, &texts, Origin::Git, "created from file").await?;
+    redirects::claim_new_lessons(txn, &paths, &lesson_ids).await?;
+    for (id, old_urls) in aliases {
+        redirects::set_aliases(txn, id, old_urls).await?;
+    }
+    Ok(())
+}
+
+/// Writes one file's change in a savepoint of its own, and reports it.
+async fn write_file(
+    batch: &DatabaseTransaction,
+    course_ids: &HashMap<String, i32>,
+    path: String,
+    action: LessonAction,
+    report: &mut SyncReport,
+    progress: &dyn Progress,
+) -> Result<(), SyncError> {
+    progress.advance();
+    let file = batch.begin().await?;
+    let outcome = apply_lesson(&file, course_ids, action).await;
+    match outcome {
+        Ok(Applied::Stale) | Err(_) => file.rollback().await?,
+        Ok(_) => file.commit().await?,
+    }
+    match outcome {
+        Ok(Applied::Created) => report.created.push(path),
+        Ok(Applied::Updated) => report.updated.push(path),
+        Ok(Applied::Archived) => report.archived.push(path),
+        Ok(Applied::Conflict) => report.conflicts.push(path),
+        Ok(Applied::Stale) => report.diagnostics.push(Diagnostic::warning(
+            &path,
+            None,
+            "the lesson changed while this sync ran; run sync again",
+        )),
+        Err(e) => {
+            report
+                .diagnostics
+                .push(Diagnostic::error(&path, None, format!("not saved: {e}")))
+        }
     }
     Ok(())
 }
@@ -357,7 +473,7 @@ enum Applied {
 /// the caller commits, or rolls back on `Stale` or an error.
 async fn apply_lesson(
     txn: &DatabaseTransaction,
-    course_ids: &std::collections::HashMap<String, i32>,
+    course_ids: &HashMap<String, i32>,
     action: LessonAction,
 ) -> Result<Applied, DbErr> {
     let outcome = match action {

@@ -88,6 +88,33 @@ pub async fn claim_lesson_url(
     Ok(())
 }
 
+/// New lessons now live at `paths` (`/<course>/<lesson>/`) and hold no
+/// aliases yet: what redirected from those paths, or named those lesson ids
+/// (a reused id), is removed. The bulk form of [`claim_lesson_url`] for a
+/// sync's run of new files.
+pub async fn claim_new_lessons(
+    db: &impl ConnectionTrait,
+    paths: &[String],
+    lesson_ids: &[i32],
+) -> Result<(), DbErr> {
+    if paths.is_empty() {
+        return Ok(());
+    }
+    redirect::Entity::delete_many()
+        .filter(
+            sea_orm::Condition::any()
+                .add(redirect::Column::FromPath.is_in(paths.iter().map(String::as_str)))
+                .add(
+                    sea_orm::Condition::all()
+                        .add(redirect::Column::LessonId.is_in(lesson_ids.iter().copied()))
+                        .add(redirect::Column::Kind.eq(ALIAS)),
+                ),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// A live course now sits at `/<slug>/`.
 pub async fn claim_course_url(db: &impl ConnectionTrait, slug: &str) -> Result<(), DbErr> {
     redirect::Entity::delete_many()

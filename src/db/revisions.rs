@@ -61,6 +61,38 @@ pub async fn record_text(
     .await
 }
 
+/// Records the first revision of lessons just inserted, with one statement
+/// (see `lessons::insert_many`).
+pub async fn record_created(
+    db: &impl ConnectionTrait,
+    created: &[(i32, RevisionText<'_>)],
+    origin: Origin,
+    note: &str,
+) -> Result<(), DbErr> {
+    if created.is_empty() {
+        return Ok(());
+    }
+    let now = chrono::Utc::now();
+    let models = created
+        .iter()
+        .map(|(lesson_id, text)| lesson_revision::ActiveModel {
+            lesson_id: Set(*lesson_id),
+            version: Set(1),
+            title: Set(text.title.to_string()),
+            summary: Set(text.summary.to_string()),
+            body_md: Set(text.body_md.to_string()),
+            origin: Set(origin),
+            author: Set(None),
+            note: Set(Some(note.to_string())),
+            created_at: Set(now),
+            ..Default::default()
+        });
+    lesson_revision::Entity::insert_many(models)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
 /// A lesson's revisions, newest first.
 pub async fn for_lesson(db: &impl ConnectionTrait, lesson_id: i32) -> Result<Vec<Revision>, DbErr> {
     lesson_revision::Entity::find()

@@ -204,3 +204,45 @@ async fn lesson_order_follows_weight_then_number() {
     let hello = html.find("/intro/hello/").unwrap();
     assert!(first < hello);
 }
+
+/// New files are written together; when that fails (here a trigger refuses
+/// one lesson), they are written one by one and only the refused file is
+/// reported, by its path.
+#[rocket::async_test]
+async fn a_refused_new_file_is_reported_and_the_others_are_written() {
+    use sea_orm::{ConnectionTrait, DbBackend};
+    let f = small_site().await;
+    f.write("intro/03-refused.md", lesson("Refused", "Text."));
+    let db = f.connect().await;
+    let statements: &[&str] = match db.get_database_backend() {
+        DbBackend::Sqlite => &["CREATE TRIGGER refuse_lesson BEFORE INSERT ON lessons \
+             WHEN NEW.slug = 'refused' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"],
+        _ => &[
+            "CREATE OR REPLACE FUNCTION refuse_lesson() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN IF NEW.slug = 'refused' THEN RAISE EXCEPTION 'refused by the test'; END IF; \
+             RETURN NEW; END $$",
+            "CREATE TRIGGER refuse_lesson BEFORE INSERT ON lessons \
+             FOR EACH ROW EXECUTE FUNCTION refuse_lesson()",
+        ],
+    };
+    for sql in statements {
+        db.execute_unprepared(sql).await.unwrap();
+    }
+    let report = f.sync(&db).await;
+    assert_eq!(report.errors(), 1, "{:?}", report.diagnostics);
+    let error = report.diagnostics[0].to_string();
+    assert!(
+        error.contains("intro/03-refused.md") && error.contains("refused by the test"),
+        "{error}"
+    );
+    assert_eq!(
+        report.created,
+        ["intro/_course.md", "intro/01-hello.md", "intro/02-world.md"]
+    );
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM lessons").await, 2);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM lesson_revisions").await, 2);
+    // The refused file is tried again by the next sync.
+    let again = f.sync(&db).await;
+    assert_eq!(again.errors(), 1);
+    assert_eq!(again.unchanged, 3);
+}
