@@ -103,6 +103,22 @@ async fn set_up(rocket: Rocket<Build>) -> fairing::Result {
             Err(e) => tracing::error!("startup sync failed: {e}"),
         }
     }
+    // Rows an older Lectern rendered are rendered again in the background,
+    // so an upgrade does not delay start-up; until then they show the old HTML.
+    {
+        let (db, content_dir) = (db.clone(), settings.content_dir.clone());
+        tokio::spawn(async move {
+            match content::rerender_stale(&db, &content_dir).await {
+                Ok(done) if done.lessons + done.courses > 0 => tracing::info!(
+                    lessons = done.lessons,
+                    courses = done.courses,
+                    "rendered again by this version's renderer"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::error!("rendering stored pages again failed: {e}"),
+            }
+        });
+    }
     match accounts::setup::issue_if_no_users(&db).await {
         Ok(Some(token)) => {
             tracing::warn!(

@@ -13,6 +13,7 @@ mod m20261125_000004_search;
 mod m20261125_000005_redirects;
 mod m20261125_000006_lesson_indexes;
 mod m20261125_000007_list_indexes;
+mod m20261129_000008_render_version;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_redirects::Migration),
             Box::new(m20261125_000006_lesson_indexes::Migration),
             Box::new(m20261125_000007_list_indexes::Migration),
+            Box::new(m20261129_000008_render_version::Migration),
         ]
     }
 }

@@ -63,6 +63,16 @@ pub async fn run(figment: &Figment, dry_run: bool) -> anyhow::Result<ExitCode> {
         report.conflicts.len(),
         report.errors(),
     );
+    if !dry_run {
+        // Pages an older Lectern rendered, which unchanged files never refresh.
+        let again = content::rerender_stale(&db, &settings.content_dir).await?;
+        if again.lessons + again.courses > 0 {
+            println!(
+                "rendered again by this version's renderer: {} lesson(s), {} course(s)",
+                again.lessons, again.courses
+            );
+        }
+    }
     Ok(if report.errors() > 0 {
         ExitCode::FAILURE
     } else {

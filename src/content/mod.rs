@@ -9,6 +9,7 @@ pub mod git;
 pub mod links;
 pub(crate) mod parse;
 pub mod plan;
+mod rerender;
 pub mod scan;
 pub mod sync;
 
@@ -16,6 +17,7 @@ pub use assets::store_assets;
 pub use check::{check, CheckReport};
 pub use diagnostics::{Diagnostic, Severity};
 pub use export::{export, ExportError, ExportReport};
+pub use rerender::{rerender_stale, Rerendered};
 pub use sync::{
     sync, sync_recorded, sync_with_progress, Progress, Quiet, SyncError, SyncOptions, SyncReport,
 };

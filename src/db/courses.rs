@@ -57,6 +57,7 @@ pub async fn save(
         summary: Set(f.summary.clone()),
         body_md: Set(f.body_md.clone()),
         body_html: Set(f.body_html.clone()),
+        render_version: Set(crate::markdown::RENDER_VERSION),
         position: Set(f.position),
         status: Set(f.status),
         source_path: Set(f.source_path.clone()),
@@ -122,4 +123,31 @@ pub async fn mark_exported(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Courses whose stored HTML a renderer older than `current` wrote.
+pub async fn stale_renders(db: &impl ConnectionTrait, current: i32) -> Result<Vec<Course>, DbErr> {
+    course::Entity::find()
+        .filter(course::Column::RenderVersion.lt(current))
+        .all(db)
+        .await
+}
+
+/// Stores a new rendering of course `id` if its text is still `body_md`.
+pub async fn store_render(
+    db: &impl ConnectionTrait,
+    id: i32,
+    body_md: &str,
+    body_html: String,
+    render_version: i32,
+) -> Result<bool, DbErr> {
+    use sea_orm::sea_query::Expr;
+    let result = course::Entity::update_many()
+        .col_expr(course::Column::BodyHtml, Expr::value(body_html))
+        .col_expr(course::Column::RenderVersion, Expr::value(render_version))
+        .filter(course::Column::Id.eq(id))
+        .filter(course::Column::BodyMd.eq(body_md))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected > 0)
 }

@@ -331,6 +331,7 @@ impl LessonFields {
         m.source_hash = Set(self.source_hash.clone());
         m.synced_hash = Set(self.synced_hash.clone());
         m.content_hash = Set(self.content_hash());
+        m.render_version = Set(crate::markdown::RENDER_VERSION);
         m.updated_at = Set(Utc::now());
     }
 }
@@ -843,3 +844,73 @@ pub async fn fill_body_text(db: &impl ConnectionTrait) -> Result<usize, DbErr> {
     }
 }
 
+/// A lesson whose stored HTML an older renderer wrote.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct StaleRender {
+    pub id: i32,
+    pub version: i32,
+    pub course_slug: String,
+    pub slug: String,
+    pub body_md: String,
+}
+
+/// Up to `limit` lessons after id `after` rendered by a renderer older than
+/// `current`, in id order.
+pub async fn stale_renders(
+    db: &impl ConnectionTrait,
+    current: i32,
+    after: i32,
+    limit: u64,
+) -> Result<Vec<StaleRender>, DbErr> {
+    lesson::Entity::find()
+        .select_only()
+        .columns([
+            lesson::Column::Id,
+            lesson::Column::Version,
+            lesson::Column::Slug,
+            lesson::Column::BodyMd,
+        ])
+        .column_as(course::Column::Slug, "course_slug")
+        .inner_join(course::Entity)
+        .filter(lesson::Column::RenderVersion.lt(current))
+        .filter(lesson::Column::Id.gt(after))
+        .order_by_asc(lesson::Column::Id)
+        .limit(limit)
+        .into_model::<StaleRender>()
+        .all(db)
+        .await
+}
+
+/// What rendering a lesson's body gives, as stored.
+pub struct StoredRender {
+    pub body_html: String,
+    pub all_html: String,
+    pub toc: String,
+    pub word_count: i32,
+    pub render_version: i32,
+}
+
+/// Stores a new rendering of lesson `id` if it is still at `version` (an
+/// edit since then was rendered by its writer). Its text and version stay:
+/// the lesson did not change, only how it is shown.
+pub async fn store_render(
+    db: &impl ConnectionTrait,
+    id: i32,
+    version: i32,
+    render: StoredRender,
+) -> Result<bool, DbErr> {
+    let result = lesson::Entity::update_many()
+        .col_expr(lesson::Column::BodyHtml, Expr::value(render.body_html))
+        .col_expr(lesson::Column::AllHtml, Expr::value(render.all_html))
+        .col_expr(lesson::Column::Toc, Expr::value(render.toc))
+        .col_expr(lesson::Column::WordCount, Expr::value(render.word_count))
+        .col_expr(
+            lesson::Column::RenderVersion,
+            Expr::value(render.render_version),
+        )
+        .filter(lesson::Column::Id.eq(id))
+        .filter(lesson::Column::Version.eq(version))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected > 0)
+}

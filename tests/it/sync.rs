@@ -246,3 +246,99 @@ async fn a_refused_new_file_is_reported_and_the_others_are_written() {
     assert_eq!(again.errors(), 1);
     assert_eq!(again.unchanged, 3);
 }
+
+/// Pages a previous renderer wrote are rendered again (an upgrade changed
+/// highlighting, say), without touching the text, version or revisions; a
+/// lesson edited meanwhile keeps what its edit rendered.
+#[rocket::async_test]
+async fn html_from_an_older_renderer_is_rendered_again() {
+    use lectern::db::lessons::{self, StoredRender};
+    use sea_orm::ConnectionTrait;
+    let f = small_site().await;
+    f.write(
+        "intro/02-world.md",
+        lesson("World", "## Part one\n\n```rust\nfn main() {}\n```\n"),
+    );
+    let db = f.connect().await;
+    f.sync(&db).await;
+    let html_of = |slug: &str| format!("SELECT body_html FROM lessons WHERE slug = '{slug}'");
+    let text = |sql: String| {
+        let db = &db;
+        async move {
+            let row = db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    db.get_database_backend(),
+                    sql,
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get_by_index::<String>(0).unwrap()
+        }
+    };
+    let fresh = text(html_of("world")).await;
+    assert!(fresh.contains("hl-keyword"), "{fresh}");
+    db.execute_unprepared(
+        "UPDATE lessons SET body_html = '<p>old</p>', all_html = '', toc = '[]', render_version = 0",
+    )
+    .await
+    .unwrap();
+    db.execute_unprepared("UPDATE courses SET body_html = '<p>old</p>', render_version = 0")
+        .await
+        .unwrap();
+    let versions = count(&db, "SELECT SUM(version) FROM lessons").await;
+
+    let done = lectern::content::rerender_stale(&db, &f.content())
+        .await
+        .unwrap();
+    assert_eq!((done.lessons, done.courses), (2, 1));
+    assert_eq!(text(html_of("world")).await, fresh);
+    assert!(text("SELECT toc FROM lessons WHERE slug = 'world'".into())
+        .await
+        .contains("part-one"));
+    assert!(
+        text("SELECT all_html FROM lessons WHERE slug = 'world'".into())
+            .await
+            .contains("world--part-one")
+    );
+    assert!(text("SELECT body_html FROM courses".into())
+        .await
+        .contains("Welcome to Intro"));
+    assert_eq!(
+        count(
+            &db,
+            &format!(
+                "SELECT COUNT(*) FROM lessons WHERE render_version = {}",
+                lectern::markdown::RENDER_VERSION
+            )
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        count(&db, "SELECT SUM(version) FROM lessons").await,
+        versions
+    );
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM lesson_revisions").await, 2);
+    let again = lectern::content::rerender_stale(&db, &f.content())
+        .await
+        .unwrap();
+    assert_eq!((again.lessons, again.courses), (0, 0));
+
+    // A rendering made from version 1 is not stored over version 2.
+    db.execute_unprepared(
+        "UPDATE lessons SET version = 2, body_html = '<p>edit</p>' WHERE slug = 'world'",
+    )
+    .await
+    .unwrap();
+    let id = count(&db, "SELECT id FROM lessons WHERE slug = 'world'").await as i32;
+    let stale = StoredRender {
+        body_html: "<p>from version 1</p>".into(),
+        all_html: String::new(),
+        toc: "[]".into(),
+        word_count: 0,
+        render_version: lectern::markdown::RENDER_VERSION,
+    };
+    assert!(!lessons::store_render(&db, id, 1, stale).await.unwrap());
+    assert_eq!(text(html_of("world")).await, "<p>edit</p>");
+}

@@ -15,6 +15,9 @@ pub struct Model {
     pub body_md: String,
     /// Sanitised HTML rendered from `body_md` when it was written.
     pub body_html: String,
+    /// The renderer version that wrote the stored HTML (`markdown::RENDER_VERSION`);
+    /// older rows are rendered again at start-up.
+    pub render_version: i32,
     /// Order on the home page (the `weight` field).
     pub position: i32,
     pub status: Status,

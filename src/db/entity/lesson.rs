@@ -46,6 +46,9 @@ pub struct Model {
     /// ids prefixed with the slug, links within the course made anchors.
     /// Empty for rows written before it existed, until their next write.
     pub all_html: String,
+    /// The renderer version that wrote the stored HTML (`markdown::RENDER_VERSION`);
+    /// older rows are rendered again at start-up.
+    pub render_version: i32,
     /// The `updated` date from front matter, shown to learners when set.
     pub updated_on: Option<Date>,
     /// Lesson file relative to the content folder; `None` for lessons made in the admin.

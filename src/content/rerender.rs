@@ -1,0 +1,93 @@
+//! Renders again the lessons and courses whose stored HTML an older version
+//! of the renderer wrote (see `markdown::RENDER_VERSION`), so that a change
+//! to highlighting or sanitising reaches every page after an upgrade, not
+//! only pages edited since. Sync skips unchanged files by their hash, so
+//! without this their HTML would never change.
+//!
+//! Runs in the background after start-up: pages are served from the old HTML
+//! until their batch is written. Each row is written only if it did not
+//! change meanwhile (lessons by version, courses by text); an edit renders
+//! its own HTML. Several instances on one database may run it at once: they
+//! write the same HTML.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+
+use crate::content::links::SiteResolver;
+use crate::db::lessons::{StaleRender, StoredRender};
+use crate::db::{courses, lessons, site_state};
+use crate::markdown::{self, LessonRef, RENDER_VERSION};
+
+/// Lessons rendered and written per transaction.
+const BATCH: u64 = 200;
+
+/// What [`rerender_stale`] rendered again.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Rerendered {
+    pub lessons: usize,
+    pub courses: usize,
+}
+
+/// Renders again every lesson and course stored by an older renderer.
+pub async fn rerender_stale(
+    db: &DatabaseConnection,
+    content_dir: &Path,
+) -> Result<Rerendered, DbErr> {
+    let mut done = Rerendered::default();
+    let stale_courses = courses::stale_renders(db, RENDER_VERSION).await?;
+    let mut after = 0;
+    let mut batch = lessons::stale_renders(db, RENDER_VERSION, after, BATCH).await?;
+    if stale_courses.is_empty() && batch.is_empty() {
+        return Ok(done);
+    }
+    let resolver = Arc::new(SiteResolver::load(db, content_dir).await?);
+
+    let txn = db.begin().await?;
+    for course in stale_courses {
+        let html = markdown::render(&course.body_md, &course.slug, 1, resolver.as_ref()).html;
+        if courses::store_render(&txn, course.id, &course.body_md, html, RENDER_VERSION).await? {
+            done.courses += 1;
+        }
+    }
+    site_state::commit(txn).await?;
+
+    while let Some(last) = batch.last() {
+        after = last.id;
+        let resolver = Arc::clone(&resolver);
+        let rendered = tokio::task::spawn_blocking(move || render_all(batch, &resolver))
+            .await
+            .map_err(|e| DbErr::Custom(format!("rendering failed: {e}")))?;
+        let txn = db.begin().await?;
+        for (id, version, render) in rendered {
+            if lessons::store_render(&txn, id, version, render).await? {
+                done.lessons += 1;
+            }
+        }
+        site_state::commit(txn).await?;
+        batch = lessons::stale_renders(db, RENDER_VERSION, after, BATCH).await?;
+    }
+    Ok(done)
+}
+
+/// Renders a batch in parallel, off the async runtime.
+fn render_all(batch: Vec<StaleRender>, resolver: &SiteResolver) -> Vec<(i32, i32, StoredRender)> {
+    let render = |l: StaleRender| {
+        let this = LessonRef {
+            course: l.course_slug,
+            slug: l.slug,
+        };
+        let r = markdown::render_lesson(&l.body_md, &this, 1, resolver);
+        let stored = StoredRender {
+            body_html: r.html,
+            all_html: r.all_html,
+            toc: serde_json::to_string(&r.toc).unwrap_or_else(|_| "[]".into()),
+            word_count: i32::try_from(r.words).unwrap_or(i32::MAX),
+            render_version: RENDER_VERSION,
+        };
+        (l.id, l.version, stored)
+    };
+    batch.into_par_iter().map(render).collect()
+}
