@@ -11,8 +11,10 @@ pub(super) fn lang(name: &str) -> Option<&'static Lang> {
         "js" | "javascript" | "node" | "mjs" | "cjs" | "jsx" => &JS,
         "ts" | "typescript" | "tsx" => &TS,
         "python" | "py" | "python3" => &PYTHON,
-        "bash" | "sh" | "shell" | "zsh" | "console" => &SHELL,
-        "sql" | "postgresql" | "postgres" | "sqlite" | "mysql" => &SQL,
+        "bash" | "sh" | "shell" | "zsh" => &SHELL,
+        "console" | "shell-session" => &CONSOLE,
+        // Not MySQL: its strings take backslash escapes.
+        "sql" | "postgresql" | "postgres" | "sqlite" => &SQL,
         "go" | "golang" => &GO,
         "c" | "h" | "cpp" | "c++" | "cc" | "hpp" => &C,
         "java" => &JAVA,
@@ -126,6 +128,19 @@ const SHELL: Lang = Lang {
     operators: b"",
     shell: true,
     ..BASE
+};
+
+/// A terminal session: commands with their output, where an apostrophe in
+/// the output (`can't`) must not open a string over the following lines.
+const CONSOLE: Lang = Lang {
+    quotes: &[
+        Quote {
+            interpolates: true,
+            ..quote("\"", Escapes::Backslash, false)
+        },
+        quote("'", Escapes::Raw, false),
+    ],
+    ..SHELL
 };
 
 const SQL: Lang = Lang {
@@ -616,6 +631,7 @@ pub(super) const ALL: &[(&str, &Lang)] = &[
     ("ts", &TS),
     ("python", &PYTHON),
     ("bash", &SHELL),
+    ("console", &CONSOLE),
     ("sql", &SQL),
     ("go", &GO),
     ("c", &C),

@@ -372,6 +372,35 @@ mod tests {
     }
 
     #[test]
+    fn what_reviewers_saw_go_wrong_stays_right() {
+        // A shell backslash outside quotes escapes one character.
+        for code in [r"echo It\'s fine", r"echo a \# b", r#"echo \"x"#] {
+            let html = highlight_lines(code, "bash").unwrap().concat();
+            assert!(
+                !html.contains("hl-string") && !html.contains("hl-comment"),
+                "{html}"
+            );
+        }
+        // An apostrophe in a session's output stays on its line.
+        let lines = highlight_lines("$ cat x\ncan't open x\nnext line\n", "console").unwrap();
+        assert!(!lines[2].contains("span"), "{lines:?}");
+        // Members are not keywords.
+        has("js", "map.get(k); Array.from(xs);", "hl-function", "get");
+        has("js", "map.get(k); Array.from(xs);", "hl-function", "from");
+        let html = highlight_lines("re.match(p, s)", "python")
+            .unwrap()
+            .concat();
+        assert!(!html.contains("hl-keyword"), "{html}");
+        // Inputs that once made the scanner rescan a line for every token.
+        assert_faithful(&"${".repeat(20_000), "bash");
+        assert_faithful(
+            &format!("r{}{}", "#".repeat(5_000), "\"".repeat(5_000)),
+            "rust",
+        );
+        has("c", "int x = 0X1E+5;", "hl-constant", "0X1E");
+    }
+
+    #[test]
     fn unterminated_tokens_end_with_the_code() {
         for (lang, code) in [
             ("rust", "let s = \"open\nstill"),

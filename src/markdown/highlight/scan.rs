@@ -245,6 +245,12 @@ impl Scanner<'_> {
             self.number(i);
             return true;
         }
+        if lang.shell && c == b'\\' {
+            // Outside quotes a backslash makes the next character plain:
+            // `It\'s`, `\#`, `\"` open no string or comment.
+            self.i = (i + 1 + char_len(self.at(i + 1))).min(self.b.len());
+            return true;
+        }
         if lang.shell && c == b'$' {
             return self.shell_variable(i);
         }
@@ -382,13 +388,10 @@ impl Scanner<'_> {
                 None => break self.b.len(),
                 Some(p) => {
                     k += p + 1;
-                    if self.b[k..]
-                        .iter()
-                        .take(hashes)
-                        .filter(|&&b| b == b'#')
-                        .count()
-                        == hashes
-                    {
+                    // Stops at the first byte that is not `#`, so a run of
+                    // quotes after many hashes stays linear.
+                    let closing = self.b[k..].iter().take(hashes).take_while(|&&b| b == b'#');
+                    if closing.count() == hashes {
                         break k + hashes;
                     }
                 }
@@ -445,7 +448,7 @@ impl Scanner<'_> {
                 if matches!(c, b'e' | b'E')
                     && matches!(self.at(j), b'+' | b'-')
                     && self.at(j + 1).is_ascii_digit()
-                    && !self.b[i..j].starts_with(b"0x")
+                    && !(self.b[i..j].len() > 1 && self.b[i + 1].eq_ignore_ascii_case(&b'x'))
                 {
                     j += 1;
                 }
@@ -478,10 +481,12 @@ impl Scanner<'_> {
             }
         }
         let define = std::mem::take(&mut self.define_next);
-        if lang.is_word(word, lang.keywords) {
+        // `map.get`, `Array.from`, `re.match`: a member, whatever its name.
+        let member = i > 0 && self.b[i - 1] == b'.';
+        if !member && lang.is_word(word, lang.keywords) {
             self.define_next = lang.definers.contains(&word);
             self.emit(i, end, KEYWORD);
-        } else if lang.is_word(word, lang.constants) {
+        } else if !member && lang.is_word(word, lang.constants) {
             self.emit(i, end, CONSTANT);
         } else if lang.rust && next == b'!' && self.at(end + 1) != b'=' {
             self.emit(i, end + 1, FUNCTION);
@@ -516,9 +521,11 @@ impl Scanner<'_> {
     fn shell_variable(&mut self, i: usize) -> bool {
         let next = self.at(i + 1);
         let end = if next == b'{' {
+            // Unclosed on its line: only `${` (a rescan from every later
+            // `$` would make a long line quadratic).
             match self.b[i..].iter().position(|&b| b == b'}' || b == b'\n') {
                 Some(p) if self.b[i + p] == b'}' => i + p + 1,
-                _ => return false,
+                _ => i + 2,
             }
         } else if is_ident_start(next) && next < 0x80 {
             let mut end = i + 1;
