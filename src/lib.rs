@@ -104,8 +104,9 @@ async fn set_up(rocket: Rocket<Build>) -> fairing::Result {
         }
     }
     // Rows an older Lectern rendered are rendered again in the background,
-    // so an upgrade does not delay start-up; until then they show the old HTML.
-    {
+    // so an upgrade does not delay start-up; until then they show the old
+    // HTML. Only where content is synced: it needs the content folder.
+    if settings.sync_on_start {
         let (db, content_dir) = (db.clone(), settings.content_dir.clone());
         tokio::spawn(async move {
             match content::rerender_stale(&db, &content_dir).await {

@@ -65,12 +65,14 @@ pub async fn run(figment: &Figment, dry_run: bool) -> anyhow::Result<ExitCode> {
     );
     if !dry_run {
         // Pages an older Lectern rendered, which unchanged files never refresh.
-        let again = content::rerender_stale(&db, &settings.content_dir).await?;
-        if again.lessons + again.courses > 0 {
-            println!(
+        match content::rerender_stale(&db, &settings.content_dir).await {
+            Ok(again) if again.lessons + again.courses > 0 => println!(
                 "rendered again by this version's renderer: {} lesson(s), {} course(s)",
                 again.lessons, again.courses
-            );
+            ),
+            Ok(_) => {}
+            // The sync itself succeeded; the next run or start tries again.
+            Err(e) => eprintln!("warning: rendering stored pages again failed: {e}"),
         }
     }
     Ok(if report.errors() > 0 {

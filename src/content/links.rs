@@ -150,6 +150,15 @@ impl Resolver for SiteResolver {
     }
 
     fn asset(&self, path: &str) -> Option<String> {
+        // Read and hash each file once, however many references it has.
+        if let Some(asset) = self
+            .used
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(path)
+        {
+            return Some(media_url(&asset.hash, &asset.name));
+        }
         let abs = self.content_dir.join(path);
         let meta = std::fs::symlink_metadata(&abs).ok()?;
         if !meta.is_file() || meta.len() > MAX_ASSET_BYTES || path.ends_with(".md") {

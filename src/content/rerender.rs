@@ -4,8 +4,10 @@
 //! only pages edited since. Sync skips unchanged files by their hash, so
 //! without this their HTML would never change.
 //!
-//! Runs in the background after start-up: pages are served from the old HTML
-//! until their batch is written. Each row is written only if it did not
+//! Runs in the background after start-up on the instance that syncs (it
+//! needs the content folder: images resolve against it and are stored as
+//! media, as an admin save does), and in `lectern sync`. Pages are served
+//! from the old HTML until their batch is written. Each row is written only if it did not
 //! change meanwhile (lessons by version, courses by text); an edit renders
 //! its own HTML. Several instances on one database may run it at once: they
 //! write the same HTML.
@@ -17,6 +19,7 @@ use rayon::prelude::*;
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 
 use crate::content::links::SiteResolver;
+use crate::content::store_assets;
 use crate::db::lessons::{StaleRender, StoredRender};
 use crate::db::{courses, lessons, site_state};
 use crate::markdown::{self, LessonRef, RENDER_VERSION};
@@ -43,12 +46,27 @@ pub async fn rerender_stale(
     if stale_courses.is_empty() && batch.is_empty() {
         return Ok(done);
     }
+    if !content_dir.is_dir() {
+        // Images would not resolve; rendering now would break them for good.
+        tracing::warn!(
+            "not rendering stored pages again: the content folder {} is missing",
+            content_dir.display()
+        );
+        return Ok(done);
+    }
     let resolver = Arc::new(SiteResolver::load(db, content_dir).await?);
 
+    let rendered: Vec<_> = stale_courses
+        .into_iter()
+        .map(|c| {
+            let html = markdown::render(&c.body_md, &c.slug, 1, resolver.as_ref()).html;
+            (c, html)
+        })
+        .collect();
+    store_assets(db, resolver.take_used().iter()).await?;
     let txn = db.begin().await?;
-    for course in stale_courses {
-        let html = markdown::render(&course.body_md, &course.slug, 1, resolver.as_ref()).html;
-        if courses::store_render(&txn, course.id, &course.body_md, html, RENDER_VERSION).await? {
+    for (course, html) in rendered {
+        if courses::store_render(&txn, &course, html, RENDER_VERSION).await? {
             done.courses += 1;
         }
     }
@@ -56,10 +74,12 @@ pub async fn rerender_stale(
 
     while let Some(last) = batch.last() {
         after = last.id;
-        let resolver = Arc::clone(&resolver);
-        let rendered = tokio::task::spawn_blocking(move || render_all(batch, &resolver))
+        let shared = Arc::clone(&resolver);
+        let rendered = tokio::task::spawn_blocking(move || render_all(batch, &shared))
             .await
             .map_err(|e| DbErr::Custom(format!("rendering failed: {e}")))?;
+        // Images the pages now point at (a file may have changed since).
+        store_assets(db, resolver.take_used().iter()).await?;
         let txn = db.begin().await?;
         for (id, version, render) in rendered {
             if lessons::store_render(&txn, id, version, render).await? {

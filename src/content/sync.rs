@@ -255,6 +255,11 @@ fn describe(plan: &Plan, report: &mut SyncReport) {
 /// the open batch, which the next run writes again.
 const WRITE_BATCH: usize = 200;
 
+// New files are inserted with one statement for the batch: about 30 bound
+// values a lesson must stay under SQLite's limit of 32,766 (PostgreSQL's is
+// 65,535).
+const _: () = assert!(WRITE_BATCH * 30 < 32_766);
+
 /// Applies a plan: courses first (lessons need their ids), then lesson
 /// updates before creates (so a slug freed by one file can be taken by
 /// another), then archives. Lessons are written in batches (see
@@ -364,7 +369,7 @@ async fn create_files(
         }
         Err(e) => {
             run.rollback().await?;
-            tracing::debug!(error = %e, files = files.len(), "writing new files one by one");
+            tracing::info!(error = %e, files = files.len(), "writing new files one by one");
             for (path, action) in files {
                 write_file(batch, course_ids, path, action, report, progress).await?;
             }

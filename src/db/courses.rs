@@ -133,11 +133,11 @@ pub async fn stale_renders(db: &impl ConnectionTrait, current: i32) -> Result<Ve
         .await
 }
 
-/// Stores a new rendering of course `id` if its text is still `body_md`.
+/// Stores a new rendering of `course` if its text and slug (the base of its
+/// links) are still those it was rendered from, and no newer renderer wrote it.
 pub async fn store_render(
     db: &impl ConnectionTrait,
-    id: i32,
-    body_md: &str,
+    course: &Course,
     body_html: String,
     render_version: i32,
 ) -> Result<bool, DbErr> {
@@ -145,8 +145,10 @@ pub async fn store_render(
     let result = course::Entity::update_many()
         .col_expr(course::Column::BodyHtml, Expr::value(body_html))
         .col_expr(course::Column::RenderVersion, Expr::value(render_version))
-        .filter(course::Column::Id.eq(id))
-        .filter(course::Column::BodyMd.eq(body_md))
+        .filter(course::Column::Id.eq(course.id))
+        .filter(course::Column::BodyMd.eq(course.body_md.as_str()))
+        .filter(course::Column::Slug.eq(course.slug.as_str()))
+        .filter(course::Column::RenderVersion.lt(render_version))
         .exec(db)
         .await?;
     Ok(result.rows_affected > 0)

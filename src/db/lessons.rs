@@ -891,8 +891,9 @@ pub struct StoredRender {
 }
 
 /// Stores a new rendering of lesson `id` if it is still at `version` (an
-/// edit since then was rendered by its writer). Its text and version stay:
-/// the lesson did not change, only how it is shown.
+/// edit since then was rendered by its writer) and no newer renderer wrote
+/// it (an older instance finishing late, during a rolling upgrade). Its text
+/// and version stay: the lesson did not change, only how it is shown.
 pub async fn store_render(
     db: &impl ConnectionTrait,
     id: i32,
@@ -910,6 +911,7 @@ pub async fn store_render(
         )
         .filter(lesson::Column::Id.eq(id))
         .filter(lesson::Column::Version.eq(version))
+        .filter(lesson::Column::RenderVersion.lt(render.render_version))
         .exec(db)
         .await?;
     Ok(result.rows_affected > 0)

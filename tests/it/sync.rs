@@ -257,8 +257,12 @@ async fn html_from_an_older_renderer_is_rendered_again() {
     let f = small_site().await;
     f.write(
         "intro/02-world.md",
-        lesson("World", "## Part one\n\n```rust\nfn main() {}\n```\n"),
+        lesson(
+            "World",
+            "## Part one\n\n```rust\nfn main() {}\n```\n\n![A diagram](images/d.png)\n",
+        ),
     );
+    f.write("intro/images/d.png", b"\x89PNG first");
     let db = f.connect().await;
     f.sync(&db).await;
     let html_of = |slug: &str| format!("SELECT body_html FROM lessons WHERE slug = '{slug}'");
@@ -288,11 +292,48 @@ async fn html_from_an_older_renderer_is_rendered_again() {
         .unwrap();
     let versions = count(&db, "SELECT SUM(version) FROM lessons").await;
 
+    // Nothing is rendered again without the content folder: images would
+    // not resolve.
+    let none = lectern::content::rerender_stale(&db, &f.dir.path().join("missing"))
+        .await
+        .unwrap();
+    assert_eq!((none.lessons, none.courses), (0, 0));
+
     let done = lectern::content::rerender_stale(&db, &f.content())
         .await
         .unwrap();
     assert_eq!((done.lessons, done.courses), (2, 1));
     assert_eq!(text(html_of("world")).await, fresh);
+
+    // An image changed on disk while its lesson did not: the new rendering
+    // points at the new bytes, which are stored as media.
+    f.write("intro/images/d.png", b"\x89PNG second");
+    db.execute_unprepared("UPDATE lessons SET render_version = 0 WHERE slug = 'world'")
+        .await
+        .unwrap();
+    let done = lectern::content::rerender_stale(&db, &f.content())
+        .await
+        .unwrap();
+    assert_eq!(done.lessons, 1);
+    let html = text(html_of("world")).await;
+    assert_ne!(html, fresh);
+    let hash = html
+        .split("/media/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap();
+    assert_eq!(
+        count(
+            &db,
+            &format!("SELECT COUNT(*) FROM media WHERE sha256 = '{hash}'")
+        )
+        .await,
+        1,
+        "{html}"
+    );
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM media").await, 2);
     assert!(text("SELECT toc FROM lessons WHERE slug = 'world'".into())
         .await
         .contains("part-one"));
@@ -340,5 +381,15 @@ async fn html_from_an_older_renderer_is_rendered_again() {
         render_version: lectern::markdown::RENDER_VERSION,
     };
     assert!(!lessons::store_render(&db, id, 1, stale).await.unwrap());
+    assert_eq!(text(html_of("world")).await, "<p>edit</p>");
+    // Nor is an older renderer's over a newer one's (a rolling upgrade).
+    let older = StoredRender {
+        body_html: "<p>older renderer</p>".into(),
+        all_html: String::new(),
+        toc: "[]".into(),
+        word_count: 0,
+        render_version: lectern::markdown::RENDER_VERSION - 1,
+    };
+    assert!(!lessons::store_render(&db, id, 2, older).await.unwrap());
     assert_eq!(text(html_of("world")).await, "<p>edit</p>");
 }
