@@ -79,6 +79,18 @@ pub struct OutlineView {
     pub prerequisites: Vec<NavLink>,
 }
 
+/// A reading time as people say it: `45 min`, `2 h 5 min`, and whole hours
+/// from ten hours on (a course of a hundred lessons is `42 h`, not `2520 min`).
+pub fn reading_time(minutes: i32) -> String {
+    let (hours, rest) = (minutes / 60, minutes % 60);
+    match (hours, rest) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) if h < 10 => format!("{h} h {m} min"),
+        _ => format!("{} h", (minutes + 30) / 60),
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct CoursePage {
     pub page: PageMeta,
@@ -89,6 +101,8 @@ pub struct CoursePage {
     pub edit_url: Option<String>,
     /// Reading time of the listed lessons together, in minutes.
     pub total_minutes: i32,
+    /// The same, for people (`7 h 30 min`).
+    pub total_time: String,
 }
 
 /// A lesson's minutes: the author's `duration`, else an estimate from its
@@ -203,8 +217,10 @@ pub async fn course(
             }
         })
         .collect();
+    let total_minutes = lessons.iter().filter_map(|l| l.duration).sum();
     Ok(CoursePage {
-        total_minutes: lessons.iter().filter_map(|l| l.duration).sum(),
+        total_minutes,
+        total_time: reading_time(total_minutes),
         page: PageMeta {
             json_ld: Some(meta::course(
                 site.discovery(),
@@ -367,6 +383,8 @@ pub struct WholeCoursePage {
     pub lessons: Vec<WholeCourseLesson>,
     /// Minutes for the whole course (authors' durations and estimates).
     pub total_minutes: i32,
+    /// The same, for people (`7 h 30 min`).
+    pub total_time: String,
 }
 
 /// `/<course>/all/`: every lesson the viewer may see, in order, on one page,
@@ -438,6 +456,7 @@ pub async fn whole_course(
         ),
         lessons,
         total_minutes,
+        total_time: reading_time(total_minutes),
         course: CourseView {
             url,
             badge: badge(course.status, None, now),
@@ -446,4 +465,20 @@ pub async fn whole_course(
             body_html: String::new(),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reading_time;
+
+    #[test]
+    fn reading_times_read_as_people_say_them() {
+        assert_eq!(reading_time(7), "7 min");
+        assert_eq!(reading_time(60), "1 h");
+        assert_eq!(reading_time(125), "2 h 5 min");
+        assert_eq!(reading_time(599), "9 h 59 min");
+        assert_eq!(reading_time(2520), "42 h");
+        assert_eq!(reading_time(2549), "42 h");
+        assert_eq!(reading_time(2551), "43 h");
+    }
 }
