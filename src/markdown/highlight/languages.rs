@@ -55,6 +55,7 @@ const BASE: Lang = Lang {
     definers: &[],
     calls: true,
     operators: C_OPERATORS,
+    caps_constants: true,
     decorators: false,
     preprocessor: false,
     rust: false,
@@ -126,6 +127,7 @@ const SHELL: Lang = Lang {
     builtins: SH_BUILTINS,
     calls: false,
     operators: b"",
+    caps_constants: false,
     shell: true,
     ..BASE
 };
@@ -150,6 +152,7 @@ const SQL: Lang = Lang {
     builtins: SQL_BUILTINS,
     fold_case: true,
     calls: false,
+    caps_constants: false,
     operators: b"=<>+-*/%|!",
     ..BASE
 };
@@ -185,6 +188,7 @@ const JSON: Lang = Lang {
     constants: JSON_CONSTANTS,
     calls: false,
     operators: b"",
+    caps_constants: false,
     ..BASE
 };
 
@@ -200,6 +204,7 @@ const TOML: Lang = Lang {
     constants: JSON_CONSTANTS,
     calls: false,
     operators: b"=",
+    caps_constants: false,
     ..BASE
 };
 

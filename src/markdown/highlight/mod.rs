@@ -398,6 +398,10 @@ mod tests {
             "rust",
         );
         has("c", "int x = 0X1E+5;", "hl-constant", "0X1E");
+        // Names in capitals are constants; a single capital is not.
+        has("js", "const PORT = 3000;", "hl-constant", "PORT");
+        let html = highlight_lines("fn f<T>() {}", "rust").unwrap().concat();
+        assert!(!html.contains("hl-constant"), "{html}");
     }
 
     #[test]

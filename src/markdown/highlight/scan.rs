@@ -68,6 +68,8 @@ pub(super) struct Lang {
     pub calls: bool,
     /// Bytes that make up operators.
     pub operators: &'static [u8],
+    /// Names in capitals (`MAX_SIZE`, `PORT`) are constants by convention.
+    pub caps_constants: bool,
     /// `@name` (decorators, annotations).
     pub decorators: bool,
     /// `#include` at the start of a line.
@@ -122,6 +124,16 @@ fn is_shell_meta(b: u8) -> bool {
                 | b'}'
                 | b'\\'
         )
+}
+
+/// `PORT`, `MAX_SIZE`, `HTTP2`: two characters or more, capitals first, no
+/// lower case.
+fn is_caps(word: &str) -> bool {
+    let b = word.as_bytes();
+    b.len() >= 2
+        && b[0].is_ascii_uppercase()
+        && b.iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_')
 }
 
 /// The length of the UTF-8 character that starts with `b`.
@@ -492,6 +504,8 @@ impl Scanner<'_> {
             self.emit(i, end + 1, FUNCTION);
         } else if define || (lang.calls && next == b'(') || lang.is_word(word, lang.builtins) {
             self.emit(i, end, FUNCTION);
+        } else if lang.caps_constants && is_caps(word) {
+            self.emit(i, end, CONSTANT);
         } else {
             // A plain word stays in the pending plain text.
             self.i = end;
