@@ -25,7 +25,7 @@ use crate::db::{courses, lessons, site_state};
 use crate::markdown::{self, LessonRef, RENDER_VERSION};
 
 /// Lessons rendered and written per transaction.
-const BATCH: u64 = 200;
+const BATCH: usize = 200;
 
 /// What [`rerender_stale`] rendered again.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -41,9 +41,8 @@ pub async fn rerender_stale(
 ) -> Result<Rerendered, DbErr> {
     let mut done = Rerendered::default();
     let stale_courses = courses::stale_renders(db, RENDER_VERSION).await?;
-    let mut after = 0;
-    let mut batch = lessons::stale_renders(db, RENDER_VERSION, after, BATCH).await?;
-    if stale_courses.is_empty() && batch.is_empty() {
+    let stale_lessons = lessons::stale_render_ids(db, RENDER_VERSION).await?;
+    if stale_courses.is_empty() && stale_lessons.is_empty() {
         return Ok(done);
     }
     if !content_dir.is_dir() {
@@ -72,8 +71,8 @@ pub async fn rerender_stale(
     }
     site_state::commit(txn).await?;
 
-    while let Some(last) = batch.last() {
-        after = last.id;
+    for ids in stale_lessons.chunks(BATCH) {
+        let batch = lessons::render_sources(db, ids).await?;
         let shared = Arc::clone(&resolver);
         let rendered = tokio::task::spawn_blocking(move || render_all(batch, &shared))
             .await
@@ -87,7 +86,6 @@ pub async fn rerender_stale(
             }
         }
         site_state::commit(txn).await?;
-        batch = lessons::stale_renders(db, RENDER_VERSION, after, BATCH).await?;
     }
     Ok(done)
 }

@@ -854,13 +854,23 @@ pub struct StaleRender {
     pub body_md: String,
 }
 
-/// Up to `limit` lessons after id `after` rendered by a renderer older than
-/// `current`, in id order.
-pub async fn stale_renders(
+/// Ids of the lessons a renderer older than `current` wrote (an index
+/// answers this without reading the rows).
+pub async fn stale_render_ids(db: &impl ConnectionTrait, current: i32) -> Result<Vec<i32>, DbErr> {
+    lesson::Entity::find()
+        .select_only()
+        .column(lesson::Column::Id)
+        .filter(lesson::Column::RenderVersion.lt(current))
+        .order_by_asc(lesson::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// What rendering lessons `ids` again needs.
+pub async fn render_sources(
     db: &impl ConnectionTrait,
-    current: i32,
-    after: i32,
-    limit: u64,
+    ids: &[i32],
 ) -> Result<Vec<StaleRender>, DbErr> {
     lesson::Entity::find()
         .select_only()
@@ -872,10 +882,7 @@ pub async fn stale_renders(
         ])
         .column_as(course::Column::Slug, "course_slug")
         .inner_join(course::Entity)
-        .filter(lesson::Column::RenderVersion.lt(current))
-        .filter(lesson::Column::Id.gt(after))
-        .order_by_asc(lesson::Column::Id)
-        .limit(limit)
+        .filter(lesson::Column::Id.is_in(ids.iter().copied()))
         .into_model::<StaleRender>()
         .all(db)
         .await
