@@ -57,6 +57,7 @@ const BASE: Lang = Lang {
     operators: C_OPERATORS,
     caps_constants: true,
     decorators: false,
+    regexes: false,
     preprocessor: false,
     rust: false,
     shell: false,
@@ -82,6 +83,7 @@ const JS: Lang = Lang {
     keywords: JS_KEYWORDS,
     constants: JS_CONSTANTS,
     definers: &["function"],
+    regexes: true,
     ..BASE
 };
 

@@ -397,7 +397,33 @@ mod tests {
             &format!("r{}{}", "#".repeat(5_000), "\"".repeat(5_000)),
             "rust",
         );
+        assert_faithful(&"(/[".repeat(20_000), "js");
         has("c", "int x = 0X1E+5;", "hl-constant", "0X1E");
+        // Regular expression literals are strings; division is not.
+        has(
+            "js",
+            r#"const re = /"[a-z/]+"\//g; // note"#,
+            "hl-string",
+            r#"/"[a-z/]+"\//g"#,
+        );
+        has(
+            "js",
+            r#"const re = /"[a-z/]+"\//g; // note"#,
+            "hl-comment",
+            "// note",
+        );
+        has(
+            "js",
+            "if (/^\\d+$/.test(s)) return a / b / c;",
+            "hl-string",
+            "/^\\d+$/",
+        );
+        let html = highlight_lines("let x = a / b / c;", "js")
+            .unwrap()
+            .concat();
+        assert!(!html.contains("hl-string"), "{html}");
+        // A Python raw string shows no escapes.
+        has("python", r"re.compile(r'\d+\.')", "hl-string", r"r'\d+\.'");
         // Names in capitals are constants; a single capital is not.
         has("js", "const PORT = 3000;", "hl-constant", "PORT");
         let html = highlight_lines("fn f<T>() {}", "rust").unwrap().concat();

@@ -72,6 +72,8 @@ pub(super) struct Lang {
     pub caps_constants: bool,
     /// `@name` (decorators, annotations).
     pub decorators: bool,
+    /// JavaScript's `/…/flags` regular expression literals.
+    pub regexes: bool,
     /// `#include` at the start of a line.
     pub preprocessor: bool,
     /// Rust: `name!` macros, `'a'` characters against `'a` lifetimes, raw strings.
@@ -156,6 +158,7 @@ pub(super) fn highlight(code: &str, lang: &Lang) -> Vec<String> {
         plain: 0,
         out: Lines::with_capacity(code.len()),
         define_next: false,
+        no_regex_until: 0,
     };
     scanner.run();
     scanner.out.finish()
@@ -172,6 +175,9 @@ struct Scanner<'a> {
     out: Lines,
     /// The previous word was a definer (`fn`, `def`, `function`).
     define_next: bool,
+    /// A regex literal found no end before here: none is looked for again on
+    /// that line (each try reads to the line's end; retrying would be quadratic).
+    no_regex_until: usize,
 }
 
 impl Scanner<'_> {
@@ -246,7 +252,10 @@ impl Scanner<'_> {
             return true;
         }
         if let Some(quote) = lang.quotes.iter().find(|q| self.starts_with(i, q.open)) {
-            self.string(i, i + quote.open.len(), quote);
+            self.string(i, i + quote.open.len(), quote, false);
+            return true;
+        }
+        if lang.regexes && c == b'/' && self.regex(i) {
             return true;
         }
         if lang.rust && c == b'\'' {
@@ -337,7 +346,9 @@ impl Scanner<'_> {
     }
 
     /// A string from `start` whose opening quote ends at `body`.
-    fn string(&mut self, start: usize, body: usize, quote: &Quote) {
+    /// In a `raw` string (Python's `r"…"`) a backslash still keeps the next
+    /// character from closing it, but stands for itself: no escape is shown.
+    fn string(&mut self, start: usize, body: usize, quote: &Quote, raw: bool) {
         self.emit(start, body, STRING);
         let mut j = body;
         while j < self.b.len() {
@@ -366,7 +377,8 @@ impl Scanner<'_> {
                 let next = self.b[j + 1];
                 // A backslash before a line's end continues the line.
                 let end = j + 1 + char_len(next);
-                self.emit(j, end, if next == b'\n' { STRING } else { ESCAPE });
+                let shown = if next == b'\n' || raw { STRING } else { ESCAPE };
+                self.emit(j, end, shown);
                 j = end;
                 continue;
             }
@@ -381,6 +393,74 @@ impl Scanner<'_> {
             j += char_len(c);
         }
         self.emit(self.i, self.b.len(), STRING);
+    }
+
+    /// A regular expression literal `/…/flags` at `i`, read as a string, if
+    /// a `/` there starts one: after an operator, an opening bracket or one
+    /// of a few keywords, and closed on its line (`a / b / c` is division).
+    fn regex(&mut self, i: usize) -> bool {
+        let before = self.b[..i]
+            .iter()
+            .rposition(|b| !b.is_ascii_whitespace())
+            .map(|p| (p, self.b[p]));
+        let may_start = match before {
+            None => true,
+            Some((_, b)) if b"(,=:[!&|?{};+-*%<>~^".contains(&b) => true,
+            Some((p, b)) if is_ident(b) => {
+                let start = self.b[..=p]
+                    .iter()
+                    .rposition(|&b| !is_ident(b))
+                    .map_or(0, |q| q + 1);
+                matches!(
+                    &self.b[start..=p],
+                    b"return"
+                        | b"typeof"
+                        | b"case"
+                        | b"in"
+                        | b"of"
+                        | b"delete"
+                        | b"void"
+                        | b"throw"
+                        | b"new"
+                        | b"yield"
+                        | b"await"
+                        | b"else"
+                        | b"do"
+                )
+            }
+            Some(_) => false,
+        };
+        if !may_start || i < self.no_regex_until {
+            return false;
+        }
+        let mut j = i + 1;
+        let mut in_class = false;
+        while j < self.b.len() {
+            match self.b[j] {
+                b'\n' => break,
+                b'\\' => {
+                    j += 1;
+                    if j < self.b.len() && self.b[j] != b'\n' {
+                        j += char_len(self.b[j]);
+                    }
+                    continue;
+                }
+                b'[' => in_class = true,
+                b']' => in_class = false,
+                b'/' if !in_class => {
+                    let mut end = j + 1;
+                    while self.at(end).is_ascii_alphabetic() {
+                        end += 1;
+                    }
+                    self.emit(i, end, STRING);
+                    return true;
+                }
+                _ => {}
+            }
+            j += char_len(self.b[j]);
+        }
+        self.no_regex_until = j;
+        false
     }
 
     /// `r"…"`, `r#"…"#`, `br"…"` from `start`, its `r` at `r`: Rust's raw
@@ -488,7 +568,8 @@ impl Scanner<'_> {
         if lang.string_prefixes.contains(&word) {
             if let Some(quote) = lang.quotes.iter().find(|q| self.starts_with(end, q.open)) {
                 self.define_next = false;
-                self.string(i, end + quote.open.len(), quote);
+                let raw = word.contains(['r', 'R']);
+                self.string(i, end + quote.open.len(), quote, raw);
                 return;
             }
         }
