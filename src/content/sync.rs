@@ -385,29 +385,28 @@ async fn create_together(
     files: &[(String, LessonAction)],
 ) -> Result<(), DbErr> {
     let mut new = Vec::with_capacity(files.len());
+    let mut places = Vec::with_capacity(files.len());
     for (path, action) in files {
-        let LessonAction::Create { course, fields, .. } = action else {
+        let LessonAction::Create {
+            course,
+            fields,
+            aliases,
+        } = action
+        else {
             return Err(DbErr::Custom(format!("{path} is not a new file")));
         };
         let course_id = *course_ids
             .get(course)
             .ok_or_else(|| DbErr::Custom(format!("course `{course}` was not saved")))?;
         new.push((course_id, fields));
+        places.push((course, aliases));
     }
     let ids = lessons::insert_many(txn, &new).await?;
     let mut texts = Vec::with_capacity(files.len());
     let mut paths = Vec::with_capacity(files.len());
     let mut lesson_ids = Vec::with_capacity(files.len());
     let mut aliases = Vec::new();
-    for ((_, action), (course_id, fields)) in files.iter().zip(&new) {
-        let LessonAction::Create {
-            course,
-            aliases: old_urls,
-            ..
-        } = action
-        else {
-            continue;
-        };
+    for ((course_id, fields), (course, old_urls)) in new.iter().zip(places) {
         let id = *ids
             .get(&(*course_id, fields.slug.clone()))
             .ok_or_else(|| DbErr::Custom(format!("no id for new lesson {}", fields.slug)))?;

@@ -343,16 +343,29 @@ pub async fn insert(
     fields: &LessonFields,
     updated_by: Option<&str>,
 ) -> Result<Lesson, DbErr> {
-    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    use sea_orm::ActiveModelTrait;
+    new_lesson(course_id, fields, updated_by, Utc::now())
+        .insert(db)
+        .await
+}
+
+/// The row of a new lesson at version 1.
+fn new_lesson(
+    course_id: i32,
+    fields: &LessonFields,
+    updated_by: Option<&str>,
+    now: DateTime<Utc>,
+) -> lesson::ActiveModel {
+    use sea_orm::ActiveValue::Set;
     let mut m = lesson::ActiveModel {
         course_id: Set(course_id),
         version: Set(1),
         updated_by: Set(updated_by.map(str::to_string)),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         ..Default::default()
     };
     fields.apply_to(&mut m);
-    m.insert(db).await
+    m
 }
 
 /// Inserts new lessons at version 1 with one statement, and answers their
@@ -364,22 +377,14 @@ pub async fn insert_many(
     new: &[(i32, &LessonFields)],
 ) -> Result<HashMap<(i32, String), i32>, DbErr> {
     use sea_orm::sea_query::Query;
-    use sea_orm::{ActiveValue::Set, QueryTrait};
+    use sea_orm::QueryTrait;
     if new.is_empty() {
         return Ok(HashMap::new());
     }
     let now = Utc::now();
-    let models = new.iter().map(|(course_id, fields)| {
-        let mut m = lesson::ActiveModel {
-            course_id: Set(*course_id),
-            version: Set(1),
-            updated_by: Set(None),
-            created_at: Set(now),
-            ..Default::default()
-        };
-        fields.apply_to(&mut m);
-        m
-    });
+    let models = new
+        .iter()
+        .map(|(course_id, fields)| new_lesson(*course_id, fields, None, now));
     let mut insert = lesson::Entity::insert_many(models);
     insert.query().returning(Query::returning().columns([
         lesson::Column::Id,

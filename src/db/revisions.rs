@@ -45,6 +45,29 @@ pub async fn record_text(
     author: Option<&str>,
     note: Option<&str>,
 ) -> Result<Revision, DbErr> {
+    new_revision(
+        lesson_id,
+        version,
+        text,
+        origin,
+        author,
+        note,
+        chrono::Utc::now(),
+    )
+    .insert(db)
+    .await
+}
+
+/// The row of a revision.
+fn new_revision(
+    lesson_id: i32,
+    version: i32,
+    text: RevisionText<'_>,
+    origin: Origin,
+    author: Option<&str>,
+    note: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> lesson_revision::ActiveModel {
     lesson_revision::ActiveModel {
         lesson_id: Set(lesson_id),
         version: Set(version),
@@ -54,11 +77,9 @@ pub async fn record_text(
         origin: Set(origin),
         author: Set(author.map(str::to_string)),
         note: Set(note.map(str::to_string)),
-        created_at: Set(chrono::Utc::now()),
+        created_at: Set(now),
         ..Default::default()
     }
-    .insert(db)
-    .await
 }
 
 /// Records the first revision of lessons just inserted, with one statement
@@ -75,18 +96,7 @@ pub async fn record_created(
     let now = chrono::Utc::now();
     let models = created
         .iter()
-        .map(|(lesson_id, text)| lesson_revision::ActiveModel {
-            lesson_id: Set(*lesson_id),
-            version: Set(1),
-            title: Set(text.title.to_string()),
-            summary: Set(text.summary.to_string()),
-            body_md: Set(text.body_md.to_string()),
-            origin: Set(origin),
-            author: Set(None),
-            note: Set(Some(note.to_string())),
-            created_at: Set(now),
-            ..Default::default()
-        });
+        .map(|(lesson_id, text)| new_revision(*lesson_id, 1, *text, origin, None, Some(note), now));
     lesson_revision::Entity::insert_many(models)
         .exec_without_returning(db)
         .await?;
