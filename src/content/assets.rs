@@ -24,7 +24,11 @@ pub async fn store_assets<'a>(
         let content_type = mime_guess::from_path(&asset.name)
             .first_or_octet_stream()
             .to_string();
-        match tokio::fs::read(&asset.abs).await {
+        let abs = asset.abs.clone();
+        let read = tokio::task::spawn_blocking(move || super::safe_path::read_asset(&abs))
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
+        match read {
             Ok(bytes) => media::insert(db, &asset.hash, &asset.name, &content_type, bytes).await?,
             Err(e) => problems.push(Diagnostic::error(&asset.path, None, e.to_string())),
         }

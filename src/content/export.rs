@@ -18,6 +18,7 @@ use crate::db::entity::Status;
 use crate::db::lessons::{self, Lesson};
 use crate::markdown::{split_document, FrontMatter};
 
+use super::safe_path;
 use super::scan::{hash_bytes, COURSE_FILE};
 use super::{content_hash, Diagnostic};
 
@@ -83,7 +84,9 @@ async fn export_course(
         .source_path
         .clone()
         .unwrap_or_else(|| format!("{}/{COURSE_FILE}", course.slug));
-    let abs = root.join(&rel);
+    let Some(abs) = checked_target(root, &rel, report) else {
+        return Ok(());
+    };
     // As for lessons: never write over a course file an author changed (or
     // wrote, for a course made in the admin) that sync has not seen.
     let existing = match &course.source_path {
@@ -134,6 +137,13 @@ async fn export_lesson(
     lesson: &Lesson,
     report: &mut ExportReport,
 ) -> Result<(), ExportError> {
+    let target = match &lesson.source_path {
+        Some(p) => p.clone(),
+        None => new_file_name(root, &course.slug, lesson),
+    };
+    let Some(abs) = checked_target(root, &target, report) else {
+        return Ok(());
+    };
     let (rel, existing) = match &lesson.source_path {
         Some(p) => match file_as_synced(root, p, lesson.source_hash.as_deref()) {
             Some(text) => (p.clone(), text),
@@ -143,8 +153,8 @@ async fn export_lesson(
             }
         },
         None => {
-            let rel = new_file_name(root, &course.slug, lesson);
-            if root.join(&rel).exists() {
+            let rel = target;
+            if abs.exists() {
                 report.diagnostics.push(Diagnostic::warning(
                     &rel,
                     None,
@@ -185,7 +195,6 @@ async fn export_lesson(
         },
         &lesson.body_md,
     );
-    let abs = root.join(&rel);
     let bytes = text.into_bytes();
     write_atomically(&abs, &bytes).map_err(|source| ExportError::Write {
         path: abs.clone(),
@@ -202,6 +211,23 @@ async fn export_lesson(
     .await?;
     report.written.push(rel);
     Ok(())
+}
+
+/// Where export may write `rel` ([`safe_path::writable`]: never through a
+/// symbolic link or into a hidden folder); `None`, with the reason reported,
+/// when it may not.
+fn checked_target(root: &Path, rel: &str, report: &mut ExportReport) -> Option<PathBuf> {
+    match safe_path::writable(root, rel) {
+        Ok(abs) => Some(abs),
+        Err(refused) => {
+            report.diagnostics.push(Diagnostic::warning(
+                rel,
+                None,
+                format!("not exported: {refused}"),
+            ));
+            None
+        }
+    }
 }
 
 /// The text of a lesson's file when it is the one sync last applied (its

@@ -10,13 +10,16 @@ use sea_orm::{ConnectionTrait, DbErr};
 use crate::db::{courses, lessons};
 use crate::markdown::{LessonRef, Resolver};
 
-use super::scan::{hash_bytes, Asset, MAX_ASSET_BYTES};
+use super::safe_path::{self, Refused};
+use super::scan::{hash_bytes, Asset};
 
 pub struct LinkMap<'a> {
     pages: HashMap<String, String>,
     /// Lesson files and the lessons they are.
     lessons: HashMap<String, LessonRef>,
     assets: &'a BTreeMap<String, Asset>,
+    /// Files the scan saw and refused, with the rule.
+    refused: &'a BTreeMap<String, Refused>,
     used_assets: Mutex<BTreeSet<String>>,
 }
 
@@ -42,11 +45,15 @@ pub fn media_url(hash: &str, name: &str) -> String {
 }
 
 impl<'a> LinkMap<'a> {
-    pub fn new(assets: &'a BTreeMap<String, Asset>) -> Self {
+    pub fn new(
+        assets: &'a BTreeMap<String, Asset>,
+        refused: &'a BTreeMap<String, Refused>,
+    ) -> Self {
         LinkMap {
             pages: HashMap::new(),
             lessons: HashMap::new(),
             assets,
+            refused,
             used_assets: Mutex::new(BTreeSet::new()),
         }
     }
@@ -101,6 +108,10 @@ impl Resolver for LinkMap<'_> {
             .insert(path.to_string());
         Some(media_url(&asset.hash, &asset.name))
     }
+
+    fn refusal(&self, path: &str) -> Option<String> {
+        self.refused.get(path).map(Refused::to_string)
+    }
 }
 
 /// Resolves references in a body edited in the admin: pages from the
@@ -111,11 +122,12 @@ pub struct SiteResolver {
     lessons: HashMap<String, LessonRef>,
     content_dir: PathBuf,
     used: Mutex<BTreeMap<String, Asset>>,
+    refused: Mutex<HashMap<String, Refused>>,
 }
 
 impl SiteResolver {
     pub async fn load(db: &impl ConnectionTrait, content_dir: &Path) -> Result<Self, DbErr> {
-        let mut map = LinkMap::new(&EMPTY_ASSETS);
+        let mut map = LinkMap::new(&EMPTY_ASSETS, &EMPTY_REFUSED);
         for course in courses::all(db).await? {
             map.add_course(&course.slug);
         }
@@ -127,6 +139,7 @@ impl SiteResolver {
             lessons: map.lessons,
             content_dir: content_dir.to_path_buf(),
             used: Mutex::new(BTreeMap::new()),
+            refused: Mutex::new(HashMap::new()),
         })
     }
 
@@ -139,6 +152,7 @@ impl SiteResolver {
 }
 
 static EMPTY_ASSETS: BTreeMap<String, Asset> = BTreeMap::new();
+static EMPTY_REFUSED: BTreeMap<String, Refused> = BTreeMap::new();
 
 impl Resolver for SiteResolver {
     fn page(&self, path: &str) -> Option<String> {
@@ -159,12 +173,23 @@ impl Resolver for SiteResolver {
         {
             return Some(media_url(&asset.hash, &asset.name));
         }
-        let abs = self.content_dir.join(path);
-        let meta = std::fs::symlink_metadata(&abs).ok()?;
-        if !meta.is_file() || meta.len() > MAX_ASSET_BYTES || path.ends_with(".md") {
-            return None;
-        }
-        let bytes = std::fs::read(&abs).ok()?;
+        // The same rules as sync's scan: no hidden files, no links at any
+        // part of the path, regular files inside a course folder.
+        let checked = safe_path::asset_file(&self.content_dir, path).and_then(|abs| {
+            safe_path::read_asset(&abs)
+                .map(|bytes| (abs, bytes))
+                .map_err(|_| Refused::Missing)
+        });
+        let (abs, bytes) = match checked {
+            Ok(found) => found,
+            Err(refused) => {
+                self.refused
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(path.to_string(), refused);
+                return None;
+            }
+        };
         let name = path.rsplit('/').next().unwrap_or(path).to_string();
         let asset = Asset {
             path: path.to_string(),
@@ -178,6 +203,19 @@ impl Resolver for SiteResolver {
             .unwrap_or_else(|e| e.into_inner())
             .insert(path.to_string(), asset);
         Some(url)
+    }
+
+    fn refusal(&self, path: &str) -> Option<String> {
+        match self
+            .refused
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(path)
+        {
+            // A missing file is an ordinary broken reference.
+            Some(Refused::Missing) | None => None,
+            Some(refused) => Some(refused.to_string()),
+        }
     }
 }
 

@@ -10,6 +10,7 @@ pub mod links;
 pub(crate) mod parse;
 pub mod plan;
 mod rerender;
+pub mod safe_path;
 pub mod scan;
 pub mod sync;
 

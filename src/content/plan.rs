@@ -121,7 +121,7 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
         .flat_map(|c| c.lessons.iter().map(|l| l.file.path.as_str()))
         .chain(tree.unusable.iter().map(String::as_str))
         .collect();
-    let mut map = LinkMap::new(&tree.assets);
+    let mut map = LinkMap::new(&tree.assets, &tree.refused);
 
     // 1. Courses: which are usable, which changed.
     let mut usable: Vec<(CourseWork, &super::scan::CourseDir)> = Vec::new();
@@ -481,7 +481,10 @@ fn report_broken(
             severity,
             path: path.to_string(),
             line: Some(b.line),
-            message: format!("{what}: `{}`", b.target),
+            message: match &b.reason {
+                Some(reason) => format!("{what}: `{}` ({reason})", b.target),
+                None => format!("{what}: `{}`", b.target),
+            },
         });
     }
 }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::safe_path::{self, Refused};
 use super::Diagnostic;
 
 /// Largest markdown file accepted.
@@ -64,6 +65,9 @@ pub struct Tree {
     /// Markdown files that exist but could not be used (too large, unreadable):
     /// sync must not treat their lessons as deleted.
     pub unusable: Vec<String>,
+    /// Files in course folders that are not published, with the rule that
+    /// refused them, so a reference to one can say why it is broken.
+    pub refused: BTreeMap<String, Refused>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -95,7 +99,7 @@ pub fn scan_changed(root: &Path, unchanged: &dyn Fn(&str, &str) -> bool) -> io::
         if name.starts_with('.') || !entry.file_type()?.is_dir() {
             continue; // the content root may hold a README, .git, and the like
         }
-        let course = scan_course(&entry.path(), &name, &mut tree, &mut reader);
+        let course = scan_course(root, &entry.path(), &name, &mut tree, &mut reader);
         tree.courses.push(course);
     }
     Ok(tree)
@@ -107,7 +111,13 @@ struct Reader<'a> {
     buf: Vec<u8>,
 }
 
-fn scan_course(dir: &Path, slug: &str, tree: &mut Tree, reader: &mut Reader) -> CourseDir {
+fn scan_course(
+    root: &Path,
+    dir: &Path,
+    slug: &str,
+    tree: &mut Tree,
+    reader: &mut Reader,
+) -> CourseDir {
     let mut course = CourseDir {
         slug: slug.to_string(),
         course_file: None,
@@ -130,6 +140,7 @@ fn scan_course(dir: &Path, slug: &str, tree: &mut Tree, reader: &mut Reader) -> 
         let name = entry.file_name().to_string_lossy().into_owned();
         let path = format!("{slug}/{name}");
         if name.starts_with('.') {
+            tree.refused.insert(path, Refused::Hidden);
             continue;
         }
         let Ok(kind) = entry.file_type() else {
@@ -141,8 +152,9 @@ fn scan_course(dir: &Path, slug: &str, tree: &mut Tree, reader: &mut Reader) -> 
                 None,
                 "symbolic links are not followed",
             ));
+            tree.refused.insert(path.clone(), Refused::Symlink(path));
         } else if kind.is_dir() {
-            scan_assets(&entry.path(), &path, tree);
+            scan_assets(root, &entry.path(), &path, tree);
         } else if name.ends_with(".md") {
             let Some(file) = read_markdown(&entry.path(), &path, tree, reader) else {
                 continue;
@@ -159,7 +171,7 @@ fn scan_course(dir: &Path, slug: &str, tree: &mut Tree, reader: &mut Reader) -> 
                 });
             }
         } else {
-            add_asset(&entry.path(), path, name, tree);
+            add_asset(root, path, name, tree);
         }
     }
     course
@@ -224,7 +236,7 @@ fn read_markdown(
     }
 }
 
-fn scan_assets(dir: &Path, prefix: &str, tree: &mut Tree) {
+fn scan_assets(root: &Path, dir: &Path, prefix: &str, tree: &mut Tree) {
     let Ok(entries) = fs::read_dir(dir) else {
         tree.diagnostics
             .push(Diagnostic::error(prefix, None, "cannot read folder"));
@@ -238,11 +250,16 @@ fn scan_assets(dir: &Path, prefix: &str, tree: &mut Tree) {
         let Ok(kind) = entry.file_type() else {
             continue;
         };
-        if name.starts_with('.') || kind.is_symlink() {
+        if name.starts_with('.') {
+            tree.refused.insert(path, Refused::Hidden);
+            continue;
+        }
+        if kind.is_symlink() {
+            tree.refused.insert(path.clone(), Refused::Symlink(path));
             continue;
         }
         if kind.is_dir() {
-            scan_assets(&entry.path(), &path, tree);
+            scan_assets(root, &entry.path(), &path, tree);
         } else if name.ends_with(".md") {
             tree.diagnostics.push(Diagnostic::warning(
                 &path,
@@ -250,44 +267,40 @@ fn scan_assets(dir: &Path, prefix: &str, tree: &mut Tree) {
                 "lessons must sit directly in the course folder; this file is ignored",
             ));
         } else {
-            add_asset(&entry.path(), path, name, tree);
+            add_asset(root, path, name, tree);
         }
     }
 }
 
-fn add_asset(abs: &Path, path: String, name: String, tree: &mut Tree) {
-    match fs::metadata(abs) {
-        Ok(meta) if meta.len() > MAX_ASSET_BYTES => {
-            tree.diagnostics.push(Diagnostic::error(
-                &path,
-                None,
-                format!(
-                    "file is {} MiB; the limit for assets is {} MiB",
-                    meta.len() >> 20,
-                    MAX_ASSET_BYTES >> 20
-                ),
-            ));
+/// Reads an asset through the same checks the admin's renderer makes
+/// ([`safe_path`]), so sync and the admin publish the same files.
+fn add_asset(root: &Path, path: String, name: String, tree: &mut Tree) {
+    let read = safe_path::asset_file(root, &path)
+        .map_err(|refused| {
+            let message = refused.to_string();
+            tree.refused.insert(path.clone(), refused);
+            message
+        })
+        .and_then(|abs| match safe_path::read_asset(&abs) {
+            Ok(bytes) => Ok((abs, bytes)),
+            Err(e) => Err(e.to_string()),
+        });
+    match read {
+        Ok((abs, bytes)) => {
+            let hash = hash_bytes(&bytes);
+            tree.assets.insert(
+                path.clone(),
+                Asset {
+                    path,
+                    abs,
+                    hash,
+                    name,
+                },
+            );
         }
-        Ok(_) => match fs::read(abs) {
-            Ok(bytes) => {
-                let hash = hash_bytes(&bytes);
-                tree.assets.insert(
-                    path.clone(),
-                    Asset {
-                        path,
-                        abs: abs.to_path_buf(),
-                        hash,
-                        name,
-                    },
-                );
-            }
-            Err(e) => tree
-                .diagnostics
-                .push(Diagnostic::error(&path, None, e.to_string())),
-        },
-        Err(e) => tree
+        Err(message) => tree
             .diagnostics
-            .push(Diagnostic::error(&path, None, e.to_string())),
+            .push(Diagnostic::error(&path, None, message)),
     }
 }
 

@@ -42,6 +42,11 @@ pub trait Resolver {
     /// The lesson whose file is at `path`; `None` for a course, an asset or
     /// nothing.
     fn lesson(&self, path: &str) -> Option<LessonRef>;
+    /// Why `path` resolved to nothing, when a rule refused a file that is
+    /// there (a hidden file, a symbolic link), in words for the author.
+    fn refusal(&self, _path: &str) -> Option<String> {
+        None
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +68,8 @@ pub struct BrokenRef {
     pub line: usize,
     pub target: String,
     pub kind: RefKind,
+    /// The rule that refused the target, when one did.
+    pub reason: Option<String>,
 }
 
 #[derive(Debug)]
@@ -150,7 +157,11 @@ fn render_page(
     lesson: Option<&str>,
     resolver: &dyn Resolver,
 ) -> Rendered {
-    let line_of = |offset: usize| first_line + body[..offset.min(body.len())].matches('\n').count();
+    // Where each line starts, so a line number costs a binary search.
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(body.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let line_of = |offset: usize| first_line + line_starts.partition_point(|&s| s <= offset) - 1;
 
     let mut events: Vec<Event> = Vec::new();
     let mut broken = Vec::new();
@@ -239,11 +250,12 @@ fn render_page(
                         }
                         url
                     }
-                    Err(target) => {
+                    Err((target, reason)) => {
                         broken.push(BrokenRef {
                             line: line_of(range.start),
                             target,
                             kind: RefKind::Link,
+                            reason,
                         });
                         dest_url
                     }
@@ -263,11 +275,12 @@ fn render_page(
             }) => {
                 let dest_url = match rewrite(&dest_url, base_dir, RefKind::Image, resolver) {
                     Ok((url, _)) => url,
-                    Err(target) => {
+                    Err((target, reason)) => {
                         broken.push(BrokenRef {
                             line: line_of(range.start),
                             target,
                             kind: RefKind::Image,
+                            reason,
                         });
                         dest_url
                     }
@@ -338,11 +351,13 @@ fn render_page(
         // The sanitiser removes an element of another namespace's name
         // (`<or>`, `<set>`: MathML and SVG) with all it holds, headings
         // included; the table of contents lists only headings still there.
+        // The ids are collected once: a search of the page per heading
+        // would be quadratic in a page of many headings.
+        let (kept, kept_all) = (ids_in(&html), ids_in(&all_html));
         toc.retain(|entry| {
-            html.contains(&format!("id=\"{}\"", entry.id))
-                && lesson.is_none_or(|this| {
-                    all_html.contains(&format!("id=\"{}\"", all_page_id(this, &entry.id)))
-                })
+            kept.contains(entry.id.as_str())
+                && lesson
+                    .is_none_or(|this| kept_all.contains(all_page_id(this, &entry.id).as_str()))
         });
     }
     Rendered {
@@ -352,6 +367,14 @@ fn render_page(
         broken,
         words,
     }
+}
+
+/// The values of the `id="…"` attributes in sanitised HTML.
+fn ids_in(html: &str) -> HashSet<&str> {
+    html.split(" id=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"').map(|(id, _)| id))
+        .collect()
 }
 
 /// Writes the events as HTML. HTML the author typed is the only markup that
@@ -467,13 +490,14 @@ type LinkedLesson = Option<(LessonRef, Option<String>)>;
 
 /// Rewrites a relative reference to a site URL. `Ok` holds the URL to use
 /// (unchanged for absolute URLs and fragments) and, for a link to a lesson,
-/// that lesson; `Err` holds the target that could not be resolved.
+/// that lesson; `Err` holds the target that could not be resolved and the
+/// rule that refused it, if one did.
 fn rewrite<'a>(
     dest: &CowStr<'a>,
     base_dir: &str,
     kind: RefKind,
     resolver: &dyn Resolver,
-) -> Result<(CowStr<'a>, LinkedLesson), String> {
+) -> Result<(CowStr<'a>, LinkedLesson), (String, Option<String>)> {
     if !is_relative(dest) {
         return Ok((dest.clone(), None));
     }
@@ -482,14 +506,15 @@ fn rewrite<'a>(
         None => (dest.as_ref(), None),
     };
     let path = path.split('?').next().unwrap_or(path);
-    let resolved = join(base_dir, path).and_then(|full| {
+    let full = join(base_dir, path);
+    let resolved = full.as_deref().and_then(|full| {
         if kind == RefKind::Link
             && (full.ends_with(".md") || full.ends_with('/') || !full.contains('.'))
         {
-            let lesson = resolver.lesson(&full);
-            resolver.page(&full).map(|url| (url, lesson))
+            let lesson = resolver.lesson(full);
+            resolver.page(full).map(|url| (url, lesson))
         } else {
-            resolver.asset(&full).map(|url| (url, None))
+            resolver.asset(full).map(|url| (url, None))
         }
     });
     match resolved {
@@ -503,7 +528,13 @@ fn rewrite<'a>(
                 lesson.map(|l| (l, fragment.map(str::to_string))),
             ))
         }
-        None => Err(dest.to_string()),
+        None => {
+            let reason = match &full {
+                Some(full) => resolver.refusal(full),
+                None => Some("the path leads outside the content folder".to_string()),
+            };
+            Err((dest.to_string(), reason))
+        }
     }
 }
 
@@ -543,6 +574,7 @@ pub(crate) fn join(base_dir: &str, rel: &str) -> Option<String> {
 /// and returns the h2/h3 table of contents.
 fn assign_heading_ids(events: &mut [Event]) -> Vec<TocEntry> {
     let mut used: HashSet<String> = LAYOUT_IDS.iter().map(|s| s.to_string()).collect();
+    let mut next_suffix: HashMap<String, usize> = HashMap::new();
     let mut toc = Vec::new();
     let mut i = 0;
     while i < events.len() {
@@ -569,11 +601,18 @@ fn assign_heading_ids(events: &mut [Event]) -> Vec<TocEntry> {
         } else {
             base
         };
+        // Each base remembers the next suffix to try, so a run of headings
+        // with one text costs one step each, not one per earlier heading.
         let mut unique = base.clone();
-        let mut n = 1;
-        while used.contains(&unique) {
-            unique = format!("{base}-{n}");
-            n += 1;
+        if used.contains(&unique) {
+            let n = next_suffix.entry(base.clone()).or_insert(1);
+            loop {
+                unique = format!("{base}-{n}");
+                *n += 1;
+                if !used.contains(&unique) {
+                    break;
+                }
+            }
         }
         used.insert(unique.clone());
         if let Event::Start(Tag::Heading { id, .. }) = &mut events[i] {

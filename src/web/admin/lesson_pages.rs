@@ -485,7 +485,10 @@ async fn preview_state(
     let problems = rendered
         .broken
         .iter()
-        .map(|b| format!("line {}: `{}` points to nothing", b.line, b.target))
+        .map(|b| match &b.reason {
+            Some(reason) => format!("line {}: “{}” is not published: {reason}", b.line, b.target),
+            None => format!("line {}: “{}” points to nothing", b.line, b.target),
+        })
         .collect();
     let mut state = EditState::new(form);
     state.preview = Some((rendered.html, problems));
@@ -751,8 +754,10 @@ async fn move_lesson(
     let back = form
         .back
         .as_deref()
-        .filter(|b| b.starts_with("/admin/") && !b.starts_with("//"));
-    Ok(Redirect::to(back.unwrap_or("/admin/lessons").to_string()))
+        .and_then(crate::web::paths::admin_return_path);
+    Ok(Redirect::to(
+        back.unwrap_or_else(|| "/admin/lessons".into()),
+    ))
 }
 
 // ---------------------------------------------------------------- history
