@@ -14,6 +14,7 @@ mod m20261125_000005_redirects;
 mod m20261125_000006_lesson_indexes;
 mod m20261125_000007_list_indexes;
 mod m20261129_000008_render_version;
+mod m20261205_000009_login_limits;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_lesson_indexes::Migration),
             Box::new(m20261125_000007_list_indexes::Migration),
             Box::new(m20261129_000008_render_version::Migration),
+            Box::new(m20261205_000009_login_limits::Migration),
         ]
     }
 }

@@ -92,7 +92,9 @@ pub async fn login(
 ) -> Result<String, AccountError> {
     let username = username.trim().to_lowercase();
     let username: String = username.chars().take(64).collect();
-    limits::check(db, &username, address).await?;
+    // The attempt is taken before the (slow) password check, so requests
+    // sent at once cannot all get past the limit.
+    let reservation = limits::reserve(db, &username, address).await?;
     let user = users::by_username(db, &username).await?;
     // Verify against a real hash even for unknown users, so timing says nothing.
     let phc = match &user {
@@ -102,6 +104,7 @@ pub async fn login(
     let matches = password::verify_async(plain_password.to_string(), phc).await;
     match user {
         Some(u) if matches && !u.disabled => {
+            limits::succeeded(db, reservation).await?;
             limits::record(db, &username, address, true).await?;
             create(db, u.id).await
         }

@@ -6,6 +6,7 @@ pub mod course;
 pub mod lesson;
 pub mod lesson_revision;
 pub mod login_attempt;
+pub mod login_limit;
 pub mod media;
 pub mod redirect;
 pub mod session;
