@@ -36,6 +36,12 @@ pub struct Settings {
     /// host and port, no path. Feeds, the sitemap and page metadata make
     /// absolute URLs with it. See [`Settings::public_base_url`] when unset.
     pub base_url: Option<String>,
+    /// Addresses of reverse proxies in front of Lectern. Only a request from
+    /// one of them has its client read from `client_ip_header`; any other
+    /// request's client is the connection's peer, whatever headers it sends.
+    pub trusted_proxies: Vec<String>,
+    /// The header trusted proxies name the client in.
+    pub client_ip_header: String,
 }
 
 impl Settings {
@@ -59,6 +65,8 @@ impl Default for Settings {
             git_timeout_secs: 60,
             page_cache_mib: 32,
             base_url: None,
+            trusted_proxies: Vec::new(),
+            client_ip_header: "X-Forwarded-For".into(),
         }
     }
 }
@@ -94,6 +102,11 @@ pub fn figment() -> Figment {
         // them). Lesson texts (up to 1 MiB) come as url-encoded forms, which
         // can take three bytes per byte of text; images (up to 10 MiB) come
         // as multipart uploads. A body over a limit answers 413.
+        // Rocket would believe a client's own X-Real-IP; Lectern reads a
+        // forwarding header only from `trusted_proxies`.
+        .join(("ip_header", false))
+        // Idle keep-alive connections are closed after 5 s.
+        .join(("keep_alive", 5))
         .join((
             "limits",
             rocket::data::Limits::default()
@@ -114,6 +127,8 @@ pub fn figment() -> Figment {
 pub enum ConfigError {
     #[error("base_url `{0}` must be an http:// or https:// address with a host and no path, query or fragment (e.g. https://lessons.example.org)")]
     BaseUrl(String),
+    #[error("trusted_proxies: {0:?} is not an IP address (write each proxy's address, such as 127.0.0.1)")]
+    TrustedProxy(String),
 }
 
 /// Where [`Settings::public_base_url`] found the address.
@@ -125,6 +140,18 @@ pub enum BaseUrlSource {
 }
 
 impl Settings {
+    /// `trusted_proxies`, parsed.
+    pub fn trusted_proxy_addresses(&self) -> Result<Vec<std::net::IpAddr>, ConfigError> {
+        self.trusted_proxies
+            .iter()
+            .map(|p| {
+                p.trim()
+                    .parse()
+                    .map_err(|_| ConfigError::TrustedProxy(p.clone()))
+            })
+            .collect()
+    }
+
     /// The public address absolute URLs start with, without a trailing
     /// slash: `base_url` when set, else one made from Rocket's address and
     /// port (an unspecified address such as `0.0.0.0` becomes `127.0.0.1`).

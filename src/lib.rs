@@ -68,6 +68,16 @@ async fn set_up(rocket: Rocket<Build>) -> fairing::Result {
             return Err(rocket);
         }
     };
+    let proxies = match settings.trusted_proxy_addresses() {
+        Ok(trusted) => web::auth::ProxyPolicy {
+            trusted,
+            header: settings.client_ip_header.clone(),
+        },
+        Err(e) => {
+            tracing::error!("invalid configuration: {e}");
+            return Err(rocket);
+        }
+    };
     let db = match db::connect(&settings.database_url).await {
         Ok(db) => db,
         Err(e) => {
@@ -152,6 +162,7 @@ async fn set_up(rocket: Rocket<Build>) -> fairing::Result {
         .manage(assets)
         .manage(site)
         .manage(policy)
+        .manage(proxies)
         .manage(cache))
 }
 

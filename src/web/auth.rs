@@ -2,6 +2,8 @@
 //! CSRF check every state-changing request passes. Sessions live in the
 //! database; the cookie holds only a random token.
 
+use std::net::IpAddr;
+
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::outcome::{try_outcome, IntoOutcome};
 use rocket::request::{FromRequest, Outcome, Request};
@@ -84,7 +86,9 @@ impl Viewer {
     }
 }
 
-/// The client's address, for login rate limits.
+/// The client's address, for login rate limits: the connection's peer,
+/// unless that peer is a proxy the configuration trusts (see
+/// [`ProxyPolicy`]). A header a client sends itself is never believed.
 pub struct ClientAddress(pub String);
 
 #[rocket::async_trait]
@@ -92,10 +96,53 @@ impl<'r> FromRequest<'r> for ClientAddress {
     type Error = std::convert::Infallible;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let peer = req.remote().map(|r| r.ip());
+        let client = match req.rocket().state::<ProxyPolicy>() {
+            Some(policy) => policy.client(peer, req.headers().get(&policy.header)),
+            None => peer,
+        };
         Outcome::Success(ClientAddress(
-            req.client_ip()
-                .map_or_else(|| "unknown".into(), |ip| ip.to_string()),
+            client.map_or_else(|| "unknown".into(), |ip| ip.to_string()),
         ))
+    }
+}
+
+/// Which peers are reverse proxies whose forwarding header names the client
+/// (`trusted_proxies` and `client_ip_header` in the configuration).
+#[derive(Debug, Clone, Default)]
+pub struct ProxyPolicy {
+    pub trusted: Vec<IpAddr>,
+    /// `X-Forwarded-For` (a list, each proxy appending the peer it saw) or
+    /// a header holding one address, such as `X-Real-IP`.
+    pub header: String,
+}
+
+impl ProxyPolicy {
+    /// The client behind `peer`: `peer` itself unless it is trusted; then
+    /// the header's addresses are read from the right (the nearest hop
+    /// first), skipping trusted proxies, and the first other one is the
+    /// client. Anything unreadable leaves the peer as the answer.
+    pub fn client<'a>(
+        &self,
+        peer: Option<IpAddr>,
+        header: impl Iterator<Item = &'a str>,
+    ) -> Option<IpAddr> {
+        let peer = peer?;
+        if !self.trusted.contains(&peer) {
+            return Some(peer);
+        }
+        let hops: Vec<&str> = header.flat_map(|value| value.split(',')).collect();
+        let mut client = peer;
+        for hop in hops.iter().rev() {
+            let Ok(ip) = hop.trim().parse::<IpAddr>() else {
+                break;
+            };
+            client = ip;
+            if !self.trusted.contains(&ip) {
+                break;
+            }
+        }
+        Some(client)
     }
 }
 
@@ -142,4 +189,47 @@ pub fn login_csrf_ok(cookies: &CookieJar<'_>, submitted: &str) -> bool {
 /// Whether a submitted CSRF token is this session's.
 pub fn csrf_ok(user: &SessionUser, submitted: &str) -> bool {
     accounts::same_secret(&user.csrf_token, submitted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    fn policy() -> ProxyPolicy {
+        ProxyPolicy {
+            trusted: vec![ip("127.0.0.1"), ip("10.0.0.2")],
+            header: "X-Forwarded-For".into(),
+        }
+    }
+
+    #[test]
+    fn a_client_header_is_ignored_unless_the_peer_is_a_trusted_proxy() {
+        let p = policy();
+        let peer = Some(ip("203.0.113.9"));
+        assert_eq!(p.client(peer, ["198.51.100.1"].into_iter()), peer);
+        assert_eq!(
+            ProxyPolicy::default().client(peer, ["1.2.3.4"].into_iter()),
+            peer
+        );
+        assert_eq!(p.client(None, ["1.2.3.4"].into_iter()), None);
+    }
+
+    #[test]
+    fn behind_trusted_proxies_the_nearest_untrusted_hop_is_the_client() {
+        let p = policy();
+        let peer = Some(ip("127.0.0.1"));
+        // The client forged the first entry; the proxies appended the rest.
+        let header = ["6.6.6.6, 198.51.100.7", "10.0.0.2"];
+        assert_eq!(p.client(peer, header.into_iter()), Some(ip("198.51.100.7")));
+        assert_eq!(p.client(peer, std::iter::empty()), peer);
+        assert_eq!(p.client(peer, ["not an address"].into_iter()), peer);
+        assert_eq!(
+            p.client(peer, ["10.0.0.2"].into_iter()),
+            Some(ip("10.0.0.2"))
+        );
+    }
 }
