@@ -11,6 +11,7 @@ pub mod error;
 pub mod health;
 pub mod hooks;
 pub mod pages;
+pub mod paths;
 pub mod security;
 pub mod site;
 pub mod templates;

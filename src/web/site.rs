@@ -54,7 +54,7 @@ async fn canonical(uri: &Origin<'_>, db: &Db) -> Result<Option<SiteResponse>, We
     }
     let target = redirects::resolve(db, path)
         .await?
-        .unwrap_or_else(|| format!("{path}/"));
+        .unwrap_or_else(|| format!("{}/", super::paths::same_origin_path(path)));
     Ok(Some(SiteResponse::Redirect(Redirect::moved(target))))
 }
 

@@ -12,6 +12,7 @@ use crate::db::Db;
 use crate::web::auth::{
     login_csrf, login_csrf_ok, session_cookie, ClientAddress, CookiePolicy, Editor, SESSION_COOKIE,
 };
+use crate::web::paths::admin_return_path;
 use crate::web::templates::SiteView;
 
 use super::lesson_pages::{self, ResumeForm};
@@ -27,14 +28,11 @@ pub enum PageOrRedirect {
     Redirect(Redirect),
 }
 
-/// Only local admin paths are followed after login (no open redirect).
+/// Only normalised local admin paths are followed after login (no open
+/// redirect, and nothing that cannot go in a Location header).
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with("/admin") && !n.starts_with("//") && !n.contains('\\') => {
-            n.to_string()
-        }
-        _ => "/admin".into(),
-    }
+    next.and_then(admin_return_path)
+        .unwrap_or_else(|| "/admin".into())
 }
 
 fn login_view(
