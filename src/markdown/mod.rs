@@ -9,6 +9,7 @@
 mod code;
 mod front_matter;
 pub(crate) mod highlight;
+mod nesting;
 mod prerequisites;
 mod render;
 mod sanitize;

@@ -58,9 +58,12 @@ fn builder() -> &'static Builder<'static> {
     })
 }
 
-/// Sanitises an HTML fragment.
+/// Sanitises an HTML fragment. Nesting is capped first
+/// ([`super::nesting`]), which keeps the parser's work linear in the input.
 pub fn sanitize(html: &str) -> String {
-    builder().clean(html).to_string()
+    builder()
+        .clean(&super::nesting::limit_nesting(html))
+        .to_string()
 }
 
 #[cfg(test)]
