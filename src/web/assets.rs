@@ -84,6 +84,24 @@ struct MediaFile {
     cache: Header<'static>,
     /// An SVG opened on its own must not run script in the site's origin.
     csp: Header<'static>,
+    /// `inline` for passive types, `attachment` for the rest.
+    disposition: Header<'static>,
+}
+
+/// Types a browser shows without running anything: raster images, audio,
+/// video, plain text. Anything else from `content/` (HTML, SVG, XML, PDF,
+/// scripts) is sent as a download, so it never opens as a page of the site.
+fn shown_inline(content_type: &ContentType) -> bool {
+    let (top, sub) = (content_type.top().as_str(), content_type.sub().as_str());
+    match top {
+        "image" => matches!(
+            sub,
+            "png" | "jpeg" | "gif" | "webp" | "avif" | "x-icon" | "bmp"
+        ),
+        "audio" | "video" => true,
+        "text" => sub == "plain",
+        _ => false,
+    }
 }
 
 #[get("/media/<hash>/<_name>")]
@@ -94,9 +112,16 @@ async fn media_file(hash: &str, _name: &str, db: &State<Db>) -> Result<MediaFile
     let file = media::by_hash(db.inner(), hash)
         .await?
         .ok_or(WebError::NotFound)?;
+    let content_type =
+        ContentType::parse_flexible(&file.content_type).unwrap_or(ContentType::Binary);
+    let disposition = if shown_inline(&content_type) {
+        "inline"
+    } else {
+        "attachment"
+    };
     Ok(MediaFile {
-        content_type: ContentType::parse_flexible(&file.content_type)
-            .unwrap_or(ContentType::Binary),
+        disposition: Header::new("Content-Disposition", disposition),
+        content_type,
         body: file.bytes,
         cache: Header::new("Cache-Control", IMMUTABLE),
         csp: Header::new(

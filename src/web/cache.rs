@@ -326,7 +326,8 @@ impl<'r> Responder<'r, 'static> for Cached {
                 "Cache-Control",
                 "public, max-age=0, must-revalidate",
             ))
-            .header(Header::new("Vary", "Accept-Encoding"))
+            // The same URL answers an editor (a session cookie) differently.
+            .header(Header::new("Vary", "Accept-Encoding, Cookie"))
             .header(page.content_type.clone());
         if not_modified {
             return res.status(Status::NotModified).ok();
