@@ -74,3 +74,95 @@ fn search() {
 fn highlight() {
     run("highlight", lectern::fuzzing::highlight);
 }
+
+/// Hostile shapes at the full size limit (1 MiB), rendered whole. Every step
+/// of rendering is linear in its input, so each takes well under a second
+/// (a few in a debug build); a quadratic step would take minutes to hours
+/// here and hang the suite rather than pass slowly.
+mod pathological {
+    use lectern::markdown::{render_lesson, LessonRef, Resolver};
+
+    const LIMIT: usize = 1024 * 1024;
+    const RAW: &str = "\n\n<b>author HTML</b>\n";
+
+    /// Resolves nothing: every link is broken, which is itself a shape.
+    struct Nothing;
+    impl Resolver for Nothing {
+        fn page(&self, _: &str) -> Option<String> {
+            None
+        }
+        fn asset(&self, _: &str) -> Option<String> {
+            None
+        }
+        fn lesson(&self, _: &str) -> Option<LessonRef> {
+            None
+        }
+    }
+
+    /// `unit` repeated to the size limit, after `head` and before `tail`.
+    fn fill(head: &str, unit: &str, tail: &str) -> String {
+        let room = LIMIT - head.len() - tail.len();
+        let mut body = String::with_capacity(LIMIT);
+        body.push_str(head);
+        body.push_str(&unit.repeat(room / unit.len()));
+        body.push_str(tail);
+        body
+    }
+
+    fn shapes() -> Vec<(&'static str, String)> {
+        let raw = RAW;
+        let nested_list: String = (0..700)
+            .map(|i| format!("{}- x\n", "  ".repeat(i)))
+            .collect();
+        let footnotes: String = (0..30_000)
+            .map(|i| format!("[^{i}]\n\n[^{i}]: note\n\n"))
+            .collect();
+        vec![
+            ("headings", fill("", "## h\n", "")),
+            ("headings with HTML", fill("", "## h\n", raw)),
+            ("explicit duplicate ids", fill("", "## h {#x}\n", raw)),
+            ("ids that take suffixes", fill("", "## h-1\n## h\n", raw)),
+            ("nested divs", fill("", "<div>", "")),
+            ("divs in tables", fill("", "<div><table></div></table>", "")),
+            ("blocks in formatting", fill("", "<b><div></b>", "")),
+            (
+                "list items under divs",
+                fill(&"<div>".repeat(200), "<li></li>", ""),
+            ),
+            ("paragraph tags", fill("", "<p>", "")),
+            ("open comments", fill("", "<!--", "")),
+            ("open tags", fill("", "<a ", "")),
+            ("quotes on one line", fill("", ">", raw)),
+            ("quotes on lines", fill("", ">\n", raw)),
+            ("brackets", fill("", "[", raw)),
+            ("image openers", fill("", "![a](", "")),
+            ("broken links", fill("", "[x](nope.md)\n", raw)),
+            ("emphasis", fill("", "*a", raw)),
+            ("backticks", fill("", "`", "")),
+            ("entities", fill("", "&amp;", "")),
+            ("long line", fill("", "word ", raw)),
+            ("table rows", fill("|a|b|\n|-|-|\n", "|x|y|\n", raw)),
+            ("nested lists", fill(&nested_list, "- x\n", raw)),
+            ("footnotes", footnotes + raw),
+        ]
+    }
+
+    #[test]
+    fn every_shape_at_the_size_limit_renders() {
+        let this = LessonRef {
+            course: "course".into(),
+            slug: "lesson".into(),
+        };
+        for (name, body) in shapes() {
+            assert!(body.len() <= LIMIT, "{name} is {} bytes", body.len());
+            let started = std::time::Instant::now();
+            let rendered = render_lesson(&body, &this, 1, &Nothing);
+            // Not asserted (timing is for benchmarks): shown with --nocapture.
+            println!("{name}: {:?}", started.elapsed());
+            // Nothing was cut short: the author HTML at the end is there.
+            if body.ends_with(RAW) {
+                assert!(rendered.html.contains("<b>author HTML</b>"), "{name}");
+            }
+        }
+    }
+}

@@ -14,5 +14,6 @@ mod git;
 mod limits;
 mod model;
 mod redirects;
+mod security;
 mod site;
 mod sync;
