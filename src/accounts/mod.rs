@@ -27,6 +27,9 @@ pub enum AccountError {
     UsernameTaken(String),
     #[error("no user named `{0}`")]
     NoSuchUser(String),
+    /// A change the rules do not allow, said plainly.
+    #[error("{0}")]
+    Refused(&'static str),
     #[error("password hashing failed: {0}")]
     Hash(String),
     #[error("database error: {0}")]

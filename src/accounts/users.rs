@@ -1,10 +1,12 @@
-//! Users: create, change password, change role, disable, list.
+//! Users: create, change password, change role, disable and enable (within
+//! the last-admin rule), list. The admin panel and `lectern user` call the
+//! same functions, so a rule holds on both.
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
 use crate::db::entity::{session, user, Role};
@@ -124,47 +126,109 @@ pub async fn set_password(
     Ok(())
 }
 
-pub async fn set_disabled(
-    db: &impl ConnectionTrait,
+/// Who changes an account: an admin in the panel, or the command line
+/// (run by whoever runs the server, so it may act on any account).
+#[derive(Clone, Copy, Debug)]
+pub enum Actor<'a> {
+    Admin { id: i32, username: &'a str },
+    Cli,
+}
+
+impl Actor<'_> {
+    fn name(&self) -> &str {
+        match self {
+            Actor::Admin { username, .. } => username,
+            Actor::Cli => "cli",
+        }
+    }
+}
+
+/// A change to an account that the rules allow or refuse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    Role(Role),
+    Disable,
+    Enable,
+}
+
+/// Changes a user's role or whether they may log in, within the rules: the
+/// last active admin stays an active admin, and an admin does not disable
+/// themself. The check, the change and its audit entry are one transaction,
+/// so two admins demoting each other at once cannot both succeed on
+/// PostgreSQL (the admins' rows are locked) and nothing is changed without
+/// its entry. Disabling ends the user's sessions at once.
+pub async fn change(
+    db: &DatabaseConnection,
+    actor: Actor<'_>,
     id: i32,
-    disabled: bool,
-) -> Result<(), AccountError> {
-    user::Entity::update_many()
-        .col_expr(user::Column::Disabled, Expr::value(disabled))
+    change: Change,
+) -> Result<User, AccountError> {
+    let txn = db.begin().await?;
+    let target = by_id(&txn, id)
+        .await?
+        .ok_or_else(|| AccountError::NoSuchUser(format!("#{id}")))?;
+    let leaves_admins = match change {
+        Change::Role(role) => role != Role::Admin,
+        Change::Disable => true,
+        Change::Enable => false,
+    };
+    if leaves_admins
+        && target.role == Role::Admin
+        && !target.disabled
+        && other_active_admins(&txn, id).await? == 0
+    {
+        return Err(AccountError::Refused(match change {
+            Change::Disable => {
+                "the last admin cannot be disabled; make another user an admin first"
+            }
+            _ => "the last admin cannot become an editor; make another user an admin first",
+        }));
+    }
+    if change == Change::Disable && matches!(actor, Actor::Admin { id: me, .. } if me == id) {
+        return Err(AccountError::Refused("you cannot disable yourself"));
+    }
+    let mut update = user::Entity::update_many()
         .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(user::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    if disabled {
-        // Takes effect at once: the user's sessions are gone.
+        .filter(user::Column::Id.eq(id));
+    let (action, detail) = match change {
+        Change::Role(role) => {
+            update = update.col_expr(user::Column::Role, Expr::value(role));
+            ("user.role", format!("{role:?}"))
+        }
+        Change::Disable => {
+            update = update.col_expr(user::Column::Disabled, Expr::value(true));
+            ("user.disable", String::new())
+        }
+        Change::Enable => {
+            update = update.col_expr(user::Column::Disabled, Expr::value(false));
+            ("user.enable", String::new())
+        }
+    };
+    update.exec(&txn).await?;
+    if change == Change::Disable {
         session::Entity::delete_many()
             .filter(session::Column::UserId.eq(id))
-            .exec(db)
+            .exec(&txn)
             .await?;
     }
-    Ok(())
+    super::audit::record(&txn, actor.name(), action, &target.username, &detail).await?;
+    let changed = by_id(&txn, id)
+        .await?
+        .ok_or_else(|| AccountError::NoSuchUser(target.username.clone()))?;
+    txn.commit().await?;
+    Ok(changed)
 }
 
-pub async fn set_role(db: &impl ConnectionTrait, id: i32, role: Role) -> Result<(), AccountError> {
-    user::Entity::update_many()
-        .col_expr(user::Column::Role, Expr::value(role))
-        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(user::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
-/// Active admins other than `except`: the last admin may not be demoted or disabled.
-pub async fn other_active_admins(
-    db: &impl ConnectionTrait,
-    except: i32,
-) -> Result<u64, AccountError> {
-    use sea_orm::PaginatorTrait;
-    Ok(user::Entity::find()
+/// Active admins other than `except`, their rows locked until the
+/// transaction ends where the database can lock rows (PostgreSQL; SQLite
+/// has one writer at a time anyway).
+async fn other_active_admins(db: &impl ConnectionTrait, except: i32) -> Result<u64, AccountError> {
+    let mut query = user::Entity::find()
         .filter(user::Column::Role.eq(Role::Admin))
         .filter(user::Column::Disabled.eq(false))
-        .filter(user::Column::Id.ne(except))
-        .count(db)
-        .await?)
+        .filter(user::Column::Id.ne(except));
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    Ok(query.all(db).await?.len() as u64)
 }

@@ -1,4 +1,5 @@
-//! `lectern user add|passwd|disable`: manage editors from the shell.
+//! `lectern user add|passwd|disable|enable|role`: manage editors from the
+//! shell, within the same rules as the admin panel.
 
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
@@ -6,7 +7,8 @@ use std::process::ExitCode;
 use clap::{Subcommand, ValueEnum};
 use rocket::figment::Figment;
 
-use crate::accounts::{audit, users};
+use crate::accounts::audit;
+use crate::accounts::users::{self, Actor, Change};
 use crate::config::Settings;
 use crate::db::{self, entity::Role};
 
@@ -35,6 +37,21 @@ pub enum UserCommand {
     Disable { name: String },
     /// Enable a disabled user again
     Enable { name: String },
+    /// Make a user an admin or an editor (the last admin stays an admin)
+    Role {
+        name: String,
+        #[arg(value_enum)]
+        role: RoleArg,
+    },
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Role {
+        match role {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Editor => Role::Editor,
+        }
+    }
 }
 
 /// Reads a password: twice from the terminal without echo, or one line of stdin.
@@ -61,10 +78,7 @@ pub async fn run(figment: &Figment, command: UserCommand) -> anyhow::Result<Exit
             role,
             display_name,
         } => {
-            let role = match role {
-                RoleArg::Admin => Role::Admin,
-                RoleArg::Editor => Role::Editor,
-            };
+            let role = role.into();
             let password = read_password()?;
             let user = users::create(
                 &db,
@@ -91,21 +105,39 @@ pub async fn run(figment: &Figment, command: UserCommand) -> anyhow::Result<Exit
             println!("password changed for {name}; their sessions have ended");
         }
         UserCommand::Disable { name } => {
-            let user = users::by_username(&db, &name)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("no user named `{name}`"))?;
-            users::set_disabled(&db, user.id, true).await?;
-            audit::record(&db, "cli", "user.disable", &name, "").await?;
+            change(&db, &name, Change::Disable).await?;
             println!("disabled {name}; their sessions have ended");
         }
         UserCommand::Enable { name } => {
-            let user = users::by_username(&db, &name)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("no user named `{name}`"))?;
-            users::set_disabled(&db, user.id, false).await?;
-            audit::record(&db, "cli", "user.enable", &name, "").await?;
+            change(&db, &name, Change::Enable).await?;
             println!("enabled {name}");
+        }
+        UserCommand::Role { name, role } => {
+            let role = role.into();
+            change(&db, &name, Change::Role(role)).await?;
+            println!(
+                "{name} is now {}",
+                if role == Role::Admin {
+                    "an admin"
+                } else {
+                    "an editor"
+                }
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Applies a change within the same rules as the admin panel (the last admin
+/// stays an admin), with its audit entry.
+async fn change(
+    db: &sea_orm::DatabaseConnection,
+    name: &str,
+    change: Change,
+) -> anyhow::Result<()> {
+    let user = users::by_username(db, name)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no user named {name}"))?;
+    users::change(db, Actor::Cli, user.id, change).await?;
+    Ok(())
 }

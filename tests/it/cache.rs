@@ -21,7 +21,10 @@ async fn pages_carry_etags_and_answer_304() {
         .get_one("Last-Modified")
         .expect("last-modified")
         .to_string();
-    assert_eq!(res.headers().get_one("Vary"), Some("Accept-Encoding, Cookie"));
+    assert_eq!(
+        res.headers().get_one("Vary"),
+        Some("Accept-Encoding, Cookie")
+    );
     let res = client
         .get("/backend-dev/first-server/")
         .header(Header::new("If-None-Match", etag.clone()))

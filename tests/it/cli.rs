@@ -85,6 +85,13 @@ fn every_verb_has_help() {
         vec!["serve", "--help"],
         vec!["sync", "--help"],
         vec!["check", "--help"],
+        vec!["export", "--help"],
+        vec!["user", "--help"],
+        vec!["user", "add", "--help"],
+        vec!["user", "passwd", "--help"],
+        vec!["user", "disable", "--help"],
+        vec!["user", "enable", "--help"],
+        vec!["user", "role", "--help"],
     ] {
         let out = lectern().args(&verb).output().unwrap();
         assert!(out.status.success(), "{verb:?}");
@@ -93,4 +100,42 @@ fn every_verb_has_help() {
             "{verb:?}"
         );
     }
+}
+
+#[rocket::async_test]
+async fn the_command_line_keeps_the_last_admin_as_the_panel_does() {
+    use lectern::db::entity::Role;
+    let f = Fixture::new().await;
+    let db = f.connect().await;
+    crate::common::add_user(&db, "ada", Role::Admin).await;
+    crate::common::add_user(&db, "eve", Role::Editor).await;
+    let run = |args: &[&str]| {
+        let out = lectern()
+            .args(args)
+            .env("DATABASE_URL", &f.db.url)
+            .env("ROCKET_CONTENT_DIR", f.content())
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.success(), said)
+    };
+    let (ok, said) = run(&["user", "disable", "ada"]);
+    assert!(!ok, "the last admin cannot be disabled: {said}");
+    assert!(said.contains("last admin"), "{said}");
+    let (ok, said) = run(&["user", "role", "ada", "editor"]);
+    assert!(!ok && said.contains("last admin"), "{said}");
+    let admins = "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = false";
+    assert_eq!(crate::common::count(&db, admins).await, 1);
+
+    // With a second admin, the first may go, and each change is audited.
+    let (ok, said) = run(&["user", "role", "eve", "admin"]);
+    assert!(ok, "{said}");
+    let (ok, said) = run(&["user", "disable", "ada"]);
+    assert!(ok, "{said}");
+    assert_eq!(crate::common::count(&db, admins).await, 1);
+    let audited = "SELECT COUNT(*) FROM audit_log WHERE actor = 'cli' AND action IN ('user.role', 'user.disable')";
+    assert_eq!(crate::common::count(&db, audited).await, 2);
+    let (ok, said) = run(&["user", "disable", "nobody"]);
+    assert!(!ok && said.contains("no user named nobody"), "{said}");
 }

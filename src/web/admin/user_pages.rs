@@ -7,7 +7,8 @@ use rocket::{get, post, routes, Route, State};
 use rocket_dyn_templates::Template;
 use serde::Serialize;
 
-use crate::accounts::{audit, users, AccountError, SessionUser};
+use crate::accounts::users::{self, Actor, Change};
+use crate::accounts::{audit, AccountError, SessionUser};
 use crate::db::entity::Role;
 use crate::db::Db;
 use crate::web::auth::Admin;
@@ -151,70 +152,52 @@ async fn change(
     site: &State<SiteView>,
 ) -> Result<EditResponse, AdminError> {
     check_csrf(&user.0, &form.csrf)?;
-    let target = users::by_id(db.inner(), id)
-        .await?
-        .ok_or(AdminError::NotFound)?;
-    let refuse = |msg: &str| {
-        view(
-            db.inner(),
-            site,
-            &user.0,
-            Some(msg.to_string()),
-            Status::UnprocessableEntity,
-        )
-    };
-    let last_admin =
-        target.role == Role::Admin && users::other_active_admins(db.inner(), id).await? == 0;
-    match form.action.as_str() {
-        "role" => {
-            let role = form
-                .role
+    let change = match form.action.as_str() {
+        "role" => Change::Role(
+            form.role
                 .as_deref()
                 .and_then(Role::parse)
-                .unwrap_or(Role::Editor);
-            if role != Role::Admin && last_admin {
-                return Ok(EditResponse::Page(
-                    refuse("The last admin cannot become an editor.").await?,
-                ));
-            }
-            users::set_role(db.inner(), id, role).await?;
-            audit::record(
+                .unwrap_or(Role::Editor),
+        ),
+        "disable" => Change::Disable,
+        "enable" => Change::Enable,
+        _ => {
+            let page = view(
                 db.inner(),
-                &user.0.username,
-                "user.role",
-                &target.username,
-                &format!("{role:?}"),
-            )
-            .await?;
+                site,
+                &user.0,
+                Some("Unknown action.".into()),
+                Status::UnprocessableEntity,
+            );
+            return Ok(EditResponse::Page(page.await?));
         }
-        "disable" => {
-            if id == user.0.id || last_admin {
-                return Ok(EditResponse::Page(
-                    refuse("You cannot disable yourself or the last admin.").await?,
-                ));
-            }
-            users::set_disabled(db.inner(), id, true).await?;
-            audit::record(
+    };
+    let actor = Actor::Admin {
+        id: user.0.id,
+        username: &user.0.username,
+    };
+    match users::change(db.inner(), actor, id, change).await {
+        Ok(_) => Ok(EditResponse::Redirect(Redirect::to("/admin/users"))),
+        Err(AccountError::NoSuchUser(_)) => Err(AdminError::NotFound),
+        Err(AccountError::Refused(why)) => Ok(EditResponse::Page(
+            view(
                 db.inner(),
-                &user.0.username,
-                "user.disable",
-                &target.username,
-                "",
+                site,
+                &user.0,
+                Some(capitalised(why)),
+                Status::UnprocessableEntity,
             )
-            .await?;
-        }
-        "enable" => {
-            users::set_disabled(db.inner(), id, false).await?;
-            audit::record(
-                db.inner(),
-                &user.0.username,
-                "user.enable",
-                &target.username,
-                "",
-            )
-            .await?;
-        }
-        _ => return Ok(EditResponse::Page(refuse("Unknown action.").await?)),
+            .await?,
+        )),
+        Err(e) => Err(e.into()),
     }
-    Ok(EditResponse::Redirect(Redirect::to("/admin/users")))
+}
+
+/// A refusal as a sentence on the page.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
 }
