@@ -151,3 +151,95 @@ pub async fn pull(dir: &Path, timeout_secs: u64) -> Result<Pulled, GitError> {
         after,
     })
 }
+
+/// What a push did: pulled and synced in time, or pulled and still syncing.
+#[derive(Debug)]
+pub enum PushOutcome {
+    Synced {
+        run_id: i32,
+        pulled: Pulled,
+        report: super::SyncReport,
+    },
+    /// The sync goes on after the caller stopped waiting; the run records
+    /// how it ends.
+    Running { run_id: i32, pulled: Pulled },
+}
+
+/// Why a push changed nothing, or did not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum PushError {
+    /// Nothing was synced; a failed run records why.
+    #[error(transparent)]
+    Pull(#[from] GitError),
+    #[error("sync failed: {0}")]
+    Sync(#[from] super::SyncError),
+    #[error("database error: {0}")]
+    Db(#[from] sea_orm::DbErr),
+}
+
+/// One pull at a time: concurrent pushes queue.
+static PULL_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// What a push webhook asks for: `git pull` in `repo`, then a sync of
+/// `content`, recorded as a webhook run. Waits for the sync up to
+/// `answer_within`; after that it goes on in the background.
+pub async fn pull_and_sync(
+    db: &sea_orm::DatabaseConnection,
+    repo: &Path,
+    content: &Path,
+    timeout_secs: u64,
+    answer_within: Duration,
+) -> Result<PushOutcome, PushError> {
+    use crate::db::{entity::SyncOrigin, sync_runs};
+
+    let _turn = PULL_LOCK.lock().await;
+    let pulled = match pull(repo, timeout_secs).await {
+        Ok(pulled) => pulled,
+        Err(e) => {
+            tracing::error!("{e}");
+            record_failed_pull(db, repo, &e).await;
+            return Err(e.into());
+        }
+    };
+    let run_id = sync_runs::start(db, SyncOrigin::Webhook).await?;
+    let (db, dir) = (db.clone(), content.to_path_buf());
+    let options = super::SyncOptions {
+        origin: SyncOrigin::Webhook,
+        dry_run: false,
+    };
+    let sync =
+        tokio::spawn(async move { super::sync_recorded(&db, &dir, options, Some(run_id)).await });
+    match tokio::time::timeout(answer_within, sync).await {
+        Ok(Ok(report)) => Ok(PushOutcome::Synced {
+            run_id,
+            pulled,
+            report: report?,
+        }),
+        Ok(Err(e)) => Err(super::SyncError::Worker(e.to_string()).into()),
+        Err(_) => Ok(PushOutcome::Running { run_id, pulled }),
+    }
+}
+
+/// A failed pull is a run with one error, so the admin shows what happened.
+async fn record_failed_pull(db: &sea_orm::DatabaseConnection, repo: &Path, e: &GitError) {
+    use crate::db::{entity::SyncOrigin, sync_runs};
+    let problem = vec![super::Diagnostic::error(
+        repo.display().to_string(),
+        None,
+        e.to_string(),
+    )];
+    let counts = sync_runs::Counts {
+        errors: 1,
+        ..Default::default()
+    };
+    let recorded = match sync_runs::start(db, SyncOrigin::Webhook).await {
+        Ok(id) => {
+            let problems = serde_json::to_string(&problem).unwrap_or_default();
+            sync_runs::finish(db, id, counts, problems).await
+        }
+        Err(e) => Err(e),
+    };
+    if let Err(e) = recorded {
+        tracing::error!("cannot record the failed pull: {e}");
+    }
+}

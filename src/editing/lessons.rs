@@ -280,7 +280,7 @@ async fn render_with_assets(
         (rendered, resolver)
     })
     .await
-    .map_err(|e| EditError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
+    .map_err(|e| EditError::Internal(format!("rendering failed: {e}")))?;
     let assets = resolver.take_used();
     Ok((rendered, assets))
 }

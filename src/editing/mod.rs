@@ -6,6 +6,7 @@
 pub mod courses;
 pub mod diff;
 pub mod lessons;
+pub mod media;
 
 use sea_orm::DbErr;
 
@@ -33,6 +34,9 @@ pub enum EditError {
     NotFound,
     #[error("database error: {0}")]
     Db(#[from] DbErr),
+    /// A bug, not a user's mistake (a rendering thread that panicked).
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 /// Moves `id` one place by `delta` (-1 up, 1 down) in `order`. `false` when

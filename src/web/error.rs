@@ -102,7 +102,7 @@ fn too_large_message(req: &Request<'_>) -> String {
             " Nothing was saved. Go back with your browser's Back button: what you typed is \
              still in the form. A lesson or course text may be at most {}, an image at most {}.",
             format_size(crate::editing::lessons::MAX_BODY_BYTES as u64),
-            format_size(super::admin::MAX_UPLOAD_BYTES),
+            format_size(crate::editing::media::MAX_UPLOAD_BYTES),
         ));
     }
     message

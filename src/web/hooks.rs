@@ -13,11 +13,10 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::serde::json::{json, Value};
 use rocket::{post, routes, Route, State};
 use sha2::Sha256;
-use tokio::sync::Mutex;
 
 use crate::config::Settings;
-use crate::content::{self, git, SyncOptions};
-use crate::db::{entity::SyncOrigin, sync_runs, Db};
+use crate::content::git::{self, PushError, PushOutcome};
+use crate::db::Db;
 
 pub fn routes() -> Vec<Route> {
     routes![git_push]
@@ -27,9 +26,6 @@ pub fn routes() -> Vec<Route> {
 const MAX_BODY_MIB: u64 = 1;
 /// How long to wait for the sync before answering 202.
 const ANSWER_WITHIN: Duration = Duration::from_secs(8);
-
-/// One pull at a time: concurrent pushes queue.
-static PULL_LOCK: Mutex<()> = Mutex::const_new(());
 
 /// The signature and event headers of a webhook request.
 pub struct Signature {
@@ -108,84 +104,50 @@ async fn git_push(
         return (Status::Ok, json!({ "status": "ok", "pong": true }));
     }
 
-    let _turn = PULL_LOCK.lock().await;
-    let pulled = match git::pull(settings.repo_dir(), settings.git_timeout_secs).await {
-        Ok(p) => p,
+    let outcome = git::pull_and_sync(
+        db.inner(),
+        settings.repo_dir(),
+        &settings.content_dir,
+        settings.git_timeout_secs,
+        ANSWER_WITHIN,
+    )
+    .await;
+    match outcome {
+        Ok(PushOutcome::Synced {
+            run_id,
+            pulled,
+            report,
+        }) => (
+            Status::Ok,
+            json!({
+                "status": if report.errors() > 0 { "errors" } else { "ok" },
+                "run_id": run_id,
+                "pulled": pulled.changed(),
+                "git": pulled.output,
+                "created": report.created,
+                "updated": report.updated,
+                "archived": report.archived,
+                "conflicts": report.conflicts,
+                "unchanged": report.unchanged,
+                "diagnostics": report.diagnostics,
+            }),
+        ),
+        // Still running: it goes on; the admin shows the run when it ends.
+        Ok(PushOutcome::Running { run_id, pulled }) => (
+            Status::Accepted,
+            json!({ "status": "running", "run_id": run_id, "pulled": pulled.changed() }),
+        ),
+        Err(PushError::Pull(e)) => (
+            pull_failure_status(&e),
+            json!({ "status": "error", "error": e.to_string(), "synced": false }),
+        ),
         Err(e) => {
-            tracing::error!("{e}");
-            // Nothing is synced from a failed pull; the run records why.
-            if let Ok(id) = sync_runs::start(db.inner(), SyncOrigin::Webhook).await {
-                let problem = vec![content::Diagnostic::error(
-                    settings.repo_dir().display().to_string(),
-                    None,
-                    e.to_string(),
-                )];
-                let counts = sync_runs::Counts {
-                    errors: 1,
-                    ..Default::default()
-                };
-                let _ = sync_runs::finish(
-                    db.inner(),
-                    id,
-                    counts,
-                    serde_json::to_string(&problem).unwrap_or_default(),
-                )
-                .await;
-            }
-            return (
-                pull_failure_status(&e),
-                json!({ "status": "error", "error": e.to_string(), "synced": false }),
-            );
-        }
-    };
-    let run_id = match sync_runs::start(db.inner(), SyncOrigin::Webhook).await {
-        Ok(id) => id,
-        Err(e) => {
-            return (
+            tracing::error!(error = %e, "webhook sync failed");
+            (
                 Status::InternalServerError,
                 json!({ "status": "error", "error": e.to_string() }),
             )
         }
-    };
-    let (db, dir) = (db.inner().clone(), settings.content_dir.clone());
-    let options = SyncOptions {
-        origin: SyncOrigin::Webhook,
-        dry_run: false,
-    };
-    let sync =
-        tokio::spawn(async move { content::sync_recorded(&db, &dir, options, Some(run_id)).await });
-    match tokio::time::timeout(ANSWER_WITHIN, sync).await {
-        Ok(Ok(Ok(report))) => {
-            let status = if report.errors() > 0 { "errors" } else { "ok" };
-            (
-                Status::Ok,
-                json!({
-                    "status": status,
-                    "run_id": run_id,
-                    "pulled": pulled.changed(),
-                    "git": pulled.output,
-                    "created": report.created,
-                    "updated": report.updated,
-                    "archived": report.archived,
-                    "conflicts": report.conflicts,
-                    "unchanged": report.unchanged,
-                    "diagnostics": report.diagnostics,
-                }),
-            )
-        }
-        Ok(Ok(Err(e))) => (
-            Status::InternalServerError,
-            json!({ "status": "error", "run_id": run_id, "error": e.to_string() }),
-        ),
-        Ok(Err(e)) => (
-            Status::InternalServerError,
-            json!({ "status": "error", "run_id": run_id, "error": e.to_string() }),
-        ),
-        // Still running: it goes on; the admin shows the run when it ends.
-        Err(_) => (
-            Status::Accepted,
-            json!({ "status": "running", "run_id": run_id, "pulled": pulled.changed() }),
-        ),
     }
 }
 

@@ -10,10 +10,10 @@ use rocket::{get, post, routes, Route, State};
 use rocket_dyn_templates::Template;
 use serde::Serialize;
 
-use crate::accounts::{audit, SessionUser};
+use crate::accounts::SessionUser;
 use crate::content::links::media_url;
-use crate::content::scan::hash_bytes;
-use crate::db::{media, Db};
+use crate::db::Db;
+use crate::editing::media::{self, UploadError, MAX_UPLOAD_BYTES};
 use crate::web::auth::Editor;
 use crate::web::templates::SiteView;
 
@@ -23,17 +23,6 @@ use super::{check_csrf, page, render, AdminError, AdminPage, CsrfToken};
 pub fn routes() -> Vec<Route> {
     routes![list, upload]
 }
-
-/// Largest image accepted (Rocket's `file` limit is set to match).
-pub const MAX_UPLOAD_BYTES: u64 = 10 * 1024 * 1024;
-
-/// Image types accepted, recognised by their first bytes, not their name.
-const ALLOWED: &[(&str, &str)] = &[
-    ("image/png", "png"),
-    ("image/jpeg", "jpg"),
-    ("image/gif", "gif"),
-    ("image/webp", "webp"),
-];
 
 #[derive(Serialize)]
 struct Item {
@@ -51,7 +40,7 @@ async fn list_view(
     error: Option<String>,
     status: Status,
 ) -> Result<(Status, RawHtml<Template>), AdminError> {
-    let items = media::recent(db, 200)
+    let items = crate::db::media::recent(db, 200)
         .await?
         .into_iter()
         .map(|m| Item {
@@ -93,31 +82,6 @@ struct Upload<'r> {
     file: TempFile<'r>,
 }
 
-fn too_large_message() -> String {
-    format!(
-        "The file is larger than the limit of {} for an image. Nothing was uploaded.",
-        crate::config::format_size(MAX_UPLOAD_BYTES)
-    )
-}
-
-/// A file name safe in a URL and a header: letters, digits, `-`, `_`.
-fn clean_name(raw: Option<&str>, ext: &str) -> String {
-    let stem: String = raw
-        .unwrap_or("image")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .take(80)
-        .collect();
-    let stem = stem.trim_matches('-');
-    format!("{}.{ext}", if stem.is_empty() { "image" } else { stem })
-}
-
 #[post("/media", data = "<form>")]
 async fn upload(
     form: Result<Form<Upload<'_>>, rocket::form::Errors<'_>>,
@@ -131,7 +95,7 @@ async fn upload(
             // An upload over the limit is cut off while parsing; say so plainly.
             let too_large = errors.iter().any(|e| e.status() == Status::PayloadTooLarge);
             let (msg, status) = if too_large {
-                (too_large_message(), Status::PayloadTooLarge)
+                (UploadError::TooLarge.to_string(), Status::PayloadTooLarge)
             } else {
                 (
                     "The upload could not be read. Choose the file again.".to_string(),
@@ -144,74 +108,27 @@ async fn upload(
         }
     };
     check_csrf(&user.0, &form.csrf)?;
-    let fail = |msg: &str| {
-        list_view(
-            db.inner(),
-            site,
-            &user.0,
-            Some(msg.to_string()),
-            Status::UnprocessableEntity,
-        )
+    // Over the limit is refused unread (possible only when Rocket's `file`
+    // limit is set above Lectern's).
+    let uploaded = if form.file.len() > MAX_UPLOAD_BYTES {
+        Err(UploadError::TooLarge)
+    } else {
+        let mut bytes = Vec::with_capacity(form.file.len() as usize);
+        if form.file.len() > 0 {
+            form.file.open().await?.read_to_end(&mut bytes).await?;
+        }
+        media::upload(db.inner(), &user.0.username, form.file.name(), bytes).await
     };
-    if form.file.len() == 0 {
-        return Ok(EditResponse::Page(
-            fail("Choose an image to upload.").await?,
-        ));
-    }
-    if form.file.len() > MAX_UPLOAD_BYTES {
-        // Only when Rocket's `file` limit is set above this one.
-        return Ok(EditResponse::Page(
-            list_view(
-                db.inner(),
-                site,
-                &user.0,
-                Some(too_large_message()),
-                Status::PayloadTooLarge,
-            )
-            .await?,
-        ));
-    }
-    let mut bytes = Vec::with_capacity(form.file.len() as usize);
-    form.file
-        .open()
-        .await
-        .map_err(|e| AdminError::Db(sea_orm::DbErr::Custom(e.to_string())))?
-        .read_to_end(&mut bytes)
-        .await
-        .map_err(|e| AdminError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
-    let kind = infer::get(&bytes).map(|k| k.mime_type());
-    let Some((content_type, ext)) = ALLOWED.iter().find(|(mime, _)| Some(*mime) == kind) else {
-        return Ok(EditResponse::Page(
-            fail("This file is not a PNG, JPEG, GIF or WebP image.").await?,
-        ));
-    };
-    let name = clean_name(form.file.name(), ext);
-    let hash = hash_bytes(&bytes);
-    if media::existing(db.inner(), std::slice::from_ref(&hash))
-        .await?
-        .is_empty()
-    {
-        media::insert(db.inner(), &hash, &name, content_type, bytes).await?;
-    }
-    audit::record(
-        db.inner(),
-        &user.0.username,
-        "media.upload",
-        &media_url(&hash, &name),
-        "",
-    )
-    .await?;
-    Ok(EditResponse::Redirect(Redirect::to("/admin/media")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::clean_name;
-
-    #[test]
-    fn names_are_made_safe() {
-        assert_eq!(clean_name(Some("my photo"), "png"), "my-photo.png");
-        assert_eq!(clean_name(Some("../../x"), "png"), "x.png");
-        assert_eq!(clean_name(None, "gif"), "image.gif");
+    match uploaded {
+        Ok(_) => Ok(EditResponse::Redirect(Redirect::to("/admin/media"))),
+        Err(UploadError::Db(e)) => Err(e.into()),
+        Err(refused) => {
+            let status = match refused {
+                UploadError::TooLarge => Status::PayloadTooLarge,
+                _ => Status::UnprocessableEntity,
+            };
+            let page = list_view(db.inner(), site, &user.0, Some(refused.to_string()), status);
+            Ok(EditResponse::Page(page.await?))
+        }
     }
 }

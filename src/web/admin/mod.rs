@@ -24,8 +24,6 @@ use crate::editing::EditError;
 use super::auth::csrf_ok;
 use super::templates::SiteView;
 
-pub use media_pages::MAX_UPLOAD_BYTES;
-
 pub fn routes() -> Vec<Route> {
     let mut routes = Vec::new();
     routes.extend(account_pages::routes());
@@ -73,6 +71,11 @@ pub enum AdminError {
     Account(#[from] AccountError),
     #[error("{0}")]
     Edit(#[from] EditError),
+    #[error("{0}")]
+    Sync(#[from] crate::content::SyncError),
+    /// Reading a request's file or writing one failed.
+    #[error("file input or output: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 impl<'r, 'o: 'r> Responder<'r, 'o> for AdminError {

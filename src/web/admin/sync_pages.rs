@@ -122,9 +122,7 @@ async fn sync_now(
         origin: SyncOrigin::Admin,
         dry_run: false,
     };
-    let report = content::sync(db.inner(), &settings.content_dir, options)
-        .await
-        .map_err(|e| AdminError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
+    let report = content::sync(db.inner(), &settings.content_dir, options).await?;
     audit::record(
         db.inner(),
         &user.0.username,
