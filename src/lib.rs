@@ -2,10 +2,20 @@
 //! `content/`, or later in the admin), rendered once when written, stored
 //! through SeaORM, and served as a fast multi-page site by Rocket.
 //!
-//! Layers, with dependencies pointing one way:
-//! `web` → `content` / `db` → `markdown`.
+//! Layers, with dependencies pointing down only (`tests/layers.rs` checks
+//! the rules that matter most):
+//!
+//! - `web` (Rocket routes, guards, templates) and `cli` (the `lectern` verbs)
+//!   parse requests and commands and call the layers below;
+//! - `editing` (what editors do in the admin), `discovery` (search, feeds,
+//!   sitemap) and `content` (scan, plan, sync, export, git) hold the rules;
+//! - `accounts` (users, sessions, limits, audit) and `db` (SeaORM entities
+//!   and named queries) keep the state;
+//! - `markdown` (pure rendering) and `base` (URL shapes, hashes) use nothing
+//!   of Lectern's own.
 
 pub mod accounts;
+pub mod base;
 pub mod cli;
 pub mod config;
 pub mod content;

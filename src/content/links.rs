@@ -10,6 +10,8 @@ use sea_orm::{ConnectionTrait, DbErr};
 use crate::db::{courses, lessons};
 use crate::markdown::{LessonRef, Resolver};
 
+pub use crate::base::urls::{course_url, lesson_url, media_url};
+
 use super::safe_path::{self, Refused};
 use super::scan::{hash_bytes, Asset};
 
@@ -21,27 +23,6 @@ pub struct LinkMap<'a> {
     /// Files the scan saw and refused, with the rule.
     refused: &'a BTreeMap<String, Refused>,
     used_assets: Mutex<BTreeSet<String>>,
-}
-
-pub fn course_url(course: &str) -> String {
-    format!("/{course}/")
-}
-
-pub fn lesson_url(course: &str, lesson: &str) -> String {
-    format!("/{course}/{lesson}/")
-}
-
-/// `/media/<hash>/<name>`, with the name percent-encoded.
-pub fn media_url(hash: &str, name: &str) -> String {
-    let mut out = format!("/media/{hash}/");
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 impl<'a> LinkMap<'a> {
@@ -216,16 +197,5 @@ impl Resolver for SiteResolver {
             Some(Refused::Missing) | None => None,
             Some(refused) => Some(refused.to_string()),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::media_url;
-
-    #[test]
-    fn media_names_are_encoded() {
-        assert_eq!(media_url("ab", "my pic.png"), "/media/ab/my%20pic.png");
-        assert_eq!(media_url("ab", "a-b_c.png"), "/media/ab/a-b_c.png");
     }
 }

@@ -7,7 +7,7 @@ use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
+pub use crate::base::hash::hash_bytes;
 
 use super::safe_path::{self, Refused};
 use super::Diagnostic;
@@ -69,10 +69,6 @@ pub struct Tree {
     /// refused them, so a reference to one can say why it is broken.
     pub refused: BTreeMap<String, Refused>,
     pub diagnostics: Vec<Diagnostic>,
-}
-
-pub fn hash_bytes(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
 }
 
 /// Reads the content folder at `root`. Fails only when `root` itself cannot be

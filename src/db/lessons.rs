@@ -304,7 +304,7 @@ pub struct LessonFields {
 impl LessonFields {
     /// Hash of the editable text, stored as `content_hash`.
     pub fn content_hash(&self) -> String {
-        crate::content::content_hash(&self.title, &self.summary, &self.body_md)
+        crate::base::hash::content_hash(&self.title, &self.summary, &self.body_md)
     }
 
     fn apply_to(&self, m: &mut lesson::ActiveModel) {

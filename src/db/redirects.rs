@@ -8,6 +8,7 @@ use sea_orm::{
 };
 
 use super::entity::{course, lesson, redirect, Status};
+use crate::base::urls;
 
 const ALIAS: &str = "alias";
 const MOVED: &str = "moved";
@@ -79,7 +80,7 @@ pub async fn claim_lesson_url(
     lesson: &lesson::Model,
 ) -> Result<(), DbErr> {
     if let Some(course) = course::Entity::find_by_id(lesson.course_id).one(db).await? {
-        let path = format!("/{}/{}/", course.slug, lesson.slug);
+        let path = urls::lesson_url(&course.slug, &lesson.slug);
         redirect::Entity::delete_many()
             .filter(redirect::Column::FromPath.eq(path))
             .exec(db)
@@ -165,7 +166,7 @@ async fn course_url(db: &impl ConnectionTrait, id: i32) -> Result<Option<String>
         .one(db)
         .await?
         .filter(|c| c.status == Status::Published)
-        .map(|c| format!("/{}/", c.slug)))
+        .map(|c| urls::course_url(&c.slug)))
 }
 
 async fn lesson_url(db: &impl ConnectionTrait, id: i32) -> Result<Option<String>, DbErr> {
@@ -178,7 +179,7 @@ async fn lesson_url(db: &impl ConnectionTrait, id: i32) -> Result<Option<String>
     let Some(c) = course::Entity::find_by_id(l.course_id).one(db).await? else {
         return Ok(None);
     };
-    Ok((c.status == Status::Published).then(|| format!("/{}/{}/", c.slug, l.slug)))
+    Ok((c.status == Status::Published).then(|| urls::lesson_url(&c.slug, &l.slug)))
 }
 
 /// `/a/b` and `/a/b/` are the same page; paths with a file extension keep theirs.

@@ -1,5 +1,6 @@
 //! Courses in the admin: create, edit, reorder.
 
+use crate::base::urls::course_url;
 use std::path::Path;
 
 use sea_orm::sea_query::Expr;
@@ -106,21 +107,14 @@ pub async fn save(
     crate::db::redirects::claim_course_url(&txn, &saved.slug).await?;
     if let Some(old) = current.as_ref().filter(|c| c.slug != saved.slug) {
         // The course's old URL, and its lessons' under it, redirect here.
-        crate::db::redirects::course_moved(&txn, &format!("/{}/", old.slug), saved.id).await?;
+        crate::db::redirects::course_moved(&txn, &course_url(&old.slug), saved.id).await?;
     }
     let action = if id.is_some() {
         "course.save"
     } else {
         "course.create"
     };
-    audit::record(
-        &txn,
-        &user.username,
-        action,
-        &format!("/{}/", saved.slug),
-        "",
-    )
-    .await?;
+    audit::record(&txn, &user.username, action, &course_url(&saved.slug), "").await?;
     site_state::commit(txn).await?;
     Ok(saved)
 }

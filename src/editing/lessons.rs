@@ -374,7 +374,7 @@ async fn next_position(db: &impl ConnectionTrait, course_id: i32) -> Result<i32,
 }
 
 fn target(course: &str, lesson: &str) -> String {
-    format!("/{course}/{lesson}/")
+    crate::base::urls::lesson_url(course, lesson)
 }
 
 /// Saves the form over lesson `id`, if nobody saved since `expected_version`.

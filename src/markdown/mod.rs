@@ -10,6 +10,7 @@ mod code;
 mod front_matter;
 pub(crate) mod highlight;
 mod nesting;
+mod options;
 mod prerequisites;
 mod render;
 mod sanitize;

@@ -17,11 +17,12 @@
 use std::collections::{HashMap, HashSet};
 
 use pulldown_cmark::{
-    BlockQuoteKind, CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd,
+    BlockQuoteKind, CodeBlockKind, CowStr, Event, HeadingLevel, Parser, Tag, TagEnd,
 };
 use serde::{Deserialize, Serialize};
 
 use super::code::{code_block, Fence};
+use super::options::options;
 use super::unclosed::Unclosed;
 use super::{sanitize::sanitize, slug::slugify};
 
@@ -115,15 +116,6 @@ pub fn estimated_minutes(words: i32) -> Option<i32> {
 
 /// Ids the page layout itself uses; headings never take them.
 const LAYOUT_IDS: &[&str] = &["main", "top", "toc", "toc-title", "content", "footnotes"];
-
-pub(super) fn options() -> Options {
-    Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_HEADING_ATTRIBUTES
-        | Options::ENABLE_GFM
-}
 
 /// Renders a markdown `body` whose file sits in `base_dir` (a path from the
 /// content root, e.g. `backend-dev`) and whose first line is `first_line` of

@@ -5,7 +5,7 @@
 
 use pulldown_cmark::{Event, Parser, TagEnd};
 
-use super::render::options;
+use super::options::options;
 
 /// The words of `body` as a reader sees them: prose, inline code and code
 /// blocks, image descriptions; blocks on lines of their own. Raw HTML is left

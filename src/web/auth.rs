@@ -77,15 +77,6 @@ impl<'r> FromRequest<'r> for Viewer {
     }
 }
 
-impl Viewer {
-    pub fn audience(&self) -> super::pages::Audience {
-        match self.0 {
-            Some(_) => super::pages::Audience::Editor,
-            None => super::pages::Audience::Public,
-        }
-    }
-}
-
 /// The client's address, for login rate limits: the connection's peer,
 /// unless that peer is a proxy the configuration trusts (see
 /// [`ProxyPolicy`]). A header a client sends itself is never believed.
