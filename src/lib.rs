@@ -22,6 +22,7 @@ pub mod content;
 pub mod db;
 pub mod discovery;
 pub mod editing;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod markdown;

@@ -7,11 +7,12 @@
 //! `.` parts, no backslashes); no part starts with a dot (`.git`, `.env`); no
 //! part is a symbolic link, so nothing resolves outside the folder whatever a
 //! committed link points at; an asset sits inside a course folder, is a
-//! regular file, is not markdown and is within the size limit.
+//! regular file with no other names (hard links), is not markdown and is
+//! within the size limit.
 
 use std::fs;
 use std::io::{self, Read};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use super::scan::MAX_ASSET_BYTES;
@@ -37,6 +38,10 @@ pub enum Refused {
     NotAFile(String),
     #[error("the file is larger than the {} MiB limit for assets", MAX_ASSET_BYTES >> 20)]
     TooLarge,
+    #[error(
+        "the file has other names on the disk (hard links), so it may belong to somewhere else"
+    )]
+    HardLink,
 }
 
 /// The parts of a content-relative path, each checked to be a plain,
@@ -103,6 +108,11 @@ pub fn asset_file(root: &Path, rel: &str) -> Result<PathBuf, Refused> {
     if !meta.is_file() {
         return Err(Refused::NotAFile(rel.to_string()));
     }
+    // A hard link to a file outside looks like any file here; git never
+    // makes one, so a file with several names is refused.
+    if meta.nlink() > 1 {
+        return Err(Refused::HardLink);
+    }
     if meta.len() > MAX_ASSET_BYTES {
         return Err(Refused::TooLarge);
     }
@@ -120,6 +130,9 @@ pub fn read_asset(path: &Path) -> io::Result<Vec<u8>> {
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(io::Error::other("not a regular file"));
+    }
+    if meta.nlink() > 1 {
+        return Err(io::Error::other(Refused::HardLink.to_string()));
     }
     if meta.len() > MAX_ASSET_BYTES {
         return Err(io::Error::other(Refused::TooLarge.to_string()));
@@ -197,6 +210,12 @@ mod tests {
         );
         assert_eq!(refused("course/none.png"), Refused::Missing);
         assert!(refused(".git/config").to_string().contains(".git"));
+        fs::hard_link(
+            root.join(".git/config"),
+            root.join("course/images/copy.png"),
+        )
+        .unwrap();
+        assert_eq!(refused("course/images/copy.png"), Refused::HardLink);
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! The web layer's error type and the error pages. This is the one place
-//! where failures become status codes; internal errors are logged in full and
-//! shown to visitors as a generic page.
+//! The web layer's error types and the error pages. This is the one place
+//! where failures of any layer become status codes (each type's `status`,
+//! pinned by the tests below); internal errors are logged in full and shown
+//! to visitors as a generic page.
 
 use rocket::http::Status;
 use rocket::request::Request;
@@ -8,6 +9,11 @@ use rocket::response::{self, content::RawHtml, Redirect, Responder};
 use rocket::{catch, catchers, Catcher};
 use rocket_dyn_templates::{context, Template};
 use sea_orm::DbErr;
+
+use crate::accounts::AccountError;
+use crate::content::git::GitError;
+use crate::content::SyncError;
+use crate::editing::EditError;
 
 use super::templates::SiteView;
 
@@ -21,16 +27,84 @@ pub enum WebError {
     Template(&'static str),
 }
 
-impl<'r, 'o: 'r> Responder<'r, 'o> for WebError {
-    fn respond_to(self, _req: &'r Request<'_>) -> response::Result<'o> {
+impl WebError {
+    pub fn status(&self) -> Status {
         match self {
-            WebError::NotFound => Err(Status::NotFound),
-            other => {
-                tracing::error!(error = %other, "request failed");
-                Err(Status::InternalServerError)
-            }
+            WebError::NotFound => Status::NotFound,
+            WebError::Db(_) | WebError::Template(_) => Status::InternalServerError,
         }
     }
+}
+
+impl<'r, 'o: 'r> Responder<'r, 'o> for WebError {
+    fn respond_to(self, _req: &'r Request<'_>) -> response::Result<'o> {
+        respond(self.status(), &self)
+    }
+}
+
+/// Errors of admin handlers. A handler deals with what an editor can fix
+/// (form errors, a stale save) itself; what reaches here is answered with
+/// an error page.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("not found")]
+    NotFound,
+    #[error("the form's security token is missing or wrong")]
+    Csrf,
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+    #[error("{0}")]
+    Account(#[from] AccountError),
+    #[error("{0}")]
+    Edit(#[from] EditError),
+    #[error("{0}")]
+    Sync(#[from] SyncError),
+    /// Reading a request's file or writing one failed.
+    #[error("file input or output: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl AdminError {
+    pub fn status(&self) -> Status {
+        match self {
+            AdminError::NotFound
+            | AdminError::Edit(EditError::NotFound)
+            | AdminError::Account(AccountError::NoSuchUser(_)) => Status::NotFound,
+            AdminError::Csrf => Status::Forbidden,
+            AdminError::Account(AccountError::RateLimited) => Status::TooManyRequests,
+            AdminError::Db(_)
+            | AdminError::Account(_)
+            | AdminError::Edit(_)
+            | AdminError::Sync(_)
+            | AdminError::Io(_) => Status::InternalServerError,
+        }
+    }
+}
+
+impl<'r, 'o: 'r> Responder<'r, 'o> for AdminError {
+    fn respond_to(self, _req: &'r Request<'_>) -> response::Result<'o> {
+        respond(self.status(), &self)
+    }
+}
+
+/// The status of a push whose pull failed: the history diverged or git
+/// refused (409), the remote did not answer in time (504), git could not be
+/// run (500).
+pub fn pull_failure_status(e: &GitError) -> Status {
+    match e {
+        GitError::Failed(_) => Status::Conflict,
+        GitError::TimedOut(_) => Status::GatewayTimeout,
+        GitError::Spawn(_) => Status::InternalServerError,
+    }
+}
+
+/// Hands the status to the catchers (which render the page); server errors
+/// are logged with their cause first.
+fn respond<'o>(status: Status, error: &dyn std::fmt::Display) -> response::Result<'o> {
+    if status.class() == rocket::http::StatusClass::ServerError {
+        tracing::error!(error = %error, "request failed");
+    }
+    Err(status)
 }
 
 pub fn catchers() -> Vec<Catcher> {
@@ -131,4 +205,67 @@ enum NotFound {
 #[catch(default)]
 fn default_catcher(status: Status, req: &Request<'_>) -> (Status, RawHtml<Template>) {
     (status, error_page(status, req))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_error_has_its_status() {
+        let db = || DbErr::Custom("x".into());
+        assert_eq!(WebError::NotFound.status(), Status::NotFound);
+        assert_eq!(WebError::Db(db()).status(), Status::InternalServerError);
+        assert_eq!(
+            WebError::Template("page").status(),
+            Status::InternalServerError
+        );
+
+        let cases = [
+            (AdminError::NotFound, Status::NotFound),
+            (AdminError::Edit(EditError::NotFound), Status::NotFound),
+            (
+                AdminError::Account(AccountError::NoSuchUser("x".into())),
+                Status::NotFound,
+            ),
+            (AdminError::Csrf, Status::Forbidden),
+            (
+                AdminError::Account(AccountError::RateLimited),
+                Status::TooManyRequests,
+            ),
+            (AdminError::Db(db()), Status::InternalServerError),
+            (
+                AdminError::Edit(EditError::Internal("x".into())),
+                Status::InternalServerError,
+            ),
+            (
+                AdminError::Account(AccountError::Hash("x".into())),
+                Status::InternalServerError,
+            ),
+            (
+                AdminError::Sync(SyncError::Worker("x".into())),
+                Status::InternalServerError,
+            ),
+            (
+                AdminError::Io(std::io::Error::other("x")),
+                Status::InternalServerError,
+            ),
+        ];
+        for (error, status) in cases {
+            assert_eq!(error.status(), status, "{error}");
+        }
+
+        assert_eq!(
+            pull_failure_status(&GitError::Failed("x".into())),
+            Status::Conflict
+        );
+        assert_eq!(
+            pull_failure_status(&GitError::TimedOut(60)),
+            Status::GatewayTimeout
+        );
+        assert_eq!(
+            pull_failure_status(&GitError::Spawn(std::io::Error::other("x"))),
+            Status::InternalServerError
+        );
+    }
 }

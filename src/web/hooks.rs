@@ -18,6 +18,8 @@ use crate::config::Settings;
 use crate::content::git::{self, PushError, PushOutcome};
 use crate::db::Db;
 
+use super::error::pull_failure_status;
+
 pub fn routes() -> Vec<Route> {
     routes![git_push]
 }
@@ -148,16 +150,6 @@ async fn git_push(
                 json!({ "status": "error", "error": e.to_string() }),
             )
         }
-    }
-}
-
-/// The answer to a pull that failed: the history diverged or git refused
-/// (409), the remote did not answer in time (504), git could not be run (500).
-fn pull_failure_status(e: &git::GitError) -> Status {
-    match e {
-        git::GitError::Failed(_) => Status::Conflict,
-        git::GitError::TimedOut(_) => Status::GatewayTimeout,
-        git::GitError::Spawn(_) => Status::InternalServerError,
     }
 }
 

@@ -632,6 +632,7 @@ const JAVA_CONSTANTS: &[&str] = &["false", "null", "true"];
 const JSON_CONSTANTS: &[&str] = &["false", "null", "true"];
 
 /// Every table, by one of its names (for tests and the fuzzer).
+#[cfg(any(test, feature = "fuzzing"))]
 pub(super) const ALL: &[(&str, &Lang)] = &[
     ("rust", &RUST),
     ("js", &JS),

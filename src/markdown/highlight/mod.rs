@@ -82,6 +82,7 @@ fn stack_class(stack: &ScopeStack) -> Option<&'static str> {
 }
 
 /// The languages the lexical highlighter reads, by one name each.
+#[cfg(feature = "fuzzing")]
 pub(crate) fn lexical_languages() -> impl Iterator<Item = &'static str> {
     languages::ALL.iter().map(|(name, _)| *name)
 }

@@ -12,14 +12,12 @@ mod user_pages;
 
 use rocket::http::Status;
 use rocket::request::Request;
-use rocket::response::{self, content::RawHtml, Redirect, Responder};
+use rocket::response::{content::RawHtml, Redirect};
 use rocket::{catch, catchers, Catcher, Route, State};
 use rocket_dyn_templates::Template;
-use sea_orm::DbErr;
 use serde::Serialize;
 
-use crate::accounts::{AccountError, SessionUser};
-use crate::editing::EditError;
+use crate::accounts::SessionUser;
 
 use super::auth::csrf_ok;
 use super::templates::SiteView;
@@ -58,38 +56,7 @@ fn forbidden(req: &Request<'_>) -> (Status, RawHtml<Template>) {
     )
 }
 
-/// Errors of admin handlers, mapped to responses here and nowhere else.
-#[derive(Debug, thiserror::Error)]
-pub enum AdminError {
-    #[error("not found")]
-    NotFound,
-    #[error("the form's security token is missing or wrong")]
-    Csrf,
-    #[error("database: {0}")]
-    Db(#[from] DbErr),
-    #[error("{0}")]
-    Account(#[from] AccountError),
-    #[error("{0}")]
-    Edit(#[from] EditError),
-    #[error("{0}")]
-    Sync(#[from] crate::content::SyncError),
-    /// Reading a request's file or writing one failed.
-    #[error("file input or output: {0}")]
-    Io(#[from] std::io::Error),
-}
-
-impl<'r, 'o: 'r> Responder<'r, 'o> for AdminError {
-    fn respond_to(self, _req: &'r Request<'_>) -> response::Result<'o> {
-        match self {
-            AdminError::NotFound | AdminError::Edit(EditError::NotFound) => Err(Status::NotFound),
-            AdminError::Csrf => Err(Status::Forbidden),
-            other => {
-                tracing::error!(error = %other, "admin request failed");
-                Err(Status::InternalServerError)
-            }
-        }
-    }
-}
+pub use super::error::AdminError;
 
 /// The `csrf` field every admin form carries. A form without one still
 /// parses (to an empty token), so the handler refuses it with 403 rather
