@@ -32,6 +32,12 @@ const MISSING_PATHS: usize = 4096;
 /// How often other instances' edits are looked for.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
 
+/// What building a cached path gave: a body of a type, or nothing there.
+pub enum Built {
+    Body(ContentType, String),
+    Missing,
+}
+
 /// What a page was built from: (polled content_version, local changes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stamp(i64, u64);
@@ -192,6 +198,50 @@ impl PageCache {
         });
         self.pages.insert(path.to_string(), page.clone());
         page
+    }
+
+    /// Serves `path` from the cache, or builds it with `build`: one build
+    /// per path at a time (whoever waited takes what was built), stored
+    /// under the stamp taken before any data was read, until the next
+    /// scheduled lesson appears. A path found to have nothing is remembered
+    /// the same way, and answered `None`.
+    pub async fn serve<E: From<sea_orm::DbErr>>(
+        &self,
+        path: &str,
+        db: &Db,
+        conditional: Conditional,
+        build: impl std::future::Future<Output = Result<Built, E>>,
+    ) -> Result<Option<Cached>, E> {
+        let now = Utc::now();
+        let fresh = |conditional: &Conditional| {
+            if let Some(page) = self.get(path, now) {
+                return Some(Some(Cached {
+                    page,
+                    request: conditional.clone(),
+                }));
+            }
+            self.is_missing(path, now).then_some(None)
+        };
+        if let Some(answer) = fresh(&conditional) {
+            return Ok(answer);
+        }
+        let _flight = self.flight(path).await;
+        if let Some(answer) = fresh(&conditional) {
+            return Ok(answer);
+        }
+        let stamp = self.stamp(); // before any data is read
+        let built = build.await?;
+        let expires = crate::db::lessons::next_scheduled(db, now).await?;
+        Ok(match built {
+            Built::Body(content_type, body) => Some(Cached {
+                page: self.insert_as(path, stamp, expires, content_type, body),
+                request: conditional,
+            }),
+            Built::Missing => {
+                self.insert_missing(path, stamp, expires);
+                None
+            }
+        })
     }
 
     /// Reads the database's content version now.

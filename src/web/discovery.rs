@@ -19,11 +19,11 @@ use sea_orm::{ConnectionTrait, DbErr};
 use serde::Serialize;
 
 use crate::content::links::{course_url, lesson_url};
-use crate::db::{lessons, Db};
+use crate::db::Db;
 use crate::discovery::{feeds, search as finder};
 use crate::markdown::slug;
 
-use super::cache::{Cached, Conditional, PageCache};
+use super::cache::{Built, Cached, Conditional, PageCache};
 use super::error::WebError;
 use super::templates::{PageMeta, SiteView};
 
@@ -131,30 +131,23 @@ impl<'r> FromRequest<'r> for DocumentRequest<'r> {
 
 impl DocumentRequest<'_> {
     /// Serves the document from the cache, or builds it with `build` (`None`:
-    /// not found) and caches it. Feeds show the public only what the public
-    /// may see, so editors get the cached document too.
+    /// not found) and caches it ([`PageCache::serve`]). Feeds show the public
+    /// only what the public may see, so editors get the cached document too.
     async fn serve(
         self,
         content_type: ContentType,
         build: impl std::future::Future<Output = Result<Option<String>, DbErr>>,
     ) -> Result<Cached, WebError> {
-        let now = Utc::now();
-        if let Some(page) = self.cache.get(&self.path, now) {
-            return Ok(Cached {
-                page,
-                request: self.conditional,
-            });
-        }
-        let stamp = self.cache.stamp(); // before any data is read
-        let body = build.await?.ok_or(WebError::NotFound)?;
-        let expires = lessons::next_scheduled(self.db, now).await?;
-        let page = self
-            .cache
-            .insert_as(&self.path, stamp, expires, content_type, body);
-        Ok(Cached {
-            page,
-            request: self.conditional,
-        })
+        let build = async move {
+            Ok::<_, WebError>(match build.await? {
+                Some(body) => Built::Body(content_type, body),
+                None => Built::Missing,
+            })
+        };
+        self.cache
+            .serve(&self.path, self.db, self.conditional, build)
+            .await?
+            .ok_or(WebError::NotFound)
     }
 }
 

@@ -2,18 +2,18 @@
 //! page), lesson pages.
 
 use rocket::http::uri::Origin;
-use rocket::http::Status;
+use rocket::http::{ContentType, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{content::RawHtml, Redirect};
 use rocket::{get, routes, Orbit, Responder, Rocket, Route};
 use rocket_dyn_templates::Template;
 use serde::Serialize;
 
-use crate::db::{lessons, redirects, Db};
+use crate::db::{redirects, Db};
 use crate::markdown::slug;
 
 use super::auth::Viewer;
-use super::cache::{Cached, Conditional, PageCache};
+use super::cache::{Built, Cached, Conditional, PageCache};
 use super::error::WebError;
 use super::pages::{self, Audience};
 use super::templates::SiteView;
@@ -100,18 +100,35 @@ impl<'r> FromRequest<'r> for PageRequest<'r> {
 }
 
 impl PageRequest<'_> {
-    /// The answer the cache holds for this path, if fresh: its page, or
-    /// that there is none.
-    fn cached(&self, now: chrono::DateTime<chrono::Utc>) -> Option<Result<SiteResponse, WebError>> {
-        if let Some(page) = self.cache.get(&self.path, now) {
-            return Some(Ok(SiteResponse::Cached(Cached {
-                page,
-                request: self.conditional.clone(),
-            })));
+    /// Serves the public page from the cache, or builds it with `build`,
+    /// renders `template` once and caches it ([`PageCache::serve`]). Editors
+    /// (who see drafts and edit links) always get a freshly built page.
+    async fn serve<T: Serialize>(
+        self,
+        template: &'static str,
+        build: impl std::future::Future<Output = Result<T, WebError>>,
+    ) -> Result<SiteResponse, WebError> {
+        let site = self.site;
+        if self.editor {
+            let view = build.await?;
+            let page = Template::render(template, WithSite { site, view });
+            return Ok(SiteResponse::Page(RawHtml(page)));
         }
+        let rocket = self.rocket;
+        let render = async move {
+            match build.await {
+                Ok(view) => Template::show(rocket, template, &WithSite { site, view })
+                    .map(|html| Built::Body(ContentType::HTML, html))
+                    .ok_or(WebError::Template(template)),
+                Err(WebError::NotFound) => Ok(Built::Missing),
+                Err(e) => Err(e),
+            }
+        };
         self.cache
-            .is_missing(&self.path, now)
-            .then_some(Err(WebError::NotFound))
+            .serve(&self.path, self.db, self.conditional, render)
+            .await?
+            .map(SiteResponse::Cached)
+            .ok_or(WebError::NotFound)
     }
 
     fn audience(&self) -> Audience {
@@ -120,54 +137,6 @@ impl PageRequest<'_> {
         } else {
             Audience::Public
         }
-    }
-
-    /// Serves the public page from the cache, or builds it with `build`,
-    /// renders `template` once and caches it. Editors (who see drafts and
-    /// edit links) always get a freshly built page.
-    async fn serve<T: Serialize>(
-        self,
-        template: &'static str,
-        build: impl std::future::Future<Output = Result<T, WebError>>,
-    ) -> Result<SiteResponse, WebError> {
-        let now = chrono::Utc::now();
-        let mut _flight = None;
-        if !self.editor {
-            if let Some(cached) = self.cached(now) {
-                return cached;
-            }
-            // One build per page at a time; whoever waited may find it built.
-            _flight = Some(self.cache.flight(&self.path).await);
-            if let Some(cached) = self.cached(now) {
-                return cached;
-            }
-        }
-        let stamp = self.cache.stamp(); // before any data is read
-        let view = match build.await {
-            Err(WebError::NotFound) if !self.editor => {
-                let expires = lessons::next_scheduled(self.db, now).await?;
-                self.cache.insert_missing(&self.path, stamp, expires);
-                return Err(WebError::NotFound);
-            }
-            view => view?,
-        };
-        let context = WithSite {
-            site: self.site,
-            view,
-        };
-        if self.editor {
-            return Ok(SiteResponse::Page(RawHtml(Template::render(
-                template, context,
-            ))));
-        }
-        let html =
-            Template::show(self.rocket, template, &context).ok_or(WebError::Template(template))?;
-        let expires = lessons::next_scheduled(self.db, now).await?;
-        let page = self.cache.insert(&self.path, stamp, expires, html);
-        Ok(SiteResponse::Cached(Cached {
-            page,
-            request: self.conditional,
-        }))
     }
 }
 
