@@ -32,12 +32,6 @@ const MISSING_PATHS: usize = 4096;
 /// How often other instances' edits are looked for.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
 
-/// What building a cached path gave: a body of a type, or nothing there.
-pub enum Built {
-    Body(ContentType, String),
-    Missing,
-}
-
 /// What a page was built from: (polled content_version, local changes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stamp(i64, u64);
@@ -203,14 +197,15 @@ impl PageCache {
     /// Serves `path` from the cache, or builds it with `build`: one build
     /// per path at a time (whoever waited takes what was built), stored
     /// under the stamp taken before any data was read, until the next
-    /// scheduled lesson appears. A path found to have nothing is remembered
-    /// the same way, and answered `None`.
+    /// scheduled lesson appears. `build` gives the body and its type, or
+    /// `None` when there is nothing at the path, which is remembered the same
+    /// way and answered `None`.
     pub async fn serve<E: From<sea_orm::DbErr>>(
         &self,
         path: &str,
         db: &Db,
         conditional: Conditional,
-        build: impl std::future::Future<Output = Result<Built, E>>,
+        build: impl std::future::Future<Output = Result<Option<(ContentType, String)>, E>>,
     ) -> Result<Option<Cached>, E> {
         let now = Utc::now();
         let fresh = |conditional: &Conditional| {
@@ -233,11 +228,11 @@ impl PageCache {
         let built = build.await?;
         let expires = crate::db::lessons::next_scheduled(db, now).await?;
         Ok(match built {
-            Built::Body(content_type, body) => Some(Cached {
+            Some((content_type, body)) => Some(Cached {
                 page: self.insert_as(path, stamp, expires, content_type, body),
                 request: conditional,
             }),
-            Built::Missing => {
+            None => {
                 self.insert_missing(path, stamp, expires);
                 None
             }

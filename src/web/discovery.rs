@@ -23,7 +23,7 @@ use crate::db::Db;
 use crate::discovery::{feeds, search as finder};
 use crate::markdown::slug;
 
-use super::cache::{Built, Cached, Conditional, PageCache};
+use super::cache::{Cached, Conditional, PageCache};
 use super::error::WebError;
 use super::templates::{PageMeta, SiteView};
 
@@ -139,10 +139,8 @@ impl DocumentRequest<'_> {
         build: impl std::future::Future<Output = Result<Option<String>, DbErr>>,
     ) -> Result<Cached, WebError> {
         let build = async move {
-            Ok::<_, WebError>(match build.await? {
-                Some(body) => Built::Body(content_type, body),
-                None => Built::Missing,
-            })
+            let body = build.await?;
+            Ok::<_, WebError>(body.map(|body| (content_type, body)))
         };
         self.cache
             .serve(&self.path, self.db, self.conditional, build)

@@ -13,7 +13,7 @@ use crate::db::{redirects, Db};
 use crate::markdown::slug;
 
 use super::auth::Viewer;
-use super::cache::{Built, Cached, Conditional, PageCache};
+use super::cache::{Cached, Conditional, PageCache};
 use super::error::WebError;
 use super::pages::{self, Audience};
 use super::templates::SiteView;
@@ -118,9 +118,9 @@ impl PageRequest<'_> {
         let render = async move {
             match build.await {
                 Ok(view) => Template::show(rocket, template, &WithSite { site, view })
-                    .map(|html| Built::Body(ContentType::HTML, html))
+                    .map(|html| Some((ContentType::HTML, html)))
                     .ok_or(WebError::Template(template)),
-                Err(WebError::NotFound) => Ok(Built::Missing),
+                Err(WebError::NotFound) => Ok(None),
                 Err(e) => Err(e),
             }
         };
