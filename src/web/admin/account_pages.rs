@@ -16,7 +16,8 @@ use crate::web::paths::admin_return_path;
 use crate::web::templates::SiteView;
 
 use super::lesson_pages::{self, ResumeForm};
-use super::{check_csrf, AdminError, AdminForm, CsrfToken};
+use super::{carries_csrf, CsrfForm};
+use super::{AdminError, AdminForm, CsrfToken};
 
 pub fn routes() -> Vec<Route> {
     routes![login_page, login, logout, setup_page, setup_submit]
@@ -159,18 +160,17 @@ pub async fn login(
 }
 
 #[derive(FromForm)]
-pub struct CsrfForm {
+pub struct CsrfOnly {
     pub csrf: CsrfToken,
 }
 
-#[post("/logout", data = "<form>")]
+#[post("/logout", data = "<_form>")]
 pub async fn logout(
-    form: AdminForm<CsrfForm>,
+    _form: CsrfForm<CsrfOnly>,
     user: Editor,
     cookies: &CookieJar<'_>,
     db: &State<Db>,
 ) -> Result<Redirect, AdminError> {
-    check_csrf(&user.0, &form.csrf)?;
     if let Some(token) = cookies.get(SESSION_COOKIE).map(|c| c.value().to_string()) {
         sessions::end(db.inner(), &token).await?;
     }
@@ -275,3 +275,5 @@ pub async fn setup_submit(
         Err(e) => Err(e.into()),
     }
 }
+
+carries_csrf!(CsrfOnly);

@@ -20,10 +20,8 @@ use crate::web::auth::Editor;
 use crate::web::templates::SiteView;
 
 use super::lesson_pages::EditResponse;
-use super::{
-    check_csrf, field_errors, invalid_status, page, render, AdminError, AdminForm, AdminPage,
-    CsrfToken,
-};
+use super::{carries_csrf, CsrfForm};
+use super::{field_errors, invalid_status, page, render, AdminError, AdminPage, CsrfToken};
 
 pub fn routes() -> Vec<Route> {
     routes![list, new_page, create, edit_page, save, move_course]
@@ -186,7 +184,6 @@ async fn submit(
     site: &State<SiteView>,
     settings: &Settings,
 ) -> Result<EditResponse, AdminError> {
-    check_csrf(user, &form.csrf)?;
     match edit::save(db, &settings.content_dir, user, id, &form.input()).await {
         Ok(_) => Ok(EditResponse::Redirect(Redirect::to("/admin/courses"))),
         Err(EditError::Invalid(errors)) => Ok(EditResponse::Page((
@@ -199,7 +196,7 @@ async fn submit(
 
 #[post("/courses/new", data = "<form>")]
 async fn create(
-    form: AdminForm<CourseForm>,
+    form: CsrfForm<CourseForm>,
     user: Editor,
     db: &State<Db>,
     site: &State<SiteView>,
@@ -211,7 +208,7 @@ async fn create(
 #[post("/courses/<id>/edit", data = "<form>")]
 async fn save(
     id: i32,
-    form: AdminForm<CourseForm>,
+    form: CsrfForm<CourseForm>,
     user: Editor,
     db: &State<Db>,
     site: &State<SiteView>,
@@ -237,11 +234,12 @@ struct MoveForm {
 #[post("/courses/<id>/move", data = "<form>")]
 async fn move_course(
     id: i32,
-    form: AdminForm<MoveForm>,
+    form: CsrfForm<MoveForm>,
     user: Editor,
     db: &State<Db>,
 ) -> Result<Redirect, AdminError> {
-    check_csrf(&user.0, &form.csrf)?;
     edit::move_by(db.inner(), &user.0, id, form.delta.signum()).await?;
     Ok(Redirect::to("/admin/courses"))
 }
+
+carries_csrf!(CourseForm, MoveForm);

@@ -23,7 +23,8 @@ use crate::editing::EditError;
 use crate::web::auth::{login_csrf, CookiePolicy, Editor};
 use crate::web::templates::SiteView;
 
-use super::account_pages::CsrfForm;
+use super::account_pages::CsrfOnly;
+use super::{carries_csrf, CsrfForm};
 use super::{
     check_csrf, field_errors, invalid_status, page, page_bounds, render, AdminError, AdminForm,
     AdminPage, CsrfToken, PageNo,
@@ -706,7 +707,6 @@ async fn set_archived(
     db: &Db,
     archived: bool,
 ) -> Result<Redirect, AdminError> {
-    check_csrf(user, &form.csrf)?;
     match edit::set_archived(db, user, id, form.version, archived).await {
         Ok(_) => Ok(Redirect::to(format!("/admin/lessons/{id}/edit?saved=true"))),
         // Changed meanwhile: show the editor with the current state.
@@ -718,7 +718,7 @@ async fn set_archived(
 #[post("/lessons/<id>/archive", data = "<form>")]
 async fn archive(
     id: i32,
-    form: AdminForm<VersionForm>,
+    form: CsrfForm<VersionForm>,
     user: Editor,
     db: &State<Db>,
 ) -> Result<Redirect, AdminError> {
@@ -728,7 +728,7 @@ async fn archive(
 #[post("/lessons/<id>/unarchive", data = "<form>")]
 async fn unarchive(
     id: i32,
-    form: AdminForm<VersionForm>,
+    form: CsrfForm<VersionForm>,
     user: Editor,
     db: &State<Db>,
 ) -> Result<Redirect, AdminError> {
@@ -745,11 +745,10 @@ struct MoveForm {
 #[post("/lessons/<id>/move", data = "<form>")]
 async fn move_lesson(
     id: i32,
-    form: AdminForm<MoveForm>,
+    form: CsrfForm<MoveForm>,
     user: Editor,
     db: &State<Db>,
 ) -> Result<Redirect, AdminError> {
-    check_csrf(&user.0, &form.csrf)?;
     edit::move_by(db.inner(), &user.0, id, form.delta.signum()).await?;
     let back = form
         .back
@@ -890,12 +889,11 @@ async fn revision(
 async fn restore(
     id: i32,
     rev: i32,
-    form: AdminForm<VersionForm>,
+    form: CsrfForm<VersionForm>,
     user: Editor,
     db: &State<Db>,
     settings: &State<Settings>,
 ) -> Result<Redirect, AdminError> {
-    check_csrf(&user.0, &form.csrf)?;
     match edit::restore_revision(
         db.inner(),
         &settings.content_dir,
@@ -914,14 +912,15 @@ async fn restore(
     }
 }
 
-#[post("/lessons/<id>/keep", data = "<form>")]
+#[post("/lessons/<id>/keep", data = "<_form>")]
 async fn keep_admin_text(
     id: i32,
-    form: AdminForm<CsrfForm>,
+    _form: CsrfForm<CsrfOnly>,
     user: Editor,
     db: &State<Db>,
 ) -> Result<Redirect, AdminError> {
-    check_csrf(&user.0, &form.csrf)?;
     edit::keep_admin_text(db.inner(), &user.0, id).await?;
     Ok(Redirect::to(format!("/admin/lessons/{id}/edit")))
 }
+
+carries_csrf!(VersionForm, MoveForm);

@@ -75,7 +75,68 @@ impl<'v> rocket::form::FromFormField<'v> for CsrfToken {
     }
 }
 
-/// Refuses a state-changing request whose CSRF token is not the session's.
+/// Forms that carry the session's CSRF token in a `csrf` field.
+pub trait CarriesCsrf {
+    fn csrf(&self) -> &CsrfToken;
+}
+
+/// Implements [`CarriesCsrf`] for form structs with a `csrf` field.
+macro_rules! carries_csrf {
+    ($($form:ty),* $(,)?) => {
+        $(impl $crate::web::admin::CarriesCsrf for $form {
+            fn csrf(&self) -> &$crate::web::admin::CsrfToken {
+                &self.csrf
+            }
+        })*
+    };
+}
+pub(crate) use carries_csrf;
+
+/// An admin form whose CSRF token was checked against the session before
+/// the handler runs: a wrong or missing token answers 403. (Without a
+/// session, the handler's `Editor` or `Admin` guard has already answered.)
+pub struct CsrfForm<T>(pub T);
+
+impl<T> CsrfForm<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for CsrfForm<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+#[rocket::async_trait]
+impl<'r, T: rocket::form::FromForm<'r> + CarriesCsrf> rocket::data::FromData<'r> for CsrfForm<T> {
+    type Error = rocket::form::Errors<'r>;
+
+    async fn from_data(
+        req: &'r Request<'_>,
+        data: rocket::data::Data<'r>,
+    ) -> rocket::data::Outcome<'r, Self> {
+        use rocket::outcome::Outcome;
+        let form = match AdminForm::<T>::from_data(req, data).await {
+            Outcome::Success(form) => form.into_inner(),
+            Outcome::Error(e) => return Outcome::Error(e),
+            Outcome::Forward(f) => return Outcome::Forward(f),
+        };
+        match req.guard::<super::auth::Editor>().await {
+            Outcome::Success(user) if check_csrf(&user.0, form.csrf()).is_ok() => {
+                Outcome::Success(CsrfForm(form))
+            }
+            _ => Outcome::Error((Status::Forbidden, rocket::form::Errors::new())),
+        }
+    }
+}
+
+/// Refuses a state-changing request whose CSRF token is not the session's
+/// (for the handlers that must read their form without a session: the
+/// lesson editor keeps an editor's text when the session has ended).
 pub fn check_csrf(user: &SessionUser, submitted: &CsrfToken) -> Result<(), AdminError> {
     if csrf_ok(user, &submitted.0) {
         Ok(())

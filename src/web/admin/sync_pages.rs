@@ -14,7 +14,8 @@ use crate::db::{sync_runs, Db};
 use crate::web::auth::Editor;
 use crate::web::templates::SiteView;
 
-use super::{check_csrf, page, render, AdminError, AdminForm, AdminPage, CsrfToken};
+use super::{carries_csrf, CsrfForm};
+use super::{page, render, AdminError, AdminPage, CsrfToken};
 
 pub fn routes() -> Vec<Route> {
     routes![runs, run, sync_now]
@@ -110,14 +111,13 @@ struct SyncForm {
 }
 
 /// Syncs the content folder now (waiting for any sync already running).
-#[post("/sync", data = "<form>")]
+#[post("/sync", data = "<_form>")]
 async fn sync_now(
-    form: AdminForm<SyncForm>,
+    _form: CsrfForm<SyncForm>,
     user: Editor,
     db: &State<Db>,
     settings: &State<Settings>,
 ) -> Result<Redirect, AdminError> {
-    check_csrf(&user.0, &form.csrf)?;
     let options = SyncOptions {
         origin: SyncOrigin::Admin,
         dry_run: false,
@@ -136,3 +136,5 @@ async fn sync_now(
         report.run_id.unwrap_or(0)
     )))
 }
+
+carries_csrf!(SyncForm);

@@ -15,7 +15,8 @@ use crate::web::auth::Admin;
 use crate::web::templates::SiteView;
 
 use super::lesson_pages::EditResponse;
-use super::{check_csrf, page, render, AdminError, AdminForm, AdminPage, CsrfToken};
+use super::{carries_csrf, CsrfForm};
+use super::{page, render, AdminError, AdminPage, CsrfToken};
 
 pub fn routes() -> Vec<Route> {
     routes![list, add, change]
@@ -91,12 +92,11 @@ struct AddForm {
 
 #[post("/users/new", data = "<form>")]
 async fn add(
-    form: AdminForm<AddForm>,
+    form: CsrfForm<AddForm>,
     user: Admin,
     db: &State<Db>,
     site: &State<SiteView>,
 ) -> Result<EditResponse, AdminError> {
-    check_csrf(&user.0, &form.csrf)?;
     let role = Role::parse(&form.role).unwrap_or(Role::Editor);
     let username = form.username.trim().to_lowercase();
     match users::create(
@@ -146,12 +146,11 @@ struct ChangeForm {
 #[post("/users/<id>", data = "<form>")]
 async fn change(
     id: i32,
-    form: AdminForm<ChangeForm>,
+    form: CsrfForm<ChangeForm>,
     user: Admin,
     db: &State<Db>,
     site: &State<SiteView>,
 ) -> Result<EditResponse, AdminError> {
-    check_csrf(&user.0, &form.csrf)?;
     let change = match form.action.as_str() {
         "role" => Change::Role(
             form.role
@@ -201,3 +200,5 @@ fn capitalised(text: &str) -> String {
         None => String::new(),
     }
 }
+
+carries_csrf!(AddForm, ChangeForm);
