@@ -5,7 +5,11 @@
 mod account_pages;
 mod course_pages;
 mod dashboard;
+mod lesson_editor;
+mod lesson_form;
+mod lesson_history;
 mod lesson_pages;
+mod lesson_views;
 mod media_pages;
 mod sync_pages;
 mod user_pages;
@@ -27,6 +31,8 @@ pub fn routes() -> Vec<Route> {
     routes.extend(account_pages::routes());
     routes.extend(dashboard::routes());
     routes.extend(lesson_pages::routes());
+    routes.extend(lesson_editor::routes());
+    routes.extend(lesson_history::routes());
     routes.extend(course_pages::routes());
     routes.extend(media_pages::routes());
     routes.extend(user_pages::routes());

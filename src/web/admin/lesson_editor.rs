@@ -1,0 +1,297 @@
+//! The lesson editor: new and edit pages, server-side preview, saving with
+//! optimistic locking, and keeping an editor's text through a new login.
+
+use rocket::http::{CookieJar, Status};
+use rocket::response::{content::RawHtml, Redirect};
+use rocket::{get, post, routes, Responder, Route, State};
+use rocket_dyn_templates::Template;
+use sea_orm::DatabaseConnection;
+
+use crate::accounts::SessionUser;
+use crate::config::Settings;
+use crate::db::lessons::{self};
+use crate::db::{courses, Db};
+use crate::editing::diff::line_diff;
+use crate::editing::lessons::{self as edit};
+use crate::editing::EditError;
+use crate::web::auth::{login_csrf, CookiePolicy, Editor};
+use crate::web::templates::SiteView;
+
+use super::lesson_form::*;
+use super::lesson_views::{edit_view, EditState, StaleView};
+use super::{check_csrf, field_errors, invalid_status, render, AdminError, AdminForm, CsrfToken};
+
+pub fn routes() -> Vec<Route> {
+    routes![new_page, create, edit_page, save]
+}
+
+#[get("/lessons/new?<course>")]
+async fn new_page(
+    course: Option<i32>,
+    user: Editor,
+    db: &State<Db>,
+    site: &State<SiteView>,
+) -> Result<RawHtml<Template>, AdminError> {
+    let form = LessonForm {
+        course_id: course.unwrap_or(0),
+        status: "draft".into(),
+        ..Default::default()
+    };
+    let view = edit_view(db.inner(), None, EditState::new(form)).await?;
+    Ok(render("admin/lesson_edit", site, &user.0, view))
+}
+
+#[get("/lessons/<id>/edit?<saved>")]
+async fn edit_page(
+    id: i32,
+    saved: Option<bool>,
+    user: Editor,
+    db: &State<Db>,
+    site: &State<SiteView>,
+) -> Result<RawHtml<Template>, AdminError> {
+    let lesson = lessons::by_id(db.inner(), id)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    let mut state = EditState::new(LessonForm::from_lesson(&lesson));
+    if saved.unwrap_or(false) {
+        state.notice = Some(format!("Saved as version {}.", lesson.version));
+    }
+    let view = edit_view(db.inner(), Some(&lesson), state).await?;
+    Ok(render("admin/lesson_edit", site, &user.0, view))
+}
+
+#[derive(Responder)]
+pub enum EditResponse {
+    Page((Status, RawHtml<Template>)),
+    Redirect(Redirect),
+}
+
+/// Preview: render through the same pipeline as the public page, save nothing.
+async fn preview_state(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    form: LessonForm,
+) -> Result<EditState, AdminError> {
+    let course_slug = courses::all(db)
+        .await?
+        .into_iter()
+        .find(|c| c.id == form.course_id)
+        .map(|c| c.slug)
+        .unwrap_or_default();
+    let rendered = edit::render(
+        db,
+        &settings.content_dir,
+        &course_slug,
+        &form.input().body_md,
+    )
+    .await?;
+    let problems = rendered
+        .broken
+        .iter()
+        .map(|b| match &b.reason {
+            Some(reason) => format!("line {}: “{}” is not published: {reason}", b.line, b.target),
+            None => format!("line {}: “{}” points to nothing", b.line, b.target),
+        })
+        .collect();
+    let mut state = EditState::new(form);
+    state.preview = Some((rendered.html, problems));
+    Ok(state)
+}
+
+/// The session ended while the editor was saving: show the login form with
+/// the text kept in it, so logging in again brings the editor back to it.
+fn expired(
+    form: &LessonForm,
+    lesson_id: Option<i32>,
+    site: &SiteView,
+    cookies: &CookieJar<'_>,
+    policy: &CookiePolicy,
+) -> EditResponse {
+    let resume = ResumeFields {
+        lesson_id,
+        course_id: form.course_id,
+        slug: form.slug.clone(),
+        title: form.title.clone(),
+        summary: form.summary.clone(),
+        body_md: form.body_md.clone(),
+        status: form.status.clone(),
+        position: form.position,
+        version: form.version,
+        duration: form.duration.clone(),
+        level: form.level.clone(),
+        publish_at: form.publish_at.clone(),
+        prerequisites: form.prerequisites.clone(),
+    };
+    let csrf = login_csrf(cookies, policy);
+    EditResponse::Page((
+        Status::Unauthorized,
+        RawHtml(Template::render(
+            "admin/login",
+            rocket_dyn_templates::context! {
+                site,
+                page: rocket_dyn_templates::context! { title: "Log in again", description: "", canonical: "/admin/login" },
+                login_csrf: csrf,
+                next: "/admin",
+                error: "Your session has ended. Log in again to continue: your text is kept and nothing was saved yet.",
+                resume,
+            },
+        )),
+    ))
+}
+
+/// The editor again after a re-login, holding the text that was being saved.
+pub async fn resumed(
+    db: &DatabaseConnection,
+    site: &State<SiteView>,
+    _settings: &Settings,
+    user: &SessionUser,
+    resume: &ResumeFields,
+) -> Result<RawHtml<Template>, AdminError> {
+    let form = LessonForm {
+        csrf: CsrfToken(String::new()),
+        course_id: resume.course_id,
+        slug: resume.slug.clone(),
+        title: resume.title.clone(),
+        summary: resume.summary.clone(),
+        body_md: resume.body_md.clone(),
+        status: resume.status.clone(),
+        position: resume.position,
+        version: resume.version,
+        duration: resume.duration.clone(),
+        level: resume.level.clone(),
+        publish_at: resume.publish_at.clone(),
+        prerequisites: resume.prerequisites.clone(),
+        action: String::new(),
+    };
+    let lesson = match resume.lesson_id {
+        Some(id) => lessons::by_id(db, id).await?,
+        None => None,
+    };
+    let mut state = EditState::new(form);
+    state.notice = Some(
+        "You are logged in again. Your text is below, not saved yet: check it and save.".into(),
+    );
+    let view = edit_view(db, lesson.as_ref(), state).await?;
+    Ok(render("admin/lesson_edit", site, user, view))
+}
+
+#[allow(clippy::too_many_arguments)]
+#[post("/lessons/new", data = "<form>")]
+async fn create(
+    form: AdminForm<LessonForm>,
+    user: Option<Editor>,
+    cookies: &CookieJar<'_>,
+    db: &State<Db>,
+    site: &State<SiteView>,
+    settings: &State<Settings>,
+    policy: &State<CookiePolicy>,
+) -> Result<EditResponse, AdminError> {
+    let form = form.into_inner();
+    let Some(Editor(user)) = user else {
+        return Ok(expired(&form, None, site, cookies, policy));
+    };
+    check_csrf(&user, &form.csrf)?;
+    if form.action == "preview" {
+        let state = preview_state(db.inner(), settings, form).await?;
+        let view = edit_view(db.inner(), None, state).await?;
+        return Ok(EditResponse::Page((
+            Status::Ok,
+            render("admin/lesson_edit", site, &user, view),
+        )));
+    }
+    match edit::create(db.inner(), &settings.content_dir, &user, &form.input()).await {
+        Ok(lesson) => Ok(EditResponse::Redirect(Redirect::to(format!(
+            "/admin/lessons/{}/edit?saved=true",
+            lesson.id
+        )))),
+        Err(EditError::Invalid(errors)) => {
+            // A text over its size limit is 413; either way the text stays in the form.
+            let status = invalid_status(&errors);
+            let mut state = EditState::new(form);
+            state.errors = field_errors(&errors);
+            let view = edit_view(db.inner(), None, state).await?;
+            Ok(EditResponse::Page((
+                status,
+                render("admin/lesson_edit", site, &user, view),
+            )))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+#[post("/lessons/<id>/edit", data = "<form>")]
+async fn save(
+    id: i32,
+    form: AdminForm<LessonForm>,
+    user: Option<Editor>,
+    cookies: &CookieJar<'_>,
+    db: &State<Db>,
+    site: &State<SiteView>,
+    settings: &State<Settings>,
+    policy: &State<CookiePolicy>,
+) -> Result<EditResponse, AdminError> {
+    let form = form.into_inner();
+    let Some(Editor(user)) = user else {
+        return Ok(expired(&form, Some(id), site, cookies, policy));
+    };
+    check_csrf(&user, &form.csrf)?;
+    let lesson = lessons::by_id(db.inner(), id)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    if form.action == "preview" {
+        let state = preview_state(db.inner(), settings, form).await?;
+        let view = edit_view(db.inner(), Some(&lesson), state).await?;
+        return Ok(EditResponse::Page((
+            Status::Ok,
+            render("admin/lesson_edit", site, &user, view),
+        )));
+    }
+    let version = form.version.unwrap_or(0);
+    match edit::update(
+        db.inner(),
+        &settings.content_dir,
+        &user,
+        id,
+        version,
+        &form.input(),
+    )
+    .await
+    {
+        Ok(saved) => Ok(EditResponse::Redirect(Redirect::to(format!(
+            "/admin/lessons/{}/edit?saved=true",
+            saved.id
+        )))),
+        Err(EditError::Invalid(errors)) => {
+            // A text over its size limit is 413; either way the text stays in the form.
+            let status = invalid_status(&errors);
+            let mut state = EditState::new(form);
+            state.errors = field_errors(&errors);
+            let view = edit_view(db.inner(), Some(&lesson), state).await?;
+            Ok(EditResponse::Page((
+                status,
+                render("admin/lesson_edit", site, &user, view),
+            )))
+        }
+        Err(EditError::Stale { current }) => {
+            // Nothing was written to the lesson; the editor's text stays in the form.
+            let mut state = EditState::new(form);
+            // Saving again after reading the other text is a deliberate choice.
+            state.form.version = Some(current.version);
+            state.stale = Some(StaleView {
+                hunks: line_diff(&current.body_md, &state.form.body_md.replace("\r\n", "\n")),
+                current_title: current.title.clone(),
+                current_summary: current.summary.clone(),
+                current_body: current.body_md.clone(),
+                current_version: current.version,
+                updated_by: current.updated_by.clone(),
+            });
+            let view = edit_view(db.inner(), Some(&current), state).await?;
+            Ok(EditResponse::Page((
+                Status::Conflict,
+                render("admin/lesson_edit", site, &user, view),
+            )))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,187 @@
+//! A lesson's history: revisions, a diff against the current text,
+//! restoring one, and resolving a conflict with its file.
+
+use rocket::response::{content::RawHtml, Redirect};
+use rocket::{get, post, routes, Route, State};
+use rocket_dyn_templates::Template;
+use serde::Serialize;
+
+use crate::config::Settings;
+use crate::db::lessons::{self};
+use crate::db::{revisions, Db};
+use crate::editing::diff::{line_diff, DiffLine};
+use crate::editing::lessons::{self as edit};
+use crate::editing::EditError;
+use crate::web::auth::Editor;
+use crate::web::templates::SiteView;
+
+use super::account_pages::CsrfOnly;
+use super::lesson_form::*;
+use super::CsrfForm;
+use super::{page, page_bounds, render, AdminError, AdminPage, PageNo};
+
+pub fn routes() -> Vec<Route> {
+    routes![history, revision, restore, keep_admin_text]
+}
+
+#[derive(Serialize)]
+struct RevisionRow {
+    id: i32,
+    version: i32,
+    origin: crate::db::entity::Origin,
+    author: Option<String>,
+    note: Option<String>,
+    created: String,
+    title: String,
+}
+
+/// Revisions on a page of a lesson's history.
+const HISTORY_PER_PAGE: u64 = 50;
+
+#[get("/lessons/<id>/history?<page>")]
+async fn history(
+    id: i32,
+    page: PageNo,
+    user: Editor,
+    db: &State<Db>,
+    site: &State<SiteView>,
+) -> Result<RawHtml<Template>, AdminError> {
+    let lesson = lessons::by_id(db.inner(), id)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    let total = revisions::count_for_lesson(db.inner(), id).await?;
+    let (page_no, pages) = page_bounds(page.0, total, HISTORY_PER_PAGE);
+    let offset = (page_no - 1) * HISTORY_PER_PAGE;
+    let revisions = revisions::page_for_lesson(db.inner(), id, HISTORY_PER_PAGE, offset)
+        .await?
+        .into_iter()
+        .map(|r| RevisionRow {
+            id: r.id,
+            version: r.version,
+            origin: r.origin,
+            author: r.author,
+            note: r.note,
+            created: r.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            title: r.title,
+        })
+        .collect::<Vec<_>>();
+    #[derive(Serialize)]
+    struct View {
+        page: AdminPage,
+        lesson_id: i32,
+        lesson_title: String,
+        version: i32,
+        conflict_revision_id: Option<i32>,
+        revisions: Vec<RevisionRow>,
+        total: u64,
+        page_no: u64,
+        pages: u64,
+    }
+    let view = View {
+        total,
+        page_no,
+        pages,
+        page: super::page(
+            format!("History of “{}”", lesson.title),
+            format!("/admin/lessons/{id}/history"),
+        ),
+        lesson_id: id,
+        lesson_title: lesson.title,
+        version: lesson.version,
+        conflict_revision_id: lesson.conflict_revision_id,
+        revisions,
+    };
+    Ok(render("admin/history", site, &user.0, view))
+}
+
+#[get("/lessons/<id>/revisions/<rev>")]
+async fn revision(
+    id: i32,
+    rev: i32,
+    user: Editor,
+    db: &State<Db>,
+    site: &State<SiteView>,
+) -> Result<RawHtml<Template>, AdminError> {
+    let lesson = lessons::by_id(db.inner(), id)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    let revision = revisions::by_id(db.inner(), rev)
+        .await?
+        .filter(|r| r.lesson_id == id)
+        .ok_or(AdminError::NotFound)?;
+    #[derive(Serialize)]
+    struct View {
+        page: AdminPage,
+        lesson_id: i32,
+        lesson_title: String,
+        version: i32,
+        revision_id: i32,
+        revision_version: i32,
+        revision_origin: crate::db::entity::Origin,
+        revision_author: Option<String>,
+        revision_note: Option<String>,
+        revision_title: String,
+        revision_body: String,
+        title_changed: bool,
+        is_conflict: bool,
+        hunks: Vec<Vec<DiffLine>>,
+    }
+    let view = View {
+        page: page(
+            format!("Revision {} of “{}”", revision.id, lesson.title),
+            format!("/admin/lessons/{id}/revisions/{rev}"),
+        ),
+        hunks: line_diff(&revision.body_md, &lesson.body_md),
+        title_changed: revision.title != lesson.title,
+        is_conflict: lesson.conflict_revision_id == Some(revision.id),
+        lesson_id: id,
+        lesson_title: lesson.title,
+        version: lesson.version,
+        revision_id: revision.id,
+        revision_version: revision.version,
+        revision_origin: revision.origin,
+        revision_author: revision.author,
+        revision_note: revision.note,
+        revision_title: revision.title,
+        revision_body: revision.body_md,
+    };
+    Ok(render("admin/revision", site, &user.0, view))
+}
+
+#[post("/lessons/<id>/revisions/<rev>/restore", data = "<form>")]
+async fn restore(
+    id: i32,
+    rev: i32,
+    form: CsrfForm<VersionForm>,
+    user: Editor,
+    db: &State<Db>,
+    settings: &State<Settings>,
+) -> Result<Redirect, AdminError> {
+    match edit::restore_revision(
+        db.inner(),
+        &settings.content_dir,
+        &user.0,
+        id,
+        rev,
+        form.version,
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(format!("/admin/lessons/{id}/edit?saved=true"))),
+        Err(EditError::Stale { .. }) => {
+            Ok(Redirect::to(format!("/admin/lessons/{id}/revisions/{rev}")))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[post("/lessons/<id>/keep", data = "<_form>")]
+async fn keep_admin_text(
+    id: i32,
+    _form: CsrfForm<CsrfOnly>,
+    user: Editor,
+    db: &State<Db>,
+) -> Result<Redirect, AdminError> {
+    edit::keep_admin_text(db.inner(), &user.0, id).await?;
+    Ok(Redirect::to(format!("/admin/lessons/{id}/edit")))
+}
