@@ -185,7 +185,8 @@ async fn export_lesson(
             } else {
                 fm.remove("weight");
             }
-            if let Ok(tags) = serde_json::from_str::<Vec<String>>(&lesson.tags) {
+            let tags = &lesson.tags.0;
+            {
                 if !tags.is_empty() && !fm.contains_key("tags") {
                     let mut array = toml_edit::Array::new();
                     tags.iter().for_each(|t| array.push(t.as_str()));

@@ -501,18 +501,15 @@ fn lesson_fields(
         title: m.title,
         summary: m.summary,
         body_md: p.body,
-        body_html: rendered.html,
-        all_html: rendered.all_html,
-        toc: serde_json::to_string(&rendered.toc).unwrap_or_else(|_| "[]".into()),
+        render: crate::db::lessons::StoredRender::of(rendered),
         position: p.position,
         status: if m.draft {
             Status::Draft
         } else {
             Status::Published
         },
-        tags: serde_json::to_string(&m.tags).unwrap_or_else(|_| "[]".into()),
-        prerequisites: serde_json::to_string(prerequisites).unwrap_or_else(|_| "[]".into()),
-        word_count: i32::try_from(rendered.words).unwrap_or(i32::MAX),
+        tags: m.tags,
+        prerequisites: prerequisites.to_vec(),
         duration: m.duration.map(|d| d as i32),
         level: m.level.map(|l| l.as_str().to_string()),
         publish_at: m.publish_at.map(|d| d.with_timezone(&Utc)),

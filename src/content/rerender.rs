@@ -97,14 +97,7 @@ fn render_all(batch: Vec<StaleRender>, resolver: &SiteResolver) -> Vec<(i32, i32
             course: l.course_slug,
             slug: l.slug,
         };
-        let r = markdown::render_lesson(&l.body_md, &this, 1, resolver);
-        let stored = StoredRender {
-            body_html: r.html,
-            all_html: r.all_html,
-            toc: serde_json::to_string(&r.toc).unwrap_or_else(|_| "[]".into()),
-            word_count: i32::try_from(r.words).unwrap_or(i32::MAX),
-            render_version: RENDER_VERSION,
-        };
+        let stored = StoredRender::of(markdown::render_lesson(&l.body_md, &this, 1, resolver));
         (l.id, l.version, stored)
     };
     batch.into_par_iter().map(render).collect()

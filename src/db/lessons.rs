@@ -10,7 +10,8 @@ use sea_orm::{
 };
 
 use super::entity::{course, lesson, Status};
-use crate::markdown::LessonRef;
+use super::json_text::JsonText;
+use crate::markdown::{LessonRef, Rendered, TocEntry};
 
 pub use lesson::Model as Lesson;
 
@@ -44,7 +45,7 @@ pub struct OutlineItem {
     pub status: Status,
     pub publish_at: Option<DateTime<Utc>>,
     pub word_count: i32,
-    pub prerequisites: String,
+    pub prerequisites: JsonText<Vec<LessonRef>>,
 }
 
 /// The lessons of a course in order: the public ones, or (for editors) all.
@@ -96,8 +97,8 @@ pub struct WholeCourseItem {
     pub status: Status,
     pub publish_at: Option<DateTime<Utc>>,
     pub word_count: i32,
-    pub prerequisites: String,
-    pub toc: String,
+    pub prerequisites: JsonText<Vec<LessonRef>>,
+    pub toc: JsonText<Vec<TocEntry>>,
     pub body_html: String,
     pub all_html: String,
 }
@@ -281,17 +282,12 @@ pub struct LessonFields {
     pub title: String,
     pub summary: String,
     pub body_md: String,
-    pub body_html: String,
-    /// The body rendered for the course's one-page view.
-    pub all_html: String,
-    pub toc: String,
+    /// The body as rendered ([`StoredRender::of`]).
+    pub render: StoredRender,
     pub position: i32,
     pub status: Status,
-    pub tags: String,
-    /// Prerequisites as JSON (`[{"course", "slug"}]`).
-    pub prerequisites: String,
-    /// Words of prose in the body, for the reading-time estimate.
-    pub word_count: i32,
+    pub tags: Vec<String>,
+    pub prerequisites: Vec<LessonRef>,
     pub duration: Option<i32>,
     pub level: Option<String>,
     pub publish_at: Option<DateTime<Utc>>,
@@ -313,16 +309,16 @@ impl LessonFields {
         m.title = Set(self.title.clone());
         m.summary = Set(self.summary.clone());
         m.body_md = Set(self.body_md.clone());
-        m.body_html = Set(self.body_html.clone());
+        m.body_html = Set(self.render.body_html.clone());
         // Derived from the body like the hash below, so no writer can forget it.
         m.body_text = Set(Some(crate::markdown::plain_text(&self.body_md)));
-        m.all_html = Set(self.all_html.clone());
-        m.toc = Set(self.toc.clone());
+        m.all_html = Set(self.render.all_html.clone());
+        m.toc = Set(JsonText(self.render.toc.clone()));
         m.position = Set(self.position);
         m.status = Set(self.status);
-        m.tags = Set(self.tags.clone());
-        m.prerequisites = Set(self.prerequisites.clone());
-        m.word_count = Set(self.word_count);
+        m.tags = Set(JsonText(self.tags.clone()));
+        m.prerequisites = Set(JsonText(self.prerequisites.clone()));
+        m.word_count = Set(self.render.word_count);
         m.duration = Set(self.duration);
         m.level = Set(self.level.clone());
         m.publish_at = Set(self.publish_at);
@@ -331,7 +327,7 @@ impl LessonFields {
         m.source_hash = Set(self.source_hash.clone());
         m.synced_hash = Set(self.synced_hash.clone());
         m.content_hash = Set(self.content_hash());
-        m.render_version = Set(crate::markdown::RENDER_VERSION);
+        m.render_version = Set(self.render.render_version);
         m.updated_at = Set(Utc::now());
     }
 }
@@ -894,12 +890,27 @@ pub async fn render_sources(
 }
 
 /// What rendering a lesson's body gives, as stored.
+#[derive(Clone, Debug)]
 pub struct StoredRender {
     pub body_html: String,
     pub all_html: String,
-    pub toc: String,
+    pub toc: Vec<TocEntry>,
     pub word_count: i32,
     pub render_version: i32,
+}
+
+impl StoredRender {
+    /// The one way from a rendered lesson to its stored columns, for sync,
+    /// the admin and rendering again alike.
+    pub fn of(rendered: Rendered) -> StoredRender {
+        StoredRender {
+            body_html: rendered.html,
+            all_html: rendered.all_html,
+            toc: rendered.toc,
+            word_count: i32::try_from(rendered.words).unwrap_or(i32::MAX),
+            render_version: crate::markdown::RENDER_VERSION,
+        }
+    }
 }
 
 /// Stores a new rendering of lesson `id` if it is still at `version` (an
@@ -915,7 +926,7 @@ pub async fn store_render(
     let result = lesson::Entity::update_many()
         .col_expr(lesson::Column::BodyHtml, Expr::value(render.body_html))
         .col_expr(lesson::Column::AllHtml, Expr::value(render.all_html))
-        .col_expr(lesson::Column::Toc, Expr::value(render.toc))
+        .col_expr(lesson::Column::Toc, Expr::value(JsonText(render.toc)))
         .col_expr(lesson::Column::WordCount, Expr::value(render.word_count))
         .col_expr(
             lesson::Column::RenderVersion,

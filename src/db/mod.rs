@@ -5,6 +5,7 @@
 
 pub mod courses;
 pub mod entity;
+pub mod json_text;
 pub mod lessons;
 pub mod media;
 pub mod redirects;

@@ -74,7 +74,7 @@ impl LearnerText {
 
 /// A lesson's stored prerequisites.
 pub fn prerequisites_of(lesson: &Lesson) -> Vec<LessonRef> {
-    serde_json::from_str(&lesson.prerequisites).unwrap_or_default()
+    lesson.prerequisites.0.clone()
 }
 
 /// Learner information, checked.
@@ -297,19 +297,15 @@ fn fields(
         title: input.title.trim().to_string(),
         summary: input.summary.trim().to_string(),
         body_md: input.body_md.clone(),
-        body_html: rendered.html,
-        all_html: rendered.all_html,
-        toc: serde_json::to_string(&rendered.toc).unwrap_or_else(|_| "[]".into()),
+        render: crate::db::lessons::StoredRender::of(rendered),
         position,
         status: input.status,
-        prerequisites: serde_json::to_string(&learner.prerequisites)
-            .unwrap_or_else(|_| "[]".into()),
-        word_count: i32::try_from(rendered.words).unwrap_or(i32::MAX),
+        prerequisites: learner.prerequisites,
         duration: learner.duration,
         level: learner.level,
         publish_at: learner.publish_at,
         // Metadata the form does not edit stays as it was.
-        tags: current.map_or_else(|| "[]".into(), |c| c.tags.clone()),
+        tags: current.map_or_else(Vec::new, |c| c.tags.0.clone()),
         updated_on: current.and_then(|c| c.updated_on),
         source_path: current.and_then(|c| c.source_path.clone()),
         source_hash: current.and_then(|c| c.source_hash.clone()),

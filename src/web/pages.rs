@@ -117,21 +117,17 @@ fn minutes(duration: Option<i32>, words: i32) -> (Option<i32>, bool) {
     }
 }
 
-/// Prerequisites (stored as JSON) of each lesson in `lists`, as links to the
+/// Prerequisites of each lesson in `lists`, as links to the
 /// lessons the viewer may see, titled as they are now: one query for all.
 /// `link` makes a lesson's URL.
 async fn prerequisite_links(
     db: &impl ConnectionTrait,
-    lists: &[&str],
+    lists: &[&[LessonRef]],
     now: DateTime<Utc>,
     who: Audience,
     link: impl Fn(&LessonRef) -> String,
 ) -> Result<Vec<Vec<NavLink>>, WebError> {
-    let lists: Vec<Vec<LessonRef>> = lists
-        .iter()
-        .map(|json| serde_json::from_str(json).unwrap_or_default())
-        .collect();
-    let mut wanted: Vec<LessonRef> = lists.iter().flatten().cloned().collect();
+    let mut wanted: Vec<LessonRef> = lists.iter().flat_map(|l| l.iter()).cloned().collect();
     wanted.sort_by(|a, b| (&a.course, &a.slug).cmp(&(&b.course, &b.slug)));
     wanted.dedup();
     let titles: HashMap<(String, String), String> =
@@ -141,13 +137,13 @@ async fn prerequisite_links(
             .map(|(course, slug, title)| ((course, slug), title))
             .collect();
     Ok(lists
-        .into_iter()
+        .iter()
         .map(|refs| {
-            refs.into_iter()
+            refs.iter()
                 .filter_map(|r| {
                     let title = titles.get(&(r.course.clone(), r.slug.clone()))?;
                     Some(NavLink {
-                        url: link(&r),
+                        url: link(r),
                         title: title.clone(),
                     })
                 })
@@ -197,7 +193,10 @@ pub async fn course(
     let course = visible_course(db, slug, who).await?;
     let outline = lessons::outline(db, course.id, now, who == Audience::Editor).await?;
     let url = course_url(&course.slug);
-    let lists: Vec<&str> = outline.iter().map(|l| l.prerequisites.as_str()).collect();
+    let lists: Vec<&[LessonRef]> = outline
+        .iter()
+        .map(|l| l.prerequisites.0.as_slice())
+        .collect();
     let prerequisites =
         prerequisite_links(db, &lists, now, who, |r| lesson_url(&r.course, &r.slug)).await?;
     let lessons: Vec<OutlineView> = outline
@@ -302,12 +301,12 @@ pub async fn lesson(
         url: lesson_url(&course.slug, &l.slug),
         title: l.title.clone(),
     };
-    let toc: Vec<TocEntry> = serde_json::from_str(&lesson.toc).unwrap_or_default();
+    let toc: Vec<TocEntry> = lesson.toc.0.clone();
     let updated = lesson
         .updated_on
         .unwrap_or_else(|| lesson.updated_at.date_naive())
         .to_string();
-    let prerequisites = prerequisite_links(db, &[&lesson.prerequisites], now, who, |r| {
+    let prerequisites = prerequisite_links(db, &[&lesson.prerequisites.0], now, who, |r| {
         lesson_url(&r.course, &r.slug)
     })
     .await?
@@ -401,7 +400,7 @@ pub async fn whole_course(
     let items = lessons::whole_course(db, course.id, now, who == Audience::Editor).await?;
     // Prerequisites on this page are anchors when they are on it too.
     let here: HashSet<&str> = items.iter().map(|l| l.slug.as_str()).collect();
-    let lists: Vec<&str> = items.iter().map(|l| l.prerequisites.as_str()).collect();
+    let lists: Vec<&[LessonRef]> = items.iter().map(|l| l.prerequisites.0.as_slice()).collect();
     let prerequisites = prerequisite_links(db, &lists, now, who, |r| {
         if r.course == course.slug && here.contains(r.slug.as_str()) {
             format!("#{}", markdown::all_page_lesson_id(&r.slug))
@@ -417,8 +416,9 @@ pub async fn whole_course(
         .map(|(l, prerequisites)| {
             let (duration, duration_estimated) = minutes(l.duration, l.word_count);
             total_minutes += duration.unwrap_or(0);
-            let toc = serde_json::from_str::<Vec<TocEntry>>(&l.toc)
-                .unwrap_or_default()
+            let toc = l
+                .toc
+                .0
                 .into_iter()
                 .filter(|e| e.level == 2)
                 .map(|e| TocEntry {

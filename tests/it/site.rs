@@ -226,3 +226,18 @@ async fn pages_send_security_headers_and_a_fingerprinted_stylesheet() {
     let (status, _) = get(&client, "/static/../Cargo.toml").await;
     assert_eq!(status, Status::NotFound);
 }
+
+#[rocket::async_test]
+async fn stored_data_that_cannot_be_read_is_an_error_not_an_empty_list() {
+    let f = Fixture::with_sample_content().await;
+    let client = f.client().await;
+    let db = f.connect().await;
+    db.execute_unprepared("UPDATE lessons SET toc = '[{' WHERE slug = 'first-server'")
+        .await
+        .unwrap();
+    let (status, _) = get(&client, "/backend-dev/first-server/").await;
+    assert_eq!(status, Status::InternalServerError);
+    // The other lessons are unaffected.
+    let (status, _) = get(&client, "/backend-dev/install-node/").await;
+    assert_eq!(status, Status::Ok);
+}

@@ -376,7 +376,7 @@ async fn html_from_an_older_renderer_is_rendered_again() {
     let stale = StoredRender {
         body_html: "<p>from version 1</p>".into(),
         all_html: String::new(),
-        toc: "[]".into(),
+        toc: Vec::new(),
         word_count: 0,
         render_version: lectern::markdown::RENDER_VERSION,
     };
@@ -386,7 +386,7 @@ async fn html_from_an_older_renderer_is_rendered_again() {
     let older = StoredRender {
         body_html: "<p>older renderer</p>".into(),
         all_html: String::new(),
-        toc: "[]".into(),
+        toc: Vec::new(),
         word_count: 0,
         render_version: lectern::markdown::RENDER_VERSION - 1,
     };

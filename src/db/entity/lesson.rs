@@ -1,6 +1,8 @@
 use sea_orm::entity::prelude::*;
 
 use super::Status;
+use crate::db::json_text::JsonText;
+use crate::markdown::{LessonRef, TocEntry};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "lessons")]
@@ -21,24 +23,27 @@ pub struct Model {
     /// `None` for rows written before it existed, until `db::migrate` fills
     /// it; search reads `body_md` for those meanwhile.
     pub body_text: Option<String>,
-    /// Table of contents as JSON (`[{level, id, title}]`).
-    pub toc: String,
+    /// Table of contents (`[{level, id, title}]`, JSON in the column).
+    #[sea_orm(column_type = "Text")]
+    pub toc: JsonText<Vec<TocEntry>>,
     /// Order within the course (the `weight` field or the `NN-` file prefix).
     pub position: i32,
     pub status: Status,
     /// Optimistic lock: bumped by every change, checked by every save.
     pub version: i32,
-    /// Tags as a JSON list of strings.
-    pub tags: String,
+    /// Tags (a JSON list of strings in the column).
+    #[sea_orm(column_type = "Text")]
+    pub tags: JsonText<Vec<String>>,
     /// Estimated minutes to work through the lesson.
     pub duration: Option<i32>,
     /// beginner | intermediate | advanced
     pub level: Option<String>,
     /// Hidden from the public until this moment.
     pub publish_at: Option<DateTimeUtc>,
-    /// Lessons to know first, as JSON (`[{"course": "…", "slug": "…"}]`),
-    /// resolved from front matter (or the admin) when written.
-    pub prerequisites: String,
+    /// Lessons to know first (`[{"course": "…", "slug": "…"}]` in the
+    /// column), resolved from front matter (or the admin) when written.
+    #[sea_orm(column_type = "Text")]
+    pub prerequisites: JsonText<Vec<LessonRef>>,
     /// Words of prose in the body (code excluded), counted when rendered; the
     /// reading time shown when `duration` is not given is estimated from it.
     pub word_count: i32,
