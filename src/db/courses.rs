@@ -1,6 +1,9 @@
 //! Queries on `courses`.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use super::entity::{course, Status};
 
@@ -152,4 +155,44 @@ pub async fn store_render(
         .exec(db)
         .await?;
     Ok(result.rows_affected > 0)
+}
+
+/// The position after the last course.
+pub async fn next_position(db: &impl ConnectionTrait) -> Result<i32, DbErr> {
+    let max: Option<Option<i32>> = course::Entity::find()
+        .select_only()
+        .column_as(course::Column::Position.max(), "max")
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(max.flatten().map_or(1, |m| m.saturating_add(1)))
+}
+
+/// The ids of all courses in their order on the home page.
+pub async fn order(db: &impl ConnectionTrait) -> Result<Vec<i32>, DbErr> {
+    course::Entity::find()
+        .select_only()
+        .column(course::Column::Id)
+        .order_by_asc(course::Column::Position)
+        .order_by_asc(course::Column::Slug)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Numbers the courses `ids` 1, 2, 3… in that order.
+pub async fn renumber(db: &impl ConnectionTrait, ids: &[i32]) -> Result<(), DbErr> {
+    for (i, id) in ids.iter().enumerate() {
+        course::Entity::update_many()
+            .col_expr(course::Column::Position, Expr::value(i as i32 + 1))
+            .filter(course::Column::Id.eq(*id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The course with id `id`.
+pub async fn by_id(db: &impl ConnectionTrait, id: i32) -> Result<Option<Course>, DbErr> {
+    course::Entity::find_by_id(id).one(db).await
 }

@@ -939,3 +939,56 @@ pub async fn store_render(
         .await?;
     Ok(result.rows_affected > 0)
 }
+
+/// Another lesson of course `course_id` with `slug` than `except`, if any.
+pub async fn slug_taken(
+    db: &impl ConnectionTrait,
+    course_id: i32,
+    slug: &str,
+    except: Option<i32>,
+) -> Result<Option<Lesson>, DbErr> {
+    lesson::Entity::find()
+        .filter(lesson::Column::CourseId.eq(course_id))
+        .filter(lesson::Column::Slug.eq(slug))
+        .filter(lesson::Column::Id.ne(except.unwrap_or(0)))
+        .one(db)
+        .await
+}
+
+/// The position after the last lesson of course `course_id`.
+pub async fn next_position(db: &impl ConnectionTrait, course_id: i32) -> Result<i32, DbErr> {
+    let max: Option<Option<i32>> = lesson::Entity::find()
+        .select_only()
+        .column_as(lesson::Column::Position.max(), "max")
+        .filter(lesson::Column::CourseId.eq(course_id))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(max.flatten().map_or(1, |m| m.saturating_add(1)))
+}
+
+/// The ids of course `course_id`'s lessons in their order.
+pub async fn order_in_course(db: &impl ConnectionTrait, course_id: i32) -> Result<Vec<i32>, DbErr> {
+    lesson::Entity::find()
+        .select_only()
+        .column(lesson::Column::Id)
+        .filter(lesson::Column::CourseId.eq(course_id))
+        .order_by_asc(lesson::Column::Position)
+        .order_by_asc(lesson::Column::Slug)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Numbers the lessons `ids` 1, 2, 3… in that order. Order is not content:
+/// versions are not bumped.
+pub async fn renumber(db: &impl ConnectionTrait, ids: &[i32]) -> Result<(), DbErr> {
+    for (i, id) in ids.iter().enumerate() {
+        lesson::Entity::update_many()
+            .col_expr(lesson::Column::Position, Expr::value(i as i32 + 1))
+            .filter(lesson::Column::Id.eq(*id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}

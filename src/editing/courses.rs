@@ -3,15 +3,11 @@
 use crate::base::urls::course_url;
 use std::path::Path;
 
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
-};
+use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use crate::accounts::{audit, SessionUser};
 use crate::db::courses::{self, Course, CourseFields};
-use crate::db::entity::{course, Status};
+use crate::db::entity::Status;
 use crate::db::site_state;
 use crate::markdown::{self, slug};
 
@@ -69,26 +65,13 @@ pub async fn save(
 ) -> Result<Course, EditError> {
     validate(db, input, id).await?;
     let current = match id {
-        Some(id) => Some(
-            course::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .ok_or(EditError::NotFound)?,
-        ),
+        Some(id) => Some(courses::by_id(db, id).await?.ok_or(EditError::NotFound)?),
         None => None,
     };
     let rendered = render(db, content_dir, &input.slug, &input.body_md).await?;
     let position = match &current {
         Some(c) => c.position,
-        None => {
-            let max: Option<Option<i32>> = course::Entity::find()
-                .select_only()
-                .column_as(course::Column::Position.max(), "max")
-                .into_tuple()
-                .one(db)
-                .await?;
-            max.flatten().map_or(1, |m| m.saturating_add(1))
-        }
+        None => courses::next_position(db).await?,
     };
     let fields = CourseFields {
         slug: input.slug.clone(),
@@ -126,33 +109,5 @@ pub async fn move_by(
     id: i32,
     delta: i32,
 ) -> Result<(), EditError> {
-    let txn = db.begin().await?;
-    let mut order: Vec<i32> = course::Entity::find()
-        .select_only()
-        .column(course::Column::Id)
-        .order_by_asc(course::Column::Position)
-        .order_by_asc(course::Column::Slug)
-        .into_tuple()
-        .all(&txn)
-        .await?;
-    if !super::move_in_order(&mut order, id, delta)? {
-        return Ok(());
-    }
-    for (i, course_id) in order.iter().enumerate() {
-        course::Entity::update_many()
-            .col_expr(course::Column::Position, Expr::value(i as i32 + 1))
-            .filter(course::Column::Id.eq(*course_id))
-            .exec(&txn)
-            .await?;
-    }
-    audit::record(
-        &txn,
-        &user.username,
-        "course.move",
-        &format!("course {id}"),
-        &format!("by {delta}"),
-    )
-    .await?;
-    site_state::commit(txn).await?;
-    Ok(())
+    super::reorder(db, user, super::Ordered::Courses, id, delta).await
 }

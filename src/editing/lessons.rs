@@ -4,16 +4,12 @@
 use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
 use crate::accounts::{audit, SessionUser};
 use crate::content::links::SiteResolver;
 use crate::content::store_assets;
-use crate::db::entity::{course, lesson, Origin, Status};
+use crate::db::entity::{course, Origin, Status};
 use crate::db::lessons::{self, Lesson, LessonFields};
 use crate::db::revisions::{self, RevisionText};
 use crate::db::site_state;
@@ -213,17 +209,12 @@ async fn validate(
         ));
     }
     errors.extend(over_limit("body_md", &input.body_md, MAX_BODY_BYTES));
-    let course = course::Entity::find_by_id(input.course_id).one(db).await?;
+    let course = crate::db::courses::by_id(db, input.course_id).await?;
     if course.is_none() {
         errors.push(invalid("course_id", "choose a course"));
     }
     if errors.iter().all(|e| e.field != "slug") {
-        let taken = lesson::Entity::find()
-            .filter(lesson::Column::CourseId.eq(input.course_id))
-            .filter(lesson::Column::Slug.eq(&input.slug))
-            .filter(lesson::Column::Id.ne(lesson_id.unwrap_or(0)))
-            .one(db)
-            .await?;
+        let taken = lessons::slug_taken(db, input.course_id, &input.slug, lesson_id).await?;
         if let Some(other) = taken {
             errors.push(invalid(
                 "slug",
@@ -332,7 +323,7 @@ pub async fn create(
     store_assets(db, assets.iter()).await?;
     let position = match input.position {
         Some(p) => p,
-        None => next_position(db, course.id).await?,
+        None => lessons::next_position(db, course.id).await?,
     };
     let fields = fields(input, rendered, position, None, learner);
     let txn = db.begin().await?;
@@ -356,17 +347,6 @@ pub async fn create(
     .await?;
     site_state::commit(txn).await?;
     Ok(lesson)
-}
-
-async fn next_position(db: &impl ConnectionTrait, course_id: i32) -> Result<i32, EditError> {
-    let max: Option<Option<i32>> = lesson::Entity::find()
-        .select_only()
-        .column_as(lesson::Column::Position.max(), "max")
-        .filter(lesson::Column::CourseId.eq(course_id))
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(max.flatten().map_or(1, |m| m.saturating_add(1)))
 }
 
 fn target(course: &str, lesson: &str) -> String {
@@ -442,10 +422,7 @@ async fn save(
     crate::db::redirects::claim_lesson_url(&txn, &saved).await?;
     if current.slug != saved.slug || current.course_id != saved.course_id {
         // Published links keep working: the old URL redirects here.
-        if let Some(old_course) = crate::db::entity::course::Entity::find_by_id(current.course_id)
-            .one(&txn)
-            .await?
-        {
+        if let Some(old_course) = crate::db::courses::by_id(&txn, current.course_id).await? {
             crate::db::redirects::lesson_moved(&txn, &target(&old_course.slug, &current.slug), id)
                 .await?;
         }
@@ -621,36 +598,14 @@ pub async fn move_by(
     delta: i32,
 ) -> Result<(), EditError> {
     let lesson = lessons::by_id(db, id).await?.ok_or(EditError::NotFound)?;
-    let txn = db.begin().await?;
-    let mut order: Vec<i32> = lesson::Entity::find()
-        .select_only()
-        .column(lesson::Column::Id)
-        .filter(lesson::Column::CourseId.eq(lesson.course_id))
-        .order_by_asc(lesson::Column::Position)
-        .order_by_asc(lesson::Column::Slug)
-        .into_tuple()
-        .all(&txn)
-        .await?;
-    if !super::move_in_order(&mut order, id, delta)? {
-        return Ok(());
-    }
-    for (i, lesson_id) in order.iter().enumerate() {
-        lesson::Entity::update_many()
-            .col_expr(lesson::Column::Position, Expr::value(i as i32 + 1))
-            .filter(lesson::Column::Id.eq(*lesson_id))
-            .exec(&txn)
-            .await?;
-    }
-    audit::record(
-        &txn,
-        &user.username,
-        "lesson.move",
-        &format!("lesson {id}"),
-        &format!("by {delta}"),
+    super::reorder(
+        db,
+        user,
+        super::Ordered::LessonsOf(lesson.course_id),
+        id,
+        delta,
     )
-    .await?;
-    site_state::commit(txn).await?;
-    Ok(())
+    .await
 }
 
 #[cfg(test)]

@@ -39,6 +39,55 @@ pub enum EditError {
     Internal(String),
 }
 
+/// What is put in order: the lessons of a course, or the courses.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Ordered {
+    LessonsOf(i32),
+    Courses,
+}
+
+/// Moves lesson or course `id` one place up (`-1`) or down (`1`) among its
+/// neighbours and numbers them again, audited, in one transaction. Order is
+/// not content: versions are not bumped.
+pub(crate) async fn reorder(
+    db: &sea_orm::DatabaseConnection,
+    user: &crate::accounts::SessionUser,
+    what: Ordered,
+    id: i32,
+    delta: i32,
+) -> Result<(), EditError> {
+    use crate::db::{courses, lessons};
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    let mut order = match what {
+        Ordered::LessonsOf(course_id) => lessons::order_in_course(&txn, course_id).await?,
+        Ordered::Courses => courses::order(&txn).await?,
+    };
+    if !move_in_order(&mut order, id, delta)? {
+        return Ok(());
+    }
+    let (action, target) = match what {
+        Ordered::LessonsOf(_) => {
+            lessons::renumber(&txn, &order).await?;
+            ("lesson.move", format!("lesson {id}"))
+        }
+        Ordered::Courses => {
+            courses::renumber(&txn, &order).await?;
+            ("course.move", format!("course {id}"))
+        }
+    };
+    crate::accounts::audit::record(
+        &txn,
+        &user.username,
+        action,
+        &target,
+        &format!("by {delta}"),
+    )
+    .await?;
+    crate::db::site_state::commit(txn).await?;
+    Ok(())
+}
+
 /// Moves `id` one place by `delta` (-1 up, 1 down) in `order`. `false` when
 /// it is already at that end; `NotFound` when it is not in the list.
 pub(crate) fn move_in_order(order: &mut [i32], id: i32, delta: i32) -> Result<bool, EditError> {
