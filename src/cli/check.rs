@@ -8,7 +8,7 @@ use rocket::figment::Figment;
 use crate::config::Settings;
 use crate::content;
 
-pub fn run(figment: &Figment, dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+pub(super) fn run(figment: &Figment, dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let dir = match dir {
         Some(d) => d,
         None => Settings::from_figment(figment)?.content_dir,

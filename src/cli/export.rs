@@ -8,7 +8,7 @@ use crate::config::Settings;
 use crate::content;
 use crate::db;
 
-pub async fn run(figment: &Figment) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(figment: &Figment) -> anyhow::Result<ExitCode> {
     let settings = Settings::from_figment(figment)?;
     let db = db::connect(&settings.database_url).await.map_err(|e| {
         anyhow::anyhow!(

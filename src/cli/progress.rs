@@ -8,13 +8,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::content::Progress;
 
-pub struct TerminalProgress {
+pub(super) struct TerminalProgress {
     bar: Mutex<Option<ProgressBar>>,
     tty: bool,
 }
 
 impl TerminalProgress {
-    pub fn new() -> Self {
+    pub(super) fn new() -> Self {
         TerminalProgress {
             bar: Mutex::new(None),
             tty: std::io::stderr().is_terminal(),

@@ -8,7 +8,7 @@ use crate::config::Settings;
 use crate::content::{self, Progress, SyncOptions};
 use crate::db::{self, entity::SyncOrigin};
 
-pub async fn run(figment: &Figment, dry_run: bool) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(figment: &Figment, dry_run: bool) -> anyhow::Result<ExitCode> {
     let settings = Settings::from_figment(figment)?;
     let db = db::connect(&settings.database_url).await.map_err(|e| {
         anyhow::anyhow!(

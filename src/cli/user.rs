@@ -68,7 +68,7 @@ fn read_password() -> anyhow::Result<String> {
     }
 }
 
-pub async fn run(figment: &Figment, command: UserCommand) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(figment: &Figment, command: UserCommand) -> anyhow::Result<ExitCode> {
     let settings = Settings::from_figment(figment)?;
     let db = db::connect(&settings.database_url).await?;
     db::migrate(&db).await?;

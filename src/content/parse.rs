@@ -10,7 +10,7 @@ use super::Diagnostic;
 const UNNUMBERED_POSITION: i32 = 100_000;
 
 #[derive(Debug, Clone)]
-pub struct Parsed {
+pub(crate) struct Parsed {
     pub path: String,
     pub hash: String,
     pub slug: String,
@@ -54,7 +54,10 @@ fn document(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Result<Checked, D
     ))
 }
 
-pub fn parse_lesson(lf: &LessonFile, diags: &mut Vec<Diagnostic>) -> Result<Parsed, Diagnostic> {
+pub(crate) fn parse_lesson(
+    lf: &LessonFile,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Parsed, Diagnostic> {
     let (meta, body, body_line, prerequisites_line, aliases_line) = document(&lf.file, diags)?;
     let slug = meta.slug.clone().unwrap_or_else(|| lf.name_slug.clone());
     slug::validate_lesson(&slug).map_err(|message| {
@@ -81,7 +84,7 @@ pub fn parse_lesson(lf: &LessonFile, diags: &mut Vec<Diagnostic>) -> Result<Pars
     })
 }
 
-pub fn parse_course(
+pub(crate) fn parse_course(
     course_slug: &str,
     file: &SourceFile,
     diags: &mut Vec<Diagnostic>,

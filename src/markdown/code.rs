@@ -26,7 +26,7 @@ pub(crate) struct Fence {
 }
 
 impl Fence {
-    pub fn parse(info: &str) -> Fence {
+    pub(super) fn parse(info: &str) -> Fence {
         let info = info.trim();
         let end = info
             .find(|c: char| c.is_whitespace() || c == ',' || c == '{')

@@ -24,7 +24,7 @@ const KNOWN_FIELDS: &[&str] = &[
     "prerequisites",
 ];
 
-pub const MAX_TITLE_LEN: usize = 300;
+pub(super) const MAX_TITLE_LEN: usize = 300;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -18,7 +18,7 @@
 use std::borrow::Cow;
 
 /// Deepest nesting kept. Lessons nest a few dozen elements at most.
-pub const MAX_DEPTH: usize = 128;
+pub(super) const MAX_DEPTH: usize = 128;
 
 /// How far down the stack an end tag may close elements.
 const END_TAG_REACH: usize = 16;
@@ -56,7 +56,7 @@ const PASSABLE: &[&str] = &[
 ];
 
 /// `html` with start tags beyond [`MAX_DEPTH`] written as text.
-pub fn limit_nesting(html: &str) -> Cow<'_, str> {
+pub(super) fn limit_nesting(html: &str) -> Cow<'_, str> {
     let bytes = html.as_bytes();
     let mut stack: Vec<String> = Vec::new();
     // Byte ranges of tags to write as text.

@@ -48,7 +48,7 @@ pub(crate) struct Unclosed {
 impl Unclosed {
     /// Follows one piece of author HTML. `<plaintext>`, which nothing ends,
     /// is shown as text.
-    pub fn scan<'a>(&mut self, html: CowStr<'a>) -> CowStr<'a> {
+    pub(super) fn scan<'a>(&mut self, html: CowStr<'a>) -> CowStr<'a> {
         let mut plaintext = Vec::new();
         let mut chars = html.char_indices().peekable();
         while let Some((i, c)) = chars.next() {
@@ -209,7 +209,7 @@ impl Unclosed {
 
     /// HTML to insert before `end` that closes what is open, if `end` ends a
     /// block.
-    pub fn close_at(&mut self, end: &TagEnd) -> Option<String> {
+    pub(super) fn close_at(&mut self, end: &TagEnd) -> Option<String> {
         let inline = super::text::is_inline(end);
         if inline || (self.state == State::Data && self.templates == 0) {
             return None;

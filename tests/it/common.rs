@@ -13,13 +13,13 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use tempfile::TempDir;
 
 /// A database for one test, dropped with it.
-pub struct TestDb {
+pub(crate) struct TestDb {
     pub url: String,
     pg: Option<(String, String)>, // (admin url, database name)
 }
 
 impl TestDb {
-    pub async fn new(dir: &Path) -> TestDb {
+    pub(crate) async fn new(dir: &Path) -> TestDb {
         match std::env::var("TEST_DATABASE_URL") {
             Ok(admin_url) if !admin_url.is_empty() => {
                 static N: AtomicU32 = AtomicU32::new(0);
@@ -77,13 +77,13 @@ impl Drop for TestDb {
 }
 
 /// A content folder plus a database: the raw material of a site.
-pub struct Fixture {
+pub(crate) struct Fixture {
     pub dir: TempDir,
     pub db: TestDb,
 }
 
 impl Fixture {
-    pub async fn new() -> Fixture {
+    pub(crate) async fn new() -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("content")).unwrap();
         let db = TestDb::new(dir.path()).await;
@@ -91,7 +91,7 @@ impl Fixture {
     }
 
     /// A fixture holding a copy of the sample content shipped in `content/`.
-    pub async fn with_sample_content() -> Fixture {
+    pub(crate) async fn with_sample_content() -> Fixture {
         let f = Fixture::new().await;
         copy_dir(
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("content"),
@@ -100,21 +100,21 @@ impl Fixture {
         f
     }
 
-    pub fn content(&self) -> PathBuf {
+    pub(crate) fn content(&self) -> PathBuf {
         self.dir.path().join("content")
     }
 
-    pub fn write(&self, rel: &str, text: impl AsRef<[u8]>) {
+    pub(crate) fn write(&self, rel: &str, text: impl AsRef<[u8]>) {
         let path = self.content().join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
 
-    pub fn remove(&self, rel: &str) {
+    pub(crate) fn remove(&self, rel: &str) {
         std::fs::remove_file(self.content().join(rel)).unwrap();
     }
 
-    pub fn figment(&self) -> rocket::figment::Figment {
+    pub(crate) fn figment(&self) -> rocket::figment::Figment {
         lectern::config::figment()
             .merge(("database_url", &self.db.url))
             .merge(("content_dir", self.content()))
@@ -126,19 +126,19 @@ impl Fixture {
     }
 
     /// Starts the site (migrations and the startup sync run at ignition).
-    pub async fn client(&self) -> Client {
+    pub(crate) async fn client(&self) -> Client {
         Client::tracked(lectern::build(self.figment()))
             .await
             .expect("valid rocket")
     }
 
-    pub async fn connect(&self) -> DatabaseConnection {
+    pub(crate) async fn connect(&self) -> DatabaseConnection {
         let db = lectern::db::connect(&self.db.url).await.unwrap();
         lectern::db::migrate(&db).await.unwrap();
         db
     }
 
-    pub async fn sync(&self, db: &DatabaseConnection) -> SyncReport {
+    pub(crate) async fn sync(&self, db: &DatabaseConnection) -> SyncReport {
         lectern::content::sync(
             db,
             &self.content(),
@@ -165,25 +165,25 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-pub async fn get(client: &Client, uri: &str) -> (Status, String) {
+pub(crate) async fn get(client: &Client, uri: &str) -> (Status, String) {
     let res: LocalResponse = client.get(uri.to_string()).dispatch().await;
     let status = res.status();
     (status, res.into_string().await.unwrap_or_default())
 }
 
 /// A minimal lesson file.
-pub fn lesson(title: &str, body: &str) -> String {
+pub(crate) fn lesson(title: &str, body: &str) -> String {
     format!("+++\ntitle = \"{title}\"\nsummary = \"About {title}\"\n+++\n\n{body}\n")
 }
 
-pub fn course(title: &str) -> String {
+pub(crate) fn course(title: &str) -> String {
     format!(
         "+++\ntitle = \"{title}\"\nsummary = \"The {title} course\"\n+++\n\nWelcome to {title}.\n"
     )
 }
 
 /// The single integer a query returns (a count, an id), on either backend.
-pub async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
+pub(crate) async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
     let sql = format!("SELECT CAST(({sql}) AS BIGINT)");
     let row = db
         .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
@@ -194,7 +194,7 @@ pub async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
 }
 
 /// Percent-encodes form fields as a browser would (application/x-www-form-urlencoded).
-pub fn form(fields: &[(&str, &str)]) -> String {
+pub(crate) fn form(fields: &[(&str, &str)]) -> String {
     fn enc(s: &str) -> String {
         let mut out = String::new();
         for b in s.bytes() {
@@ -216,7 +216,7 @@ pub fn form(fields: &[(&str, &str)]) -> String {
 }
 
 /// The value of the first `name="<name>" value="…"` in a page.
-pub fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     let needle = format!("name=\"{name}\" value=\"");
     let start = html
         .find(&needle)
@@ -226,16 +226,16 @@ pub fn hidden(html: &str, name: &str) -> String {
 }
 
 /// Creates a user directly (as `lectern user add` does).
-pub async fn add_user(db: &DatabaseConnection, name: &str, role: lectern::db::entity::Role) {
+pub(crate) async fn add_user(db: &DatabaseConnection, name: &str, role: lectern::db::entity::Role) {
     lectern::accounts::users::create(db, name, name, role, PASSWORD)
         .await
         .unwrap();
 }
 
-pub const PASSWORD: &str = "a long enough password";
+pub(crate) const PASSWORD: &str = "a long enough password";
 
 /// Logs `client` in through the login form; returns the response status.
-pub async fn log_in(client: &Client, name: &str, password: &str) -> Status {
+pub(crate) async fn log_in(client: &Client, name: &str, password: &str) -> Status {
     let (_, page) = get(client, "/admin/login").await;
     let token = hidden(&page, "login_csrf");
     let res = client
@@ -253,14 +253,14 @@ pub async fn log_in(client: &Client, name: &str, password: &str) -> Status {
 }
 
 /// The session's CSRF token, read from an admin page.
-pub async fn csrf(client: &Client) -> String {
+pub(crate) async fn csrf(client: &Client) -> String {
     let (status, page) = get(client, "/admin/lessons").await;
     assert_eq!(status, Status::Ok, "logged in");
     hidden(&page, "csrf")
 }
 
 /// POSTs a form; returns status, Location header and body.
-pub async fn post(
+pub(crate) async fn post(
     client: &Client,
     uri: &str,
     fields: &[(&str, &str)],

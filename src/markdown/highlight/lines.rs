@@ -18,7 +18,7 @@ pub(super) struct Lines {
 }
 
 impl Lines {
-    pub fn with_capacity(code_len: usize) -> Self {
+    pub(super) fn with_capacity(code_len: usize) -> Self {
         Lines {
             lines: Vec::with_capacity(code_len / 32 + 1),
             line: String::with_capacity(128),
@@ -28,7 +28,7 @@ impl Lines {
     }
 
     /// Appends `text` (any number of lines) as one run of `class`.
-    pub fn push(&mut self, text: &str, class: Option<&'static str>) {
+    pub(super) fn push(&mut self, text: &str, class: Option<&'static str>) {
         let mut rest = text;
         while let Some(nl) = rest.find('\n') {
             self.run(&rest[..nl], class);
@@ -84,7 +84,7 @@ impl Lines {
     }
 
     /// The lines, each with its newline except perhaps the last.
-    pub fn finish(mut self) -> Vec<String> {
+    pub(super) fn finish(mut self) -> Vec<String> {
         self.close();
         self.flush_space();
         if !self.line.is_empty() {

@@ -92,7 +92,7 @@ pub(crate) fn lexical_languages() -> impl Iterator<Item = &'static str> {
 /// (highlighted lines) and the HTML stays balanced. Adjacent runs of one class
 /// share a span. `None` when the language is unknown, so the caller falls
 /// back to escaped plain text.
-pub fn highlight_lines(code: &str, lang: &str) -> Option<Vec<String>> {
+pub(crate) fn highlight_lines(code: &str, lang: &str) -> Option<Vec<String>> {
     let lang = lang.to_ascii_lowercase();
     match languages::lang(&lang) {
         Some(table) => Some(scan::highlight(code, table)),

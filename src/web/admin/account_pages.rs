@@ -19,12 +19,12 @@ use super::lesson_pages::{self, ResumeForm};
 use super::{carries_csrf, CsrfForm};
 use super::{AdminError, AdminForm, CsrfToken};
 
-pub fn routes() -> Vec<Route> {
+pub(super) fn routes() -> Vec<Route> {
     routes![login_page, login, logout, setup_page, setup_submit]
 }
 
 #[derive(Responder)]
-pub enum PageOrRedirect {
+pub(super) enum PageOrRedirect {
     Page((Status, RawHtml<Template>)),
     Redirect(Redirect),
 }
@@ -61,7 +61,7 @@ fn login_view(
 }
 
 #[get("/login?<next>&<expired>")]
-pub fn login_page(
+pub(super) fn login_page(
     next: Option<String>,
     expired: Option<bool>,
     user: Option<Editor>,
@@ -87,7 +87,7 @@ pub fn login_page(
 }
 
 #[derive(FromForm)]
-pub struct LoginForm {
+pub(super) struct LoginForm {
     #[field(validate = len(..=200))]
     username: String,
     #[field(validate = len(..=1024))]
@@ -100,7 +100,7 @@ pub struct LoginForm {
 
 #[allow(clippy::too_many_arguments)]
 #[post("/login", data = "<form>")]
-pub async fn login(
+pub(super) async fn login(
     form: AdminForm<LoginForm>,
     cookies: &CookieJar<'_>,
     address: ClientAddress,
@@ -160,12 +160,12 @@ pub async fn login(
 }
 
 #[derive(FromForm)]
-pub struct CsrfOnly {
+pub(super) struct CsrfOnly {
     pub csrf: CsrfToken,
 }
 
 #[post("/logout", data = "<_form>")]
-pub async fn logout(
+pub(super) async fn logout(
     _form: CsrfForm<CsrfOnly>,
     user: Editor,
     cookies: &CookieJar<'_>,
@@ -203,7 +203,7 @@ fn setup_view(
 }
 
 #[get("/setup/<token>")]
-pub async fn setup_page(
+pub(super) async fn setup_page(
     token: &str,
     db: &State<Db>,
     site: &State<SiteView>,
@@ -215,7 +215,7 @@ pub async fn setup_page(
 }
 
 #[derive(FromForm)]
-pub struct SetupForm {
+pub(super) struct SetupForm {
     #[field(validate = len(..=200))]
     username: String,
     #[field(validate = len(..=200))]
@@ -227,7 +227,7 @@ pub struct SetupForm {
 }
 
 #[post("/setup/<token>", data = "<form>")]
-pub async fn setup_submit(
+pub(super) async fn setup_submit(
     token: &str,
     form: AdminForm<SetupForm>,
     cookies: &CookieJar<'_>,

@@ -23,7 +23,7 @@ use super::lesson_pages::EditResponse;
 use super::{carries_csrf, CsrfForm};
 use super::{field_errors, invalid_status, page, render, AdminError, AdminPage, CsrfToken};
 
-pub fn routes() -> Vec<Route> {
+pub(super) fn routes() -> Vec<Route> {
     routes![list, new_page, create, edit_page, save, move_course]
 }
 

@@ -18,7 +18,7 @@ use crate::web::templates::SiteView;
 
 use super::{page, render, AdminError, AdminPage};
 
-pub fn routes() -> Vec<Route> {
+pub(super) fn routes() -> Vec<Route> {
     routes![dashboard, audit_log]
 }
 

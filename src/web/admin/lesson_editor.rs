@@ -21,7 +21,7 @@ use super::lesson_form::*;
 use super::lesson_views::{edit_view, EditState, StaleView};
 use super::{check_csrf, field_errors, invalid_status, render, AdminError, AdminForm, CsrfToken};
 
-pub fn routes() -> Vec<Route> {
+pub(super) fn routes() -> Vec<Route> {
     routes![new_page, create, edit_page, save]
 }
 
@@ -61,7 +61,7 @@ async fn edit_page(
 }
 
 #[derive(Responder)]
-pub enum EditResponse {
+pub(super) enum EditResponse {
     Page((Status, RawHtml<Template>)),
     Redirect(Redirect),
 }
@@ -140,7 +140,7 @@ fn expired(
 }
 
 /// The editor again after a re-login, holding the text that was being saved.
-pub async fn resumed(
+pub(super) async fn resumed(
     db: &DatabaseConnection,
     site: &State<SiteView>,
     _settings: &Settings,

@@ -63,7 +63,7 @@ pub(super) async fn course_options(
 
 /// What the lesson form submits.
 #[derive(Clone, Debug, Default, FromForm, Serialize)]
-pub struct LessonForm {
+pub(super) struct LessonForm {
     #[serde(skip)]
     pub csrf: CsrfToken,
     pub course_id: i32,
@@ -149,10 +149,10 @@ impl LessonForm {
 
 /// A lesson form carried through a fresh login when the session ended
 /// mid-edit (field names `resume.*` in the login form).
-pub type ResumeForm = ResumeFields;
+pub(super) type ResumeForm = ResumeFields;
 
 #[derive(Clone, Debug, Default, FromForm, Serialize)]
-pub struct ResumeFields {
+pub(super) struct ResumeFields {
     pub lesson_id: Option<i32>,
     pub course_id: i32,
     pub slug: String,

@@ -20,7 +20,7 @@ use super::lesson_form::*;
 use super::CsrfForm;
 use super::{page, page_bounds, render, AdminError, AdminPage, PageNo};
 
-pub fn routes() -> Vec<Route> {
+pub(super) fn routes() -> Vec<Route> {
     routes![history, revision, restore, keep_admin_text]
 }
 

@@ -22,10 +22,10 @@ use super::lesson_form::*;
 use super::{carries_csrf, CsrfForm};
 use super::{page_bounds, render, AdminError, AdminPage, CsrfToken, PageNo};
 
-pub use super::lesson_editor::{resumed, EditResponse};
-pub use super::lesson_form::ResumeForm;
+pub(super) use super::lesson_editor::{resumed, EditResponse};
+pub(super) use super::lesson_form::ResumeForm;
 
-pub fn routes() -> Vec<Route> {
+pub(super) fn routes() -> Vec<Route> {
     routes![list, archive, unarchive, move_lesson]
 }
 

@@ -20,7 +20,7 @@ use crate::web::templates::SiteView;
 use super::lesson_pages::EditResponse;
 use super::{check_csrf, page, render, AdminError, AdminPage, CsrfToken};
 
-pub fn routes() -> Vec<Route> {
+pub(super) fn routes() -> Vec<Route> {
     routes![list, upload]
 }
 

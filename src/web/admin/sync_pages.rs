@@ -17,7 +17,7 @@ use crate::web::templates::SiteView;
 use super::{carries_csrf, CsrfForm};
 use super::{page, render, AdminError, AdminPage, CsrfToken};
 
-pub fn routes() -> Vec<Route> {
+pub(super) fn routes() -> Vec<Route> {
     routes![runs, run, sync_now]
 }
 

@@ -18,7 +18,7 @@ use super::lesson_pages::EditResponse;
 use super::{carries_csrf, CsrfForm};
 use super::{page, render, AdminError, AdminPage, CsrfToken};
 
-pub fn routes() -> Vec<Route> {
+pub(super) fn routes() -> Vec<Route> {
     routes![list, add, change]
 }
 
