@@ -102,6 +102,29 @@ pub async fn create(
     })
 }
 
+/// Creates a user ([`create`]) with its audit entry, in one transaction.
+pub async fn add(
+    db: &DatabaseConnection,
+    actor: Actor<'_>,
+    username: &str,
+    display_name: &str,
+    role: Role,
+    plain_password: &str,
+) -> Result<User, AccountError> {
+    let txn = db.begin().await?;
+    let user = create(&txn, username, display_name, role, plain_password).await?;
+    super::audit::record(
+        &txn,
+        actor.name(),
+        "user.create",
+        &user.username,
+        &format!("{role:?}"),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
 pub async fn set_password(
     db: &impl ConnectionTrait,
     username: &str,

@@ -80,22 +80,8 @@ pub(super) async fn run(figment: &Figment, command: UserCommand) -> anyhow::Resu
         } => {
             let role = role.into();
             let password = read_password()?;
-            let user = users::create(
-                &db,
-                &name,
-                display_name.as_deref().unwrap_or(&name),
-                role,
-                &password,
-            )
-            .await?;
-            audit::record(
-                &db,
-                "cli",
-                "user.create",
-                &user.username,
-                &format!("{role:?}"),
-            )
-            .await?;
+            let display_name = display_name.as_deref().unwrap_or(&name);
+            let user = users::add(&db, Actor::Cli, &name, display_name, role, &password).await?;
             println!("created {} ({:?})", user.username, user.role);
         }
         UserCommand::Passwd { name } => {

@@ -63,57 +63,54 @@ pub fn signature_ok(secret: &str, body: &[u8], header: Option<&str>) -> bool {
     mac.verify_slice(&expected).is_ok()
 }
 
+/// The webhook's answer: a status and a JSON body.
+type Answer = (Status, Value);
+
+fn refused(status: Status, error: &str) -> Answer {
+    (status, json!({ "status": "error", "error": error }))
+}
+
 #[post("/hooks/git", data = "<body>")]
 async fn git_push(
     body: Data<'_>,
     sig: Signature,
     db: &State<Db>,
     settings: &State<Settings>,
-) -> (Status, Value) {
+) -> Answer {
     let Some(secret) = settings.webhook_secret.as_deref().filter(|s| !s.is_empty()) else {
-        return (
-            Status::NotFound,
-            json!({ "status": "error", "error": "the webhook is not enabled" }),
-        );
+        return refused(Status::NotFound, "the webhook is not enabled");
     };
-    let body = match body.open(MAX_BODY_MIB.mebibytes()).into_bytes().await {
-        Ok(b) if b.is_complete() => b.into_inner(),
-        Ok(_) => {
-            let limit = crate::config::format_size(MAX_BODY_MIB << 20);
-            return (
-                Status::PayloadTooLarge,
-                json!({
-                    "status": "error",
-                    "error": format!("payload too large: the limit is {limit}"),
-                }),
-            );
-        }
-        Err(_) => {
-            return (
-                Status::BadRequest,
-                json!({ "status": "error", "error": "cannot read the body" }),
-            )
-        }
+    let body = match read_body(body).await {
+        Ok(body) => body,
+        Err(answer) => return answer,
     };
     if !signature_ok(secret, &body, sig.signature.as_deref()) {
         tracing::warn!("webhook refused: missing or wrong signature");
-        return (
-            Status::Unauthorized,
-            json!({ "status": "error", "error": "missing or wrong signature" }),
-        );
+        return refused(Status::Unauthorized, "missing or wrong signature");
     }
     if sig.event.as_deref() == Some("ping") {
         return (Status::Ok, json!({ "status": "ok", "pong": true }));
     }
+    let (repo, content) = (settings.repo_dir(), &settings.content_dir);
+    let timeout = settings.git_timeout_secs;
+    answer(git::pull_and_sync(db.inner(), repo, content, timeout, ANSWER_WITHIN).await)
+}
 
-    let outcome = git::pull_and_sync(
-        db.inner(),
-        settings.repo_dir(),
-        &settings.content_dir,
-        settings.git_timeout_secs,
-        ANSWER_WITHIN,
-    )
-    .await;
+/// The body, whole and within the limit.
+async fn read_body(body: Data<'_>) -> Result<Vec<u8>, Answer> {
+    match body.open(MAX_BODY_MIB.mebibytes()).into_bytes().await {
+        Ok(b) if b.is_complete() => Ok(b.into_inner()),
+        Ok(_) => {
+            let limit = crate::config::format_size(MAX_BODY_MIB << 20);
+            let error = format!("payload too large: the limit is {limit}");
+            Err(refused(Status::PayloadTooLarge, &error))
+        }
+        Err(_) => Err(refused(Status::BadRequest, "cannot read the body")),
+    }
+}
+
+/// What a push did, as the webhook's sender reads it.
+fn answer(outcome: Result<PushOutcome, PushError>) -> Answer {
     match outcome {
         Ok(PushOutcome::Synced {
             run_id,
@@ -145,10 +142,7 @@ async fn git_push(
         ),
         Err(e) => {
             tracing::error!(error = %e, "webhook sync failed");
-            (
-                Status::InternalServerError,
-                json!({ "status": "error", "error": e.to_string() }),
-            )
+            refused(Status::InternalServerError, &e.to_string())
         }
     }
 }

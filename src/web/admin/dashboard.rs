@@ -48,13 +48,45 @@ struct RunRow {
     problems: Vec<String>,
 }
 
+#[derive(Serialize)]
+struct DashboardView {
+    page: AdminPage,
+    courses: Vec<CourseRow>,
+    conflicts: Vec<lessons::AdminRow>,
+    recent: Vec<lessons::AdminRow>,
+    runs: Vec<RunRow>,
+}
+
 #[get("/")]
 async fn dashboard(
     user: Editor,
     db: &State<Db>,
     site: &State<SiteView>,
 ) -> Result<RawHtml<Template>, AdminError> {
-    let db = db.inner();
+    let view = dashboard_view(db.inner()).await?;
+    Ok(render("admin/dashboard", site, &user.0, view))
+}
+
+async fn dashboard_view(db: &Db) -> Result<DashboardView, AdminError> {
+    let only_conflicts = AdminFilter {
+        conflicts_only: true,
+        ..Default::default()
+    };
+    Ok(DashboardView {
+        page: page("Dashboard", "/admin"),
+        courses: course_rows(db).await?,
+        conflicts: lessons::admin_list(db, &only_conflicts, 1, 50).await?.0,
+        recent: lessons::recently_updated(db, 10).await?,
+        runs: sync_runs::recent(db, 5)
+            .await?
+            .into_iter()
+            .map(run_row)
+            .collect(),
+    })
+}
+
+/// Every course by title, with its lessons counted by status.
+async fn course_rows(db: &Db) -> Result<Vec<CourseRow>, AdminError> {
     let mut rows: Vec<CourseRow> = courses::all(db)
         .await?
         .into_iter()
@@ -78,56 +110,48 @@ async fn dashboard(
             }
         }
     }
-    let conflicts = lessons::admin_list(
-        db,
-        &AdminFilter {
-            conflicts_only: true,
-            ..Default::default()
-        },
-        1,
-        50,
-    )
-    .await?
-    .0;
-    let recent = lessons::recently_updated(db, 10).await?;
-    let runs = sync_runs::recent(db, 5)
-        .await?
-        .into_iter()
-        .map(|r| RunRow {
-            id: r.id,
-            origin: r.origin,
-            started: r.started_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-            created: r.created,
-            updated: r.updated,
-            unchanged: r.unchanged,
-            archived: r.archived,
-            conflicts: r.conflicts,
-            errors: r.errors,
-            problems: serde_json::from_str::<Vec<crate::content::Diagnostic>>(&r.report)
-                .unwrap_or_default()
-                .iter()
-                .filter(|d| d.is_error())
-                .take(20)
-                .map(|d| d.to_string())
-                .collect(),
-        })
-        .collect::<Vec<_>>();
-    #[derive(Serialize)]
-    struct View {
-        page: AdminPage,
-        courses: Vec<CourseRow>,
-        conflicts: Vec<lessons::AdminRow>,
-        recent: Vec<lessons::AdminRow>,
-        runs: Vec<RunRow>,
+    Ok(rows)
+}
+
+/// A sync run with its first errors in words.
+fn run_row(r: sync_runs::SyncRun) -> RunRow {
+    RunRow {
+        id: r.id,
+        origin: r.origin,
+        started: r.started_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        created: r.created,
+        updated: r.updated,
+        unchanged: r.unchanged,
+        archived: r.archived,
+        conflicts: r.conflicts,
+        errors: r.errors,
+        problems: serde_json::from_str::<Vec<crate::content::Diagnostic>>(&r.report)
+            .unwrap_or_default()
+            .iter()
+            .filter(|d| d.is_error())
+            .take(20)
+            .map(|d| d.to_string())
+            .collect(),
     }
-    let view = View {
-        page: page("Dashboard", "/admin"),
-        courses: rows,
-        conflicts,
-        recent,
-        runs,
-    };
-    Ok(render("admin/dashboard", site, &user.0, view))
+}
+
+#[derive(Serialize)]
+struct AuditEntry {
+    when: String,
+    actor: String,
+    action: String,
+    target: String,
+    detail: String,
+}
+
+#[derive(Serialize)]
+struct AuditView {
+    page: AdminPage,
+    entries: Vec<AuditEntry>,
+    total: u64,
+    page_no: u64,
+    pages: u64,
+    more: bool,
 }
 
 #[get("/audit?<page>")]
@@ -137,31 +161,18 @@ async fn audit_log(
     db: &State<Db>,
     site: &State<SiteView>,
 ) -> Result<RawHtml<Template>, AdminError> {
+    let view = audit_view(db.inner(), page.0).await?;
+    Ok(render("admin/audit", site, &user.0, view))
+}
+
+async fn audit_view(db: &Db, requested: u64) -> Result<AuditView, AdminError> {
     const PER_PAGE: u64 = 100;
-    let total = audit::count(db.inner()).await?;
-    let (page_no, pages) = super::page_bounds(page.0, total, PER_PAGE);
-    let entries = audit::recent(db.inner(), PER_PAGE, (page_no - 1) * PER_PAGE).await?;
-    #[derive(Serialize)]
-    struct Entry {
-        when: String,
-        actor: String,
-        action: String,
-        target: String,
-        detail: String,
-    }
-    #[derive(Serialize)]
-    struct View {
-        page: AdminPage,
-        entries: Vec<Entry>,
-        total: u64,
-        page_no: u64,
-        pages: u64,
-        more: bool,
-    }
-    let more = page_no < pages;
-    let entries = entries
+    let total = audit::count(db).await?;
+    let (page_no, pages) = super::page_bounds(requested, total, PER_PAGE);
+    let entries = audit::recent(db, PER_PAGE, (page_no - 1) * PER_PAGE)
+        .await?
         .into_iter()
-        .map(|e| Entry {
+        .map(|e| AuditEntry {
             when: e.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
             actor: e.actor,
             action: e.action,
@@ -169,13 +180,12 @@ async fn audit_log(
             detail: e.detail,
         })
         .collect();
-    let view = View {
+    Ok(AuditView {
         page: super::page("Audit log", "/admin/audit"),
         entries,
         total,
         page_no,
         pages,
-        more,
-    };
-    Ok(render("admin/audit", site, &user.0, view))
+        more: page_no < pages,
+    })
 }

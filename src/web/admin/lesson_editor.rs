@@ -2,6 +2,7 @@
 //! optimistic locking, and keeping an editor's text through a new login.
 
 use rocket::http::{CookieJar, Status};
+use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{content::RawHtml, Redirect};
 use rocket::{get, post, routes, Responder, Route, State};
 use rocket_dyn_templates::Template;
@@ -9,7 +10,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::accounts::SessionUser;
 use crate::config::Settings;
-use crate::db::lessons::{self};
+use crate::db::lessons::{self, Lesson};
 use crate::db::{courses, Db};
 use crate::editing::diff::line_diff;
 use crate::editing::lessons::{self as edit};
@@ -176,122 +177,152 @@ pub(super) async fn resumed(
 }
 
 #[allow(clippy::too_many_arguments)]
+/// What the editor's form handlers need besides the form and the user.
+struct EditorDeps<'r> {
+    db: &'r Db,
+    site: &'r SiteView,
+    settings: &'r Settings,
+    policy: &'r CookiePolicy,
+    cookies: &'r CookieJar<'r>,
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for EditorDeps<'r> {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        let rocket = req.rocket();
+        match (
+            rocket.state::<Db>(),
+            rocket.state::<SiteView>(),
+            rocket.state::<Settings>(),
+            rocket.state::<CookiePolicy>(),
+        ) {
+            (Some(db), Some(site), Some(settings), Some(policy)) => Outcome::Success(EditorDeps {
+                db,
+                site,
+                settings,
+                policy,
+                cookies: req.cookies(),
+            }),
+            _ => Outcome::Error((Status::InternalServerError, ())),
+        }
+    }
+}
+
+impl EditorDeps<'_> {
+    fn page(
+        &self,
+        status: Status,
+        user: &SessionUser,
+        view: impl serde::Serialize,
+    ) -> EditResponse {
+        EditResponse::Page((status, render("admin/lesson_edit", self.site, user, view)))
+    }
+
+    /// The editor showing the form's text rendered, nothing saved.
+    async fn preview(
+        &self,
+        user: &SessionUser,
+        lesson: Option<&Lesson>,
+        form: LessonForm,
+    ) -> Result<EditResponse, AdminError> {
+        let state = preview_state(self.db, self.settings, form).await?;
+        let view = edit_view(self.db, lesson, state).await?;
+        Ok(self.page(Status::Ok, user, view))
+    }
+
+    /// What a save led to: the saved lesson, the form with its errors (413
+    /// for a text over its limit, else 422), or, when somebody saved first,
+    /// the form with both texts (409). The editor's text is never lost.
+    async fn after_save(
+        &self,
+        user: &SessionUser,
+        lesson: Option<&Lesson>,
+        form: LessonForm,
+        saved: Result<Lesson, EditError>,
+    ) -> Result<EditResponse, AdminError> {
+        match saved {
+            Ok(saved) => Ok(EditResponse::Redirect(Redirect::to(format!(
+                "/admin/lessons/{}/edit?saved=true",
+                saved.id
+            )))),
+            Err(EditError::Invalid(errors)) => {
+                let mut state = EditState::new(form);
+                state.errors = field_errors(&errors);
+                let view = edit_view(self.db, lesson, state).await?;
+                Ok(self.page(invalid_status(&errors), user, view))
+            }
+            Err(EditError::Stale { current }) => {
+                let state = stale_state(form, &current);
+                let view = edit_view(self.db, Some(&current), state).await?;
+                Ok(self.page(Status::Conflict, user, view))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// The form after a refused stale save, with the other editor's text beside
+/// it. Saving again after reading it is a deliberate choice, so the form now
+/// carries the current version.
+fn stale_state(form: LessonForm, current: &Lesson) -> EditState {
+    let mut state = EditState::new(form);
+    state.form.version = Some(current.version);
+    state.stale = Some(StaleView {
+        hunks: line_diff(&current.body_md, &state.form.body_md.replace("\r\n", "\n")),
+        current_title: current.title.clone(),
+        current_summary: current.summary.clone(),
+        current_body: current.body_md.clone(),
+        current_version: current.version,
+        updated_by: current.updated_by.clone(),
+    });
+    state
+}
+
 #[post("/lessons/new", data = "<form>")]
 async fn create(
     form: AdminForm<LessonForm>,
     user: Option<Editor>,
-    cookies: &CookieJar<'_>,
-    db: &State<Db>,
-    site: &State<SiteView>,
-    settings: &State<Settings>,
-    policy: &State<CookiePolicy>,
+    deps: EditorDeps<'_>,
 ) -> Result<EditResponse, AdminError> {
     let form = form.into_inner();
     let Some(Editor(user)) = user else {
-        return Ok(expired(&form, None, site, cookies, policy));
+        return Ok(expired(&form, None, deps.site, deps.cookies, deps.policy));
     };
     check_csrf(&user, &form.csrf)?;
     if form.action == "preview" {
-        let state = preview_state(db.inner(), settings, form).await?;
-        let view = edit_view(db.inner(), None, state).await?;
-        return Ok(EditResponse::Page((
-            Status::Ok,
-            render("admin/lesson_edit", site, &user, view),
-        )));
+        return deps.preview(&user, None, form).await;
     }
-    match edit::create(db.inner(), &settings.content_dir, &user, &form.input()).await {
-        Ok(lesson) => Ok(EditResponse::Redirect(Redirect::to(format!(
-            "/admin/lessons/{}/edit?saved=true",
-            lesson.id
-        )))),
-        Err(EditError::Invalid(errors)) => {
-            // A text over its size limit is 413; either way the text stays in the form.
-            let status = invalid_status(&errors);
-            let mut state = EditState::new(form);
-            state.errors = field_errors(&errors);
-            let view = edit_view(db.inner(), None, state).await?;
-            Ok(EditResponse::Page((
-                status,
-                render("admin/lesson_edit", site, &user, view),
-            )))
-        }
-        Err(e) => Err(e.into()),
-    }
+    let saved = edit::create(deps.db, &deps.settings.content_dir, &user, &form.input()).await;
+    deps.after_save(&user, None, form, saved).await
 }
 
-#[allow(clippy::too_many_arguments)]
 #[post("/lessons/<id>/edit", data = "<form>")]
 async fn save(
     id: i32,
     form: AdminForm<LessonForm>,
     user: Option<Editor>,
-    cookies: &CookieJar<'_>,
-    db: &State<Db>,
-    site: &State<SiteView>,
-    settings: &State<Settings>,
-    policy: &State<CookiePolicy>,
+    deps: EditorDeps<'_>,
 ) -> Result<EditResponse, AdminError> {
     let form = form.into_inner();
     let Some(Editor(user)) = user else {
-        return Ok(expired(&form, Some(id), site, cookies, policy));
+        return Ok(expired(
+            &form,
+            Some(id),
+            deps.site,
+            deps.cookies,
+            deps.policy,
+        ));
     };
     check_csrf(&user, &form.csrf)?;
-    let lesson = lessons::by_id(db.inner(), id)
+    let lesson = lessons::by_id(deps.db, id)
         .await?
         .ok_or(AdminError::NotFound)?;
     if form.action == "preview" {
-        let state = preview_state(db.inner(), settings, form).await?;
-        let view = edit_view(db.inner(), Some(&lesson), state).await?;
-        return Ok(EditResponse::Page((
-            Status::Ok,
-            render("admin/lesson_edit", site, &user, view),
-        )));
+        return deps.preview(&user, Some(&lesson), form).await;
     }
-    let version = form.version.unwrap_or(0);
-    match edit::update(
-        db.inner(),
-        &settings.content_dir,
-        &user,
-        id,
-        version,
-        &form.input(),
-    )
-    .await
-    {
-        Ok(saved) => Ok(EditResponse::Redirect(Redirect::to(format!(
-            "/admin/lessons/{}/edit?saved=true",
-            saved.id
-        )))),
-        Err(EditError::Invalid(errors)) => {
-            // A text over its size limit is 413; either way the text stays in the form.
-            let status = invalid_status(&errors);
-            let mut state = EditState::new(form);
-            state.errors = field_errors(&errors);
-            let view = edit_view(db.inner(), Some(&lesson), state).await?;
-            Ok(EditResponse::Page((
-                status,
-                render("admin/lesson_edit", site, &user, view),
-            )))
-        }
-        Err(EditError::Stale { current }) => {
-            // Nothing was written to the lesson; the editor's text stays in the form.
-            let mut state = EditState::new(form);
-            // Saving again after reading the other text is a deliberate choice.
-            state.form.version = Some(current.version);
-            state.stale = Some(StaleView {
-                hunks: line_diff(&current.body_md, &state.form.body_md.replace("\r\n", "\n")),
-                current_title: current.title.clone(),
-                current_summary: current.summary.clone(),
-                current_body: current.body_md.clone(),
-                current_version: current.version,
-                updated_by: current.updated_by.clone(),
-            });
-            let view = edit_view(db.inner(), Some(&current), state).await?;
-            Ok(EditResponse::Page((
-                Status::Conflict,
-                render("admin/lesson_edit", site, &user, view),
-            )))
-        }
-        Err(e) => Err(e.into()),
-    }
+    let (dir, version) = (&deps.settings.content_dir, form.version.unwrap_or(0));
+    let saved = edit::update(deps.db, dir, &user, id, version, &form.input()).await;
+    deps.after_save(&user, Some(&lesson), form, saved).await
 }

@@ -38,6 +38,19 @@ struct RevisionRow {
 /// Revisions on a page of a lesson's history.
 const HISTORY_PER_PAGE: u64 = 50;
 
+#[derive(Serialize)]
+struct HistoryView {
+    page: AdminPage,
+    lesson_id: i32,
+    lesson_title: String,
+    version: i32,
+    conflict_revision_id: Option<i32>,
+    revisions: Vec<RevisionRow>,
+    total: u64,
+    page_no: u64,
+    pages: u64,
+}
+
 #[get("/lessons/<id>/history?<page>")]
 async fn history(
     id: i32,
@@ -46,13 +59,17 @@ async fn history(
     db: &State<Db>,
     site: &State<SiteView>,
 ) -> Result<RawHtml<Template>, AdminError> {
-    let lesson = lessons::by_id(db.inner(), id)
-        .await?
-        .ok_or(AdminError::NotFound)?;
-    let total = revisions::count_for_lesson(db.inner(), id).await?;
-    let (page_no, pages) = page_bounds(page.0, total, HISTORY_PER_PAGE);
+    let view = history_view(db.inner(), id, page.0).await?;
+    Ok(render("admin/history", site, &user.0, view))
+}
+
+/// One page of a lesson's revisions, newest first.
+async fn history_view(db: &Db, id: i32, requested: u64) -> Result<HistoryView, AdminError> {
+    let lesson = lessons::by_id(db, id).await?.ok_or(AdminError::NotFound)?;
+    let total = revisions::count_for_lesson(db, id).await?;
+    let (page_no, pages) = page_bounds(requested, total, HISTORY_PER_PAGE);
     let offset = (page_no - 1) * HISTORY_PER_PAGE;
-    let revisions = revisions::page_for_lesson(db.inner(), id, HISTORY_PER_PAGE, offset)
+    let revisions = revisions::page_for_lesson(db, id, HISTORY_PER_PAGE, offset)
         .await?
         .into_iter()
         .map(|r| RevisionRow {
@@ -64,20 +81,8 @@ async fn history(
             created: r.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
             title: r.title,
         })
-        .collect::<Vec<_>>();
-    #[derive(Serialize)]
-    struct View {
-        page: AdminPage,
-        lesson_id: i32,
-        lesson_title: String,
-        version: i32,
-        conflict_revision_id: Option<i32>,
-        revisions: Vec<RevisionRow>,
-        total: u64,
-        page_no: u64,
-        pages: u64,
-    }
-    let view = View {
+        .collect();
+    Ok(HistoryView {
         total,
         page_no,
         pages,
@@ -90,8 +95,25 @@ async fn history(
         version: lesson.version,
         conflict_revision_id: lesson.conflict_revision_id,
         revisions,
-    };
-    Ok(render("admin/history", site, &user.0, view))
+    })
+}
+
+#[derive(Serialize)]
+struct RevisionView {
+    page: AdminPage,
+    lesson_id: i32,
+    lesson_title: String,
+    version: i32,
+    revision_id: i32,
+    revision_version: i32,
+    revision_origin: crate::db::entity::Origin,
+    revision_author: Option<String>,
+    revision_note: Option<String>,
+    revision_title: String,
+    revision_body: String,
+    title_changed: bool,
+    is_conflict: bool,
+    hunks: Vec<Vec<DiffLine>>,
 }
 
 #[get("/lessons/<id>/revisions/<rev>")]
@@ -102,31 +124,18 @@ async fn revision(
     db: &State<Db>,
     site: &State<SiteView>,
 ) -> Result<RawHtml<Template>, AdminError> {
-    let lesson = lessons::by_id(db.inner(), id)
-        .await?
-        .ok_or(AdminError::NotFound)?;
-    let revision = revisions::by_id(db.inner(), rev)
+    let view = revision_view(db.inner(), id, rev).await?;
+    Ok(render("admin/revision", site, &user.0, view))
+}
+
+/// A revision beside the lesson's current text.
+async fn revision_view(db: &Db, id: i32, rev: i32) -> Result<RevisionView, AdminError> {
+    let lesson = lessons::by_id(db, id).await?.ok_or(AdminError::NotFound)?;
+    let revision = revisions::by_id(db, rev)
         .await?
         .filter(|r| r.lesson_id == id)
         .ok_or(AdminError::NotFound)?;
-    #[derive(Serialize)]
-    struct View {
-        page: AdminPage,
-        lesson_id: i32,
-        lesson_title: String,
-        version: i32,
-        revision_id: i32,
-        revision_version: i32,
-        revision_origin: crate::db::entity::Origin,
-        revision_author: Option<String>,
-        revision_note: Option<String>,
-        revision_title: String,
-        revision_body: String,
-        title_changed: bool,
-        is_conflict: bool,
-        hunks: Vec<Vec<DiffLine>>,
-    }
-    let view = View {
+    Ok(RevisionView {
         page: page(
             format!("Revision {} of “{}”", revision.id, lesson.title),
             format!("/admin/lessons/{id}/revisions/{rev}"),
@@ -144,8 +153,7 @@ async fn revision(
         revision_note: revision.note,
         revision_title: revision.title,
         revision_body: revision.body_md,
-    };
-    Ok(render("admin/revision", site, &user.0, view))
+    })
 }
 
 #[post("/lessons/<id>/revisions/<rev>/restore", data = "<form>")]

@@ -61,6 +61,26 @@ async fn list(
     db: &State<Db>,
     site: &State<SiteView>,
 ) -> Result<RawHtml<Template>, AdminError> {
+    let view = list_view(db.inner(), query).await?;
+    Ok(render("admin/lessons", site, &user.0, view))
+}
+
+#[derive(Serialize)]
+struct ListView {
+    page: AdminPage,
+    rows: Vec<ListRow>,
+    courses: Vec<CourseOption>,
+    total: u64,
+    page_no: u64,
+    pages: u64,
+    filter_course: Option<i32>,
+    filter_status: String,
+    filter_q: String,
+    filter_conflicts: bool,
+}
+
+/// One page of the filtered lesson list, with what each row links to.
+async fn list_view(db: &Db, query: ListQuery) -> Result<ListView, AdminError> {
     let ListQuery {
         course,
         status,
@@ -78,14 +98,12 @@ async fn list(
     };
     // A page past the last shows the last (see `web::admin::page_bounds`).
     let requested = page.0.clamp(1, 1_000_000);
-    let (mut rows, total) = lessons::admin_list(db.inner(), &filter, requested, PER_PAGE).await?;
+    let (mut rows, total) = lessons::admin_list(db, &filter, requested, PER_PAGE).await?;
     let (page_no, pages) = page_bounds(requested, total, PER_PAGE);
     if page_no != requested {
-        rows = lessons::admin_list(db.inner(), &filter, page_no, PER_PAGE)
-            .await?
-            .0;
+        rows = lessons::admin_list(db, &filter, page_no, PER_PAGE).await?.0;
     }
-    let options = course_options(db.inner()).await?;
+    let options = course_options(db).await?;
     let by_id: HashMap<i32, &CourseOption> = options.iter().map(|c| (c.id, c)).collect();
     let now = chrono::Utc::now();
     let rows: Vec<ListRow> = rows
@@ -101,20 +119,7 @@ async fn list(
             }
         })
         .collect();
-    #[derive(Serialize)]
-    struct View {
-        page: AdminPage,
-        rows: Vec<ListRow>,
-        courses: Vec<CourseOption>,
-        total: u64,
-        page_no: u64,
-        pages: u64,
-        filter_course: Option<i32>,
-        filter_status: String,
-        filter_q: String,
-        filter_conflicts: bool,
-    }
-    let view = View {
+    Ok(ListView {
         page: super::page("Lessons", "/admin/lessons"),
         rows,
         courses: options,
@@ -125,8 +130,7 @@ async fn list(
         filter_status: status.unwrap_or("").to_string(),
         filter_q: q.unwrap_or_default(),
         filter_conflicts: filter.conflicts_only,
-    };
-    Ok(render("admin/lessons", site, &user.0, view))
+    })
 }
 
 async fn set_archived(

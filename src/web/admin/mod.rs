@@ -17,7 +17,7 @@ mod user_pages;
 use rocket::http::Status;
 use rocket::request::Request;
 use rocket::response::{content::RawHtml, Redirect};
-use rocket::{catch, catchers, Catcher, Route, State};
+use rocket::{catch, catchers, Catcher, Route};
 use rocket_dyn_templates::Template;
 use serde::Serialize;
 
@@ -164,14 +164,14 @@ struct AdminContext<'a, T: Serialize> {
 
 pub fn render<T: Serialize>(
     template: &'static str,
-    site: &State<SiteView>,
+    site: &SiteView,
     user: &SessionUser,
     view: T,
 ) -> RawHtml<Template> {
     RawHtml(Template::render(
         template,
         AdminContext {
-            site: site.inner(),
+            site,
             user,
             csrf: &user.csrf_token,
             view,

@@ -8,7 +8,7 @@ use rocket_dyn_templates::Template;
 use serde::Serialize;
 
 use crate::accounts::users::{self, Actor, Change};
-use crate::accounts::{audit, AccountError, SessionUser};
+use crate::accounts::{AccountError, SessionUser};
 use crate::db::entity::Role;
 use crate::db::Db;
 use crate::web::auth::Admin;
@@ -34,7 +34,7 @@ struct Row {
 
 async fn view(
     db: &Db,
-    site: &State<SiteView>,
+    site: &SiteView,
     me: &SessionUser,
     error: Option<String>,
     status: Status,
@@ -99,40 +99,32 @@ async fn add(
 ) -> Result<EditResponse, AdminError> {
     let role = Role::parse(&form.role).unwrap_or(Role::Editor);
     let username = form.username.trim().to_lowercase();
-    match users::create(
-        db.inner(),
-        &username,
-        &form.display_name,
-        role,
-        &form.password,
-    )
-    .await
-    {
-        Ok(created) => {
-            audit::record(
-                db.inner(),
-                &user.0.username,
-                "user.create",
-                &created.username,
-                &format!("{role:?}"),
-            )
-            .await?;
-            Ok(EditResponse::Redirect(Redirect::to("/admin/users")))
-        }
+    let (name, password) = (&form.display_name, &form.password);
+    match users::add(db.inner(), actor(&user), &username, name, role, password).await {
+        Ok(_) => Ok(EditResponse::Redirect(Redirect::to("/admin/users"))),
         Err(e @ (AccountError::Invalid(_) | AccountError::UsernameTaken(_))) => {
-            Ok(EditResponse::Page(
-                view(
-                    db.inner(),
-                    site,
-                    &user.0,
-                    Some(e.to_string()),
-                    Status::UnprocessableEntity,
-                )
-                .await?,
-            ))
+            refused(db.inner(), site, &user.0, e.to_string()).await
         }
         Err(e) => Err(e.into()),
     }
+}
+
+fn actor(user: &Admin) -> Actor<'_> {
+    Actor::Admin {
+        id: user.0.id,
+        username: &user.0.username,
+    }
+}
+
+/// The user list again, saying why a change was refused (422).
+async fn refused(
+    db: &Db,
+    site: &SiteView,
+    me: &SessionUser,
+    why: String,
+) -> Result<EditResponse, AdminError> {
+    let page = view(db, site, me, Some(why), Status::UnprocessableEntity).await?;
+    Ok(EditResponse::Page(page))
 }
 
 #[derive(FromForm)]
@@ -160,34 +152,14 @@ async fn change(
         ),
         "disable" => Change::Disable,
         "enable" => Change::Enable,
-        _ => {
-            let page = view(
-                db.inner(),
-                site,
-                &user.0,
-                Some("Unknown action.".into()),
-                Status::UnprocessableEntity,
-            );
-            return Ok(EditResponse::Page(page.await?));
-        }
+        _ => return refused(db.inner(), site, &user.0, "Unknown action.".into()).await,
     };
-    let actor = Actor::Admin {
-        id: user.0.id,
-        username: &user.0.username,
-    };
-    match users::change(db.inner(), actor, id, change).await {
+    match users::change(db.inner(), actor(&user), id, change).await {
         Ok(_) => Ok(EditResponse::Redirect(Redirect::to("/admin/users"))),
         Err(AccountError::NoSuchUser(_)) => Err(AdminError::NotFound),
-        Err(AccountError::Refused(why)) => Ok(EditResponse::Page(
-            view(
-                db.inner(),
-                site,
-                &user.0,
-                Some(capitalised(why)),
-                Status::UnprocessableEntity,
-            )
-            .await?,
-        )),
+        Err(AccountError::Refused(why)) => {
+            refused(db.inner(), site, &user.0, capitalised(why)).await
+        }
         Err(e) => Err(e.into()),
     }
 }
