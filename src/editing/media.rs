@@ -33,6 +33,8 @@ pub enum UploadError {
     TooLarge,
     #[error("This file is not a PNG, JPEG, GIF or WebP image.")]
     NotAnImage,
+    #[error("The upload could not be read. Choose the file again.")]
+    Unreadable,
     #[error("database error: {0}")]
     Db(#[from] DbErr),
 }

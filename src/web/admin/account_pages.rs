@@ -110,52 +110,40 @@ pub(super) async fn login(
     policy: &State<CookiePolicy>,
 ) -> Result<PageOrRedirect, AdminError> {
     let next = safe_next(form.next.as_deref());
-    if !login_csrf_ok(cookies, &form.login_csrf) {
+    let resume = form.resume.as_ref();
+    let again = |msg: &str, status| {
         let csrf = login_csrf(cookies, policy);
-        let msg = "The login form had expired. Please try again.";
-        return Ok(login_view(
-            site,
-            &csrf,
-            &next,
-            Some(msg),
+        Ok(login_view(site, &csrf, &next, Some(msg), status, resume))
+    };
+    if !login_csrf_ok(cookies, &form.login_csrf) {
+        return again(
+            "The login form had expired. Please try again.",
             Status::Forbidden,
-            form.resume.as_ref(),
-        ));
+        );
     }
-    match sessions::login(db.inner(), &form.username, &form.password, &address.0).await {
+    let user = match sessions::login(db.inner(), &form.username, &form.password, &address.0).await {
         Ok(token) => {
             cookies.add(session_cookie(token.clone(), policy));
-            let user = sessions::find(db.inner(), &token)
+            sessions::find(db.inner(), &token)
                 .await?
-                .ok_or(AdminError::NotFound)?;
-            accounts::audit::record(db.inner(), &user.username, "login", "", &address.0).await?;
-            match &form.resume {
-                // Back to the editor with the text that was being saved; nothing is lost.
-                Some(resume) => {
-                    let page =
-                        lesson_pages::resumed(db.inner(), site, settings, &user, resume).await?;
-                    Ok(PageOrRedirect::Page((Status::Ok, page)))
-                }
-                None => Ok(PageOrRedirect::Redirect(Redirect::to(next))),
-            }
+                .ok_or(AdminError::NotFound)?
         }
-        Err(e @ (AccountError::InvalidCredentials | AccountError::RateLimited)) => {
-            let status = if matches!(e, AccountError::RateLimited) {
-                Status::TooManyRequests
-            } else {
-                Status::Unauthorized
-            };
-            let csrf = login_csrf(cookies, policy);
-            Ok(login_view(
-                site,
-                &csrf,
-                &next,
-                Some(&e.to_string()),
-                status,
-                form.resume.as_ref(),
-            ))
+        Err(e @ AccountError::InvalidCredentials) => {
+            return again(&e.to_string(), Status::Unauthorized)
         }
-        Err(e) => Err(e.into()),
+        Err(e @ AccountError::RateLimited) => {
+            return again(&e.to_string(), Status::TooManyRequests)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    accounts::audit::record(db.inner(), &user.username, "login", "", &address.0).await?;
+    match resume {
+        // Back to the editor with the text that was being saved; nothing is lost.
+        Some(resume) => {
+            let page = lesson_pages::resumed(db.inner(), site, settings, &user, resume).await?;
+            Ok(PageOrRedirect::Page((Status::Ok, page)))
+        }
+        None => Ok(PageOrRedirect::Redirect(Redirect::to(next))),
     }
 }
 
@@ -240,35 +228,20 @@ pub(super) async fn setup_submit(
         return Err(AdminError::NotFound);
     }
     let fail = |msg: &str| {
-        Ok(PageOrRedirect::Page((
-            Status::UnprocessableEntity,
-            setup_view(site, token, Some(msg), &form.username, &form.display_name),
-        )))
+        let page = setup_view(site, token, Some(msg), &form.username, &form.display_name);
+        Ok(PageOrRedirect::Page((Status::UnprocessableEntity, page)))
     };
     if form.password != form.password_again {
         return fail("The two passwords differ.");
     }
     let username = form.username.trim().to_lowercase();
-    match setup::create_first_admin(
-        db.inner(),
-        token,
-        &username,
-        &form.display_name,
-        &form.password,
-    )
-    .await
-    {
+    let (name, password) = (&form.display_name, &form.password);
+    match setup::create_first_admin(db.inner(), token, &username, name, password).await {
         Ok(user) => {
             let session = sessions::create(db.inner(), user.id).await?;
             cookies.add(session_cookie(session, policy));
-            accounts::audit::record(
-                db.inner(),
-                &user.username,
-                "setup.first_admin",
-                &user.username,
-                "",
-            )
-            .await?;
+            let who = &user.username;
+            accounts::audit::record(db.inner(), who, "setup.first_admin", who, "").await?;
             Ok(PageOrRedirect::Redirect(Redirect::to("/admin")))
         }
         Err(AccountError::Invalid(msg)) => fail(&msg),

@@ -37,15 +37,27 @@ struct Row {
     source_path: Option<String>,
 }
 
+#[derive(Serialize)]
+struct ListView {
+    page: AdminPage,
+    courses: Vec<Row>,
+}
+
 #[get("/courses")]
 async fn list(
     user: Editor,
     db: &State<Db>,
     site: &State<SiteView>,
 ) -> Result<RawHtml<Template>, AdminError> {
-    let mut all = courses::all(db.inner()).await?;
+    let view = list_view(db.inner()).await?;
+    Ok(render("admin/courses", site, &user.0, view))
+}
+
+/// Every course in home-page order.
+async fn list_view(db: &Db) -> Result<ListView, AdminError> {
+    let mut all = courses::all(db).await?;
     all.sort_by(|a, b| (a.position, &a.slug).cmp(&(b.position, &b.slug)));
-    let rows: Vec<Row> = all
+    let courses = all
         .into_iter()
         .map(|c| Row {
             id: c.id,
@@ -56,20 +68,10 @@ async fn list(
             source_path: c.source_path,
         })
         .collect();
-    #[derive(Serialize)]
-    struct View {
-        page: AdminPage,
-        courses: Vec<Row>,
-    }
-    Ok(render(
-        "admin/courses",
-        site,
-        &user.0,
-        View {
-            page: page("Courses", "/admin/courses"),
-            courses: rows,
-        },
-    ))
+    Ok(ListView {
+        page: page("Courses", "/admin/courses"),
+        courses,
+    })
 }
 
 #[derive(Clone, Debug, Default, FromForm, Serialize)]

@@ -89,35 +89,16 @@ async fn upload(
     db: &State<Db>,
     site: &State<SiteView>,
 ) -> Result<EditResponse, AdminError> {
-    let form = match form {
-        Ok(form) => form,
-        Err(errors) => {
-            // An upload over the limit is cut off while parsing; say so plainly.
-            let too_large = errors.iter().any(|e| e.status() == Status::PayloadTooLarge);
-            let (msg, status) = if too_large {
-                (UploadError::TooLarge.to_string(), Status::PayloadTooLarge)
-            } else {
-                (
-                    "The upload could not be read. Choose the file again.".to_string(),
-                    Status::UnprocessableEntity,
-                )
-            };
-            return Ok(EditResponse::Page(
-                list_view(db.inner(), site, &user.0, Some(msg), status).await?,
-            ));
+    let uploaded = match form {
+        Ok(form) => {
+            check_csrf(&user.0, &form.csrf)?;
+            store(db.inner(), &user.0, &form.file).await?
         }
-    };
-    check_csrf(&user.0, &form.csrf)?;
-    // Over the limit is refused unread (possible only when Rocket's `file`
-    // limit is set above Lectern's).
-    let uploaded = if form.file.len() > MAX_UPLOAD_BYTES {
-        Err(UploadError::TooLarge)
-    } else {
-        let mut bytes = Vec::with_capacity(form.file.len() as usize);
-        if form.file.len() > 0 {
-            form.file.open().await?.read_to_end(&mut bytes).await?;
+        // An upload over the limit is cut off while parsing; say so plainly.
+        Err(errors) if errors.iter().any(|e| e.status() == Status::PayloadTooLarge) => {
+            Err(UploadError::TooLarge)
         }
-        media::upload(db.inner(), &user.0.username, form.file.name(), bytes).await
+        Err(_) => Err(UploadError::Unreadable),
     };
     match uploaded {
         Ok(_) => Ok(EditResponse::Redirect(Redirect::to("/admin/media"))),
@@ -131,4 +112,21 @@ async fn upload(
             Ok(EditResponse::Page(page.await?))
         }
     }
+}
+
+/// Reads the uploaded file and stores it. A file over the limit is refused
+/// unread (possible only when Rocket's `file` limit is set above Lectern's).
+async fn store(
+    db: &Db,
+    user: &SessionUser,
+    file: &TempFile<'_>,
+) -> Result<Result<media::Uploaded, UploadError>, AdminError> {
+    if file.len() > MAX_UPLOAD_BYTES {
+        return Ok(Err(UploadError::TooLarge));
+    }
+    let mut bytes = Vec::with_capacity(file.len() as usize);
+    if file.len() > 0 {
+        file.open().await?.read_to_end(&mut bytes).await?;
+    }
+    Ok(media::upload(db, &user.username, file.name(), bytes).await)
 }
