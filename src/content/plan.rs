@@ -511,7 +511,7 @@ fn lesson_fields(
         tags: m.tags,
         prerequisites: prerequisites.to_vec(),
         duration: m.duration.map(|d| d as i32),
-        level: m.level.map(|l| l.as_str().to_string()),
+        level: m.level.map(Into::into),
         publish_at: m.publish_at.map(|d| d.with_timezone(&Utc)),
         updated_on: m.updated,
         source_path: Some(p.path),

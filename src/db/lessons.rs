@@ -9,7 +9,7 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
-use super::entity::{course, lesson, Status};
+use super::entity::{course, lesson, LessonLevel, Status};
 use super::json_text::JsonText;
 use crate::markdown::{LessonRef, Rendered, TocEntry};
 
@@ -41,7 +41,7 @@ pub struct OutlineItem {
     pub title: String,
     pub summary: String,
     pub duration: Option<i32>,
-    pub level: Option<String>,
+    pub level: Option<LessonLevel>,
     pub status: Status,
     pub publish_at: Option<DateTime<Utc>>,
     pub word_count: i32,
@@ -93,7 +93,7 @@ pub struct WholeCourseItem {
     pub title: String,
     pub summary: String,
     pub duration: Option<i32>,
-    pub level: Option<String>,
+    pub level: Option<LessonLevel>,
     pub status: Status,
     pub publish_at: Option<DateTime<Utc>>,
     pub word_count: i32,
@@ -289,7 +289,7 @@ pub struct LessonFields {
     pub tags: Vec<String>,
     pub prerequisites: Vec<LessonRef>,
     pub duration: Option<i32>,
-    pub level: Option<String>,
+    pub level: Option<LessonLevel>,
     pub publish_at: Option<DateTime<Utc>>,
     pub updated_on: Option<chrono::NaiveDate>,
     pub source_path: Option<String>,
@@ -320,7 +320,7 @@ impl LessonFields {
         m.prerequisites = Set(JsonText(self.prerequisites.clone()));
         m.word_count = Set(self.render.word_count);
         m.duration = Set(self.duration);
-        m.level = Set(self.level.clone());
+        m.level = Set(self.level);
         m.publish_at = Set(self.publish_at);
         m.updated_on = Set(self.updated_on);
         m.source_path = Set(self.source_path.clone());

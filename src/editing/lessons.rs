@@ -55,7 +55,10 @@ impl LearnerText {
     pub fn of(lesson: &Lesson) -> LearnerText {
         LearnerText {
             duration: lesson.duration.map(|d| d.to_string()).unwrap_or_default(),
-            level: lesson.level.clone().unwrap_or_default(),
+            level: lesson
+                .level
+                .map(|l| l.as_str().to_string())
+                .unwrap_or_default(),
             publish_at: lesson
                 .publish_at
                 .map(|at| at.to_rfc3339_opts(SecondsFormat::AutoSi, true))
@@ -77,7 +80,7 @@ pub fn prerequisites_of(lesson: &Lesson) -> Vec<LessonRef> {
 #[derive(Clone, Debug, Default)]
 struct Learner {
     duration: Option<i32>,
-    level: Option<String>,
+    level: Option<crate::db::entity::LessonLevel>,
     publish_at: Option<DateTime<Utc>>,
     prerequisites: Vec<LessonRef>,
 }
@@ -86,7 +89,7 @@ impl Learner {
     fn of(lesson: Option<&Lesson>) -> Learner {
         lesson.map_or_else(Learner::default, |l| Learner {
             duration: l.duration,
-            level: l.level.clone(),
+            level: l.level,
             publish_at: l.publish_at,
             prerequisites: prerequisites_of(l),
         })
@@ -134,7 +137,7 @@ async fn check_learner(
     let level = text.level.trim();
     if !level.is_empty() {
         match Level::parse(level) {
-            Some(l) => learner.level = Some(l.as_str().to_string()),
+            Some(l) => learner.level = Some(l.into()),
             None => errors.push(invalid(
                 "level",
                 "choose beginner, intermediate or advanced",

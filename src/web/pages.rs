@@ -9,6 +9,7 @@ use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
 use crate::content::links::{course_url, lesson_url};
+use crate::db::entity::LessonLevel;
 use crate::db::entity::Status;
 use crate::db::{courses, lessons};
 use crate::markdown::{self, LessonRef, TocEntry};
@@ -74,7 +75,7 @@ pub struct OutlineView {
     /// Minutes: the author's, or estimated from the text (`duration_estimated`).
     pub duration: Option<i32>,
     pub duration_estimated: bool,
-    pub level: Option<String>,
+    pub level: Option<LessonLevel>,
     pub badge: Option<String>,
     pub prerequisites: Vec<NavLink>,
 }
@@ -258,7 +259,7 @@ pub struct LessonView {
     pub toc: Vec<TocEntry>,
     pub duration: Option<i32>,
     pub duration_estimated: bool,
-    pub level: Option<String>,
+    pub level: Option<LessonLevel>,
     pub updated: String,
     pub badge: Option<String>,
     pub prerequisites: Vec<NavLink>,
@@ -324,7 +325,7 @@ pub async fn lesson(
             course_path: &course_url(&course.slug),
             modified: &updated,
             minutes: duration,
-            level: lesson.level.as_deref(),
+            level: lesson.level.map(LessonLevel::as_str),
         },
     );
     Ok(LessonPage {
@@ -367,7 +368,7 @@ pub struct WholeCourseLesson {
     pub summary: String,
     pub duration: Option<i32>,
     pub duration_estimated: bool,
-    pub level: Option<String>,
+    pub level: Option<LessonLevel>,
     pub badge: Option<String>,
     pub prerequisites: Vec<NavLink>,
     /// Its h2 headings, with their ids on this page.

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::Status;
+use super::{LessonLevel, Status};
 use crate::db::json_text::JsonText;
 use crate::markdown::{LessonRef, TocEntry};
 
@@ -37,7 +37,7 @@ pub struct Model {
     /// Estimated minutes to work through the lesson.
     pub duration: Option<i32>,
     /// beginner | intermediate | advanced
-    pub level: Option<String>,
+    pub level: Option<LessonLevel>,
     /// Hidden from the public until this moment.
     pub publish_at: Option<DateTimeUtc>,
     /// Lessons to know first (`[{"course": "…", "slug": "…"}]` in the

@@ -31,6 +31,40 @@ pub enum Status {
     Archived,
 }
 
+/// How much a lesson asks of a learner (front matter's `level`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "lowercase")]
+pub enum LessonLevel {
+    #[sea_orm(string_value = "beginner")]
+    Beginner,
+    #[sea_orm(string_value = "intermediate")]
+    Intermediate,
+    #[sea_orm(string_value = "advanced")]
+    Advanced,
+}
+
+impl From<crate::markdown::Level> for LessonLevel {
+    fn from(level: crate::markdown::Level) -> LessonLevel {
+        use crate::markdown::Level;
+        match level {
+            Level::Beginner => LessonLevel::Beginner,
+            Level::Intermediate => LessonLevel::Intermediate,
+            Level::Advanced => LessonLevel::Advanced,
+        }
+    }
+}
+
+impl LessonLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LessonLevel::Beginner => "beginner",
+            LessonLevel::Intermediate => "intermediate",
+            LessonLevel::Advanced => "advanced",
+        }
+    }
+}
+
 /// Where a revision came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
