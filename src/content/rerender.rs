@@ -16,7 +16,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use crate::content::links::SiteResolver;
 use crate::content::store_assets;
@@ -38,7 +38,7 @@ pub struct Rerendered {
 pub async fn rerender_stale(
     db: &DatabaseConnection,
     content_dir: &Path,
-) -> Result<Rerendered, DbErr> {
+) -> Result<Rerendered, super::SyncError> {
     let mut done = Rerendered::default();
     let stale_courses = courses::stale_renders(db, RENDER_VERSION).await?;
     let stale_lessons = lessons::stale_render_ids(db, RENDER_VERSION).await?;
@@ -76,7 +76,7 @@ pub async fn rerender_stale(
         let shared = Arc::clone(&resolver);
         let rendered = tokio::task::spawn_blocking(move || render_all(batch, &shared))
             .await
-            .map_err(|e| DbErr::Custom(format!("rendering failed: {e}")))?;
+            .map_err(|e| super::SyncError::Worker(format!("rendering failed: {e}")))?;
         // Images the pages now point at (a file may have changed since).
         store_assets(db, resolver.take_used().iter()).await?;
         let txn = db.begin().await?;

@@ -32,8 +32,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
         {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| {
+                let why = format!("cannot create {}: {e}", dir.display());
+                DbErr::Conn(sea_orm::RuntimeErr::Internal(why))
+            })?;
         }
     }
     let mut options = ConnectOptions::new(url);

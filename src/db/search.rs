@@ -245,10 +245,11 @@ fn matching(
                 [tsquery(words)],
             ));
         }
-        other => {
-            return Err(DbErr::Custom(format!(
-                "full-text search is not implemented for {other:?}"
-            )))
+        _ => {
+            return Err(DbErr::BackendNotSupported {
+                db: "MySQL",
+                ctx: "full-text search",
+            })
         }
     }
     query
