@@ -13,6 +13,9 @@
 //!   and named queries) keep the state;
 //! - `markdown` (pure rendering) and `base` (URL shapes, hashes) use nothing
 //!   of Lectern's own.
+//!
+//! Beside `web` and `cli`: `config` (settings) and `watch` (the file watcher
+//! behind `serve --watch`).
 
 pub mod accounts;
 pub mod base;

@@ -82,6 +82,18 @@ fn the_database_layer_knows_nothing_above_it() {
 }
 
 #[test]
+fn the_service_layers_know_nothing_of_the_web_or_the_command_line() {
+    for dir in ["editing", "content", "discovery", "accounts"] {
+        let found = mentions(dir, &["crate::web", "crate::cli"]);
+        assert!(found.is_empty(), "{found:#?}");
+    }
+    let found = mentions("accounts", &["crate::editing", "crate::content"]);
+    assert!(found.is_empty(), "{found:#?}");
+    let found = mentions("db", &["crate::accounts"]);
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
 fn nothing_below_the_web_layer_knows_rocket() {
     for dir in [
         "base",

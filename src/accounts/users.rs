@@ -111,8 +111,10 @@ pub async fn add(
     role: Role,
     plain_password: &str,
 ) -> Result<User, AccountError> {
+    // As people type them: `Ada ` is `ada`.
+    let username = username.trim().to_lowercase();
     let txn = db.begin().await?;
-    let user = create(&txn, username, display_name, role, plain_password).await?;
+    let user = create(&txn, &username, display_name, role, plain_password).await?;
     super::audit::record(
         &txn,
         actor.name(),
@@ -125,7 +127,22 @@ pub async fn add(
     Ok(user)
 }
 
+/// Sets a user's password, ends their sessions and records who did it, in
+/// one transaction.
 pub async fn set_password(
+    db: &DatabaseConnection,
+    actor: Actor<'_>,
+    username: &str,
+    plain_password: &str,
+) -> Result<(), AccountError> {
+    let txn = db.begin().await?;
+    replace_password(&txn, username, plain_password).await?;
+    super::audit::record(&txn, actor.name(), "user.passwd", username, "").await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn replace_password(
     db: &impl ConnectionTrait,
     username: &str,
     plain_password: &str,

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use clap::{Subcommand, ValueEnum};
 use rocket::figment::Figment;
 
-use crate::accounts::audit;
 use crate::accounts::users::{self, Actor, Change};
 use crate::config::Settings;
 use crate::db::{self, entity::Role};
@@ -86,8 +85,7 @@ pub(super) async fn run(figment: &Figment, command: UserCommand) -> anyhow::Resu
         }
         UserCommand::Passwd { name } => {
             let password = read_password()?;
-            users::set_password(&db, &name, &password).await?;
-            audit::record(&db, "cli", "user.passwd", &name, "").await?;
+            users::set_password(&db, Actor::Cli, &name, &password).await?;
             println!("password changed for {name}; their sessions have ended");
         }
         UserCommand::Disable { name } => {

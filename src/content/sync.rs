@@ -416,7 +416,7 @@ async fn create_together(
             body_md: &fields.body_md,
         };
         texts.push((id, text));
-        paths.push(format!("/{course}/{}/", fields.slug));
+        paths.push(crate::base::urls::lesson_url(course, &fields.slug));
         lesson_ids.push(id);
         if !old_urls.is_empty() {
             aliases.push((id, old_urls));

@@ -119,7 +119,7 @@ pub async fn claim_new_lessons(
 /// A live course now sits at `/<slug>/`.
 pub async fn claim_course_url(db: &impl ConnectionTrait, slug: &str) -> Result<(), DbErr> {
     redirect::Entity::delete_many()
-        .filter(redirect::Column::FromPath.eq(format!("/{slug}/")))
+        .filter(redirect::Column::FromPath.eq(urls::course_url(slug)))
         .exec(db)
         .await?;
     Ok(())
@@ -144,7 +144,7 @@ pub async fn resolve(db: &impl ConnectionTrait, path: &str) -> Result<Option<Str
     // `/old-course/lesson/` → `/new-course/lesson/`.
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     if let [course, lesson] = segments.as_slice() {
-        let course_path = format!("/{course}/");
+        let course_path = urls::course_url(course);
         if let Some(r) = redirect::Entity::find()
             .filter(redirect::Column::FromPath.eq(&course_path))
             .one(db)

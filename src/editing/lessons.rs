@@ -499,6 +499,8 @@ pub async fn set_archived(
         lessons::set_status_if_version(&txn, id, expected_version, status, Some(&user.username))
             .await?
     else {
+        // End the transaction before reading on another connection.
+        drop(txn);
         let current = lessons::by_id(db, id).await?.ok_or(EditError::NotFound)?;
         return Err(EditError::Stale {
             current: Box::new(current),

@@ -72,6 +72,11 @@ impl AdminError {
             | AdminError::Account(AccountError::NoSuchUser(_)) => Status::NotFound,
             AdminError::Csrf => Status::Forbidden,
             AdminError::Account(AccountError::RateLimited) => Status::TooManyRequests,
+            AdminError::Account(
+                AccountError::Invalid(_)
+                | AccountError::UsernameTaken(_)
+                | AccountError::Refused(_),
+            ) => Status::UnprocessableEntity,
             AdminError::Db(_)
             | AdminError::Account(_)
             | AdminError::Edit(_)
@@ -232,6 +237,14 @@ mod tests {
             (
                 AdminError::Account(AccountError::RateLimited),
                 Status::TooManyRequests,
+            ),
+            (
+                AdminError::Account(AccountError::Refused("x")),
+                Status::UnprocessableEntity,
+            ),
+            (
+                AdminError::Account(AccountError::UsernameTaken("x".into())),
+                Status::UnprocessableEntity,
             ),
             (AdminError::Db(db()), Status::InternalServerError),
             (

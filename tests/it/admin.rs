@@ -1002,3 +1002,55 @@ async fn admin_pages_send_security_headers() {
         assert_eq!(res.headers().get_one("X-Frame-Options"), Some("DENY"));
     }
 }
+
+#[rocket::async_test]
+async fn a_role_that_is_missing_or_misspelled_changes_nobody() {
+    let (f, client) = admin_site("ada").await;
+    let db = f.connect().await;
+    let token = csrf(&client).await;
+    add_user(&db, "bob", Role::Admin).await;
+    let bob = count(&db, "SELECT id FROM users WHERE username = 'bob'").await;
+    for role in ["", "Admin ", "owner"] {
+        let (status, _, page) = post(
+            &client,
+            &format!("/admin/users/{bob}"),
+            &[("csrf", &token), ("action", "role"), ("role", role)],
+        )
+        .await;
+        assert_eq!(status, Status::UnprocessableEntity, "{role:?}");
+        assert!(page.contains("Choose a role."), "{page}");
+    }
+    let admins = "SELECT COUNT(*) FROM users WHERE role = 'admin'";
+    assert_eq!(count(&db, admins).await, 2, "bob is still an admin");
+    // A new user with a made-up role is refused, not made an editor.
+    let (status, _, _) = post(
+        &client,
+        "/admin/users/new",
+        &[
+            ("csrf", &token),
+            ("username", " Zed "),
+            ("display_name", "Zed"),
+            ("role", "root"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    let (status, _, _) = post(
+        &client,
+        "/admin/users/new",
+        &[
+            ("csrf", &token),
+            ("username", " Zed "),
+            ("display_name", "Zed"),
+            ("role", "editor"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM users WHERE username = 'zed'").await,
+        1
+    );
+}

@@ -147,11 +147,7 @@ fn new_page(user: Editor, site: &State<SiteView>) -> RawHtml<Template> {
 }
 
 async fn load_form(db: &DatabaseConnection, id: i32) -> Result<CourseForm, AdminError> {
-    let c = courses::all(db)
-        .await?
-        .into_iter()
-        .find(|c| c.id == id)
-        .ok_or(AdminError::NotFound)?;
+    let c = courses::by_id(db, id).await?.ok_or(AdminError::NotFound)?;
     let status = match c.status {
         CourseStatus::Draft => "draft",
         CourseStatus::Published => "published",

@@ -73,10 +73,8 @@ async fn preview_state(
     settings: &Settings,
     form: LessonForm,
 ) -> Result<EditState, AdminError> {
-    let course_slug = courses::all(db)
+    let course_slug = courses::by_id(db, form.course_id)
         .await?
-        .into_iter()
-        .find(|c| c.id == form.course_id)
         .map(|c| c.slug)
         .unwrap_or_default();
     let rendered = edit::render(

@@ -97,10 +97,11 @@ async fn add(
     db: &State<Db>,
     site: &State<SiteView>,
 ) -> Result<EditResponse, AdminError> {
-    let role = Role::parse(&form.role).unwrap_or(Role::Editor);
-    let username = form.username.trim().to_lowercase();
-    let (name, password) = (&form.display_name, &form.password);
-    match users::add(db.inner(), actor(&user), &username, name, role, password).await {
+    let Some(role) = Role::parse(&form.role) else {
+        return refused(db.inner(), site, &user.0, "Choose a role.".into()).await;
+    };
+    let (username, name, password) = (&form.username, &form.display_name, &form.password);
+    match users::add(db.inner(), actor(&user), username, name, role, password).await {
         Ok(_) => Ok(EditResponse::Redirect(Redirect::to("/admin/users"))),
         Err(e @ (AccountError::Invalid(_) | AccountError::UsernameTaken(_))) => {
             refused(db.inner(), site, &user.0, e.to_string()).await
@@ -144,12 +145,10 @@ async fn change(
     site: &State<SiteView>,
 ) -> Result<EditResponse, AdminError> {
     let change = match form.action.as_str() {
-        "role" => Change::Role(
-            form.role
-                .as_deref()
-                .and_then(Role::parse)
-                .unwrap_or(Role::Editor),
-        ),
+        "role" => match form.role.as_deref().and_then(Role::parse) {
+            Some(role) => Change::Role(role),
+            None => return refused(db.inner(), site, &user.0, "Choose a role.".into()).await,
+        },
         "disable" => Change::Disable,
         "enable" => Change::Enable,
         _ => return refused(db.inner(), site, &user.0, "Unknown action.".into()).await,
