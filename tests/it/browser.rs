@@ -39,6 +39,11 @@ const PASSWORD: &str = "analytical-engine-1843";
 /// missing, unless explicitly skipped.
 fn browsers_available() -> bool {
     if std::env::var_os("LECTERN_SKIP_BROWSER").is_some_and(|v| !v.is_empty() && v != "0") {
+        // CI installs the browser: there, a skip would hide a broken flow.
+        assert!(
+            std::env::var_os("LECTERN_CI").is_none(),
+            "LECTERN_SKIP_BROWSER is set under CI, where the browser tests must run"
+        );
         eprintln!("browser test skipped: LECTERN_SKIP_BROWSER is set");
         return false;
     }
