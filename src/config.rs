@@ -30,8 +30,14 @@ pub struct Settings {
     pub content_repo: Option<PathBuf>,
     /// Longest a `git pull` may take, in seconds.
     pub git_timeout_secs: u64,
+    /// How long the push webhook waits for its sync before answering `202`
+    /// (git hosts give up on a webhook after about ten seconds).
+    pub webhook_answer_secs: u64,
     /// Memory for cached pages (with their compressed forms), in MiB.
     pub page_cache_mib: u64,
+    /// How often the page cache looks for edits made through other
+    /// instances, in milliseconds (its own edits it sees at once).
+    pub content_poll_ms: u64,
     /// The site's public address (`https://lessons.example.org`): scheme,
     /// host and port, no path. Feeds, the sitemap and page metadata make
     /// absolute URLs with it. See [`Settings::public_base_url`] when unset.
@@ -63,7 +69,9 @@ impl Default for Settings {
             webhook_secret: None,
             content_repo: None,
             git_timeout_secs: 60,
+            webhook_answer_secs: 8,
             page_cache_mib: 32,
+            content_poll_ms: 250,
             base_url: None,
             trusted_proxies: Vec::new(),
             client_ip_header: "X-Forwarded-For".into(),

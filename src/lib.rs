@@ -36,17 +36,26 @@ use rocket::fairing::{self, AdHoc};
 use rocket::figment::Figment;
 use rocket::{Build, Rocket};
 
+use crate::base::clock::Clock;
 use crate::config::{BaseUrlSource, Settings};
 use crate::content::SyncOptions;
 use crate::db::entity::SyncOrigin;
 use crate::web::assets::StaticAssets;
 use crate::web::templates::SiteView;
 
-/// Assembles the application from a figment (see [`config::figment`]). The
-/// one place Lectern is put together, for `serve` and for tests alike.
+/// Assembles the application from a figment (see [`config::figment`]),
+/// reading the system clock. The one place Lectern is put together, for
+/// `serve` and for tests alike.
 pub fn build(figment: Figment) -> Rocket<Build> {
+    build_with_clock(figment, Clock::system())
+}
+
+/// [`build`], with readers' pages going by `clock` (tests move a fixed one
+/// to see scheduled lessons appear).
+pub fn build_with_clock(figment: Figment, clock: Clock) -> Rocket<Build> {
     let figment = web::templates::ensure_template_dir(figment);
     let rocket = rocket::custom(figment)
+        .manage(clock)
         .attach(AdHoc::try_on_ignite("Lectern database and content", set_up))
         .attach(web::templates::fairing())
         .attach(web::security::SecurityHeaders)
@@ -158,8 +167,9 @@ async fn set_up(rocket: Rocket<Build>) -> fairing::Result {
     let policy = web::auth::CookiePolicy {
         secure: settings.secure_cookies || config.tls_enabled(),
     };
-    let cache = web::cache::PageCache::new(settings.page_cache_mib.saturating_mul(1 << 20));
-    cache.poll(&db).await;
+    let cache =
+        web::cache::PageCache::new(settings.page_cache_mib.saturating_mul(1 << 20), db.clone());
+    cache.poll().await;
     let assets = StaticAssets::load();
     let site = SiteView {
         title: settings.site_title.clone(),

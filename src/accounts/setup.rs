@@ -55,7 +55,7 @@ pub async fn is_valid(db: &impl ConnectionTrait, token: &str) -> Result<bool, Ac
 /// Spends the token and creates the first admin, in one transaction: two
 /// browsers racing with the same link cannot both succeed.
 pub async fn create_first_admin(
-    db: &sea_orm::DatabaseConnection,
+    db: &crate::db::Db,
     token: &str,
     username: &str,
     display_name: &str,

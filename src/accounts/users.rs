@@ -2,11 +2,12 @@
 //! the last-admin rule), list. The admin panel and `lectern user` call the
 //! same functions, so a rule holds on both.
 
+use crate::db::Db;
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 
 use crate::db::entity::{session, user, Role};
@@ -104,7 +105,7 @@ pub async fn create(
 
 /// Creates a user ([`create`]) with its audit entry, in one transaction.
 pub async fn add(
-    db: &DatabaseConnection,
+    db: &Db,
     actor: Actor<'_>,
     username: &str,
     display_name: &str,
@@ -130,7 +131,7 @@ pub async fn add(
 /// Sets a user's password, ends their sessions and records who did it, in
 /// one transaction.
 pub async fn set_password(
-    db: &DatabaseConnection,
+    db: &Db,
     actor: Actor<'_>,
     username: &str,
     plain_password: &str,
@@ -198,7 +199,7 @@ pub enum Change {
 /// PostgreSQL (the admins' rows are locked) and nothing is changed without
 /// its entry. Disabling ends the user's sessions at once.
 pub async fn change(
-    db: &DatabaseConnection,
+    db: &Db,
     actor: Actor<'_>,
     id: i32,
     change: Change,

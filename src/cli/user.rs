@@ -114,11 +114,7 @@ pub(super) async fn run(figment: &Figment, command: UserCommand) -> anyhow::Resu
 
 /// Applies a change within the same rules as the admin panel (the last admin
 /// stays an admin), with its audit entry.
-async fn change(
-    db: &sea_orm::DatabaseConnection,
-    name: &str,
-    change: Change,
-) -> anyhow::Result<()> {
+async fn change(db: &crate::db::Db, name: &str, change: Change) -> anyhow::Result<()> {
     let user = users::by_username(db, name)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no user named {name}"))?;

@@ -10,7 +10,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
+use crate::db::Db;
+use sea_orm::{ConnectionTrait, DbErr};
 use serde::Serialize;
 
 use crate::db::courses::{self, Course};
@@ -42,7 +43,7 @@ pub enum ExportError {
 }
 
 /// Exports every admin-side change to `root`.
-pub async fn export(db: &DatabaseConnection, root: &Path) -> Result<ExportReport, ExportError> {
+pub async fn export(db: &Db, root: &Path) -> Result<ExportReport, ExportError> {
     let _turn = super::sync::SYNC_LOCK.lock().await;
     let mut report = ExportReport::default();
     let all_courses = courses::all(db).await?;

@@ -177,14 +177,15 @@ pub enum PushError {
     Db(#[from] sea_orm::DbErr),
 }
 
-/// One pull at a time: concurrent pushes queue.
+/// One push at a time, its pull and its sync: concurrent pushes queue, and a
+/// pull never changes files under a sync still running in the background.
 static PULL_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// What a push webhook asks for: `git pull` in `repo`, then a sync of
 /// `content`, recorded as a webhook run. Waits for the sync up to
 /// `answer_within`; after that it goes on in the background.
 pub async fn pull_and_sync(
-    db: &sea_orm::DatabaseConnection,
+    db: &crate::db::Db,
     repo: &Path,
     content: &Path,
     timeout_secs: u64,
@@ -192,7 +193,7 @@ pub async fn pull_and_sync(
 ) -> Result<PushOutcome, PushError> {
     use crate::db::{entity::SyncOrigin, sync_runs};
 
-    let _turn = PULL_LOCK.lock().await;
+    let turn = PULL_LOCK.lock().await;
     let pulled = match pull(repo, timeout_secs).await {
         Ok(pulled) => pulled,
         Err(e) => {
@@ -207,8 +208,10 @@ pub async fn pull_and_sync(
         origin: SyncOrigin::Webhook,
         dry_run: false,
     };
-    let sync =
-        tokio::spawn(async move { super::sync_recorded(&db, &dir, options, Some(run_id)).await });
+    let sync = tokio::spawn(async move {
+        let _turn = turn; // held until the sync ends, answered or not
+        super::sync_recorded(&db, &dir, options, Some(run_id)).await
+    });
     match tokio::time::timeout(answer_within, sync).await {
         Ok(Ok(report)) => Ok(PushOutcome::Synced {
             run_id,
@@ -221,7 +224,7 @@ pub async fn pull_and_sync(
 }
 
 /// A failed pull is a run with one error, so the admin shows what happened.
-async fn record_failed_pull(db: &sea_orm::DatabaseConnection, repo: &Path, e: &GitError) {
+async fn record_failed_pull(db: &crate::db::Db, repo: &Path, e: &GitError) {
     use crate::db::{entity::SyncOrigin, sync_runs};
     let problem = vec![super::Diagnostic::error(
         repo.display().to_string(),

@@ -15,8 +15,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::db::Db;
 use rayon::prelude::*;
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::TransactionTrait;
 
 use crate::content::links::SiteResolver;
 use crate::content::store_assets;
@@ -35,10 +36,7 @@ pub struct Rerendered {
 }
 
 /// Renders again every lesson and course stored by an older renderer.
-pub async fn rerender_stale(
-    db: &DatabaseConnection,
-    content_dir: &Path,
-) -> Result<Rerendered, super::SyncError> {
+pub async fn rerender_stale(db: &Db, content_dir: &Path) -> Result<Rerendered, super::SyncError> {
     let mut done = Rerendered::default();
     let stale_courses = courses::stale_renders(db, RENDER_VERSION).await?;
     let stale_lessons = lessons::stale_render_ids(db, RENDER_VERSION).await?;
@@ -69,7 +67,7 @@ pub async fn rerender_stale(
             done.courses += 1;
         }
     }
-    site_state::commit(txn).await?;
+    site_state::commit(db, txn).await?;
 
     for ids in stale_lessons.chunks(BATCH) {
         let batch = lessons::render_sources(db, ids).await?;
@@ -85,7 +83,7 @@ pub async fn rerender_stale(
                 done.lessons += 1;
             }
         }
-        site_state::commit(txn).await?;
+        site_state::commit(db, txn).await?;
     }
     Ok(done)
 }

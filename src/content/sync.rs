@@ -5,7 +5,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
+use crate::db::Db;
+use sea_orm::{DatabaseTransaction, DbErr, TransactionTrait};
 use serde::Serialize;
 use tokio::sync::Mutex;
 
@@ -89,11 +90,7 @@ impl SyncReport {
 }
 
 /// Syncs the content folder at `root` into `db`, recording the run (unless dry).
-pub async fn sync(
-    db: &DatabaseConnection,
-    root: &Path,
-    options: SyncOptions,
-) -> Result<SyncReport, SyncError> {
+pub async fn sync(db: &Db, root: &Path, options: SyncOptions) -> Result<SyncReport, SyncError> {
     let run_id = match options.dry_run {
         true => None,
         false => Some(sync_runs::start(db, options.origin).await?),
@@ -103,7 +100,7 @@ pub async fn sync(
 
 /// [`sync`], telling `progress` how far it is (for `lectern sync` in a terminal).
 pub async fn sync_with_progress(
-    db: &DatabaseConnection,
+    db: &Db,
     root: &Path,
     options: SyncOptions,
     progress: &dyn Progress,
@@ -124,7 +121,7 @@ pub async fn sync_with_progress(
 /// Syncs into run `run_id` (opened with `sync_runs::start`), which is closed
 /// with the report, or with the failure if the run could not complete.
 pub async fn sync_recorded(
-    db: &DatabaseConnection,
+    db: &Db,
     root: &Path,
     options: SyncOptions,
     run_id: Option<i32>,
@@ -140,7 +137,7 @@ pub async fn sync_recorded(
 
 /// Closes run `run_id` with the outcome of a sync.
 async fn record(
-    db: &DatabaseConnection,
+    db: &Db,
     root: &Path,
     run_id: Option<i32>,
     result: Result<SyncReport, SyncError>,
@@ -175,7 +172,7 @@ async fn record(
 }
 
 async fn sync_inner(
-    db: &DatabaseConnection,
+    db: &Db,
     root: &Path,
     options: SyncOptions,
     progress: &dyn Progress,
@@ -266,7 +263,7 @@ const _: () = assert!(WRITE_BATCH * 30 < 32_766);
 /// [`WRITE_BATCH`]); a failure is reported against the file and the others
 /// go on.
 async fn apply(
-    db: &DatabaseConnection,
+    db: &Db,
     plan: Plan,
     report: &mut SyncReport,
     progress: &dyn Progress,
@@ -332,7 +329,7 @@ async fn apply(
             write_file(&batch, &course_ids, path, action, report, progress).await?;
         }
         create_files(&batch, &course_ids, new_files, report, progress).await?;
-        site_state::commit(batch).await?;
+        site_state::commit(db, batch).await?;
     }
 
     for (path, id) in archives {

@@ -5,6 +5,7 @@
 
 pub mod courses;
 pub mod entity;
+mod handle;
 pub mod json_text;
 pub mod lessons;
 pub mod media;
@@ -19,14 +20,14 @@ use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, Database, DbErr};
 
-pub use sea_orm::DatabaseConnection as Db;
+pub use handle::Db;
 
 /// Opens the database at `url`. SQLite gets WAL, foreign keys and a busy
 /// timeout (so concurrent writers wait instead of failing), and its folder is
 /// created when missing so a fresh checkout runs with no set-up.
-pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect(url: &str) -> Result<Db, DbErr> {
     if let Some(path) = sqlite_file(url) {
         if let Some(dir) = Path::new(path)
             .parent()
@@ -49,14 +50,14 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
         });
-    Database::connect(options).await
+    Database::connect(options).await.map(Db::new)
 }
 
 /// Applies every pending migration, then fills what a migration could not
 /// (plain text made by the markdown parser); an error here must stop
 /// start-up.
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await?;
+pub async fn migrate(db: &Db) -> Result<(), DbErr> {
+    Migrator::up(db.connection(), None).await?;
     let filled = lessons::fill_body_text(db).await?;
     if filled > 0 {
         tracing::info!("made the plain text of {filled} lesson(s) for search");

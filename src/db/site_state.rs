@@ -2,34 +2,27 @@
 //! what the public sees, so page caches (on every instance) can tell cheaply
 //! whether they are stale.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Statement, Value};
 
-/// Content changes committed by this process. Page caches compare it with
-/// what they saw when a page was built, so a local edit is visible at once;
-/// other instances' edits arrive through the database's `content_version`.
-static LOCAL_CHANGES: AtomicU64 = AtomicU64::new(0);
+use super::Db;
 
-pub fn local_changes() -> u64 {
-    LOCAL_CHANGES.load(Ordering::SeqCst)
-}
-
-/// Commits a transaction that changed public content, bumping the content
-/// version in it. Counted locally only once committed: a page built from
-/// data read before the commit is then seen as stale.
-pub async fn commit(txn: DatabaseTransaction) -> Result<(), DbErr> {
+/// Commits a transaction (begun on `db`) that changed public content,
+/// bumping the content version in it. Counted on `db`'s handle only once
+/// committed: its instance's cache sees the edit at once, and a page built
+/// from data read before the commit is then stale. Other instances see it
+/// through the database's `content_version`.
+pub async fn commit(db: &Db, txn: DatabaseTransaction) -> Result<(), DbErr> {
     bump(&txn).await?;
     txn.commit().await?;
-    LOCAL_CHANGES.fetch_add(1, Ordering::SeqCst);
+    db.note_change();
     Ok(())
 }
 
 /// Bumps the content version for a change already written outside a
 /// transaction.
-pub async fn changed(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+pub async fn changed(db: &Db) -> Result<(), DbErr> {
     bump(db).await?;
-    LOCAL_CHANGES.fetch_add(1, Ordering::SeqCst);
+    db.note_change();
     Ok(())
 }
 

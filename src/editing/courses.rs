@@ -3,7 +3,8 @@
 use crate::base::urls::course_url;
 use std::path::Path;
 
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use crate::db::Db;
+use sea_orm::TransactionTrait;
 
 use crate::accounts::{audit, SessionUser};
 use crate::db::courses::{self, Course, CourseFields};
@@ -22,11 +23,7 @@ pub struct CourseInput {
     pub status: Status,
 }
 
-async fn validate(
-    db: &DatabaseConnection,
-    input: &CourseInput,
-    id: Option<i32>,
-) -> Result<(), EditError> {
+async fn validate(db: &Db, input: &CourseInput, id: Option<i32>) -> Result<(), EditError> {
     let mut errors: Vec<FieldError> = Vec::new();
     if input.title.trim().is_empty() {
         errors.push(invalid("title", "a title is required"));
@@ -57,7 +54,7 @@ async fn validate(
 
 /// Creates (`id` = None) or updates a course.
 pub async fn save(
-    db: &DatabaseConnection,
+    db: &Db,
     content_dir: &Path,
     user: &SessionUser,
     id: Option<i32>,
@@ -98,16 +95,11 @@ pub async fn save(
         "course.create"
     };
     audit::record(&txn, &user.username, action, &course_url(&saved.slug), "").await?;
-    site_state::commit(txn).await?;
+    site_state::commit(db, txn).await?;
     Ok(saved)
 }
 
 /// Moves a course one place up (`-1`) or down (`1`) on the home page.
-pub async fn move_by(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    id: i32,
-    delta: i32,
-) -> Result<(), EditError> {
+pub async fn move_by(db: &Db, user: &SessionUser, id: i32, delta: i32) -> Result<(), EditError> {
     super::reorder(db, user, super::Ordered::Courses, id, delta).await
 }

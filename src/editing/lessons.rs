@@ -3,8 +3,9 @@
 
 use std::path::Path;
 
+use crate::db::Db;
 use chrono::{DateTime, SecondsFormat, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 
 use crate::accounts::{audit, SessionUser};
 use crate::content::links::SiteResolver;
@@ -309,7 +310,7 @@ fn fields(
 
 /// Creates a lesson written in the admin (it has no file until exported).
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &Db,
     content_dir: &Path,
     user: &SessionUser,
     input: &LessonInput,
@@ -348,7 +349,7 @@ pub async fn create(
         "",
     )
     .await?;
-    site_state::commit(txn).await?;
+    site_state::commit(db, txn).await?;
     Ok(lesson)
 }
 
@@ -359,7 +360,7 @@ fn target(course: &str, lesson: &str) -> String {
 /// Saves the form over lesson `id`, if nobody saved since `expected_version`.
 /// A stale form writes nothing to the lesson; its text is kept as a revision.
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &Db,
     content_dir: &Path,
     user: &SessionUser,
     id: i32,
@@ -381,7 +382,7 @@ pub async fn update(
 
 #[allow(clippy::too_many_arguments)]
 async fn save(
-    db: &DatabaseConnection,
+    db: &Db,
     content_dir: &Path,
     user: &SessionUser,
     id: i32,
@@ -444,14 +445,14 @@ async fn save(
         &format!("version {}", saved.version),
     )
     .await?;
-    site_state::commit(txn).await?;
+    site_state::commit(db, txn).await?;
     Ok(saved)
 }
 
 /// Keeps a refused text as a revision (nothing is ever lost) and returns the
 /// error that shows the editor both texts.
 async fn refuse_stale(
-    db: &DatabaseConnection,
+    db: &Db,
     user: &SessionUser,
     current: Lesson,
     expected_version: i32,
@@ -483,7 +484,7 @@ async fn refuse_stale(
 
 /// Archives (`true`) or brings back as a draft (`false`) lesson `id`.
 pub async fn set_archived(
-    db: &DatabaseConnection,
+    db: &Db,
     user: &SessionUser,
     id: i32,
     expected_version: i32,
@@ -523,13 +524,13 @@ pub async fn set_archived(
     )
     .await?;
     audit::record(&txn, &user.username, action, &format!("lesson {id}"), "").await?;
-    site_state::commit(txn).await?;
+    site_state::commit(db, txn).await?;
     Ok(lesson)
 }
 
 /// Makes revision `revision_id`'s text the lesson's text again, as a new version.
 pub async fn restore_revision(
-    db: &DatabaseConnection,
+    db: &Db,
     content_dir: &Path,
     user: &SessionUser,
     id: i32,
@@ -575,11 +576,7 @@ pub async fn restore_revision(
 }
 
 /// Keeps the live (admin) text and closes the lesson's open conflict.
-pub async fn keep_admin_text(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    id: i32,
-) -> Result<(), EditError> {
+pub async fn keep_admin_text(db: &Db, user: &SessionUser, id: i32) -> Result<(), EditError> {
     let txn = db.begin().await?;
     lessons::resolve_conflict(&txn, id, false).await?;
     audit::record(
@@ -596,12 +593,7 @@ pub async fn keep_admin_text(
 
 /// Moves a lesson one place up (`-1`) or down (`1`) in its course, renumbering
 /// the course's positions. Order is not content: versions are not bumped.
-pub async fn move_by(
-    db: &DatabaseConnection,
-    user: &SessionUser,
-    id: i32,
-    delta: i32,
-) -> Result<(), EditError> {
+pub async fn move_by(db: &Db, user: &SessionUser, id: i32, delta: i32) -> Result<(), EditError> {
     let lesson = lessons::by_id(db, id).await?.ok_or(EditError::NotFound)?;
     super::reorder(
         db,

@@ -2,7 +2,8 @@
 //! name), the name made safe for a URL and a header, the bytes stored once
 //! by their hash, and the upload audited in the same transaction.
 
-use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use crate::db::Db;
+use sea_orm::{DbErr, TransactionTrait};
 
 use crate::accounts::audit;
 use crate::content::links::media_url;
@@ -49,7 +50,7 @@ pub struct Uploaded {
 /// Stores an uploaded image (once, however often it is uploaded) and
 /// records who uploaded it.
 pub async fn upload(
-    db: &DatabaseConnection,
+    db: &Db,
     username: &str,
     original_name: Option<&str>,
     bytes: Vec<u8>,

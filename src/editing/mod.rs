@@ -50,7 +50,7 @@ pub(crate) enum Ordered {
 /// neighbours and numbers them again, audited, in one transaction. Order is
 /// not content: versions are not bumped.
 pub(crate) async fn reorder(
-    db: &sea_orm::DatabaseConnection,
+    db: &crate::db::Db,
     user: &crate::accounts::SessionUser,
     what: Ordered,
     id: i32,
@@ -84,7 +84,7 @@ pub(crate) async fn reorder(
         &format!("by {delta}"),
     )
     .await?;
-    crate::db::site_state::commit(txn).await?;
+    crate::db::site_state::commit(db, txn).await?;
     Ok(())
 }
 

@@ -5,8 +5,8 @@
 //!
 //! Freshness: every entry remembers the content "stamp" it was built under:
 //! the database's `content_version` as last polled (other instances' edits,
-//! seen within a poll interval) and this process's committed changes (local
-//! edits, seen at once). An entry from an older stamp is rebuilt. An entry
+//! seen within a poll interval) and the changes committed through this
+//! instance's own database handle (its edits, seen at once). An entry from an older stamp is rebuilt. An entry
 //! also expires at the next scheduled `publish_at`, so scheduled lessons
 //! appear on time with no job running.
 
@@ -24,13 +24,11 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{self, Responder, Response};
 use sha2::{Digest, Sha256};
 
+use crate::config::Settings;
 use crate::db::{site_state, Db};
 
 /// How many missing paths are remembered (a few dozen bytes each).
 const MISSING_PATHS: usize = 4096;
-
-/// How often other instances' edits are looked for.
-pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
 
 /// What a page was built from: (polled content_version, local changes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +61,8 @@ impl Weighter<String, Arc<CachedPage>> for ByBytes {
 }
 
 pub struct PageCache {
+    /// This instance's database handle, which counts its committed changes.
+    db: Db,
     pages: Cache<String, Arc<CachedPage>, ByBytes>,
     /// Shared with the poller task.
     polled_version: Arc<AtomicI64>,
@@ -96,10 +96,11 @@ impl Drop for Flight<'_> {
 }
 
 impl PageCache {
-    pub fn new(max_bytes: u64) -> Self {
+    pub fn new(max_bytes: u64, db: Db) -> Self {
         // quick_cache wants an estimate of the number of items it will hold.
         let estimated_items = (max_bytes / 40_000).max(16) as usize;
         PageCache {
+            db,
             pages: Cache::with_weighter(estimated_items, max_bytes, ByBytes),
             polled_version: Arc::new(AtomicI64::new(0)),
             missing: Cache::new(MISSING_PATHS),
@@ -143,7 +144,7 @@ impl PageCache {
     pub fn stamp(&self) -> Stamp {
         Stamp(
             self.polled_version.load(Ordering::SeqCst),
-            site_state::local_changes(),
+            self.db.local_changes(),
         )
     }
 
@@ -197,17 +198,17 @@ impl PageCache {
     /// Serves `path` from the cache, or builds it with `build`: one build
     /// per path at a time (whoever waited takes what was built), stored
     /// under the stamp taken before any data was read, until the next
-    /// scheduled lesson appears. `build` gives the body and its type, or
-    /// `None` when there is nothing at the path, which is remembered the same
-    /// way and answered `None`.
+    /// scheduled lesson appears (`now` is the request's moment, from the
+    /// site's clock). `build` gives the body and its type, or `None` when
+    /// there is nothing at the path, which is remembered the same way and
+    /// answered `None`.
     pub async fn serve<E: From<sea_orm::DbErr>>(
         &self,
         path: &str,
-        db: &Db,
+        now: DateTime<Utc>,
         conditional: Conditional,
         build: impl std::future::Future<Output = Result<Option<(ContentType, String)>, E>>,
     ) -> Result<Option<Cached>, E> {
-        let now = Utc::now();
         let fresh = |conditional: &Conditional| {
             if let Some(page) = self.get(path, now) {
                 return Some(Some(Cached {
@@ -226,7 +227,7 @@ impl PageCache {
         }
         let stamp = self.stamp(); // before any data is read
         let built = build.await?;
-        let expires = crate::db::lessons::next_scheduled(db, now).await?;
+        let expires = crate::db::lessons::next_scheduled(&self.db, now).await?;
         Ok(match built {
             Some((content_type, body)) => Some(Cached {
                 page: self.insert_as(path, stamp, expires, content_type, body),
@@ -240,8 +241,8 @@ impl PageCache {
     }
 
     /// Reads the database's content version now.
-    pub async fn poll(&self, db: &Db) {
-        poll_into(&self.polled_version, db).await;
+    pub async fn poll(&self) {
+        poll_into(&self.polled_version, &self.db).await;
     }
 }
 
@@ -253,21 +254,23 @@ async fn poll_into(version: &AtomicI64, db: &Db) {
 }
 
 /// Polls the content version while the server runs, so edits made through
-/// other instances reach this one's cache within [`POLL_INTERVAL`].
+/// other instances reach this one's cache within `content_poll_ms`.
 pub fn poller() -> impl rocket::fairing::Fairing {
     rocket::fairing::AdHoc::on_liftoff("Content version poller", |rocket| {
         Box::pin(async move {
-            let (Some(cache), Some(db)) = (rocket.state::<PageCache>(), rocket.state::<Db>())
+            let (Some(cache), Some(settings)) =
+                (rocket.state::<PageCache>(), rocket.state::<Settings>())
             else {
                 return;
             };
-            let (version, db) = (cache.polled_version.clone(), db.clone());
+            let every = Duration::from_millis(settings.content_poll_ms.max(1));
+            let (version, db) = (cache.polled_version.clone(), cache.db.clone());
             let mut shutdown = rocket.shutdown();
             tokio::spawn(async move {
                 loop {
                     poll_into(&version, &db).await;
                     tokio::select! {
-                        _ = tokio::time::sleep(POLL_INTERVAL) => {}
+                        _ = tokio::time::sleep(every) => {}
                         _ = &mut shutdown => break,
                     }
                 }
@@ -427,7 +430,8 @@ mod tests {
 
     #[rocket::async_test]
     async fn one_build_per_path_at_a_time_and_nothing_left_behind() {
-        let cache = Arc::new(PageCache::new(1 << 20));
+        let db = crate::db::connect("sqlite::memory:").await.unwrap();
+        let cache = Arc::new(PageCache::new(1 << 20, db));
         // Per path: builds under way now, and the most seen at once.
         let counts: Arc<[(AtomicUsize, AtomicUsize); 2]> = Arc::new(Default::default());
         let mut tasks = Vec::new();

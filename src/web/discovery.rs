@@ -18,6 +18,7 @@ use rocket_dyn_templates::Template;
 use sea_orm::{ConnectionTrait, DbErr};
 use serde::Serialize;
 
+use crate::base::clock::Clock;
 use crate::content::links::{course_url, lesson_url};
 use crate::db::Db;
 use crate::discovery::{feeds, search as finder};
@@ -47,13 +48,14 @@ async fn search(
     page: Option<String>,
     db: &State<Db>,
     site: &State<SiteView>,
+    clock: &State<Clock>,
 ) -> Result<RawHtml<Template>, WebError> {
     let view = search_page(
         db.inner(),
         site,
         q.as_deref().unwrap_or(""),
         page.as_deref(),
-        Utc::now(),
+        clock.now(),
     )
     .await?;
     Ok(RawHtml(Template::render(
@@ -64,7 +66,7 @@ async fn search(
 
 #[get("/feed.xml")]
 async fn site_feed(req: DocumentRequest<'_>) -> Result<Cached, WebError> {
-    let (db, site, now) = (req.db, req.site, Utc::now());
+    let (db, site, now) = (req.db, req.site, req.now);
     req.serve(atom(), async move {
         Ok(Some(feeds::site_feed(db, site.discovery(), now).await?))
     })
@@ -74,7 +76,7 @@ async fn site_feed(req: DocumentRequest<'_>) -> Result<Cached, WebError> {
 #[get("/<course>/feed.xml")]
 async fn course_feed(course: &str, req: DocumentRequest<'_>) -> Result<Cached, WebError> {
     slug::validate(course).map_err(|_| WebError::NotFound)?;
-    let (db, site, now) = (req.db, req.site, Utc::now());
+    let (db, site, now) = (req.db, req.site, req.now);
     req.serve(
         atom(),
         feeds::course_feed(db, site.discovery(), course, now),
@@ -84,7 +86,7 @@ async fn course_feed(course: &str, req: DocumentRequest<'_>) -> Result<Cached, W
 
 #[get("/sitemap.xml")]
 async fn sitemap(req: DocumentRequest<'_>) -> Result<Cached, WebError> {
-    let (db, site, now) = (req.db, req.site, Utc::now());
+    let (db, site, now) = (req.db, req.site, req.now);
     req.serve(xml(), async move {
         Ok(Some(feeds::sitemap(db, site.discovery(), now).await?))
     })
@@ -103,6 +105,8 @@ struct DocumentRequest<'r> {
     cache: &'r PageCache,
     db: &'r Db,
     site: &'r SiteView,
+    /// The request's moment, from the site's clock.
+    now: DateTime<Utc>,
 }
 
 #[rocket::async_trait]
@@ -111,11 +115,12 @@ impl<'r> FromRequest<'r> for DocumentRequest<'r> {
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
         let conditional = req.guard::<Conditional>().await.succeeded();
-        let (Some(conditional), Some(cache), Some(db), Some(site)) = (
+        let (Some(conditional), Some(cache), Some(db), Some(site), Some(clock)) = (
             conditional,
             req.rocket().state::<PageCache>(),
             req.rocket().state::<Db>(),
             req.rocket().state::<SiteView>(),
+            req.rocket().state::<Clock>(),
         ) else {
             return Outcome::Error((Status::InternalServerError, ()));
         };
@@ -125,6 +130,7 @@ impl<'r> FromRequest<'r> for DocumentRequest<'r> {
             cache,
             db,
             site,
+            now: clock.now(),
         })
     }
 }
@@ -143,7 +149,7 @@ impl DocumentRequest<'_> {
             Ok::<_, WebError>(body.map(|body| (content_type, body)))
         };
         self.cache
-            .serve(&self.path, self.db, self.conditional, build)
+            .serve(&self.path, self.now, self.conditional, build)
             .await?
             .ok_or(WebError::NotFound)
     }

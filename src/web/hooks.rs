@@ -26,8 +26,6 @@ pub fn routes() -> Vec<Route> {
 
 /// Largest webhook body read; push payloads are far smaller.
 const MAX_BODY_MIB: u64 = 1;
-/// How long to wait for the sync before answering 202.
-const ANSWER_WITHIN: Duration = Duration::from_secs(8);
 
 /// The signature and event headers of a webhook request.
 pub struct Signature {
@@ -93,7 +91,9 @@ async fn git_push(
     }
     let (repo, content) = (settings.repo_dir(), &settings.content_dir);
     let timeout = settings.git_timeout_secs;
-    answer(git::pull_and_sync(db.inner(), repo, content, timeout, ANSWER_WITHIN).await)
+    // How long to wait for the sync before answering 202.
+    let within = Duration::from_secs(settings.webhook_answer_secs);
+    answer(git::pull_and_sync(db.inner(), repo, content, timeout, within).await)
 }
 
 /// The body, whole and within the limit.

@@ -1,6 +1,7 @@
 //! The public reader site: home, course pages (and the whole course on one
 //! page), lesson pages.
 
+use chrono::{DateTime, Utc};
 use rocket::http::uri::Origin;
 use rocket::http::{ContentType, Status};
 use rocket::request::{FromRequest, Outcome, Request};
@@ -9,6 +10,7 @@ use rocket::{get, routes, Orbit, Responder, Rocket, Route};
 use rocket_dyn_templates::Template;
 use serde::Serialize;
 
+use crate::base::clock::Clock;
 use crate::db::{redirects, Db};
 use crate::markdown::slug;
 
@@ -68,6 +70,8 @@ struct PageRequest<'r> {
     db: &'r Db,
     site: &'r SiteView,
     rocket: &'r Rocket<Orbit>,
+    /// The request's moment, from the site's clock.
+    now: DateTime<Utc>,
 }
 
 #[rocket::async_trait]
@@ -78,12 +82,13 @@ impl<'r> FromRequest<'r> for PageRequest<'r> {
         // Both guards are infallible.
         let viewer = req.guard::<Viewer>().await.succeeded();
         let conditional = req.guard::<Conditional>().await.succeeded();
-        let (Some(Viewer(user)), Some(conditional), Some(cache), Some(db), Some(site)) = (
+        let (Some(Viewer(user)), Some(conditional), Some(cache), Some(db), Some(site), Some(clock)) = (
             viewer,
             conditional,
             req.rocket().state::<PageCache>(),
             req.rocket().state::<Db>(),
             req.rocket().state::<SiteView>(),
+            req.rocket().state::<Clock>(),
         ) else {
             return Outcome::Error((Status::InternalServerError, ()));
         };
@@ -95,6 +100,7 @@ impl<'r> FromRequest<'r> for PageRequest<'r> {
             db,
             site,
             rocket: req.rocket(),
+            now: clock.now(),
         })
     }
 }
@@ -125,7 +131,7 @@ impl PageRequest<'_> {
             }
         };
         self.cache
-            .serve(&self.path, self.db, self.conditional, render)
+            .serve(&self.path, self.now, self.conditional, render)
             .await?
             .map(SiteResponse::Cached)
             .ok_or(WebError::NotFound)
@@ -142,9 +148,8 @@ impl PageRequest<'_> {
 
 #[get("/")]
 async fn home(req: PageRequest<'_>) -> Result<SiteResponse, WebError> {
-    let (db, site) = (req.db, req.site);
-    req.serve("site/home", pages::home(db, site, chrono::Utc::now()))
-        .await
+    let (db, site, now) = (req.db, req.site, req.now);
+    req.serve("site/home", pages::home(db, site, now)).await
 }
 
 #[get("/<course>")]
@@ -157,12 +162,9 @@ async fn course(
     if let Some(redirect) = canonical(uri, req.db).await? {
         return Ok(redirect);
     }
-    let (db, site, who) = (req.db, req.site, req.audience());
-    req.serve(
-        "site/course",
-        pages::course(db, site, course, chrono::Utc::now(), who),
-    )
-    .await
+    let (db, site, now, who) = (req.db, req.site, req.now, req.audience());
+    req.serve("site/course", pages::course(db, site, course, now, who))
+        .await
 }
 
 /// `/<course>/all/`: the whole course on one page. `all` is a reserved lesson
@@ -177,12 +179,9 @@ async fn whole_course(
     if let Some(redirect) = canonical(uri, req.db).await? {
         return Ok(redirect);
     }
-    let (db, who) = (req.db, req.audience());
-    req.serve(
-        "site/course_all",
-        pages::whole_course(db, course, chrono::Utc::now(), who),
-    )
-    .await
+    let (db, now, who) = (req.db, req.now, req.audience());
+    req.serve("site/course_all", pages::whole_course(db, course, now, who))
+        .await
 }
 
 #[get("/<course>/<lesson>")]
@@ -196,10 +195,10 @@ async fn lesson(
     if let Some(redirect) = canonical(uri, req.db).await? {
         return Ok(redirect);
     }
-    let (db, site, who) = (req.db, req.site, req.audience());
+    let (db, site, now, who) = (req.db, req.site, req.now, req.audience());
     req.serve(
         "site/lesson",
-        pages::lesson(db, site, course, lesson, chrono::Utc::now(), who),
+        pages::lesson(db, site, course, lesson, now, who),
     )
     .await
 }

@@ -2,9 +2,8 @@
 //! information (duration, level, prerequisites), code blocks with titles and
 //! marked lines, and the whole course on one page. Each through real pages.
 
-use std::time::Duration;
-
-use chrono::{SecondsFormat, Utc};
+use chrono::{SecondsFormat, SubsecRound, Utc};
+use lectern::base::clock::Clock;
 use lectern::content::{check, Diagnostic, Severity};
 use lectern::db::entity::Role;
 use rocket::http::Status;
@@ -127,11 +126,13 @@ async fn scheduled_lesson_appears_by_itself_at_its_moment() {
     f.write("intro/_course.md", course("Intro"));
     f.write("intro/01-first.md", lesson("First", "One."));
     f.write("intro/03-third.md", lesson("Third", "Three."));
-    let client = f.client().await;
+    // The site's clock stands still until the test moves it.
+    let clock = Clock::fixed(Utc::now().trunc_subsecs(0));
+    let client = f.client_at(&clock).await;
     let db = f.connect().await;
 
-    // Scheduled one second from now, applied by a sync.
-    let at = Utc::now() + chrono::Duration::seconds(1);
+    // Scheduled an hour from the site's now, applied by a sync.
+    let at = clock.now() + chrono::Duration::hours(1);
     let stamp = at.to_rfc3339_opts(SecondsFormat::Millis, true);
     f.write(
         "intro/02-second.md",
@@ -158,14 +159,14 @@ async fn scheduled_lesson_appears_by_itself_at_its_moment() {
     assert!(!all.contains("Second"), "not on the one-page view");
     let (_, home) = get(&client, "/").await;
     assert!(home.contains("2 lessons"), "{home}");
-    assert!(
-        Utc::now() < at,
-        "the checks above must run before the moment (slow machine?)"
-    );
 
-    // The moment passes: nothing else happens, and the lesson is there.
-    let wait = (at - Utc::now()).to_std().unwrap_or_default() + Duration::from_millis(150);
-    tokio::time::sleep(wait).await;
+    // A millisecond before the moment, the pages cached above still hold.
+    clock.advance(at - clock.now() - chrono::Duration::milliseconds(1));
+    assert_eq!(get(&client, "/intro/second/").await.0, Status::NotFound);
+    assert!(!get(&client, "/intro/").await.1.contains("/intro/second/"));
+
+    // The moment comes: nothing else happens, and the lesson is there.
+    clock.advance(chrono::Duration::milliseconds(1));
     let (status, page) = get(&client, "/intro/second/").await;
     assert_eq!(status, Status::Ok);
     assert!(page.contains("Two."));

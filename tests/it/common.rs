@@ -7,9 +7,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use lectern::content::{SyncOptions, SyncReport};
 use lectern::db::entity::SyncOrigin;
+use lectern::db::Db;
 use rocket::http::Status;
 use rocket::local::asynchronous::{Client, LocalResponse};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, Database, Statement};
 use tempfile::TempDir;
 
 /// A database for one test, dropped with it.
@@ -119,6 +120,11 @@ impl Fixture {
             .merge(("database_url", &self.db.url))
             .merge(("content_dir", self.content()))
             .merge(("log_level", "off"))
+            // An instance here sees only its own edits at once; another
+            // handle's (a test's own sync) only if the test waits for a poll.
+            // So a write path that forgot to tell its cache fails the test,
+            // instead of being rescued by a poll that happened to come.
+            .merge(("content_poll_ms", 3_600_000))
             .merge((
                 "template_dir",
                 Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"),
@@ -132,13 +138,21 @@ impl Fixture {
             .expect("valid rocket")
     }
 
-    pub(crate) async fn connect(&self) -> DatabaseConnection {
+    /// Starts the site with readers' pages going by `clock` (a fixed one
+    /// the test moves: scheduled publishing without waiting).
+    pub(crate) async fn client_at(&self, clock: &lectern::base::clock::Clock) -> Client {
+        Client::tracked(lectern::build_with_clock(self.figment(), clock.clone()))
+            .await
+            .expect("valid rocket")
+    }
+
+    pub(crate) async fn connect(&self) -> Db {
         let db = lectern::db::connect(&self.db.url).await.unwrap();
         lectern::db::migrate(&db).await.unwrap();
         db
     }
 
-    pub(crate) async fn sync(&self, db: &DatabaseConnection) -> SyncReport {
+    pub(crate) async fn sync(&self, db: &Db) -> SyncReport {
         lectern::content::sync(
             db,
             &self.content(),
@@ -183,7 +197,7 @@ pub(crate) fn course(title: &str) -> String {
 }
 
 /// The single integer a query returns (a count, an id), on either backend.
-pub(crate) async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
+pub(crate) async fn count(db: &Db, sql: &str) -> i64 {
     let sql = format!("SELECT CAST(({sql}) AS BIGINT)");
     let row = db
         .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
@@ -226,7 +240,7 @@ pub(crate) fn hidden(html: &str, name: &str) -> String {
 }
 
 /// Creates a user directly (as `lectern user add` does).
-pub(crate) async fn add_user(db: &DatabaseConnection, name: &str, role: lectern::db::entity::Role) {
+pub(crate) async fn add_user(db: &Db, name: &str, role: lectern::db::entity::Role) {
     lectern::accounts::users::create(db, name, name, role, PASSWORD)
         .await
         .unwrap();

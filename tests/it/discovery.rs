@@ -2,9 +2,9 @@
 //! and the metadata on public pages (Open Graph, Twitter card, JSON-LD).
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
-use chrono::{SecondsFormat, Utc};
+use chrono::{SecondsFormat, SubsecRound, Utc};
+use lectern::base::clock::Clock;
 use lectern::db::entity::Role;
 use rocket::http::Status;
 use rocket::local::asynchronous::Client;
@@ -18,6 +18,14 @@ const BASE: &str = "https://lessons.example.org";
 /// The site with a configured `base_url`.
 async fn site(f: &Fixture) -> Client {
     Client::tracked(lectern::build(f.figment().merge(("base_url", BASE))))
+        .await
+        .expect("valid rocket")
+}
+
+/// [`site`], with readers' pages going by `clock`.
+async fn site_at(f: &Fixture, clock: &Clock) -> Client {
+    let figment = f.figment().merge(("base_url", BASE));
+    Client::tracked(lectern::build_with_clock(figment, clock.clone()))
         .await
         .expect("valid rocket")
 }
@@ -84,7 +92,7 @@ fn write_search_content(f: &Fixture) {
 }
 
 /// A lesson's current version, as its forms send it.
-async fn version(db: &sea_orm::DatabaseConnection, id: i64) -> String {
+async fn version(db: &lectern::db::Db, id: i64) -> String {
     count(db, &format!("SELECT version FROM lessons WHERE id = {id}"))
         .await
         .to_string()
@@ -307,7 +315,9 @@ async fn the_search_migration_indexes_existing_lessons() {
         .position(|m| m.name() == "m20261125_000004_search")
         .map(|at| applied.len() - at)
         .unwrap();
-    Migrator::down(&db, Some(after as u32)).await.unwrap();
+    Migrator::down(db.connection(), Some(after as u32))
+        .await
+        .unwrap();
     assert_eq!(count(&db, "SELECT COUNT(*) FROM lessons").await, 1);
     let db = f.connect().await; // migrates up again
     assert_eq!(
@@ -755,23 +765,30 @@ async fn a_scheduled_lesson_joins_feeds_and_sitemap_at_its_moment() {
     let f = Fixture::new().await;
     f.write("alpha/_course.md", course("Alpha"));
     f.write("alpha/01-one.md", lesson("One", "First."));
-    let at = Utc::now() + chrono::Duration::seconds(2);
+    // The site's clock stands still until the test moves it.
+    let clock = Clock::fixed(Utc::now().trunc_subsecs(0));
+    let at = clock.now() + chrono::Duration::hours(1);
     let stamp = at.to_rfc3339_opts(SecondsFormat::Millis, true);
     f.write(
         "alpha/02-soon.md",
         lesson_with("Soon", &format!("publish_at = \"{stamp}\""), "Soon."),
     );
-    let client = site(&f).await;
+    let client = site_at(&f, &clock).await;
     let soon = format!("{BASE}/alpha/soon/");
     let feed = feed_entries(&xml(&client, "/feed.xml", ATOM_TYPE).await);
     assert!(feed.iter().all(|e| e.0 != soon));
     let map = sitemap_urls(&xml(&client, "/sitemap.xml", "application/xml; charset=utf-8").await);
     assert!(!map.contains(&soon));
     assert!(results(&search(&client, "soon").await).is_empty());
-    assert!(Utc::now() < at, "checked before the moment (slow machine?)");
 
-    let wait = (at - Utc::now()).to_std().unwrap_or_default() + Duration::from_millis(150);
-    tokio::time::sleep(wait).await;
+    // A millisecond before the moment: still out of everything.
+    clock.advance(at - clock.now() - chrono::Duration::milliseconds(1));
+    let feed = feed_entries(&xml(&client, "/feed.xml", ATOM_TYPE).await);
+    assert!(feed.iter().all(|e| e.0 != soon));
+    assert!(results(&search(&client, "soon").await).is_empty());
+
+    // The moment comes; the cached feed and sitemap give way by themselves.
+    clock.advance(chrono::Duration::milliseconds(1));
     let feed = feed_entries(&xml(&client, "/feed.xml", ATOM_TYPE).await);
     assert_eq!(feed[0].0, soon, "at the top: it appeared last");
     let map = sitemap_urls(&xml(&client, "/sitemap.xml", "application/xml; charset=utf-8").await);

@@ -63,10 +63,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{TestError, TestRunner};
 use rocket::http::{Header, Status as Http};
 use rocket::local::asynchronous::Client;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    Statement,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement};
 use sha2::Sha256;
 
 use crate::common::{add_user, count, csrf, get, log_in, post, TestDb, PASSWORD};
@@ -953,7 +950,7 @@ async fn empty(url: &str) -> Result<(), String> {
 /// client (two instances on one database), and the test's own connection.
 struct World {
     f: Site,
-    db: DatabaseConnection,
+    db: lectern::db::Db,
     admin: Client,
     public: Client,
     csrf: String,

@@ -6,7 +6,6 @@ use rocket::form::FromForm;
 use rocket::response::{content::RawHtml, Redirect};
 use rocket::{get, post, routes, Route, State};
 use rocket_dyn_templates::Template;
-use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 use crate::accounts::SessionUser;
@@ -146,7 +145,7 @@ fn new_page(user: Editor, site: &State<SiteView>) -> RawHtml<Template> {
     edit_render(site, &user.0, None, form, HashMap::new())
 }
 
-async fn load_form(db: &DatabaseConnection, id: i32) -> Result<CourseForm, AdminError> {
+async fn load_form(db: &Db, id: i32) -> Result<CourseForm, AdminError> {
     let c = courses::by_id(db, id).await?.ok_or(AdminError::NotFound)?;
     let status = match c.status {
         CourseStatus::Draft => "draft",
@@ -178,7 +177,7 @@ async fn submit(
     id: Option<i32>,
     form: CourseForm,
     user: &SessionUser,
-    db: &DatabaseConnection,
+    db: &Db,
     site: &State<SiteView>,
     settings: &Settings,
 ) -> Result<EditResponse, AdminError> {

@@ -6,7 +6,6 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{content::RawHtml, Redirect};
 use rocket::{get, post, routes, Responder, Route, State};
 use rocket_dyn_templates::Template;
-use sea_orm::DatabaseConnection;
 
 use crate::accounts::SessionUser;
 use crate::config::Settings;
@@ -69,7 +68,7 @@ pub(super) enum EditResponse {
 
 /// Preview: render through the same pipeline as the public page, save nothing.
 async fn preview_state(
-    db: &DatabaseConnection,
+    db: &Db,
     settings: &Settings,
     form: LessonForm,
 ) -> Result<EditState, AdminError> {
@@ -140,7 +139,7 @@ fn expired(
 
 /// The editor again after a re-login, holding the text that was being saved.
 pub(super) async fn resumed(
-    db: &DatabaseConnection,
+    db: &Db,
     site: &State<SiteView>,
     _settings: &Settings,
     user: &SessionUser,

@@ -1,8 +1,8 @@
 //! What the lesson editor's form holds, and the small conversions the
 //! lesson pages share.
 
+use crate::db::Db;
 use rocket::form::FromForm;
-use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 use crate::db::courses;
@@ -47,9 +47,7 @@ pub(super) struct CourseOption {
     pub(super) title: String,
 }
 
-pub(super) async fn course_options(
-    db: &DatabaseConnection,
-) -> Result<Vec<CourseOption>, AdminError> {
+pub(super) async fn course_options(db: &Db) -> Result<Vec<CourseOption>, AdminError> {
     Ok(courses::all(db)
         .await?
         .into_iter()

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use sea_orm::DatabaseConnection;
+use crate::db::Db;
 use serde::Serialize;
 
 use crate::content::links::{lesson_url, media_url};
@@ -78,7 +78,7 @@ impl EditState {
 }
 
 pub(super) async fn edit_view(
-    db: &DatabaseConnection,
+    db: &Db,
     lesson: Option<&Lesson>,
     state: EditState,
 ) -> Result<EditView, AdminError> {
