@@ -43,20 +43,34 @@ use crate::db::entity::SyncOrigin;
 use crate::web::assets::StaticAssets;
 use crate::web::templates::SiteView;
 
-/// Assembles the application from a figment (see [`config::figment`]),
-/// reading the system clock. The one place Lectern is put together, for
-/// `serve` and for tests alike.
+/// Assembles the application from a figment (see [`config::figment`]). The
+/// one place Lectern is put together, for `serve` and for tests alike.
 pub fn build(figment: Figment) -> Rocket<Build> {
-    build_with_clock(figment, Clock::system())
+    build_with(figment, Parts::default())
 }
 
-/// [`build`], with readers' pages going by `clock` (tests move a fixed one
-/// to see scheduled lessons appear).
-pub fn build_with_clock(figment: Figment, clock: Clock) -> Rocket<Build> {
+/// What may be handed to [`build_with`] instead of what Lectern makes itself.
+#[derive(Default)]
+pub struct Parts {
+    /// Where readers' pages take "now" from (default: the system clock);
+    /// tests move a fixed one to see scheduled lessons appear.
+    pub clock: Clock,
+    /// A database handle to serve through instead of connecting to
+    /// `database_url`. Clients built on one handle are one instance: each
+    /// sees the others' edits at once (tests use one handle per database).
+    pub db: Option<db::Db>,
+}
+
+/// [`build`], with some parts handed in.
+pub fn build_with(figment: Figment, parts: Parts) -> Rocket<Build> {
     let figment = web::templates::ensure_template_dir(figment);
+    let Parts { clock, db } = parts;
     let rocket = rocket::custom(figment)
         .manage(clock)
-        .attach(AdHoc::try_on_ignite("Lectern database and content", set_up))
+        .attach(AdHoc::try_on_ignite(
+            "Lectern database and content",
+            |rocket| Box::pin(set_up(rocket, db)),
+        ))
         .attach(web::templates::fairing())
         .attach(web::security::SecurityHeaders)
         .attach(web::cache::poller());
@@ -65,7 +79,7 @@ pub fn build_with_clock(figment: Figment, clock: Clock) -> Rocket<Build> {
 
 /// Reads settings, connects, migrates, optionally syncs content, and puts the
 /// connection and settings in managed state. Any failure stops start-up.
-async fn set_up(rocket: Rocket<Build>) -> fairing::Result {
+async fn set_up(rocket: Rocket<Build>, given: Option<db::Db>) -> fairing::Result {
     let settings = match Settings::from_figment(rocket.figment()) {
         Ok(s) => s,
         Err(e) => {
@@ -101,7 +115,11 @@ async fn set_up(rocket: Rocket<Build>) -> fairing::Result {
             return Err(rocket);
         }
     };
-    let db = match db::connect(&settings.database_url).await {
+    let connected = match given {
+        Some(db) => Ok(db),
+        None => db::connect(&settings.database_url).await,
+    };
+    let db = match connected {
         Ok(db) => db,
         Err(e) => {
             tracing::error!(url = %redact(&settings.database_url), "cannot open the database: {e}");

@@ -82,7 +82,16 @@ async fn pages_are_served_compressed_when_asked() {
 async fn fresh_after(client: &rocket::local::asynchronous::Client, pages: &[(&str, &str, bool)]) {
     for (uri, text, present) in pages {
         let (status, html) = get(client, uri).await;
-        assert!(status == Status::Ok || status == Status::NotFound, "{uri}");
+        // A page expected to show the text must be there; one expected not
+        // to may be gone altogether (an archived lesson's own page).
+        if *present {
+            assert_eq!(status, Status::Ok, "{uri}");
+        } else {
+            assert!(
+                status == Status::Ok || status == Status::NotFound,
+                "{uri}: {status}"
+            );
+        }
         assert_eq!(
             html.contains(text),
             *present,
@@ -161,50 +170,83 @@ async fn every_write_path_refreshes_the_pages_it_affects() {
     )
     .await;
 
-    // Restore a revision (after bringing it back as a draft, then publishing).
-    post(
+    assert_eq!(
+        get(&public, "/backend-dev/first-server/").await.0,
+        Status::NotFound
+    );
+
+    // Bring back (a draft: still not public), then publish it again.
+    let (status, _, _) = post(
         &editor,
         &format!("/admin/lessons/{id}/unarchive"),
         &[("csrf", &token), ("version", "3")],
     )
     .await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(
+        get(&public, "/backend-dev/first-server/").await.0,
+        Status::NotFound
+    );
+    let (status, _, _) = post(
+        &editor,
+        &format!("/admin/lessons/{id}/edit"),
+        &[
+            ("csrf", &token),
+            ("version", "4"),
+            ("title", "Servers, once more"),
+            ("slug", "first-server"),
+            ("course_id", "1"),
+            ("status", "published"),
+            ("summary", ""),
+            ("body_md", "Published again."),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    fresh_after(
+        &public,
+        &[
+            ("/backend-dev/", "Servers, once more", true),
+            ("/backend-dev/first-server/", "Published again.", true),
+        ],
+    )
+    .await;
+
+    // Restore the first revision (the file's text): seen by itself.
     let first = count(
         &db,
         &format!("SELECT MIN(id) FROM lesson_revisions WHERE lesson_id = {id}"),
     )
     .await;
-    post(
+    let (status, _, _) = post(
         &editor,
         &format!("/admin/lessons/{id}/revisions/{first}/restore"),
-        &[("csrf", &token), ("version", "4")],
+        &[("csrf", &token), ("version", "5")],
     )
     .await;
-    post(
-        &editor,
-        &format!("/admin/lessons/{id}/edit"),
-        &[
-            ("csrf", &token),
-            ("version", "5"),
-            ("title", "Your first HTTP server in Node"),
-            ("slug", "first-server"),
-            ("course_id", "1"),
-            ("status", "published"),
-            ("summary", ""),
-            ("body_md", "Restored body."),
-            ("action", "save"),
-        ],
-    )
-    .await;
+    assert_eq!(status, Status::SeeOther);
     fresh_after(
         &public,
         &[
             ("/backend-dev/", "Your first HTTP server in Node", true),
-            ("/backend-dev/first-server/", "Restored body.", true),
+            ("/backend-dev/", "Servers, once more", false),
+            (
+                "/backend-dev/first-server/",
+                "Time to write some code",
+                true,
+            ),
+            ("/backend-dev/first-server/", "Published again.", false),
+            (
+                "/backend-dev/install-node/",
+                "Your first HTTP server in Node",
+                true,
+            ),
         ],
     )
     .await;
 
-    // Sync: a changed file.
+    // Sync, as the start-up sync and `lectern sync` run it: a changed file.
     f.write(
         "backend-dev/02-install-node.md",
         lesson("Installing Node, again", "Synced text."),
@@ -219,20 +261,37 @@ async fn every_write_path_refreshes_the_pages_it_affects() {
     )
     .await;
 
+    // Sync now, in the admin: another changed file.
+    f.write(
+        "backend-dev/04-routes-and-data.md",
+        lesson("Routes, synced from the admin", "Synced by Sync now."),
+    );
+    let (status, _, _) = post(&editor, "/admin/sync", &[("csrf", &token)]).await;
+    assert_eq!(status, Status::SeeOther);
+    fresh_after(
+        &public,
+        &[
+            ("/backend-dev/routes-and-data/", "Synced by Sync now.", true),
+            ("/backend-dev/", "Routes, synced from the admin", true),
+        ],
+    )
+    .await;
+
     // Course edit and reorder: the home page.
     let course = count(&db, "SELECT id FROM courses WHERE slug = 'web-foundations'").await;
-    post(
+    let (status, _, _) = post(
         &editor,
         &format!("/admin/courses/{course}/move"),
         &[("csrf", &token), ("delta", "-1")],
     )
     .await;
+    assert_eq!(status, Status::SeeOther);
     let (_, home) = get(&public, "/").await;
     assert!(
         home.find("/web-foundations/").unwrap() < home.find("/backend-dev/").unwrap(),
         "reorder is visible"
     );
-    post(
+    let (status, _, _) = post(
         &editor,
         &format!("/admin/courses/{course}/edit"),
         &[
@@ -245,11 +304,36 @@ async fn every_write_path_refreshes_the_pages_it_affects() {
         ],
     )
     .await;
+    assert_eq!(status, Status::SeeOther);
     fresh_after(
         &public,
         &[
             ("/", "Web Basics", true),
             ("/web-foundations/how-the-web-works/", "Web Basics", true),
+        ],
+    )
+    .await;
+
+    // Export writes the admin's texts to files and changes no page; the
+    // next sync finds nothing to do, and the pages stay as they were.
+    let exported = lectern::content::export(&db, &f.content()).await.unwrap();
+    assert!(!exported.written.is_empty(), "{exported:?}");
+    let (status, _, _) = post(&editor, "/admin/sync", &[("csrf", &token)]).await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(
+        count(&db, "SELECT created + updated + archived FROM sync_runs WHERE id = (SELECT MAX(id) FROM sync_runs)").await,
+        0
+    );
+    fresh_after(
+        &public,
+        &[
+            (
+                "/backend-dev/first-server/",
+                "Time to write some code",
+                true,
+            ),
+            ("/backend-dev/routes-and-data/", "Synced by Sync now.", true),
+            ("/", "Web Basics", true),
         ],
     )
     .await;

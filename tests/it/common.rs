@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use lectern::base::clock::Clock;
 use lectern::content::{SyncOptions, SyncReport};
 use lectern::db::entity::SyncOrigin;
 use lectern::db::Db;
@@ -81,6 +82,10 @@ impl Drop for TestDb {
 pub(crate) struct Fixture {
     pub dir: TempDir,
     pub db: TestDb,
+    /// The one handle on the database that every client and every direct
+    /// use of it in the test shares: they are one instance, seeing each
+    /// other's edits at once, and no other test's (see `lectern::Parts`).
+    handle: tokio::sync::OnceCell<Db>,
 }
 
 impl Fixture {
@@ -88,7 +93,11 @@ impl Fixture {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("content")).unwrap();
         let db = TestDb::new(dir.path()).await;
-        Fixture { dir, db }
+        Fixture {
+            dir,
+            db,
+            handle: tokio::sync::OnceCell::new(),
+        }
     }
 
     /// A fixture holding a copy of the sample content shipped in `content/`.
@@ -133,23 +142,41 @@ impl Fixture {
 
     /// Starts the site (migrations and the startup sync run at ignition).
     pub(crate) async fn client(&self) -> Client {
-        Client::tracked(lectern::build(self.figment()))
-            .await
-            .expect("valid rocket")
+        self.client_with(self.figment(), Clock::system()).await
     }
 
     /// Starts the site with readers' pages going by `clock` (a fixed one
     /// the test moves: scheduled publishing without waiting).
-    pub(crate) async fn client_at(&self, clock: &lectern::base::clock::Clock) -> Client {
-        Client::tracked(lectern::build_with_clock(self.figment(), clock.clone()))
+    pub(crate) async fn client_at(&self, clock: &Clock) -> Client {
+        self.client_with(self.figment(), clock.clone()).await
+    }
+
+    /// Starts the site from `figment` (usually [`Fixture::figment`] plus
+    /// settings), on the fixture's database handle.
+    pub(crate) async fn client_with(
+        &self,
+        figment: rocket::figment::Figment,
+        clock: Clock,
+    ) -> Client {
+        let parts = lectern::Parts {
+            clock,
+            db: Some(self.connect().await),
+        };
+        Client::tracked(lectern::build_with(figment, parts))
             .await
             .expect("valid rocket")
     }
 
+    /// The fixture's database handle, migrated.
     pub(crate) async fn connect(&self) -> Db {
-        let db = lectern::db::connect(&self.db.url).await.unwrap();
-        lectern::db::migrate(&db).await.unwrap();
-        db
+        self.handle
+            .get_or_init(|| async {
+                let db = lectern::db::connect(&self.db.url).await.unwrap();
+                lectern::db::migrate(&db).await.unwrap();
+                db
+            })
+            .await
+            .clone()
     }
 
     pub(crate) async fn sync(&self, db: &Db) -> SyncReport {

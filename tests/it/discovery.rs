@@ -17,17 +17,13 @@ const BASE: &str = "https://lessons.example.org";
 
 /// The site with a configured `base_url`.
 async fn site(f: &Fixture) -> Client {
-    Client::tracked(lectern::build(f.figment().merge(("base_url", BASE))))
-        .await
-        .expect("valid rocket")
+    site_at(f, &Clock::system()).await
 }
 
 /// [`site`], with readers' pages going by `clock`.
 async fn site_at(f: &Fixture, clock: &Clock) -> Client {
     let figment = f.figment().merge(("base_url", BASE));
-    Client::tracked(lectern::build_with_clock(figment, clock.clone()))
-        .await
-        .expect("valid rocket")
+    f.client_with(figment, clock.clone()).await
 }
 
 fn lesson_with(title: &str, front: &str, body: &str) -> String {
@@ -290,7 +286,7 @@ async fn lessons_written_before_search_existed_get_their_plain_text() {
         ["/alpha/links/"]
     );
     // The next start fills it in.
-    let db = f.connect().await;
+    lectern::db::migrate(&db).await.unwrap();
     assert_eq!(
         count(&db, "SELECT COUNT(*) FROM lessons WHERE body_text IS NULL").await,
         0
@@ -319,7 +315,7 @@ async fn the_search_migration_indexes_existing_lessons() {
         .await
         .unwrap();
     assert_eq!(count(&db, "SELECT COUNT(*) FROM lessons").await, 1);
-    let db = f.connect().await; // migrates up again
+    lectern::db::migrate(&db).await.unwrap(); // up again, as at a start
     assert_eq!(
         count(&db, "SELECT COUNT(*) FROM lessons WHERE body_text IS NULL").await,
         0

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use hmac::{Hmac, Mac};
+use lectern::base::clock::Clock;
 use lectern::db::entity::Role;
 use rocket::http::{Header, Status};
 use rocket::local::asynchronous::Client;
@@ -102,9 +103,8 @@ impl Repos {
     /// `secs` seconds.
     async fn client_answering_within(&self, secs: u64) -> Client {
         let figment = self.f.figment().merge(("webhook_secret", SECRET));
-        Client::tracked(lectern::build(figment.merge(("webhook_answer_secs", secs))))
-            .await
-            .unwrap()
+        let figment = figment.merge(("webhook_answer_secs", secs));
+        self.f.client_with(figment, Clock::system()).await
     }
 }
 
@@ -298,13 +298,10 @@ async fn a_hanging_git_pull_is_stopped_at_the_timeout_recorded_and_the_site_keep
         &site,
         &["remote", "set-url", "origin", &format!("ext::sleep {hang}")],
     );
-    let client = Client::tracked(lectern::build(
-        r.f.figment()
-            .merge(("webhook_secret", SECRET))
-            .merge(("git_timeout_secs", 2)),
-    ))
-    .await
-    .unwrap();
+    let figment = r.f.figment().merge(("webhook_secret", SECRET));
+    let client =
+        r.f.client_with(figment.merge(("git_timeout_secs", 2)), Clock::system())
+            .await;
 
     // The hook waits for git; meanwhile pages are served.
     let clock = Instant::now();

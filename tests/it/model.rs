@@ -1020,16 +1020,26 @@ impl World {
             f.dir.path(),
             &["clone", "-q", remote.to_str().unwrap(), "content"],
         )?;
-        let admin = Client::tracked(lectern::build(
+        // Both clients serve through the case's one database handle, so the
+        // public one sees every write at once (no waiting for a poll).
+        let on_db = || lectern::Parts {
+            db: Some(db.clone()),
+            ..Default::default()
+        };
+        let admin = Client::tracked(lectern::build_with(
             f.figment()
                 .merge(("webhook_secret", SECRET))
                 .merge(("sync_on_start", true)),
+            on_db(),
         ))
         .await
         .ctx("the site starts")?;
-        let public = Client::tracked(lectern::build(f.figment().merge(("sync_on_start", false))))
-            .await
-            .ctx("a second instance starts")?;
+        let public = Client::tracked(lectern::build_with(
+            f.figment().merge(("sync_on_start", false)),
+            on_db(),
+        ))
+        .await
+        .ctx("a second client starts")?;
         m = m.synced().0;
         ensure!(
             log_in(&admin, "eve", PASSWORD).await == Http::SeeOther,

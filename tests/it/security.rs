@@ -4,6 +4,7 @@
 //! redirects, export through a linked folder, caching of private pages and
 //! active files served from `content/`.
 
+use lectern::base::clock::Clock;
 use lectern::content::scan::hash_bytes;
 use lectern::db::entity::Role;
 use rocket::futures::future::join_all;
@@ -273,13 +274,11 @@ async fn a_client_cannot_choose_its_own_address() {
 #[rocket::async_test]
 async fn behind_a_trusted_proxy_each_client_has_its_own_limit() {
     let f = Fixture::with_sample_content().await;
-    let client = Client::tracked(lectern::build(
-        f.figment()
-            .merge(("trusted_proxies", ["127.0.0.1"]))
-            .merge(("client_ip_header", "X-Forwarded-For")),
-    ))
-    .await
-    .unwrap();
+    let figment = f
+        .figment()
+        .merge(("trusted_proxies", ["127.0.0.1"]))
+        .merge(("client_ip_header", "X-Forwarded-For"));
+    let client = f.client_with(figment, Clock::system()).await;
     for i in 0..25 {
         // The client put a forged address first; the proxy appended the real one.
         let header = format!("6.6.6.6, 198.51.100.{i}");
@@ -454,9 +453,8 @@ async fn pages_that_depend_on_a_session_are_never_stored_by_caches() {
 #[rocket::async_test]
 async fn https_is_made_sticky_when_lectern_knows_it_is_served_over_https() {
     let f = Fixture::with_sample_content().await;
-    let client = Client::tracked(lectern::build(f.figment().merge(("secure_cookies", true))))
-        .await
-        .unwrap();
+    let figment = f.figment().merge(("secure_cookies", true));
+    let client = f.client_with(figment, Clock::system()).await;
     let res = client.get("/").dispatch().await;
     assert!(res
         .headers()
