@@ -666,14 +666,21 @@ async fn a_push_during_a_background_sync_waits_for_it() {
     // its run wait for the first run to end.
     let (status, second) = send_hook(&client).await;
     assert_eq!(status, Status::Accepted, "{}", second["status"]);
-    let (one, two) = (first["run_id"].as_i64().unwrap(), second["run_id"].as_i64().unwrap());
+    let (one, two) = (
+        first["run_id"].as_i64().unwrap(),
+        second["run_id"].as_i64().unwrap(),
+    );
     wait_for_run(&r.f, two).await;
     let db = r.f.connect().await;
     let overlapping = format!(
         "SELECT COUNT(*) FROM sync_runs a, sync_runs b WHERE a.id = {one} AND b.id = {two} \
          AND (a.finished_at IS NULL OR b.started_at < a.finished_at)"
     );
-    assert_eq!(count(&db, &overlapping).await, 0, "the second push's run began before the first ended");
+    assert_eq!(
+        count(&db, &overlapping).await,
+        0,
+        "the second push's run began before the first ended"
+    );
     assert_eq!(count(&db, "SELECT COUNT(*) FROM lessons").await, 1002);
 }
 

@@ -15,5 +15,6 @@ mod limits;
 mod model;
 mod redirects;
 mod security;
+mod setup;
 mod site;
 mod sync;

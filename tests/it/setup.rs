@@ -1,0 +1,187 @@
+//! What the README promises about setting Lectern up and running it: a bad
+//! `base_url` stops start-up, the SQLite folder is made, templates can be
+//! overridden, and the binary serves from any directory with its templates
+//! and styles inside it.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use lectern::base::clock::Clock;
+use rocket::http::Status;
+use rocket::local::asynchronous::Client;
+use sea_orm::{ConnectionTrait, Statement};
+
+use crate::common::{get, Fixture};
+
+#[rocket::async_test]
+async fn a_malformed_base_url_stops_start_up() {
+    let f = Fixture::with_sample_content().await;
+    for bad in [
+        "lessons.example.org",
+        "https://lessons.example.org/path",
+        "ftp://x",
+    ] {
+        let figment = f.figment().merge(("base_url", bad));
+        let parts = lectern::Parts {
+            db: Some(f.connect().await),
+            ..Default::default()
+        };
+        match Client::tracked(lectern::build_with(figment, parts)).await {
+            // Inspecting the error is what keeps Rocket from panicking on it.
+            Err(e) => assert!(
+                matches!(e.kind(), rocket::error::ErrorKind::FailedFairings(_)),
+                "{e}"
+            ),
+            Ok(_) => panic!("started with base_url = {bad}"),
+        }
+    }
+    let good = f
+        .figment()
+        .merge(("base_url", "https://lessons.example.org"));
+    let client = f.client_with(good, Clock::system()).await;
+    assert_eq!(get(&client, "/").await.0, Status::Ok);
+}
+
+/// A fresh machine: the database's folder does not exist yet.
+#[rocket::async_test]
+async fn the_sqlite_folder_is_made_and_runs_in_wal_with_foreign_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("data/nested/lectern.db");
+    let url = format!("sqlite://{}?mode=rwc", file.display());
+    let db = lectern::db::connect(&url).await.unwrap();
+    lectern::db::migrate(&db).await.unwrap();
+    assert!(file.is_file(), "{} was not made", file.display());
+    let pragma = |name: &'static str| {
+        let db = &db;
+        async move {
+            let row = db
+                .query_one_raw(Statement::from_string(
+                    db.get_database_backend(),
+                    format!("PRAGMA {name}"),
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get_by_index::<String>(0)
+                .or_else(|_| row.try_get_by_index::<i64>(0).map(|n| n.to_string()))
+                .unwrap()
+        }
+    };
+    assert_eq!(pragma("journal_mode").await, "wal");
+    assert_eq!(pragma("foreign_keys").await, "1");
+    assert_ne!(pragma("busy_timeout").await, "0");
+}
+
+#[rocket::async_test]
+async fn a_template_in_template_dir_overrides_the_built_in_one() {
+    let f = Fixture::with_sample_content().await;
+    let theme = f.dir.path().join("theme");
+    std::fs::create_dir_all(theme.join("site")).unwrap();
+    std::fs::write(
+        theme.join("site/home.html.tera"),
+        "<!doctype html><title>{{ site.title }}</title><p>A themed home</p>",
+    )
+    .unwrap();
+    let figment = f.figment().merge(("template_dir", &theme));
+    let client = f.client_with(figment, Clock::system()).await;
+    let (status, home) = get(&client, "/").await;
+    assert_eq!(status, Status::Ok);
+    assert!(home.contains("<p>A themed home</p>"), "{home}");
+    // The templates not overridden are the built-in ones.
+    let (status, page) = get(&client, "/backend-dev/install-node/").await;
+    assert_eq!(status, Status::Ok);
+    assert!(page.contains("Installing Node"), "{page}");
+    assert!(!page.contains("A themed home"));
+}
+
+/// A server process in `cwd`, stopped when dropped.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn http(port: u16, path: &str) -> Option<(u16, String)> {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    let status = out.split(' ').nth(1)?.parse().ok()?;
+    let body = out.split_once("\r\n\r\n").map(|(_, b)| b.to_string())?;
+    Some((status, body))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The release layout: one binary, started from a folder that holds no
+/// templates, styles or Rocket.toml.
+#[rocket::async_test]
+async fn the_binary_serves_from_any_folder_with_its_templates_and_styles_inside() {
+    let f = Fixture::with_sample_content().await;
+    let elsewhere = f.dir.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    assert!(!Path::new(&elsewhere).join("templates").exists());
+    let port = free_port();
+    let _server = Server(
+        Command::new(env!("CARGO_BIN_EXE_lectern"))
+            .current_dir(&elsewhere)
+            .env("DATABASE_URL", &f.db.url)
+            .env("ROCKET_CONTENT_DIR", f.content())
+            .env("ROCKET_PORT", port.to_string())
+            .env("ROCKET_ADDRESS", "127.0.0.1")
+            .env("ROCKET_LOG_LEVEL", "off")
+            .env("LECTERN_LOG", "error")
+            .env_remove("ROCKET_TEMPLATE_DIR")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    // The limit only catches a server that never starts.
+    let started = Instant::now();
+    while http(port, "/healthz").is_none_or(|(status, _)| status != 200) {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no answer on {port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (status, home) = http(port, "/").unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        home.contains("Backend Dev 101") || home.contains("backend-dev"),
+        "{home}"
+    );
+    let css = home
+        .split("rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a stylesheet link")
+        .to_string();
+    let (status, style) = http(port, &css).unwrap();
+    assert_eq!(status, 200, "{css}");
+    // Light and dark schemes, and print without navigation.
+    assert!(
+        style.contains("prefers-color-scheme: dark"),
+        "no dark scheme in {css}"
+    );
+    assert!(style.contains("@media print"), "no print rules in {css}");
+    let (status, page) = http(port, "/backend-dev/install-node/").unwrap();
+    assert_eq!(status, 200);
+    assert!(page.contains("Installing Node"));
+}
