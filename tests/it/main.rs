@@ -15,5 +15,6 @@ mod limits;
 mod model;
 mod redirects;
 mod security;
+mod sessions;
 mod site;
 mod sync;
