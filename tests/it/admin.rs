@@ -32,18 +32,19 @@ async fn lesson_id(f: &Fixture, slug: &str) -> i64 {
 async fn edit_form(client: &Client, id: i64) -> Vec<(String, String)> {
     let (status, page) = get(client, &format!("/admin/lessons/{id}/edit")).await;
     assert_eq!(status, Status::Ok);
+    editor_fields(&page)
+}
+
+/// The fields of the editor form on `page`, as a browser would send them.
+fn editor_fields(page: &str) -> Vec<(String, String)> {
+    let page = page.to_string();
     let field = |name: &str| hidden(&page, name);
     let body_start = page.find("name=\"body_md\"").unwrap();
     let body_start = body_start + page[body_start..].find('>').unwrap() + 1;
     let body = &page[body_start..body_start + page[body_start..].find("</textarea>").unwrap()];
     // As a browser does: one newline right after <textarea> is not content.
     let body = body.strip_prefix('\n').unwrap_or(body);
-    let body = body
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#x27;", "'")
-        .replace("&amp;", "&");
+    let body = unescape(body);
     let course = {
         let sel = page.find("name=\"course_id\"").unwrap();
         let opt = page[sel..].find(" selected").unwrap() + sel;
@@ -440,6 +441,37 @@ async fn every_admin_form_refuses_a_missing_or_wrong_csrf_token() {
 async fn an_edit_is_on_the_public_page_at_once() {
     let (f, client) = admin_site("eve").await;
     let id = lesson_id(&f, "first-server").await;
+    let page_uri = "/backend-dev/first-server/";
+    // A reader on the same instance (the fixture's one database handle),
+    // not logged in, has the page in its cache before the edit.
+    let public = f.client().await;
+    let (status, before) = get(&public, page_uri).await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        before.contains("Your first HTTP server in Node")
+            && before.contains("The smallest useful server")
+    );
+    // It is served from the cache: a change behind the site's back (plain
+    // SQL, which tells no cache) does not show.
+    let db = f.connect().await;
+    db.execute_unprepared(&format!(
+        "UPDATE lessons SET title = 'Changed behind the cache' WHERE id = {id}"
+    ))
+    .await
+    .unwrap();
+    let (status, cached) = get(&public, page_uri).await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        cached.contains("Your first HTTP server in Node")
+            && !cached.contains("Changed behind the cache"),
+        "the reader's page comes from the cache"
+    );
+    db.execute_unprepared(&format!(
+        "UPDATE lessons SET title = 'Your first HTTP server in Node' WHERE id = {id}"
+    ))
+    .await
+    .unwrap();
+
     let fields = edit_form(&client, id).await;
     let (status, location, _) = post(
         &client,
@@ -458,10 +490,16 @@ async fn an_edit_is_on_the_public_page_at_once() {
         location,
         Some(format!("/admin/lessons/{id}/edit?saved=true"))
     );
-    let public = f.client().await;
-    let (_, html) = get(&public, "/backend-dev/first-server/").await;
+    // The reader's cached page shows the edit on the very next request.
+    let (status, html) = get(&public, page_uri).await;
+    assert_eq!(status, Status::Ok);
     assert!(html.contains("Your first server, revised") && html.contains("Fresh text."));
     assert!(html.contains(r#"<h2 id="new-part">"#));
+    assert!(
+        !html.contains("Your first HTTP server in Node")
+            && !html.contains("The smallest useful server"),
+        "the old title and text are gone"
+    );
     assert!(
         !html.contains("Edit this lesson"),
         "no edit link for the public"
@@ -485,6 +523,106 @@ async fn an_edit_is_on_the_public_page_at_once() {
         .await,
         1
     );
+}
+
+/// Every `<input type="hidden">` of a page, as (name, value).
+fn hidden_inputs(html: &str) -> Vec<(String, String)> {
+    html.split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .map(|rest| {
+            let name = &rest[..rest.find('"').unwrap()];
+            let value = &rest[rest.find("value=\"").unwrap() + 7..];
+            (
+                name.to_string(),
+                unescape(&value[..value.find('"').unwrap()]),
+            )
+        })
+        .collect()
+}
+
+/// The text of the `<textarea name="…">` on a page, as a browser reads it.
+fn textarea(html: &str, name: &str) -> String {
+    let at = html
+        .find(&format!("name=\"{name}\""))
+        .unwrap_or_else(|| panic!("no textarea {name}"));
+    let body = &html[at + html[at..].find('>').unwrap() + 1..];
+    let body = &body[..body.find("</textarea>").unwrap()];
+    unescape(body.strip_prefix('\n').unwrap_or(body))
+}
+
+#[rocket::async_test]
+async fn a_save_after_the_session_ended_keeps_the_text_through_a_new_login() {
+    let (f, client) = admin_site("eve").await;
+    let id = lesson_id(&f, "first-server").await;
+    let db = f.connect().await;
+    let fields = edit_form(&client, id).await;
+    // The session ends while eve writes.
+    db.execute_unprepared("UPDATE sessions SET expires_at = created_at")
+        .await
+        .unwrap();
+    let text = "## Written late\n\nThe session ran out <while> I wrote & \"quoted\" it / here.\n";
+    let edit = format!("/admin/lessons/{id}/edit");
+    let (status, _, page) = post(
+        &client,
+        &edit,
+        &with(&fields, &[("title", "Kept title"), ("body_md", text)]),
+    )
+    .await;
+    // The login form, holding the text; nothing saved.
+    assert_eq!(status, Status::Unauthorized);
+    assert!(page.contains("Your session has ended"), "{page}");
+    assert!(page.contains("action=\"/admin/login\""));
+    assert_eq!(textarea(&page, "resume.body_md"), text);
+    let resume = hidden_inputs(&page);
+    let value = |name: &str| {
+        resume
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(value("resume.title"), Some("Kept title"));
+    assert_eq!(value("resume.lesson_id"), Some(id.to_string().as_str()));
+    assert_eq!(value("resume.version"), Some("1"));
+    assert_eq!(
+        count(&db, &format!("SELECT version FROM lessons WHERE id = {id}")).await,
+        1
+    );
+
+    // Logging in through that form, as a browser submits it.
+    let body = textarea(&page, "resume.body_md");
+    let mut login: Vec<(&str, &str)> = resume
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    login.extend([
+        ("username", "eve"),
+        ("password", PASSWORD),
+        ("resume.body_md", body.as_str()),
+    ]);
+    let (status, _, editor) = post(&client, "/admin/login", &login).await;
+    assert_eq!(status, Status::Ok);
+    assert!(editor.contains("You are logged in again"), "{editor}");
+    assert!(
+        editor.contains(&format!("action=\"{edit}\"")),
+        "the lesson's editor"
+    );
+    let resumed = editor_fields(&editor);
+    let field = |name: &str| {
+        resumed
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    assert_eq!(textarea(&editor, "body_md"), text);
+    assert_eq!(field("title"), "Kept title");
+    assert_eq!(field("version"), "1");
+    // Saving from there saves the kept text.
+    let (status, location, _) = post(&client, &edit, &with(&resumed, &[("body_md", text)])).await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(location, Some(format!("{edit}?saved=true")));
+    let (_, public) = get(&f.client().await, "/backend-dev/first-server/").await;
+    assert!(public.contains("Kept title") && public.contains("The session ran out"));
 }
 
 #[rocket::async_test]
@@ -698,47 +836,245 @@ async fn new_lessons_and_archive_and_restore_from_archive() {
     );
 }
 
+/// Text as a browser shows it: tags dropped, Tera's escapes undone.
+fn text_of(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    unescape(out.trim())
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#x2F;", "/")
+        .replace("&amp;", "&")
+}
+
+/// The history table's rows: each row's cells as text, and the row's links.
+fn history_rows(html: &str) -> Vec<(Vec<String>, Vec<String>)> {
+    let start = html.find("<tbody>").expect("a history table");
+    let body = &html[start..start + html[start..].find("</tbody>").unwrap()];
+    body.split("<tr")
+        .skip(1)
+        .map(|row| {
+            let cells = row
+                .split("<td")
+                .skip(1)
+                .map(|cell| {
+                    let cell = &cell[cell.find('>').unwrap() + 1..];
+                    text_of(&cell[..cell.find("</td>").unwrap()])
+                })
+                .collect();
+            let links = row
+                .split("href=\"")
+                .skip(1)
+                .map(|l| l[..l.find('"').unwrap()].to_string())
+                .collect();
+            (cells, links)
+        })
+        .collect()
+}
+
+/// The lines of a revision page's diff: (kind, text), in order.
+fn diff_lines(html: &str) -> Vec<(String, String)> {
+    html.split("<div class=\"diff-line diff-")
+        .skip(1)
+        .map(|line| {
+            let kind = line[..line.find('"').unwrap()].to_string();
+            let open = "<code class=\"diff-text\" role=\"cell\">";
+            let code = &line[line.find(open).unwrap() + open.len()..];
+            (kind, unescape(&code[..code.find("</code>").unwrap()]))
+        })
+        .collect()
+}
+
 #[rocket::async_test]
 async fn history_shows_revisions_and_restore_makes_a_new_one() {
     let (f, client) = admin_site("eve").await;
     let id = lesson_id(&f, "first-server").await;
+    let db = f.connect().await;
+    let edit = format!("/admin/lessons/{id}/edit");
+    // Two admin edits by two editors, after the git import.
     let fields = edit_form(&client, id).await;
-    post(
+    let (status, _, _) = post(
         &client,
-        &format!("/admin/lessons/{id}/edit"),
+        &edit,
         &with(
             &fields,
-            &[("title", "Changed title"), ("body_md", "Changed body.")],
+            &[("title", "Changed title"), ("body_md", "Changed body.\n")],
         ),
     )
     .await;
-    let (status, html) = get(&client, &format!("/admin/lessons/{id}/history")).await;
-    assert_eq!(status, Status::Ok);
-    assert!(html.contains("eve") && html.contains("git") && html.contains("admin"));
-    let db = f.connect().await;
-    let first = count(
-        &db,
-        &format!("SELECT MIN(id) FROM lesson_revisions WHERE lesson_id = {id}"),
-    )
-    .await;
-    let (status, diff) = get(&client, &format!("/admin/lessons/{id}/revisions/{first}")).await;
-    assert_eq!(status, Status::Ok);
-    assert!(diff.contains("diff-removed") && diff.contains("Changed body."));
-    let token = hidden(&diff, "csrf");
+    assert_eq!(status, Status::SeeOther);
+    let ada = f.client().await;
+    assert_eq!(log_in(&ada, "ada", PASSWORD).await, Status::SeeOther);
+    let fields = edit_form(&ada, id).await;
     let (status, _, _) = post(
-        &client,
-        &format!("/admin/lessons/{id}/revisions/{first}/restore"),
-        &[("csrf", &token), ("version", "2")],
+        &ada,
+        &edit,
+        &with(
+            &fields,
+            &[
+                ("title", "Changed title"),
+                ("body_md", "Changed body.\n\nAda wrote this line.\n"),
+            ],
+        ),
     )
     .await;
     assert_eq!(status, Status::SeeOther);
+    let revision = |version: i32| {
+        let db = db.clone();
+        async move {
+            count(
+                &db,
+                &format!(
+                    "SELECT id FROM lesson_revisions WHERE lesson_id = {id} AND version = {version}"
+                ),
+            )
+            .await
+        }
+    };
+    let (r1, r2, r3) = (revision(1).await, revision(2).await, revision(3).await);
+
+    // The lesson's history: newest first, each with its version, origin
+    // and author (git's import has none: "sync"), each compared on its own page.
+    let history = format!("/admin/lessons/{id}/history");
+    let (status, html) = get(&client, &history).await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        html.contains("<h1>History of “Changed title”</h1>"),
+        "{html}"
+    );
+    assert!(html.contains("current version 3"));
+    let rows = history_rows(&html);
+    let summary: Vec<(Vec<&str>, &[String])> = rows
+        .iter()
+        .map(|(cells, links)| {
+            (
+                cells[..4].iter().map(String::as_str).collect(),
+                links.as_slice(),
+            )
+        })
+        .collect();
+    let compare = |rev: i64| vec![format!("/admin/lessons/{id}/revisions/{rev}")];
+    let (r1s, r2s, r3s) = (r1.to_string(), r2.to_string(), r3.to_string());
+    assert_eq!(
+        summary,
+        vec![
+            (
+                vec![r3s.as_str(), "3", "admin", "ada"],
+                compare(r3).as_slice()
+            ),
+            (
+                vec![r2s.as_str(), "2", "admin", "eve"],
+                compare(r2).as_slice()
+            ),
+            (
+                vec![r1s.as_str(), "1", "git", "sync"],
+                compare(r1).as_slice()
+            ),
+        ],
+        "{html}"
+    );
+
+    // The git revision against the current text: its own origin, both
+    // titles, and a diff from the file's text to the admins'.
+    let (status, page) = get(&client, &format!("/admin/lessons/{id}/revisions/{r1}")).await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        page.contains(&format!(
+            "Revision {r1} (version 1, <span class=\"badge badge-git\">git</span>)"
+        )),
+        "{page}"
+    );
+    assert!(page.contains(
+        "Title in this revision: <strong>Your first HTTP server in Node</strong>; \
+         current title: <strong>Changed title</strong>."
+    ));
+    let diff = diff_lines(&page);
+    let of = |kind: &str| -> Vec<String> {
+        diff.iter()
+            .filter(|(k, t)| k == kind && !t.is_empty())
+            .map(|(_, t)| t.clone())
+            .collect()
+    };
+    assert_eq!(of("added"), ["Changed body.", "Ada wrote this line."]);
+    let removed = of("removed");
+    assert!(
+        removed.contains(&"## The smallest useful server".to_string())
+            && removed
+                .iter()
+                .any(|l| l.starts_with("Time to write some code.")),
+        "{removed:?}"
+    );
+    assert!(of("same").is_empty(), "nothing in common: {diff:?}");
+    // Its restore button restores this revision, from the current version.
+    let restore = format!("/admin/lessons/{id}/revisions/{r1}/restore");
+    let form_at = page
+        .find(&format!("<form method=\"post\" action=\"{restore}\""))
+        .expect("a restore form for this revision");
+    assert!(page[form_at..].contains("name=\"version\" value=\"3\""));
+    assert!(page[form_at..].contains("Restore this revision"));
+
+    // Eve's revision: authored by eve, and its diff is only ada's line.
+    let (_, page) = get(&client, &format!("/admin/lessons/{id}/revisions/{r2}")).await;
+    assert!(page.contains("(version 2, <span class=\"badge badge-admin\">admin</span> by eve)"));
+    assert!(!page.contains("Title in this revision"), "same title");
+    let diff = diff_lines(&page);
+    assert_eq!(
+        diff.iter()
+            .filter(|(k, _)| k != "same")
+            .map(|(k, t)| (k.as_str(), t.as_str()))
+            .collect::<Vec<_>>(),
+        [("added", ""), ("added", "Ada wrote this line.")],
+        "{diff:?}"
+    );
+    // The current revision: nothing to compare.
+    let (_, page) = get(&client, &format!("/admin/lessons/{id}/revisions/{r3}")).await;
+    assert!(page.contains("The texts are the same.") && page.contains(" by ada)"));
+
+    let token = hidden(&page, "csrf");
+    let (status, location, _) =
+        post(&client, &restore, &[("csrf", &token), ("version", "3")]).await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(
+        location,
+        Some(format!("/admin/lessons/{id}/edit?saved=true"))
+    );
     let public = f.client().await;
     let (_, page) = get(&public, "/backend-dev/first-server/").await;
     assert!(page.contains("Your first HTTP server in Node") && !page.contains("Changed body."));
+    // The restore is a new revision on top, by eve, saying what it restored.
+    let (_, html) = get(&client, &history).await;
+    let rows = history_rows(&html);
+    assert_eq!(rows.len(), 4, "{html}");
+    let r4 = revision(4).await;
+    let top = &rows[0].0;
+    assert_eq!(
+        (&top[0], &top[1], &top[2], &top[3], &top[5]),
+        (
+            &r4.to_string(),
+            &"4".to_string(),
+            &"restore".to_string(),
+            &"eve".to_string(),
+            &format!("restored the text of version 1 (revision {r1})")
+        )
+    );
+    assert!(html.contains("<h1>History of “Your first HTTP server in Node”</h1>"));
     assert_eq!(count(&db, &format!("SELECT COUNT(*) FROM lesson_revisions WHERE lesson_id = {id} AND origin = 'restore'")).await, 1);
     assert_eq!(
         count(&db, &format!("SELECT version FROM lessons WHERE id = {id}")).await,
-        3
+        4
     );
 }
 
@@ -875,6 +1211,94 @@ async fn images_are_checked_by_content_and_size() {
         .dispatch()
         .await;
     assert_eq!(res.status(), Status::PayloadTooLarge);
+}
+
+/// A 1×1 baseline JPEG (JFIF, one grey pixel).
+const JPEG: &[u8] = &[
+    0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x01, 0x00, 0x48,
+    0x00, 0x48, 0x00, 0x00, 0xFF, 0xDB, 0x00, 0x43, 0x00, 0x03, 0x02, 0x02, 0x02, 0x02, 0x02, 0x03,
+    0x02, 0x02, 0x02, 0x03, 0x03, 0x03, 0x03, 0x04, 0x06, 0x04, 0x04, 0x04, 0x04, 0x04, 0x08, 0x06,
+    0x06, 0x05, 0x06, 0x09, 0x08, 0x0A, 0x0A, 0x09, 0x08, 0x09, 0x09, 0x0A, 0x0C, 0x0F, 0x0C, 0x0A,
+    0x0B, 0x0E, 0x0B, 0x09, 0x09, 0x0D, 0x11, 0x0D, 0x0E, 0x0F, 0x10, 0x10, 0x11, 0x10, 0x0A, 0x0C,
+    0x12, 0x13, 0x12, 0x10, 0x13, 0x0F, 0x10, 0x10, 0x10, 0xFF, 0xC9, 0x00, 0x0B, 0x08, 0x00, 0x01,
+    0x00, 0x01, 0x01, 0x01, 0x11, 0x00, 0xFF, 0xCC, 0x00, 0x06, 0x00, 0x10, 0x10, 0x05, 0xFF, 0xDA,
+    0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00, 0xD2, 0xCF, 0x20, 0xFF, 0xD9,
+];
+
+/// A 1×1 GIF89a (one transparent pixel).
+const GIF: &[u8] = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;";
+
+/// A 1×1 lossless WebP.
+const WEBP: &[u8] = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00";
+
+async fn upload(client: &Client, token: &str, filename: &str, bytes: &[u8]) -> (Status, String) {
+    let (ct, body) = multipart(token, filename, bytes);
+    let res = client
+        .post("/admin/media")
+        .header(ct)
+        .body(body)
+        .dispatch()
+        .await;
+    (res.status(), res.into_string().await.unwrap_or_default())
+}
+
+#[rocket::async_test]
+async fn jpeg_gif_and_webp_are_accepted_by_their_bytes_and_served_with_their_type() {
+    let (f, client) = admin_site("eve").await;
+    let db = f.connect().await;
+    let token = csrf(&client).await;
+    let public = f.client().await;
+    // Each sent as "photo.png" with the type image/png: the bytes decide.
+    for (bytes, mime, ext) in [
+        (JPEG, "image/jpeg", "jpg"),
+        (GIF, "image/gif", "gif"),
+        (WEBP, "image/webp", "webp"),
+    ] {
+        let (status, page) = upload(&client, &token, "photo.png", bytes).await;
+        assert_eq!(status, Status::SeeOther, "{mime}: {page}");
+        let hash = lectern::content::scan::hash_bytes(bytes);
+        let (_, list) = get(&client, "/admin/media").await;
+        let start = list
+            .find(&format!("](/media/{hash}/"))
+            .unwrap_or_else(|| panic!("{mime}: no markdown line in {list}"))
+            + 2;
+        let url = &list[start..start + list[start..].find(')').unwrap()];
+        assert!(url.ends_with(&format!(".{ext}")), "{mime}: {url}");
+        let res = public.get(url.to_string()).dispatch().await;
+        assert_eq!(res.status(), Status::Ok, "{url}");
+        assert_eq!(res.headers().get_one("Content-Type"), Some(mime), "{url}");
+        assert_eq!(res.headers().get_one("Content-Disposition"), Some("inline"));
+        assert_eq!(res.into_bytes().await.unwrap(), bytes, "{url}");
+        assert_eq!(
+            count(
+                &db,
+                &format!("SELECT COUNT(*) FROM media WHERE sha256 = '{hash}' AND content_type = '{mime}'")
+            )
+            .await,
+            1
+        );
+    }
+    // Named .png, but not an image, or an image of a type not accepted.
+    let before = count(&db, "SELECT COUNT(*) FROM media").await;
+    for bytes in [
+        &b"<html><script>alert(document.cookie)</script></html>"[..],
+        &b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"[..],
+        &b"BM\x3a\x00\x00\x00\x00\x00\x00\x00\x36\x00\x00\x00\x28\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00\x01\x00\x18\x00\x00\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\x00"[..],
+    ] {
+        let (status, page) = upload(&client, &token, "innocent.png", bytes).await;
+        assert_eq!(status, Status::UnprocessableEntity, "{:?}", &bytes[..4]);
+        assert!(page.contains("This file is not a PNG, JPEG, GIF or WebP image."));
+        let hash = lectern::content::scan::hash_bytes(bytes);
+        assert_eq!(
+            get(&public, &format!("/media/{hash}/innocent.png")).await.0,
+            Status::NotFound
+        );
+    }
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM media").await,
+        before,
+        "nothing stored"
+    );
 }
 
 // ------------------------------------------------------------ conflicts

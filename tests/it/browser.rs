@@ -1,6 +1,7 @@
 //! The admin panel in a real browser: the `lectern` binary serves a fresh
 //! site, headless Chromium (through chromedriver) clicks and types through
-//! first-admin setup, log out and in, editing with preview, saving, the
+//! first-admin setup, log out and in, leaving unsaved text (the browser
+//! asks first), editing with preview, saving, the
 //! history and a restore, checking what each page shows.
 //!
 //! A second test follows a learner: "Mark as done" on a lesson, the course's
@@ -172,7 +173,7 @@ async fn an_editor_sets_up_logs_in_edits_previews_saves_and_restores_in_a_browse
     let driver = ChromeDriver::start();
     let client = driver.connect(f.dir.path(), true).await;
 
-    let outcome = editor_flow(&client, &server.base, &server.setup_path).await;
+    let outcome = editor_flow(&client, &driver, &server.base, &server.setup_path).await;
     let evidence = match &outcome {
         Err(_) => save_evidence(&client).await,
         Ok(()) => String::new(),
@@ -191,7 +192,12 @@ async fn an_editor_sets_up_logs_in_edits_previews_saves_and_restores_in_a_browse
 }
 
 /// What a person does, through the UI only.
-async fn editor_flow(c: &Client, base: &str, setup_path: &str) -> Result<()> {
+async fn editor_flow(
+    c: &Client,
+    driver: &ChromeDriver,
+    base: &str,
+    setup_path: &str,
+) -> Result<()> {
     // ---------------------------------------------------------- first admin
     c.goto(&format!("{base}{setup_path}")).await?;
     expect_heading(c, "Create the first admin").await?;
@@ -228,6 +234,31 @@ async fn editor_flow(c: &Client, base: &str, setup_path: &str) -> Result<()> {
     ensure!(
         editor_path.starts_with("/admin/lessons/") && editor_path.ends_with("/edit"),
         "the lesson link led to {editor_path}"
+    );
+
+    // ---------------------------------------------------------- leaving asks first
+    // Following a link away from unsaved text makes the browser ask "leave
+    // site?" (static/admin.js). chromedriver answers that prompt itself
+    // (accepting it, whatever `unhandledPromptBehavior` says), so the test
+    // reads the prompt from chromedriver's log of the browser's events.
+    ensure!(driver.prompts().is_empty(), "no prompt yet");
+    let body = c.find(Locator::Id("body_md")).await?;
+    body.send_keys("An unsaved change.").await?;
+    click_link(c, "Lessons").await?;
+    // Arrived, so the prompt (which comes before the page unloads) is over.
+    expect_heading(c, "Lessons").await?;
+    let prompts = wait_for_prompts(driver, 1).await?;
+    ensure!(
+        prompts == [("beforeunload".to_string(), format!("{base}{editor_path}"))],
+        "leaving the editor with unsaved text: prompts {prompts:?}"
+    );
+    click_link(c, LESSON).await?;
+    expect_heading(c, &format!("Edit “{LESSON}”")).await?;
+    ensure!(
+        !field_value(c, "body_md")
+            .await?
+            .contains("An unsaved change."),
+        "the change left behind was not saved"
     );
     let version_before = lesson_version(c).await?;
 
@@ -277,6 +308,13 @@ async fn editor_flow(c: &Client, base: &str, setup_path: &str) -> Result<()> {
 
     click_link(c, "view page").await?;
     expect_heading(c, NEW_TITLE).await?;
+    // Preview and Save submitted the form, and the saved form left unchanged:
+    // none of those asked.
+    ensure!(
+        driver.prompts().len() == 1,
+        "a prompt after the first: {:?}",
+        driver.prompts()
+    );
     let page = c.find(Locator::Css("article.lesson")).await?.text().await?;
     ensure!(
         page.contains(SENTENCE),
@@ -396,6 +434,24 @@ async fn wait_text(c: &Client, css: &str, needle: &str) -> Result<String> {
             bail!(
                 "no `{css}` containing {needle:?} within {WAIT:?} (at {url:?}; last `{css}` text: {:?})",
                 tail(&last)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until the browser has opened `n` prompts; returns them all.
+async fn wait_for_prompts(driver: &ChromeDriver, n: usize) -> Result<Vec<(String, String)>> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let prompts = driver.prompts();
+        if prompts.len() >= n {
+            return Ok(prompts);
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "{} prompt(s) within {WAIT:?}, not {n}: {prompts:?}",
+                prompts.len()
             );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -676,17 +732,25 @@ fn http_status(port: u16, path: &str) -> Option<u16> {
     head.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// chromedriver on a loopback port.
+/// chromedriver on a loopback port, logging the browser's events to a file.
 struct ChromeDriver {
     process: Guarded,
     url: String,
+    logs: tempfile::TempDir,
 }
 
 impl ChromeDriver {
     fn start() -> ChromeDriver {
         let port = free_port();
+        let logs = tempfile::tempdir().expect("a folder for chromedriver's log");
         let mut process = Guarded::spawn(
-            Command::new(CHROMEDRIVER).arg(format!("--port={port}")),
+            Command::new(CHROMEDRIVER)
+                .arg(format!("--port={port}"))
+                .arg("--verbose")
+                .arg(format!(
+                    "--log-path={}",
+                    logs.path().join("chromedriver.log").display()
+                )),
             None,
             true,
         );
@@ -705,6 +769,7 @@ impl ChromeDriver {
         ChromeDriver {
             process,
             url: format!("http://127.0.0.1:{port}"),
+            logs,
         }
     }
 
@@ -758,7 +823,38 @@ impl ChromeDriver {
         }
     }
 
+    /// The end of chromedriver's log (it is verbose), and its own output.
     fn log(&self) -> String {
-        self.process.log()
+        let log =
+            std::fs::read_to_string(self.logs.path().join("chromedriver.log")).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        format!(
+            "{}\n{}",
+            lines[lines.len().saturating_sub(200)..].join("\n"),
+            self.process.log()
+        )
+    }
+
+    /// Every prompt the browser has opened, as (type, page URL): the
+    /// `Page.javascriptDialogOpening` events in chromedriver's log.
+    fn prompts(&self) -> Vec<(String, String)> {
+        const EVENT: &str = "DevTools WebSocket Event: Page.javascriptDialogOpening";
+        let log =
+            std::fs::read_to_string(self.logs.path().join("chromedriver.log")).unwrap_or_default();
+        log.split(EVENT)
+            .skip(1)
+            .map(|event| {
+                let event = &event[..event.find("\n}").unwrap_or(event.len())];
+                let field = |name: &str| {
+                    let key = format!("\"{name}\": \"");
+                    event
+                        .lines()
+                        .find_map(|l| l.trim().strip_prefix(key.as_str()))
+                        .map(|v| v.trim_end_matches(',').trim_end_matches('"').to_string())
+                        .unwrap_or_default()
+                };
+                (field("type"), field("url"))
+            })
+            .collect()
     }
 }

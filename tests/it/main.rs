@@ -15,6 +15,7 @@ mod limits;
 mod model;
 mod redirects;
 mod security;
+mod sessions;
 mod setup;
 mod site;
 mod sync;

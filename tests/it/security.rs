@@ -511,3 +511,91 @@ async fn active_files_from_content_are_downloads_not_pages() {
     assert_eq!(res.status(), Status::Ok);
     assert_eq!(res.headers().get_one("Content-Disposition"), Some("inline"));
 }
+
+#[rocket::async_test]
+async fn twenty_failures_from_one_address_over_several_accounts_limit_that_address() {
+    let f = Fixture::with_sample_content().await;
+    let db = f.connect().await;
+    for i in 0..6 {
+        add_user(&db, &format!("user{i}"), Role::Editor).await;
+    }
+    let client = f.client().await;
+    let here = "203.0.113.7:4000";
+    // Four failures on each of five real accounts (under the account limit
+    // of five), then one on a sixth: the address's 21st failure.
+    let mut statuses = Vec::new();
+    for i in 0..21 {
+        let user = format!("user{}", i / 4);
+        statuses.push(login_request(&client, &user, "wrong password", here, &[]).await);
+    }
+    assert_eq!(
+        &statuses[..20],
+        &[Status::Unauthorized; 20],
+        "twenty failures are checked"
+    );
+    assert_eq!(statuses[20], Status::TooManyRequests, "the 21st is refused");
+    // From that address even the right password of an account is refused,
+    // also by another instance on the same database.
+    assert_eq!(
+        login_request(&client, "user0", PASSWORD, here, &[]).await,
+        Status::TooManyRequests
+    );
+    let other_instance = f.client().await;
+    assert_eq!(
+        login_request(&other_instance, "user1", PASSWORD, here, &[]).await,
+        Status::TooManyRequests
+    );
+    // Another address is not limited: a failure is checked, and an account
+    // with four failures (so not limited itself) logs in.
+    let elsewhere = "198.51.100.9:4000";
+    assert_eq!(
+        login_request(&client, "user2", "wrong password", elsewhere, &[]).await,
+        Status::Unauthorized
+    );
+    assert_eq!(
+        login_request(&client, "user0", PASSWORD, elsewhere, &[]).await,
+        Status::SeeOther
+    );
+}
+
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                   object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+#[rocket::async_test]
+async fn public_pages_send_the_security_headers() {
+    let f = Fixture::with_sample_content().await;
+    let client = f.client().await;
+    for (uri, status) in [
+        ("/", Status::Ok),
+        ("/backend-dev/", Status::Ok),
+        ("/backend-dev/first-server/", Status::Ok),
+        ("/backend-dev/all/", Status::Ok),
+        ("/backend-dev", Status::MovedPermanently),
+        ("/search?q=server", Status::Ok),
+        ("/feed.xml", Status::Ok),
+        ("/backend-dev/feed.xml", Status::Ok),
+        ("/sitemap.xml", Status::Ok),
+        ("/robots.txt", Status::Ok),
+        ("/no-such-course/", Status::NotFound),
+        ("/backend-dev/no-such-lesson/", Status::NotFound),
+    ] {
+        // Twice: built, then from the page cache.
+        for round in ["built", "cached"] {
+            let res = client.get(uri).dispatch().await;
+            assert_eq!(res.status(), status, "{uri} ({round})");
+            let headers = res.headers();
+            for (name, value) in [
+                ("Content-Security-Policy", CSP),
+                ("X-Frame-Options", "DENY"),
+                ("X-Content-Type-Options", "nosniff"),
+                ("Referrer-Policy", "strict-origin-when-cross-origin"),
+            ] {
+                assert_eq!(
+                    headers.get(name).collect::<Vec<_>>(),
+                    [value],
+                    "{name} on {uri} ({round})"
+                );
+            }
+        }
+    }
+}
