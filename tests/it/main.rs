@@ -17,3 +17,4 @@ mod redirects;
 mod security;
 mod site;
 mod sync;
+mod watch;
