@@ -235,10 +235,8 @@ fn unsafe_parts(html: &str) -> Vec<String> {
                     found.push(format!("script {:?}", tag.attrs));
                 }
             }
-            "form" => {
-                if attr("action").as_deref() != Some("/search") {
-                    found.push(format!("form {:?}", tag.attrs));
-                }
+            "form" if attr("action").as_deref() != Some("/search") => {
+                found.push(format!("form {:?}", tag.attrs));
             }
             "iframe" | "frame" | "frameset" | "object" | "embed" | "applet" | "base" | "svg"
             | "math" | "style" | "template" | "portal" | "param" | "noscript" | "xmp"
