@@ -1,8 +1,10 @@
 //! Property checks for the fuzz targets in `fuzz/` and for their regression
-//! test (`tests/fuzz_regressions.rs`): each function takes the raw bytes a
-//! fuzzer made, runs the pure core on them and panics if a property fails,
-//! so a fuzz run and `cargo test` check exactly the same things. Not part of
-//! Lectern's API.
+//! test (`tests/fuzz_regressions.rs`): one public function per target (named
+//! as the target), taking the raw bytes a fuzzer made, running the pure core
+//! on them and panicking if a property fails. Each fuzz target is only a call
+//! to its function, so a fuzz run and `cargo test` check exactly the same
+//! things (the regression test checks that the targets stay one-line calls).
+//! Not part of Lectern's API.
 //!
 //! The HTML checks read rendered HTML the way a browser's tokenizer does (tag
 //! and attribute names, quoting, character references in attribute values),
@@ -208,11 +210,20 @@ impl Resolver for FuzzResolver {
     }
 }
 
+/// The `render` target: [`check_render`], and html5ever's tokenizer reads
+/// the same tags in both HTML outputs as [`tags`] does
+/// ([`same_tags_as_html5ever`]).
+pub fn render(data: &[u8]) {
+    let r = check_render(data);
+    same_tags_as_html5ever(&r.html);
+    same_tags_as_html5ever(&r.all_html);
+}
+
 /// A markdown body rendered as a lesson (twice: the same output each time),
 /// and as a course introduction (the same page HTML). Every HTML output is
 /// safe ([`check_html`]), the table of contents points at headings of the
 /// page, and broken references name lines of the body.
-pub fn render(data: &[u8]) -> Rendered {
+fn check_render(data: &[u8]) -> Rendered {
     let body = text(data);
     let this = LessonRef {
         course: "course".into(),
@@ -282,13 +293,15 @@ fn assert_same(a: &Rendered, b: &Rendered, what: &str) {
     assert_eq!(a.words, b.words, "{what}: words");
 }
 
-/// The sanitiser on its own, over any HTML: its output is safe.
-pub fn sanitize(data: &[u8]) -> String {
+/// The `sanitize` target: the sanitiser on its own, over any HTML. Its
+/// output is safe ([`check_html`]), the same each time, and html5ever's
+/// tokenizer reads the same tags in it ([`same_tags_as_html5ever`]).
+pub fn sanitize(data: &[u8]) {
     let html = text(data);
     let clean = markdown::sanitize(&html);
     check_html(&clean);
     assert_eq!(clean, markdown::sanitize(&html), "not deterministic");
-    clean
+    same_tags_as_html5ever(&clean);
 }
 
 // ---------------------------------------------------------------------------
@@ -1027,6 +1040,102 @@ fn decode_attribute(raw: &str) -> Result<String, String> {
         }
     }
     Ok(out)
+}
+
+// ---------------------------------------------------------------------------
+// A second reader: html5ever
+
+/// Collects the tags html5ever's tokenizer emits.
+#[derive(Default)]
+struct Html5everTags(std::cell::RefCell<Vec<HtmlTag>>);
+
+impl html5ever::tokenizer::TokenSink for Html5everTags {
+    type Handle = ();
+
+    fn process_token(
+        &self,
+        token: html5ever::tokenizer::Token,
+        _line: u64,
+    ) -> html5ever::tokenizer::TokenSinkResult<()> {
+        use html5ever::tokenizer::{Tag, TagKind, Token};
+        if let Token::TagToken(Tag {
+            kind, name, attrs, ..
+        }) = token
+        {
+            let end = kind == TagKind::EndTag;
+            self.0.borrow_mut().push(HtmlTag {
+                end,
+                name: name.to_string(),
+                attrs: if end {
+                    Vec::new()
+                } else {
+                    attrs
+                        .iter()
+                        .map(|a| (a.name.local.to_string(), Ok(a.value.to_string())))
+                        .collect()
+                },
+                at_eof: false,
+            });
+        }
+        html5ever::tokenizer::TokenSinkResult::Continue
+    }
+}
+
+/// The tags html5ever's tokenizer (the one ammonia parses with, and in
+/// spirit every browser's) reads in `html`.
+pub fn html5ever_tags(html: &str) -> Vec<HtmlTag> {
+    use html5ever::buffer_queue::BufferQueue;
+    use html5ever::tendril::StrTendril;
+    use html5ever::tokenizer::{Tokenizer, TokenizerOpts};
+    let input = BufferQueue::default();
+    input.push_back(StrTendril::from(html));
+    let tokenizer = Tokenizer::new(Html5everTags::default(), TokenizerOpts::default());
+    let _ = tokenizer.feed(&input);
+    tokenizer.end();
+    tokenizer.sink.0.take()
+}
+
+/// Panics unless [`tags`] reads the tags of `html` as html5ever does (names,
+/// and attribute names and decoded values; a browser keeps the first of
+/// repeated attributes). Skipped when [`tags`] refuses the HTML, since
+/// [`check_html`] has already failed then.
+pub fn same_tags_as_html5ever(html: &str) {
+    let Ok(ours) = tags(html) else { return };
+    let ours: Vec<HtmlTag> = ours
+        .into_iter()
+        .filter(|t| !t.at_eof)
+        .map(|mut t| {
+            if t.end {
+                t.attrs.clear();
+            }
+            let mut seen = Vec::new();
+            t.attrs.retain(|(n, _)| {
+                let first = !seen.contains(n);
+                seen.push(n.clone());
+                first
+            });
+            t
+        })
+        .collect();
+    let theirs = html5ever_tags(html);
+    assert_eq!(
+        ours.len(),
+        theirs.len(),
+        "tag count differs in {html:?}:\nours {ours:?}\nhtml5ever {theirs:?}"
+    );
+    for (a, b) in ours.iter().zip(&theirs) {
+        let same = a.end == b.end
+            && a.name == b.name
+            && a.attrs.len() == b.attrs.len()
+            && a.attrs
+                .iter()
+                .zip(&b.attrs)
+                .all(|((an, av), (bn, bv))| an == bn && (av.is_err() || av == bv));
+        assert!(
+            same,
+            "tag read differently in {html:?}:\nours {a:?}\nhtml5ever {b:?}"
+        );
+    }
 }
 
 #[cfg(test)]

@@ -48,16 +48,12 @@ fn front_matter() {
 
 #[test]
 fn render() {
-    run("render", |d| {
-        lectern::fuzzing::render(d);
-    });
+    run("render", lectern::fuzzing::render);
 }
 
 #[test]
 fn sanitize() {
-    run("sanitize", |d| {
-        lectern::fuzzing::sanitize(d);
-    });
+    run("sanitize", lectern::fuzzing::sanitize);
 }
 
 #[test]
@@ -73,6 +69,63 @@ fn search() {
 #[test]
 fn highlight() {
     run("highlight", lectern::fuzzing::highlight);
+}
+
+/// The targets replayed above, each by the function of its name.
+const TARGETS: &[&str] = &[
+    "front_matter",
+    "render",
+    "sanitize",
+    "slug",
+    "search",
+    "highlight",
+];
+
+/// "Through the same checks": every fuzz target is nothing but a call to
+/// `lectern::fuzzing::<target>`, the function replayed above, so a check
+/// added to a target (an html5ever comparison, say) cannot be missed here;
+/// and every target in `fuzz/fuzz_targets/` is replayed, with inputs.
+#[test]
+fn each_fuzz_target_is_one_call_to_the_check_replayed_here() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/fuzz_targets");
+    let mut found: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_suffix(".rs").map(str::to_string)
+        })
+        .collect();
+    found.sort();
+    let mut expected: Vec<String> = TARGETS.iter().map(|t| t.to_string()).collect();
+    expected.sort();
+    assert_eq!(found, expected, "fuzz targets and replayed targets differ");
+    for target in TARGETS {
+        let source = std::fs::read_to_string(dir.join(format!("{target}.rs"))).unwrap();
+        // The code, without comments and blank lines.
+        let code: Vec<&str> = source
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with("//"))
+            .collect();
+        assert_eq!(
+            code,
+            [
+                "#![no_main]",
+                "use libfuzzer_sys::fuzz_target;",
+                &format!("fuzz_target!(|data: &[u8]| lectern::fuzzing::{target}(data));"),
+            ],
+            "fuzz/fuzz_targets/{target}.rs must only call lectern::fuzzing::{target}"
+        );
+        assert!(!inputs(target).is_empty(), "no inputs for {target}");
+    }
+    // The fuzz crate has no code of its own that the targets could call.
+    assert!(
+        !Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fuzz/src")
+            .exists(),
+        "fuzz/src holds code the regression test does not run"
+    );
 }
 
 /// Hostile shapes at the full size limit (1 MiB), rendered whole. Every step

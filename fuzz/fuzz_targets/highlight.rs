@@ -3,6 +3,4 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    lectern::fuzzing::highlight(data);
-});
+fuzz_target!(|data: &[u8]| lectern::fuzzing::highlight(data));

@@ -41,7 +41,7 @@ pub enum Command {
     },
     /// Write lessons and courses made or changed in the admin back to the content folder
     Export,
-    /// Manage admin users: add, passwd, disable, enable
+    /// Manage admin users: add, passwd, disable, enable, role
     User {
         #[command(subcommand)]
         command: user::UserCommand,

@@ -203,9 +203,11 @@ pub async fn sitemap(
 
 /// robots.txt: everything public may be crawled; the admin, the webhook
 /// and search results (endless, and not pages of their own) may not.
+/// `/search` is matched whole or with a query (RFC 9309's `$`): a bare
+/// prefix would also keep crawlers from a course such as `search-engines`.
 pub fn robots(site: Site<'_>) -> String {
     format!(
-        "User-agent: *\nDisallow: /admin/\nDisallow: /hooks/\nDisallow: /search\n\nSitemap: {}\n",
+        "User-agent: *\nDisallow: /admin/\nDisallow: /hooks/\nDisallow: /search$\nDisallow: /search?\n\nSitemap: {}\n",
         site.absolute(SITEMAP_URL)
     )
 }

@@ -59,15 +59,22 @@ pub struct PageMeta {
 }
 
 impl PageMeta {
-    /// A `website` page with no structured data.
+    /// A `website` page with no structured data. Every page has a
+    /// description (and so `og:description`): its title when it has none.
     pub fn new(
         title: impl Into<String>,
         description: impl Into<String>,
         canonical: impl Into<String>,
     ) -> Self {
+        let title = title.into();
+        let description = description.into();
         PageMeta {
-            title: title.into(),
-            description: description.into(),
+            description: if description.trim().is_empty() {
+                title.clone()
+            } else {
+                description
+            },
+            title,
             canonical: canonical.into(),
             og_type: "website",
             json_ld: None,

@@ -1,6 +1,8 @@
 //! Bad content: each problem is reported with its file (and line), nothing
 //! crashes, the other lessons keep being served, and no script reaches a page.
 
+use std::collections::BTreeSet;
+
 use lectern::content::{Diagnostic, Severity};
 use rocket::http::Status;
 
@@ -119,14 +121,24 @@ async fn each_bad_file_is_reported_and_the_rest_is_served() {
     ] {
         assert_eq!(get(&client, ok).await.0, Status::Ok, "{ok}");
     }
-    for missing in [
-        "/intro/bad-toml/",
-        "/intro/no-title/",
-        "/intro/huge/",
-        "/admin/x/",
-    ] {
-        assert_ne!(get(&client, missing).await.0, Status::Ok, "{missing}");
+    // Refused files have no page: a plain 404 (never a 500).
+    for missing in ["/intro/bad-toml/", "/intro/no-title/", "/intro/huge/"] {
+        let (status, html) = get(&client, missing).await;
+        assert_eq!(status, Status::NotFound, "{missing}");
+        assert!(html.contains("Page not found"), "{missing}: {html}");
     }
+    // The reserved course name was never synced, and its lesson's path is
+    // no page of the admin's either.
+    assert_eq!(
+        crate::common::count(
+            &f.connect().await,
+            "SELECT COUNT(*) FROM courses WHERE slug = 'admin'"
+        )
+        .await,
+        0
+    );
+    let res = client.get("/admin/x/").dispatch().await;
+    assert_eq!(res.status(), Status::NotFound, "/admin/x/");
     let (_, good) = get(&client, "/intro/good/").await;
     assert!(
         good.contains("Fine text"),
@@ -134,24 +146,320 @@ async fn each_bad_file_is_reported_and_the_rest_is_served() {
     );
 }
 
+/// Hostile raw HTML and markdown, one lesson each (so an input that
+/// swallowed the rest of a page could not hide another): (slug, body).
+const HOSTILE_BODIES: &[(&str, &str)] = &[
+    ("script", "<script>alert('x')</script>\n\n<SCRIPT SRC=\"https://evil.example/x.js\"></SCRIPT>"),
+    ("img-onerror", "<img src=\"a.png\" onerror=\"alert(1)\">\n\n<img/src=x/onerror=alert(1)>"),
+    ("md-javascript", "[click](javascript:alert(1))\n\n![pic](javascript:alert(1))\n\n<javascript:alert(1)>"),
+    ("mixed-case", "<a href=\"jAvAsCrIpT:alert(2)\" onclick=\"alert(3)\">x</a>\n\n[h](JaVaScRiPt:alert(1))"),
+    ("inline-svg", "<svg onload=\"alert(1)\" xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script><a xlink:href=\"javascript:alert(1)\"><circle r=\"5\"/></a><animate onbegin=\"alert(1)\"/></svg>\n\n<math><mi xlink:href=\"javascript:alert(1)\">m</mi></math>"),
+    ("svg-file", "![evil](images/evil.svg)\n\n[evil svg](images/evil.svg)\n\n<img src=\"images/evil.svg\" alt=\"raw\">"),
+    ("data-urls", "[html](data:text/html,<script>alert(1)</script>)\n\n![svg](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)\n\n<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">d</a>\n\n<img src=\"data:image/svg+xml,<svg onload=alert(1)>\">\n\n<img src=\"DaTa:text/html,x\">"),
+    ("entity-javascript", "<a href=\"&#106;avascript:alert(1)\">e</a> <a href=\"&#x6A;avascript&colon;alert(1)\">f</a>\n\n[g](&#106;avascript:alert(1))"),
+    ("tab-javascript", "<a href=\"java&#x09;script:alert(1)\">j</a> <a href=\"java\tscript:alert(1)\">k</a> <a href=\"java&NewLine;script:alert(1)\">n</a>\n\n[l](java&#x09;script:alert(1))"),
+    ("space-javascript", "<a href=\"  javascript:alert(1)\">m</a> <a href=\"\u{1}javascript:alert(1)\">o</a> <a href=\" &#32;javascript:alert(1)\">p</a>"),
+    ("iframe-srcdoc", "<iframe srcdoc=\"<script>alert(1)</script>\"></iframe>\n\n<iframe src=\"javascript:alert(1)\"></iframe>\n\n<frameset><frame src=\"javascript:alert(1)\"></frameset>"),
+    ("form-action", "<form action=\"javascript:alert(1)\"><button formaction=\"javascript:alert(1)\">go</button><input type=\"submit\" formaction=\"javascript:alert(1)\"><input type=\"image\" src=\"javascript:alert(1)\"></form>"),
+    ("meta-refresh", "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">\n\n<base href=\"javascript:alert(1)//\">\n\n<link rel=\"import\" href=\"javascript:alert(1)\">"),
+    ("object-embed", "<object data=\"javascript:alert(1)\"></object><embed src=\"javascript:alert(1)\"><object data=\"images/evil.svg\" type=\"image/svg+xml\"></object><applet code=\"x\"></applet>"),
+    ("style", "<style>body{background:url(javascript:alert(1))}</style>\n\n<p style=\"background:url(javascript:alert(1))\">styled</p>\n\n<div is=\"x-evil\" xmlns:x=\"y\">custom</div>"),
+];
+
+/// Attributes that carry a URL (`srcset` a list of them).
+const URL_ATTRIBUTES: &[&str] = &[
+    "href",
+    "src",
+    "cite",
+    "action",
+    "formaction",
+    "poster",
+    "background",
+    "longdesc",
+    "data",
+    "ping",
+    "xlink:href",
+    "lowsrc",
+    "dynsrc",
+    "manifest",
+    "codebase",
+    "icon",
+    "srcset",
+    "imagesrcset",
+    "archive",
+    "classid",
+    "usemap",
+];
+
+/// The scheme of a URL as a browser reads it (C0 controls and spaces around
+/// it ignored, tabs and newlines anywhere), lowercase.
+fn url_scheme(url: &str) -> Option<String> {
+    let url: String = url
+        .trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let (scheme, _) = url.split_once(':')?;
+    let mut chars = scheme.chars();
+    (chars.next()?.is_ascii_alphabetic()
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+    .then(|| scheme.to_ascii_lowercase())
+}
+
+/// What in a public page could run script or leave the page, as html5ever's
+/// tokenizer (a browser's) reads the tags: only the site's own scripts (its
+/// `/static/` file and the JSON-LD block), its own search form, no element
+/// that embeds or changes the document, no handler, `srcdoc`, `http-equiv`
+/// or `formaction`, no URL but http(s), mailto and plain paths, no style
+/// but a table cell's alignment.
+fn unsafe_parts(html: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for tag in lectern::fuzzing::html5ever_tags(html) {
+        if tag.end {
+            continue;
+        }
+        let attr = |n: &str| {
+            tag.attrs
+                .iter()
+                .find(|(a, _)| a == n)
+                .map(|(_, v)| v.clone().unwrap_or_default())
+        };
+        let name = tag.name.as_str();
+        match name {
+            "script" => {
+                let own_file = attr("src").is_some_and(|s| s.starts_with("/static/"))
+                    && tag.attrs.iter().all(|(a, _)| a == "src" || a == "defer");
+                let json_ld =
+                    tag.attrs.len() == 1 && attr("type").as_deref() == Some("application/ld+json");
+                if !(own_file || json_ld) {
+                    found.push(format!("script {:?}", tag.attrs));
+                }
+            }
+            "form" if attr("action").as_deref() != Some("/search") => {
+                found.push(format!("form {:?}", tag.attrs));
+            }
+            "iframe" | "frame" | "frameset" | "object" | "embed" | "applet" | "base" | "svg"
+            | "math" | "style" | "template" | "portal" | "param" | "noscript" | "xmp"
+            | "noembed" | "noframes" | "plaintext" | "textarea" | "select" => {
+                found.push(format!("<{name}> {:?}", tag.attrs))
+            }
+            _ => {}
+        }
+        for (attr_name, value) in &tag.attrs {
+            let value = value.clone().unwrap_or_default();
+            if attr_name.starts_with("on")
+                || attr_name.starts_with("xmlns")
+                || ["srcdoc", "http-equiv", "formaction", "is"].contains(&attr_name.as_str())
+            {
+                found.push(format!("<{name} {attr_name}={value:?}>"));
+            }
+            if URL_ATTRIBUTES.contains(&attr_name.as_str()) {
+                let urls: Vec<&str> = if attr_name.ends_with("srcset") {
+                    value.split(',').collect()
+                } else {
+                    vec![&value]
+                };
+                for url in urls {
+                    if let Some(scheme) = url_scheme(url) {
+                        if !["http", "https", "mailto"].contains(&scheme.as_str()) {
+                            found.push(format!("<{name} {attr_name}={value:?}>"));
+                        }
+                    }
+                }
+            }
+            if attr_name == "style" {
+                let alignment = matches!(name, "td" | "th")
+                    && matches!(
+                        value.as_str(),
+                        "text-align: left" | "text-align: center" | "text-align: right"
+                    );
+                if !alignment {
+                    found.push(format!("<{name} style={value:?}>"));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// A 200 page, checked with [`unsafe_parts`]; returns it.
+async fn safe_page(client: &rocket::local::asynchronous::Client, uri: &str) -> String {
+    let (status, html) = get(client, uri).await;
+    assert_eq!(status, Status::Ok, "{uri}");
+    let problems = unsafe_parts(&html);
+    assert!(problems.is_empty(), "{uri}: {problems:#?}\n{html}");
+    html
+}
+
+/// A 200 Atom feed whose elements are all Atom's own, with every text
+/// construct plain text (so no title or summary is read as HTML).
+async fn safe_feed(client: &rocket::local::asynchronous::Client, uri: &str) -> String {
+    const ATOM: &str = "http://www.w3.org/2005/Atom";
+    const ELEMENTS: &[&str] = &[
+        "feed",
+        "id",
+        "title",
+        "subtitle",
+        "link",
+        "updated",
+        "author",
+        "name",
+        "generator",
+        "entry",
+        "published",
+        "summary",
+        "category",
+    ];
+    let (status, text) = get(client, uri).await;
+    assert_eq!(status, Status::Ok, "{uri}");
+    let doc = roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{uri}: {e}"));
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        let tag = node.tag_name();
+        assert!(
+            tag.namespace() == Some(ATOM) && ELEMENTS.contains(&tag.name()),
+            "{uri}: element {tag:?} in {text}"
+        );
+        if matches!(tag.name(), "title" | "subtitle" | "summary") {
+            assert!(
+                matches!(node.attribute("type"), None | Some("text")),
+                "{uri}: {} of type {:?}",
+                tag.name(),
+                node.attribute("type")
+            );
+        }
+        for a in node.attributes() {
+            assert!(
+                !a.name().starts_with("on")
+                    && matches!(
+                        a.namespace(),
+                        None | Some("http://www.w3.org/XML/1998/namespace")
+                    ),
+                "{uri}: attribute {a:?}"
+            );
+            if a.name() == "href" {
+                assert!(
+                    a.value().starts_with("http://127.0.0.1:8000/"),
+                    "{uri}: {a:?}"
+                );
+            }
+        }
+    }
+    text
+}
+
+const EVIL_SVG: &str =
+    "<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"><script>alert(2)</script></svg>";
+const HOSTILE_TEXT: &str =
+    "<script>alert(1)</script> <img src=x onerror=alert(1)> <a href=javascript:alert(1)>";
+
 #[rocket::async_test]
 async fn no_script_reaches_a_page() {
     let f = Fixture::new().await;
-    broken_site(&f);
+    // The text reaches every public page: the course's title, summary and
+    // introduction (home, outline), each lesson's title and summary
+    // (outline, feeds, search) and body (its page, the one-page view,
+    // search snippets).
+    let hostile_toml = HOSTILE_TEXT.replace('"', "\\\"");
+    f.write(
+        "intro/_course.md",
+        format!(
+            "+++\ntitle = \"Intro {hostile_toml}\"\nsummary = \"Summary {hostile_toml}\"\n+++\n\nWelcome zyzzyva.\n\n{}\n",
+            HOSTILE_BODIES.iter().map(|(_, b)| *b).collect::<Vec<_>>().join("\n\n")
+        ),
+    );
+    f.write("intro/images/evil.svg", EVIL_SVG);
+    for (i, (slug, body)) in HOSTILE_BODIES.iter().enumerate() {
+        f.write(
+            &format!("intro/{:02}-{slug}.md", i + 1),
+            format!(
+                "+++\ntitle = \"{slug} {hostile_toml}\"\nsummary = \"{slug} {hostile_toml}\"\n+++\n\nBefore zyzzyva {slug}.\n\n{body}\n\nAfter zyzzyva {slug}.\n"
+            ),
+        );
+    }
     let client = f.client().await;
-    let (status, html) = get(&client, "/intro/xss/").await;
-    assert_eq!(status, Status::Ok);
-    let lower = html.to_lowercase();
-    // The only scripts are the site's own files and its JSON-LD data block,
-    // never anything from the lesson.
-    let own = lower.matches("<script src=\"/static/").count()
-        + lower
-            .matches("<script type=\"application/ld+json\">")
-            .count();
-    assert_eq!(lower.matches("<script").count(), own, "{html}");
-    assert!(!lower.contains("alert("), "{html}");
-    assert!(!lower.contains("onerror") && !lower.contains("onclick"));
-    assert!(!lower.contains("javascript:"));
+    let db = f.connect().await;
+    assert_eq!(
+        crate::common::count(
+            &db,
+            "SELECT COUNT(*) FROM lessons WHERE status = 'published'"
+        )
+        .await,
+        HOSTILE_BODIES.len() as i64,
+        "every hostile lesson is published"
+    );
+
+    for (slug, _) in HOSTILE_BODIES {
+        let html = safe_page(&client, &format!("/intro/{slug}/")).await;
+        // The page is the lesson's, whole: the text after the input is there.
+        assert!(
+            html.contains(&format!("After zyzzyva {slug}.")),
+            "{slug}: {html}"
+        );
+    }
+    for uri in ["/intro/", "/", "/intro/all/"] {
+        let html = safe_page(&client, uri).await;
+        assert!(html.contains("zyzzyva") || uri == "/", "{uri}: {html}");
+        assert!(
+            html.contains("Intro &lt;script&gt;"),
+            "{uri}: the course title"
+        );
+    }
+    let all = safe_page(&client, "/intro/all/").await;
+    for (slug, _) in HOSTILE_BODIES {
+        assert!(
+            all.contains(&format!("After zyzzyva {slug}.")),
+            "{slug} in /intro/all/"
+        );
+    }
+    // Search results: every lesson is found, over two pages of ten.
+    let mut found = 0;
+    for page in [1, 2] {
+        let html = safe_page(&client, &format!("/search?q=zyzzyva&page={page}")).await;
+        found += html.matches("class=\"search-result-title\"").count();
+    }
+    assert_eq!(found, HOSTILE_BODIES.len());
+    // Feeds: every lesson's hostile title and summary are there, as text.
+    for uri in ["/feed.xml", "/intro/feed.xml"] {
+        let text = safe_feed(&client, uri).await;
+        assert_eq!(
+            text.matches("<entry>").count(),
+            HOSTILE_BODIES.len(),
+            "{uri}"
+        );
+        assert!(
+            text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{uri}"
+        );
+    }
+
+    // The SVG file an image and a link point at is served as a download
+    // under a sandboxing policy: a browser never runs its script.
+    let html = safe_page(&client, "/intro/svg-file/").await;
+    let media: BTreeSet<String> = lectern::fuzzing::html5ever_tags(&html)
+        .into_iter()
+        .flat_map(|t| t.attrs)
+        .filter_map(|(_, v)| v.ok())
+        .filter(|v| v.starts_with("/media/") && v.ends_with("/evil.svg"))
+        .collect();
+    assert_eq!(media.len(), 1, "{html}");
+    for url in media {
+        let res = client.get(url.clone()).dispatch().await;
+        assert_eq!(res.status(), Status::Ok, "{url}");
+        let disposition = res.headers().get_one("Content-Disposition").unwrap_or("");
+        assert!(
+            disposition.starts_with("attachment"),
+            "{url}: {disposition}"
+        );
+        let csp = res
+            .headers()
+            .get_one("Content-Security-Policy")
+            .unwrap_or("");
+        assert!(
+            csp.contains("sandbox") && csp.contains("default-src 'none'"),
+            "{url}: {csp}"
+        );
+        assert_eq!(res.into_string().await.unwrap(), EVIL_SVG);
+    }
 }
 
 #[rocket::async_test]

@@ -78,28 +78,84 @@ async fn sync_prints_a_report_and_a_dry_run_writes_nothing() {
     );
 }
 
+/// `lectern <words> --help`: exits 0; returns what it printed.
+fn help(words: &[&str]) -> String {
+    let out = lectern().args(words).arg("--help").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{words:?}: {stdout}");
+    stdout
+}
+
+/// The sub-commands a help text lists under `Commands:` (not `help`).
+fn commands(help: &str) -> Vec<String> {
+    help.split("Commands:\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no commands in {help}"))
+        .lines()
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .map(str::to_string)
+        .collect()
+}
+
+/// README, "Command line": every verb and `user`'s sub-verbs have help
+/// (`lectern --help` and `lectern <verb> --help`) that names them and the
+/// options the README gives them.
 #[test]
 fn every_verb_has_help() {
-    for verb in [
-        vec!["--help"],
-        vec!["serve", "--help"],
-        vec!["sync", "--help"],
-        vec!["check", "--help"],
-        vec!["export", "--help"],
-        vec!["user", "--help"],
-        vec!["user", "add", "--help"],
-        vec!["user", "passwd", "--help"],
-        vec!["user", "disable", "--help"],
-        vec!["user", "enable", "--help"],
-        vec!["user", "role", "--help"],
+    let top = help(&[]);
+    assert!(top.contains("Usage: lectern [COMMAND]"), "{top}");
+    assert_eq!(
+        commands(&top),
+        ["serve", "sync", "check", "export", "user"],
+        "{top}"
+    );
+    for (verb, options) in [
+        ("serve", &["--watch"][..]),
+        ("sync", &["--dry-run"]),
+        ("check", &["[DIR]"]),
+        ("export", &[]),
+        ("user", &[]),
     ] {
-        let out = lectern().args(&verb).output().unwrap();
-        assert!(out.status.success(), "{verb:?}");
+        let text = help(&[verb]);
         assert!(
-            String::from_utf8_lossy(&out.stdout).contains("Usage"),
-            "{verb:?}"
+            text.contains(&format!("Usage: lectern {verb}")),
+            "{verb}: {text}"
+        );
+        for option in options {
+            assert!(
+                text.contains(option),
+                "{verb} --help names {option}: {text}"
+            );
+        }
+    }
+    let user = help(&["user"]);
+    let subs = ["add", "passwd", "disable", "enable", "role"];
+    assert_eq!(commands(&user), subs, "{user}");
+    // The one-line description lists them all too (shown by `lectern --help`).
+    let line = top
+        .lines()
+        .find(|l| l.trim_start().starts_with("user "))
+        .unwrap();
+    for sub in subs {
+        assert!(
+            line.contains(sub),
+            "`lectern --help` describes user as {line:?}"
         );
     }
+    for (sub, usage) in [
+        ("add", "Usage: lectern user add [OPTIONS] <NAME>"),
+        ("passwd", "Usage: lectern user passwd <NAME>"),
+        ("disable", "Usage: lectern user disable <NAME>"),
+        ("enable", "Usage: lectern user enable <NAME>"),
+        ("role", "Usage: lectern user role <NAME> <ROLE>"),
+    ] {
+        let text = help(&["user", sub]);
+        assert!(text.contains(usage), "user {sub}: {text}");
+    }
+    assert!(help(&["user", "add"]).contains("--role <ROLE>"));
+    assert!(help(&["user", "role"]).contains("[possible values: admin, editor]"));
 }
 
 #[rocket::async_test]
@@ -138,4 +194,165 @@ async fn the_command_line_keeps_the_last_admin_as_the_panel_does() {
     assert_eq!(crate::common::count(&db, audited).await, 2);
     let (ok, said) = run(&["user", "disable", "nobody"]);
     assert!(!ok && said.contains("no user named nobody"), "{said}");
+}
+
+/// Runs `lectern` on the fixture's site with `stdin` piped in; returns the
+/// exit code and what it printed (stdout, then stderr).
+fn run_with_stdin(f: &Fixture, args: &[&str], stdin: &str) -> (Option<i32>, String) {
+    use std::io::Write;
+    let mut child = lectern()
+        .args(args)
+        .env("DATABASE_URL", &f.db.url)
+        .env("ROCKET_CONTENT_DIR", f.content())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code(), said)
+}
+
+/// README, "Admin panel": `lectern user add|passwd|disable|enable|role`
+/// through the real binary, the password read from stdin when piped; a
+/// password change and a disable end the user's sessions; the last admin
+/// stays an admin; an unknown user is a plain error.
+#[rocket::async_test]
+async fn the_user_commands_manage_accounts_and_sessions() {
+    use crate::common::{count, get, log_in};
+    use rocket::http::Status;
+    let f = Fixture::new().await;
+    let db = f.connect().await;
+    let run = |args: &[&str], stdin: &str| run_with_stdin(&f, args, stdin);
+    let sessions_of = |name: &str| {
+        format!(
+            "SELECT COUNT(*) FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = '{name}')"
+        )
+    };
+    const FIRST: &str = "the first long password";
+    const SECOND: &str = "the second long password";
+
+    // add: the password is one line of stdin; the role defaults to editor.
+    let (code, said) = run(
+        &["user", "add", "ada", "--role", "admin"],
+        &format!("{FIRST}\n"),
+    );
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("created ada (Admin)"), "{said}");
+    let (code, said) = run(&["user", "add", "eve"], &format!("{FIRST}\n"));
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("created eve (Editor)"), "{said}");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM users WHERE username = 'ada' AND role = 'admin'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM users WHERE username = 'eve' AND role = 'editor'"
+        )
+        .await,
+        1
+    );
+    let (code, said) = run(&["user", "add", "eve"], &format!("{FIRST}\n"));
+    assert_eq!(code, Some(1), "a second eve: {said}");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM users").await, 2);
+
+    // The password read from stdin is the one that logs in.
+    let client = f.client().await;
+    assert_eq!(log_in(&client, "eve", FIRST).await, Status::SeeOther);
+    assert_eq!(get(&client, "/admin/lessons").await.0, Status::Ok);
+    assert_eq!(count(&db, &sessions_of("eve")).await, 1);
+
+    // passwd: eve's sessions end, the old password stops working.
+    let (code, said) = run(&["user", "passwd", "eve"], &format!("{SECOND}\n"));
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("password changed for eve"), "{said}");
+    assert_eq!(count(&db, &sessions_of("eve")).await, 0);
+    let res = client.get("/admin/lessons").dispatch().await;
+    assert_eq!(res.status(), Status::SeeOther, "the session ended");
+    assert!(res
+        .headers()
+        .get_one("Location")
+        .is_some_and(|l| l.starts_with("/admin/login")));
+    let fresh = f.client().await;
+    assert_eq!(log_in(&fresh, "eve", FIRST).await, Status::Unauthorized);
+    assert_eq!(log_in(&fresh, "eve", SECOND).await, Status::SeeOther);
+    assert_eq!(count(&db, &sessions_of("eve")).await, 1);
+
+    // disable: logged out at once, and no new login; enable: back again.
+    let (code, said) = run(&["user", "disable", "eve"], "");
+    assert_eq!(code, Some(0), "{said}");
+    assert_eq!(count(&db, &sessions_of("eve")).await, 0);
+    assert_eq!(
+        fresh.get("/admin/lessons").dispatch().await.status(),
+        Status::SeeOther
+    );
+    let other = f.client().await;
+    assert_eq!(log_in(&other, "eve", SECOND).await, Status::Unauthorized);
+    let (code, said) = run(&["user", "enable", "eve"], "");
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("enabled eve"), "{said}");
+    assert_eq!(log_in(&other, "eve", SECOND).await, Status::SeeOther);
+
+    // role: both ways; the last admin cannot become an editor.
+    let admin_count = "SELECT COUNT(*) FROM users WHERE role = 'admin'";
+    let (code, said) = run(&["user", "role", "eve", "admin"], "");
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("eve is now an admin"), "{said}");
+    assert_eq!(count(&db, admin_count).await, 2);
+    let (code, said) = run(&["user", "role", "eve", "editor"], "");
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("eve is now an editor"), "{said}");
+    let (code, said) = run(&["user", "role", "ada", "editor"], "");
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("last admin"), "{said}");
+    assert!(
+        !said.contains("panicked") && !said.contains("Backtrace"),
+        "{said}"
+    );
+    assert_eq!(count(&db, admin_count).await, 1);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM users WHERE username = 'ada' AND role = 'admin'"
+        )
+        .await,
+        1
+    );
+    // A role that is neither is refused by the parser, changing nobody.
+    let (code, said) = run(&["user", "role", "eve", "owner"], "");
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("invalid value 'owner'"), "{said}");
+
+    // An unknown user: exit 1 and one plain line naming them.
+    for args in [
+        &["user", "passwd", "nobody"][..],
+        &["user", "disable", "nobody"],
+        &["user", "enable", "nobody"],
+        &["user", "role", "nobody", "admin"],
+    ] {
+        let (code, said) = run(args, &format!("{SECOND}\n"));
+        assert_eq!(code, Some(1), "{args:?}: {said}");
+        let line = said.trim();
+        assert!(
+            line.starts_with("error: no user named")
+                && line.contains("nobody")
+                && !line.contains('\n'),
+            "{args:?}: {said}"
+        );
+    }
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM users").await, 2);
 }

@@ -433,6 +433,93 @@ async fn any_query_and_page_answer_a_normal_page() {
     assert!(!results(&html).is_empty(), "{html}");
 }
 
+/// Lessons whose words tell each reading of an operator apart: `Node
+/// setup` has `node` only in its title, `Words` holds the operator words
+/// themselves (`title`, `near`, `and`, `or`, `not`) but never `node install`
+/// side by side, `Quokka` has no `node`.
+fn write_operator_content(f: &Fixture) {
+    f.write("alpha/_course.md", course("Alpha"));
+    f.write(
+        "alpha/01-setup.md",
+        lesson("Node setup", "How to install the runtime."),
+    );
+    f.write(
+        "alpha/02-server.md",
+        lesson("Server", "A node server listens on a port."),
+    );
+    f.write(
+        "alpha/03-words.md",
+        lesson(
+            "Words",
+            "The title of a node page; install it near and far, or not.",
+        ),
+    );
+    f.write("alpha/04-quokka.md", lesson("Quokka", "Nothing else here."));
+}
+
+/// README, Search: "Whatever is typed is read as plain words: quotes, `*`,
+/// `-`, `:`, `AND`, `OR`, `NEAR` and brackets are not operators". Each
+/// query finds exactly what its words find, which differs from what the
+/// operator (FTS5's or tsquery's) would have found.
+#[rocket::async_test]
+async fn operators_are_read_as_plain_words() {
+    let f = Fixture::new().await;
+    write_operator_content(&f);
+    let client = site(&f).await;
+    let (setup, server, words, quokka) = (
+        "/alpha/setup/",
+        "/alpha/server/",
+        "/alpha/words/",
+        "/alpha/quokka/",
+    );
+    let found = |html: String| -> BTreeSet<String> { results(&html).into_iter().collect() };
+    let set = |urls: &[&str]| -> BTreeSet<String> { urls.iter().map(|u| u.to_string()).collect() };
+    assert_eq!(
+        found(search(&client, "node").await),
+        set(&[setup, server, words])
+    );
+    assert_eq!(found(search(&client, "quokka").await), set(&[quokka]));
+    // (query, the same words typed plainly, what they find; as an operator
+    // it would find something else, noted)
+    let cases: [(&str, &str, &[&str]); 13] = [
+        // NOT node would be only quokka.
+        ("-node", "node", &[setup, server, words]),
+        // node NOT server would be setup and words.
+        ("node -server", "node server", &[server]),
+        // A title column filter would be setup (node in its title).
+        ("title:node", "title node", &[words]),
+        // NEAR(node install) would need the two words close; "near" is a word.
+        ("NEAR(node install)", "near node install", &[words]),
+        ("NEAR(node install, 2)", "near node install 2", &[]),
+        // A phrase would need "node install" side by side: nothing.
+        ("\"node install\"", "node install", &[setup, words]),
+        ("node*", "node", &[setup, server, words]),
+        ("inst*", "inst", &[setup, words]),
+        // node AND install would be setup and words; "and" is a word.
+        ("node AND install", "node and install", &[words]),
+        // node OR quokka would be all four.
+        ("node OR quokka", "node or quokka", &[]),
+        // NOT node would be quokka.
+        ("NOT node", "not node", &[words]),
+        // (node OR server) would be setup, server and words.
+        ("(node OR server)", "node or server", &[]),
+        ("node:server \"port\"", "node server port", &[server]),
+    ];
+    for (query, plain, expected) in cases {
+        let typed = results(&search(&client, query).await);
+        assert_eq!(
+            typed.iter().cloned().collect::<BTreeSet<_>>(),
+            set(expected),
+            "{query:?}"
+        );
+        assert_eq!(
+            typed,
+            results(&search(&client, plain).await),
+            "{query:?} finds what {plain:?} finds, in the same order"
+        );
+    }
+}
+
 #[rocket::async_test]
 async fn results_are_paged() {
     let f = Fixture::new().await;
@@ -470,11 +557,17 @@ async fn results_are_paged() {
 #[rocket::async_test]
 async fn every_public_page_has_a_search_box_and_metadata() {
     let f = Fixture::with_sample_content().await;
+    // A lesson with no summary still has a description.
+    f.write(
+        "backend-dev/90-bare.md",
+        "+++\ntitle = \"Bare lesson\"\n+++\n\nText.\n",
+    );
     let client = site(&f).await;
     for (uri, og_type) in [
         ("/", "website"),
         ("/backend-dev/", "website"),
         ("/backend-dev/first-server/", "article"),
+        ("/backend-dev/bare/", "article"),
         ("/backend-dev/all/", "website"),
         ("/search?q=node", "website"),
     ] {
@@ -491,19 +584,53 @@ async fn every_public_page_has_a_search_box_and_metadata() {
             html.contains(&format!(r#"<meta property="og:type" content="{og_type}">"#)),
             "{uri}"
         );
-        let canonical = uri.split('?').next().unwrap();
+        // Open Graph and the Twitter card, each once and never empty; og:url
+        // the absolute form of the canonical link, which is the page's path.
+        let meta = metadata(&html);
+        for key in [
+            "description",
+            "og:title",
+            "og:description",
+            "og:type",
+            "og:url",
+            "twitter:card",
+        ] {
+            let values = meta.get(key).map(Vec::as_slice).unwrap_or_default();
+            assert!(
+                values.len() == 1 && !values[0].trim().is_empty(),
+                "{uri}: {key} = {values:?}"
+            );
+        }
+        assert_eq!(meta["og:type"], [og_type], "{uri}");
+        assert_eq!(meta["twitter:card"], ["summary"], "{uri}");
+        assert_eq!(meta["og:description"], meta["description"], "{uri}");
+        let canonical = &meta["canonical"];
+        assert_eq!(canonical.len(), 1, "{uri}: one canonical link");
+        let path = uri.split('?').next().unwrap();
+        let absolute = if canonical[0].starts_with('/') {
+            format!("{BASE}{}", canonical[0])
+        } else {
+            canonical[0].clone()
+        };
+        assert_eq!(absolute, format!("{BASE}{path}"), "{uri}: canonical");
+        assert_eq!(meta["og:url"], [absolute], "{uri}: og:url");
+        let title = html
+            .split("<title>")
+            .nth(1)
+            .and_then(|t| t.split("</title>").next())
+            .unwrap();
         assert!(
-            html.contains(&format!(
-                r#"<meta property="og:url" content="{BASE}{canonical}">"#
-            )),
-            "{uri}: {html}"
+            title.starts_with(meta["og:title"][0].as_str()),
+            "{uri}: og:title {:?}, title {title:?}",
+            meta["og:title"]
         );
-        assert!(html.contains(r#"<meta property="og:title" content=""#));
-        assert!(html.contains(r#"<meta name="twitter:card" content="summary">"#));
         assert!(html.contains(r#"<link rel="alternate" type="application/atom+xml""#));
     }
     let (_, html) = get(&client, "/backend-dev/first-server/").await;
-    assert!(html.contains(r#"<meta property="og:description" content=""#));
+    assert_eq!(
+        metadata(&html)["og:title"],
+        ["Your first HTTP server in Node"]
+    );
     let (_, html) = get(&client, "/backend-dev/").await;
     assert!(html.contains(r#"href="/backend-dev/feed.xml""#));
     // The search page shows its query in the box, escaped.
@@ -515,6 +642,36 @@ async fn every_public_page_has_a_search_box_and_metadata() {
 }
 
 // ------------------------------------------------------------ metadata
+
+/// A page's `<meta>` values by `property` or `name` (every occurrence),
+/// and its canonical link's `href` as `canonical`; read by html5ever.
+fn metadata(html: &str) -> std::collections::HashMap<String, Vec<String>> {
+    let mut out: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for tag in lectern::fuzzing::html5ever_tags(html) {
+        let attr = |n: &str| {
+            tag.attrs
+                .iter()
+                .find(|(a, _)| a == n)
+                .and_then(|(_, v)| v.clone().ok())
+        };
+        match tag.name.as_str() {
+            "meta" if !tag.end => {
+                if let (Some(key), Some(content)) =
+                    (attr("property").or_else(|| attr("name")), attr("content"))
+                {
+                    out.entry(key).or_default().push(content);
+                }
+            }
+            "link" if attr("rel").as_deref() == Some("canonical") => {
+                out.entry("canonical".into())
+                    .or_default()
+                    .push(attr("href").unwrap_or_default());
+            }
+            _ => {}
+        }
+    }
+    out
+}
 
 /// The JSON-LD of a page, parsed.
 fn json_ld(html: &str) -> serde_json::Value {
@@ -727,9 +884,120 @@ async fn feeds_list_exactly_the_public_lessons_newest_first() {
     assert_eq!(entries[0].1, "One, revised");
 }
 
+/// README, Feeds: "the 50 most recently published or changed public
+/// lessons, newest first"; `/<course>/feed.xml` the same for one course.
+/// Sixty lessons changed at sixty different moments, in an order unlike
+/// their ids and titles: the feeds hold the newest fifty, newest first.
+#[rocket::async_test]
+async fn feeds_hold_the_fifty_newest_lessons_newest_first() {
+    use lectern::db::entity::lesson;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let f = Fixture::new().await;
+    f.write("alpha/_course.md", course("Alpha"));
+    f.write("gamma/_course.md", course("Gamma"));
+    for i in 0..60 {
+        // Lessons alternate between the courses.
+        let course = if i % 2 == 0 { "alpha" } else { "gamma" };
+        f.write(
+            &format!("{course}/{i:02}-l{i}.md"),
+            lesson(&format!("L{i}"), "Text."),
+        );
+    }
+    let db = f.connect().await;
+    f.sync(&db).await;
+    // Lesson i last changed (37 i mod 60) minutes after a fixed moment.
+    let base = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let minute = |i: i64| (i * 37) % 60;
+    for i in 0..60 {
+        let at = base + chrono::Duration::minutes(minute(i));
+        lesson::Entity::update_many()
+            .col_expr(
+                lesson::Column::UpdatedAt,
+                sea_orm::sea_query::Expr::value(at),
+            )
+            .col_expr(
+                lesson::Column::CreatedAt,
+                sea_orm::sea_query::Expr::value(base),
+            )
+            .filter(lesson::Column::Slug.eq(format!("l{i}")))
+            .exec(&db)
+            .await
+            .unwrap();
+    }
+    let client = site(&f).await;
+    let url = |i: i64| {
+        let course = if i % 2 == 0 { "alpha" } else { "gamma" };
+        format!("{BASE}/{course}/l{i}/")
+    };
+    // Newest first: by minute, descending.
+    let mut by_age: Vec<i64> = (0..60).collect();
+    by_age.sort_by_key(|i| std::cmp::Reverse(minute(*i)));
+
+    let entries = feed_entries(&xml(&client, "/feed.xml", ATOM_TYPE).await);
+    let listed: Vec<String> = entries.iter().map(|e| e.0.clone()).collect();
+    let expected: Vec<String> = by_age[..50].iter().map(|i| url(*i)).collect();
+    assert_eq!(listed, expected, "the fifty newest, newest first");
+    let stamp = |i: i64| {
+        (base + chrono::Duration::minutes(minute(i))).to_rfc3339_opts(SecondsFormat::Secs, true)
+    };
+    assert_eq!(entries[0].2, stamp(by_age[0]));
+    assert_eq!(entries[49].2, stamp(by_age[49]));
+    // The ten left out are the ten oldest.
+    for i in &by_age[50..] {
+        assert!(!listed.contains(&url(*i)), "L{i} is among the oldest ten");
+        assert!(minute(*i) < 10, "L{i}");
+    }
+
+    // A course's feed: its thirty lessons, all of them, newest first; the
+    // same limit, shown with thirty more lessons in it.
+    let alpha = |entries: &[(String, String, String)]| -> Vec<String> {
+        entries.iter().map(|e| e.0.clone()).collect()
+    };
+    let course_expected: Vec<String> = by_age
+        .iter()
+        .filter(|i| *i % 2 == 0)
+        .map(|i| url(*i))
+        .collect();
+    assert_eq!(
+        alpha(&feed_entries(
+            &xml(&client, "/alpha/feed.xml", ATOM_TYPE).await
+        )),
+        course_expected
+    );
+    for i in 60..90 {
+        f.write(
+            &format!("alpha/{i:02}-l{i}.md"),
+            lesson(&format!("L{i}"), "Text."),
+        );
+    }
+    f.sync(&db).await;
+    // The thirty new ones are the newest (changed now, after 2026-01-01):
+    // with them the course has sixty, and its feed the newest fifty.
+    let entries = feed_entries(&xml(&client, "/alpha/feed.xml", ATOM_TYPE).await);
+    assert_eq!(entries.len(), 50);
+    let listed = alpha(&entries);
+    let new: BTreeSet<String> = (60..90).map(|i| format!("{BASE}/alpha/l{i}/")).collect();
+    assert_eq!(
+        listed[..30].iter().cloned().collect::<BTreeSet<_>>(),
+        new,
+        "the new lessons first"
+    );
+    assert_eq!(
+        listed[30..],
+        course_expected[..20],
+        "then the old, newest first"
+    );
+}
+
 #[rocket::async_test]
 async fn sitemap_lists_exactly_the_public_pages_and_robots_points_at_it() {
-    let (_f, client) = feed_site().await;
+    let (f, client) = feed_site().await;
+    // A course whose name begins like a path crawlers are kept from.
+    f.write("search-engines/_course.md", course("Search engines"));
+    f.write("search-engines/01-ranking.md", lesson("Ranking", "Pages."));
+    f.sync(&f.connect().await).await;
     let listed =
         sitemap_urls(&xml(&client, "/sitemap.xml", "application/xml; charset=utf-8").await);
     assert_eq!(
@@ -737,9 +1005,11 @@ async fn sitemap_lists_exactly_the_public_pages_and_robots_points_at_it() {
         urls(&[
             "/alpha/",
             "/gamma/",
+            "/search-engines/",
             "/alpha/one/",
             "/alpha/two/",
             "/gamma/three/",
+            "/search-engines/ranking/",
         ])
     );
     let res = client.get("/robots.txt").dispatch().await;
@@ -749,11 +1019,83 @@ async fn sitemap_lists_exactly_the_public_pages_and_robots_points_at_it() {
         Some("text/plain; charset=utf-8")
     );
     let robots = res.into_string().await.unwrap();
+    let lines: Vec<&str> = robots.lines().collect();
+    assert_eq!(lines[0], "User-agent: *", "{robots}");
     assert!(
-        robots.contains(&format!("Sitemap: {BASE}/sitemap.xml\n")),
+        lines.contains(&format!("Sitemap: {BASE}/sitemap.xml").as_str()),
         "{robots}"
     );
-    assert!(robots.contains("Disallow: /admin/"));
+    let rules: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("Disallow: "))
+        .collect();
+    assert!(
+        lines.iter().all(|l| l.is_empty()
+            || l.starts_with("User-agent: ")
+            || l.starts_with("Disallow: ")
+            || l.starts_with("Sitemap: ")),
+        "{robots}"
+    );
+    assert_eq!(
+        rules,
+        ["/admin/", "/hooks/", "/search$", "/search?"],
+        "{robots}"
+    );
+    // The admin, the webhook and search results are kept out...
+    for private in [
+        "/admin/",
+        "/admin/login",
+        "/admin/lessons/3/edit",
+        "/hooks/",
+        "/hooks/git",
+        "/search",
+        "/search?q=one",
+        "/search?q=one&page=2",
+    ] {
+        assert!(
+            disallowed(&rules, private),
+            "{private} is crawled: {robots}"
+        );
+    }
+    // ...and nothing public: every page of the sitemap (`search-engines`
+    // included), the home page, the feeds, static files and media.
+    let mut public: Vec<String> = listed
+        .iter()
+        .map(|u| u.strip_prefix(BASE).unwrap().to_string())
+        .collect();
+    public.extend(
+        [
+            "/",
+            "/feed.xml",
+            "/alpha/feed.xml",
+            "/sitemap.xml",
+            "/robots.txt",
+            "/static/style.css",
+            "/media/0/x.png",
+            "/search-engines/feed.xml",
+        ]
+        .map(str::to_string),
+    );
+    for path in &public {
+        assert!(!disallowed(&rules, path), "{path} is not crawled: {robots}");
+    }
+}
+
+/// Whether robots.txt `Disallow` rules keep a crawler from `path`, matched
+/// as RFC 9309 says: a prefix of the path and query, `*` any characters,
+/// a final `$` the end.
+fn disallowed(rules: &[&str], path: &str) -> bool {
+    fn matches(pattern: &[u8], text: &[u8]) -> bool {
+        match pattern.split_first() {
+            None => true,
+            Some((b'$', [])) => text.is_empty(),
+            Some((b'*', rest)) => (0..=text.len()).any(|i| matches(rest, &text[i..])),
+            Some((c, rest)) => text.first() == Some(c) && matches(rest, &text[1..]),
+        }
+    }
+    rules
+        .iter()
+        .any(|r| !r.is_empty() && matches(r.as_bytes(), path.as_bytes()))
 }
 
 #[rocket::async_test]

@@ -19,3 +19,4 @@ mod sessions;
 mod setup;
 mod site;
 mod sync;
+mod watch;

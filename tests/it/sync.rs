@@ -393,3 +393,101 @@ async fn html_from_an_older_renderer_is_rendered_again() {
     assert!(!lessons::store_render(&db, id, 2, older).await.unwrap());
     assert_eq!(text(html_of("world")).await, "<p>edit</p>");
 }
+
+/// README, "Upgrading": HTML stored by an older renderer is rendered again
+/// from its markdown in the background after start-up, while text, versions
+/// and revisions stay as they were. The test polls the public pages until
+/// they show fresh HTML (the limit only catches a hang).
+#[rocket::async_test]
+async fn a_start_renders_pages_of_an_older_renderer_again() {
+    use sea_orm::ConnectionTrait;
+    let f = small_site().await;
+    f.write(
+        "intro/02-world.md",
+        lesson("World", "## Part one\n\n```rust\nfn main() {}\n```\n"),
+    );
+    let db = f.connect().await;
+    f.sync(&db).await;
+    let older = lectern::markdown::RENDER_VERSION - 1;
+    let before = |sql: &'static str| count(&db, sql);
+    let versions = before("SELECT SUM(version) FROM lessons").await;
+    let revisions = before("SELECT COUNT(*) FROM lesson_revisions").await;
+    let md_length = before("SELECT SUM(LENGTH(body_md)) FROM lessons").await;
+    let course_md = before("SELECT SUM(LENGTH(body_md)) FROM courses").await;
+    // As an older Lectern left them: its own HTML, its version number.
+    db.execute_unprepared(&format!(
+        "UPDATE lessons SET body_html = '<p>old-renderer-page</p>', \
+         all_html = '<p>old-renderer-all</p>', render_version = {older}"
+    ))
+    .await
+    .unwrap();
+    db.execute_unprepared(&format!(
+        "UPDATE courses SET body_html = '<p>old-renderer-course</p>', render_version = {older}"
+    ))
+    .await
+    .unwrap();
+
+    // A start (with its start-up sync, which finds every file unchanged).
+    let client = f.client().await;
+    let start = std::time::Instant::now();
+    loop {
+        let (status, page) = get(&client, "/intro/world/").await;
+        assert_eq!(status, Status::Ok);
+        if !page.contains("old-renderer-page") {
+            assert!(
+                page.contains(r#"<h2 id="part-one">Part one</h2>"#) && page.contains("hl-keyword"),
+                "{page}"
+            );
+            break;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "the page was never rendered again"
+        );
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // Every row and page, not only the first: the other lesson, the course
+    // introduction and the one-page view.
+    let start = std::time::Instant::now();
+    while count(
+        &db,
+        &format!(
+            "SELECT (SELECT COUNT(*) FROM lessons WHERE render_version <> {v}) \
+             + (SELECT COUNT(*) FROM courses WHERE render_version <> {v})",
+            v = lectern::markdown::RENDER_VERSION
+        ),
+    )
+    .await
+        > 0
+    {
+        assert!(start.elapsed() < std::time::Duration::from_secs(60));
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    for (uri, fresh) in [
+        ("/intro/hello/", "href=\"/intro/world/\""),
+        ("/intro/", "Welcome to Intro."),
+        ("/intro/all/", "id=\"world--part-one\""),
+    ] {
+        let (status, page) = get(&client, uri).await;
+        assert_eq!(status, Status::Ok, "{uri}");
+        assert!(!page.contains("old-renderer"), "{uri}: {page}");
+        assert!(page.contains(fresh), "{uri}: {page}");
+    }
+    // Text, versions and revisions untouched.
+    assert_eq!(
+        count(&db, "SELECT SUM(version) FROM lessons").await,
+        versions
+    );
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM lesson_revisions").await,
+        revisions
+    );
+    assert_eq!(
+        count(&db, "SELECT SUM(LENGTH(body_md)) FROM lessons").await,
+        md_length
+    );
+    assert_eq!(
+        count(&db, "SELECT SUM(LENGTH(body_md)) FROM courses").await,
+        course_md
+    );
+}
