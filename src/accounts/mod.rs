@@ -25,7 +25,7 @@ pub enum AccountError {
     Invalid(String),
     #[error("the username `{0}` is already taken")]
     UsernameTaken(String),
-    #[error("no user named `{0}`")]
+    #[error("no user named {0}")]
     NoSuchUser(String),
     /// A change the rules do not allow, said plainly.
     #[error("{0}")]
