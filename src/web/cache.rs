@@ -434,11 +434,15 @@ mod tests {
         let cache = Arc::new(PageCache::new(1 << 20, db));
         // Per path: builds under way now, and the most seen at once.
         let counts: Arc<[(AtomicUsize, AtomicUsize); 2]> = Arc::new(Default::default());
+        // All sixteen ask at once (none starts before every task is there),
+        // so the builds really do contend.
+        let start = Arc::new(tokio::sync::Barrier::new(16));
         let mut tasks = Vec::new();
         for i in 0..16 {
-            let (cache, counts) = (cache.clone(), counts.clone());
+            let (cache, counts, start) = (cache.clone(), counts.clone(), start.clone());
             tasks.push(tokio::spawn(async move {
                 let (inside, most) = &counts[i % 2];
+                start.wait().await;
                 let _flight = cache.flight(if i % 2 == 0 { "/a/" } else { "/b/" }).await;
                 most.fetch_max(inside.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
                 tokio::time::sleep(Duration::from_millis(5)).await;

@@ -29,7 +29,7 @@ use crate::common::Fixture;
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// The longest any single wait may take: a broken run fails, it never hangs.
-const WAIT: Duration = Duration::from_secs(20);
+const WAIT: Duration = Duration::from_secs(60);
 
 const LESSON: &str = "What backend developers do";
 const NEW_TITLE: &str = "What backend developers really do";

@@ -300,33 +300,34 @@ async fn a_hanging_git_pull_is_stopped_at_the_timeout_recorded_and_the_site_keep
     );
     let figment = r.f.figment().merge(("webhook_secret", SECRET));
     let client =
-        r.f.client_with(figment.merge(("git_timeout_secs", 2)), Clock::system())
+        r.f.client_with(figment.merge(("git_timeout_secs", 3)), Clock::system())
             .await;
 
-    // The hook waits for git; meanwhile pages are served.
-    let clock = Instant::now();
-    let hook = async {
-        let answer = push_hook(&client, &r.f).await;
-        (answer, clock.elapsed())
-    };
+    // The hook waits for git; meanwhile pages are served: a page read while
+    // the hanging git process is alive, before and after the read.
+    let hook = push_hook(&client, &r.f);
     let reader = async {
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        // The limit only catches a pull that never started.
+        let since = Instant::now();
+        while processes_with(&hang).is_empty() {
+            assert!(
+                since.elapsed() < Duration::from_secs(60),
+                "git never started"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         let (status, html) = get(&client, "/intro/hello/").await;
-        (status, html.contains("Version one"), clock.elapsed())
+        let still_hanging = !processes_with(&hang).is_empty();
+        (status, html.contains("Version one"), still_hanging)
     };
-    let (((status, json), hook_took), (page_status, page_ok, page_at)) = tokio::join!(hook, reader);
+    let ((status, json), (page_status, page_ok, still_hanging)) = tokio::join!(hook, reader);
     assert_eq!(status, Status::GatewayTimeout, "{json}");
     assert_eq!(json["synced"], false);
     let error = json["error"].as_str().unwrap();
-    assert!(error.contains("longer than 2 s"), "{error}");
-    assert!(
-        // At least the timeout; the upper limit only catches a hook that
-        // never gave up.
-        hook_took >= Duration::from_secs(2) && hook_took < Duration::from_secs(60),
-        "{hook_took:?}"
-    );
+    assert!(error.contains("longer than 3 s"), "{error}");
     assert_eq!(page_status, Status::Ok);
-    assert!(page_ok && page_at < hook_took, "{page_at:?} {hook_took:?}");
+    assert!(page_ok, "the page kept its text");
+    assert!(still_hanging, "the page was read while git hung");
 
     // On record, for the admin.
     let db = r.f.connect().await;
@@ -334,7 +335,7 @@ async fn a_hanging_git_pull_is_stopped_at_the_timeout_recorded_and_the_site_keep
         count(
             &db,
             "SELECT COUNT(*) FROM sync_runs WHERE origin = 'webhook' AND errors = 1 \
-             AND finished_at IS NOT NULL AND report LIKE '%longer than 2 s%'"
+             AND finished_at IS NOT NULL AND report LIKE '%longer than 3 s%'"
         )
         .await,
         1
@@ -660,16 +661,14 @@ async fn a_push_during_a_background_sync_waits_for_it() {
     }
     r.write("big/_course.md", &course("Big"));
     r.push("a thousand lessons");
-    let (status, first) = send_hook(&client).await;
-    assert_eq!(status, Status::Accepted, "{}", first["status"]);
-    // A second delivery at once, while the first sync runs: its pull and
-    // its run wait for the first run to end.
-    let (status, second) = send_hook(&client).await;
-    assert_eq!(status, Status::Accepted, "{}", second["status"]);
-    let (one, two) = (
-        first["run_id"].as_i64().unwrap(),
-        second["run_id"].as_i64().unwrap(),
-    );
+    // Two deliveries at once: one of them pulls and syncs first, so the
+    // other certainly arrives while that sync has not ended; its pull and
+    // its run must wait for it.
+    let ((status_a, a), (status_b, b)) = tokio::join!(send_hook(&client), send_hook(&client));
+    assert_eq!(status_a, Status::Accepted, "{}", a["status"]);
+    assert_eq!(status_b, Status::Accepted, "{}", b["status"]);
+    let ids = (a["run_id"].as_i64().unwrap(), b["run_id"].as_i64().unwrap());
+    let (one, two) = (ids.0.min(ids.1), ids.0.max(ids.1));
     wait_for_run(&r.f, two).await;
     let db = r.f.connect().await;
     let overlapping = format!(
@@ -763,8 +762,21 @@ async fn a_sync_killed_at_several_points_is_completed_by_running_it_again() {
     for (point, rows) in points {
         let runs_before = runs().await;
         let mut child = spawn_sync(&f);
+        let pid = child.id().to_string();
+        let signal = |name: &str| {
+            let sent = Command::new("kill")
+                .args([name, &pid])
+                .status()
+                .unwrap();
+            assert!(sent.success(), "kill {name}");
+        };
         let started = Instant::now();
+        // The run goes on in short steps: it is stopped (SIGSTOP) while the
+        // database is looked at, so however slowly the test itself runs, the
+        // run cannot get further than what was seen before it is killed.
         let was_killed = loop {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+            signal("-STOP");
             if child.try_wait().unwrap().is_some() {
                 break false;
             }
@@ -773,14 +785,15 @@ async fn a_sync_killed_at_several_points_is_completed_by_running_it_again() {
                 Some(n) => lessons().await >= n,
             };
             if reached {
-                child.kill().unwrap(); // SIGKILL
+                child.kill().unwrap(); // SIGKILL, which also ends a stopped process
                 break true;
             }
+            signal("-CONT");
+            // The limit only catches a run that never gets there.
             assert!(
-                started.elapsed() < Duration::from_secs(120),
+                started.elapsed() < Duration::from_secs(300),
                 "stuck at {point}"
             );
-            tokio::time::sleep(Duration::from_millis(2)).await;
         };
         // The run may have ended on its own just before the signal: only a
         // process that died of it counts as killed.
@@ -800,9 +813,9 @@ async fn a_sync_killed_at_several_points_is_completed_by_running_it_again() {
             lessons().await
         );
     }
-    // Every kill lands: at each point the run still has at least four
-    // batches of 200 lessons to write, far more than one poll (2 ms) lets
-    // it do.
+    // Every kill lands: the run is stopped while it is looked at, and at
+    // each point it still has four or more batches of 200 lessons to write,
+    // far more than a 2 ms step lets it do.
     assert_eq!(killed, points.len(), "every kill must land mid-run");
     let unfinished = "SELECT COUNT(*) FROM sync_runs WHERE finished_at IS NULL";
     assert_eq!(count(&db, unfinished).await, killed as i64);
