@@ -184,6 +184,72 @@ async fn a_push_reaches_the_site_through_the_webhook() {
     assert_eq!(json["updated"], serde_json::json!([]));
 }
 
+/// `content_repo`: the repository the webhook pulls may hold the content
+/// folder instead of being it.
+#[rocket::async_test]
+async fn the_webhook_pulls_a_content_repo_that_holds_the_content_folder() {
+    let f = Fixture::new().await;
+    let root = f.dir.path();
+    let (remote, author, site) = (
+        root.join("remote.git"),
+        root.join("author"),
+        root.join("site"),
+    );
+    std::fs::create_dir_all(&remote).unwrap();
+    git(&remote, &["init", "--bare", "-q", "-b", "main"]);
+    let path = |p: &Path| p.to_str().unwrap().to_string();
+    git(root, &["clone", "-q", &path(&remote), &path(&author)]);
+    let write = |rel: &str, text: &str| {
+        let file = author.join(rel);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, text).unwrap();
+    };
+    write(
+        "README.md",
+        "The school's lessons; the site reads lessons/.\n",
+    );
+    write("lessons/intro/_course.md", &course("Intro"));
+    write(
+        "lessons/intro/01-hello.md",
+        &lesson("Hello", "Version one of hello."),
+    );
+    git(&author, &["add", "-A"]);
+    git(&author, &["commit", "-q", "-m", "first"]);
+    git(&author, &["push", "-q", "origin", "HEAD:main"]);
+    git(root, &["clone", "-q", &path(&remote), &path(&site)]);
+
+    let figment = f
+        .figment()
+        .merge(("content_dir", site.join("lessons")))
+        .merge(("content_repo", &site))
+        .merge(("webhook_secret", SECRET))
+        .merge(("webhook_answer_secs", 600));
+    let client = f.client_with(figment, Clock::system()).await;
+    assert!(get(&client, "/intro/hello/")
+        .await
+        .1
+        .contains("Version one"));
+
+    write(
+        "lessons/intro/01-hello.md",
+        &lesson("Hello", "Version two of hello."),
+    );
+    git(&author, &["commit", "-qam", "hello v2"]);
+    git(&author, &["push", "-q", "origin", "HEAD:main"]);
+    let (status, json) = send_hook(&client).await;
+    assert_eq!(status, Status::Ok, "{json}");
+    assert_eq!(json["pulled"], true, "{json}");
+    assert_eq!(
+        json["updated"],
+        serde_json::json!(["intro/01-hello.md"]),
+        "{json}"
+    );
+    assert!(get(&client, "/intro/hello/")
+        .await
+        .1
+        .contains("Version two"));
+}
+
 #[rocket::async_test]
 async fn the_webhook_refuses_bad_signatures_and_huge_payloads_and_is_off_without_a_secret() {
     let r = Repos::new().await;
@@ -764,10 +830,7 @@ async fn a_sync_killed_at_several_points_is_completed_by_running_it_again() {
         let mut child = spawn_sync(&f);
         let pid = child.id().to_string();
         let signal = |name: &str| {
-            let sent = Command::new("kill")
-                .args([name, &pid])
-                .status()
-                .unwrap();
+            let sent = Command::new("kill").args([name, &pid]).status().unwrap();
             assert!(sent.success(), "kill {name}");
         };
         let started = Instant::now();
