@@ -315,19 +315,29 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_limit() {
 async fn redirects_never_leave_the_site() {
     let f = Fixture::with_sample_content().await;
     let client = f.client().await;
-    for path in [
-        "//1572395042",
-        "//evil.example",
-        "///evil.example",
-        "//evil.example/x",
-        "/%2F%2Fevil.example",
-        "/%5Cevil.example",
-        "/%5C%5Cevil.example",
-        "/./..//evil.example",
-        "//backend-dev",
+    // Each path answers exactly this: a redirect to a path on this site, or
+    // the site's own 404 page. A 500, a missing Location or any other status
+    // fails, as does a Location that could leave the site.
+    let moved = Status::MovedPermanently;
+    for (path, status, expected) in [
+        ("//1572395042", moved, Some("/1572395042/")),
+        ("//evil.example", Status::NotFound, None),
+        ("///evil.example", Status::NotFound, None),
+        ("//evil.example/x", Status::NotFound, None),
+        ("/%2F%2Fevil.example", Status::NotFound, None),
+        ("/%5Cevil.example", Status::NotFound, None),
+        ("/%5C%5Cevil.example", Status::NotFound, None),
+        ("/./..//evil.example", Status::NotFound, None),
+        ("//backend-dev", moved, Some("/backend-dev/")),
     ] {
         let res = client.get(path).dispatch().await;
-        if let Some(location) = res.headers().get_one("Location") {
+        let location = res.headers().get_one("Location").map(str::to_string);
+        assert_eq!(
+            (res.status(), location.as_deref()),
+            (status, expected),
+            "{path}"
+        );
+        if let Some(location) = &location {
             assert!(
                 location.starts_with('/')
                     && !location.starts_with("//")
@@ -335,9 +345,14 @@ async fn redirects_never_leave_the_site() {
                 "{path} -> {location}"
             );
         }
+        if status == Status::NotFound {
+            let body = res.into_string().await.unwrap_or_default();
+            assert!(
+                body.contains("Page not found"),
+                "{path}: the site's 404 page"
+            );
+        }
     }
-    let res = client.get("//backend-dev").dispatch().await;
-    assert_eq!(res.headers().get_one("Location"), Some("/backend-dev/"));
 
     // After logging in, `next` is followed only to a normalised admin path.
     add_user(&f.connect().await, "ada", Role::Admin).await;
