@@ -1,10 +1,11 @@
 //! The admin panel through Rocket's local client: accounts, sessions, CSRF,
 //! the lesson editor and its refusals, history, images, users.
 
-use lectern::db::entity::Role;
+use lectern::db::entity::{setup_token, Role};
 use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::Client;
-use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ConnectionTrait, EntityTrait};
 
 use crate::common::{add_user, count, csrf, get, hidden, log_in, post, Fixture, PASSWORD};
 
@@ -143,6 +144,79 @@ async fn logins_are_rate_limited_per_account() {
     );
 }
 
+/// Posts the login form from a fresh login page; returns status and page.
+async fn login_answer(client: &Client, name: &str, password: &str) -> (Status, String) {
+    let (_, page) = get(client, "/admin/login").await;
+    let token = hidden(&page, "login_csrf");
+    let (status, _, body) = post(
+        client,
+        "/admin/login",
+        &[
+            ("username", name),
+            ("password", password),
+            ("login_csrf", &token),
+        ],
+    )
+    .await;
+    (status, body)
+}
+
+#[rocket::async_test]
+async fn a_successful_login_gives_its_attempt_back() {
+    let f = Fixture::with_sample_content().await;
+    add_user(&f.connect().await, "ada", Role::Admin).await;
+    let client = f.client().await;
+    for _ in 0..4 {
+        assert_eq!(
+            log_in(&client, "ada", "not the password").await,
+            Status::Unauthorized
+        );
+    }
+    assert_eq!(log_in(&client, "ada", PASSWORD).await, Status::SeeOther);
+    // The right password used no attempt: four failures so far, so a fifth
+    // is still checked (401)…
+    let other = f.client().await;
+    assert_eq!(
+        log_in(&other, "ada", "not the password").await,
+        Status::Unauthorized,
+        "the successful login gave its attempt back"
+    );
+    // …and the sixth is over the limit.
+    assert_eq!(
+        log_in(&other, "ada", "not the password").await,
+        Status::TooManyRequests
+    );
+}
+
+#[rocket::async_test]
+async fn a_limited_login_reads_the_same_whether_or_not_the_account_exists() {
+    let f = Fixture::with_sample_content().await;
+    add_user(&f.connect().await, "ada", Role::Admin).await;
+    let mut limited = Vec::new();
+    for user in ["ada", "nobody"] {
+        let client = f.client().await;
+        for i in 0..5 {
+            let (status, body) = login_answer(&client, user, "not the password").await;
+            assert_eq!(status, Status::Unauthorized, "{user}, failure {i}");
+            assert!(body.contains("wrong username or password"), "{user}");
+        }
+        let (status, body) = login_answer(&client, user, "not the password").await;
+        assert_eq!(status, Status::TooManyRequests, "{user}");
+        assert!(
+            body.contains("too many failed logins; try again in a few minutes"),
+            "{user}: {body}"
+        );
+        assert!(!body.contains(user), "{user}: the page names nobody");
+        // The only difference between two such pages is the form's token.
+        let token = hidden(&body, "login_csrf");
+        limited.push(body.replace(&token, "TOKEN"));
+    }
+    assert_eq!(
+        limited[0], limited[1],
+        "the limit's answer says nothing of whether the account exists"
+    );
+}
+
 #[rocket::async_test]
 async fn login_form_needs_its_token() {
     let f = Fixture::with_sample_content().await;
@@ -257,6 +331,45 @@ async fn setup_link_creates_the_first_admin_once() {
             .unwrap()
             .unwrap(),
     };
+    // A link works for 24 hours…
+    let stored = setup_token::Entity::find().all(&db).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        stored[0].expires_at - stored[0].created_at,
+        chrono::Duration::hours(24)
+    );
+    // …and not after: one whose moment passed an hour ago is refused, and
+    // creates nobody.
+    setup_token::Entity::update_many()
+        .col_expr(
+            setup_token::Column::ExpiresAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::hours(1)),
+        )
+        .exec(&db)
+        .await
+        .unwrap();
+    let expired = format!("/admin/setup/{token}");
+    let (status, page) = get(&client, &expired).await;
+    assert_eq!(status, Status::NotFound);
+    assert!(page.contains("Page not found"), "{page}");
+    assert!(!page.contains("password_again"), "no setup form: {page}");
+    let first = [
+        ("username", "early"),
+        ("display_name", "Early"),
+        ("password", PASSWORD),
+        ("password_again", PASSWORD),
+    ];
+    let (status, _, page) = post(&client, &expired, &first).await;
+    assert_eq!(status, Status::NotFound);
+    assert!(page.contains("Page not found"), "{page}");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM users").await, 0);
+    assert_eq!(get(&client, "/admin").await.0, Status::SeeOther);
+
+    // A fresh link works, once.
+    let token = lectern::accounts::setup::issue_if_no_users(&db)
+        .await
+        .unwrap()
+        .expect("still no users");
     let uri = format!("/admin/setup/{token}");
     assert_eq!(get(&client, &uri).await.0, Status::Ok);
     let fields = [
