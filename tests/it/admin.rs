@@ -550,6 +550,111 @@ async fn every_admin_form_refuses_a_missing_or_wrong_csrf_token() {
 
 // ------------------------------------------------------------ editing
 
+/// The titles of the rows of an admin lesson list, in order.
+fn listed_titles(html: &str) -> Vec<String> {
+    let body = &html[html.find("<tbody>").expect("the list's table")..];
+    let body = &body[..body.find("</tbody>").unwrap()];
+    let mut titles = Vec::new();
+    let mut rest = body;
+    while let Some(at) = rest.find("<a href=\"/admin/lessons/") {
+        rest = &rest[at..];
+        let open = rest.find('>').unwrap();
+        let end = rest.find("</a>").unwrap();
+        if rest[..open].ends_with("/edit\"") {
+            titles.push(rest[open + 1..end].to_string());
+        }
+        rest = &rest[end..];
+    }
+    titles
+}
+
+#[rocket::async_test]
+async fn the_lessons_list_filters_by_course_status_and_title() {
+    let f = Fixture::new().await;
+    f.write("alpha/_course.md", crate::common::course("Alpha"));
+    f.write(
+        "alpha/01-intro.md",
+        crate::common::lesson("Intro to Alpha", "Hi."),
+    );
+    f.write(
+        "alpha/02-setup.md",
+        "+++\ntitle = \"Setup Steps\"\ndraft = true\n+++\n\nSteps.\n",
+    );
+    f.write(
+        "alpha/03-retired.md",
+        crate::common::lesson("Retired Notes", "Old."),
+    );
+    f.write("beta/_course.md", crate::common::course("Beta"));
+    f.write(
+        "beta/01-basics.md",
+        crate::common::lesson("Beta Basics", "Hi."),
+    );
+    f.write(
+        "beta/02-setup.md",
+        "+++\ntitle = \"Setup for Beta\"\ndraft = true\n+++\n\nSteps.\n",
+    );
+    let db = f.connect().await;
+    add_user(&db, "ada", Role::Admin).await;
+    let client = f.client().await; // syncs the files
+    f.remove("alpha/03-retired.md");
+    let report = f.sync(&db).await;
+    assert_eq!(report.archived.len(), 1, "{report:?}");
+    assert_eq!(log_in(&client, "ada", PASSWORD).await, Status::SeeOther);
+    let alpha = count(&db, "SELECT id FROM courses WHERE slug = 'alpha'").await;
+    let beta = count(&db, "SELECT id FROM courses WHERE slug = 'beta'").await;
+
+    let everything = [
+        "Intro to Alpha",
+        "Setup Steps",
+        "Retired Notes",
+        "Beta Basics",
+        "Setup for Beta",
+    ];
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        (String::new(), everything.to_vec()),
+        (
+            format!("course={alpha}"),
+            vec!["Intro to Alpha", "Setup Steps", "Retired Notes"],
+        ),
+        (
+            format!("course={beta}"),
+            vec!["Beta Basics", "Setup for Beta"],
+        ),
+        (
+            "status=published".into(),
+            vec!["Intro to Alpha", "Beta Basics"],
+        ),
+        ("status=draft".into(), vec!["Setup Steps", "Setup for Beta"]),
+        ("status=archived".into(), vec!["Retired Notes"]),
+        // Any status, any course: the form's empty choices filter nothing.
+        ("course=&status=&q=".into(), everything.to_vec()),
+        // Title contains, case-insensitively, across courses.
+        ("q=SETUP".into(), vec!["Setup Steps", "Setup for Beta"]),
+        ("q=basics".into(), vec!["Beta Basics"]),
+        // Body text is not the title.
+        ("q=steps.".into(), vec![]),
+        // Filters combine.
+        (
+            format!("course={beta}&status=draft"),
+            vec!["Setup for Beta"],
+        ),
+        (format!("course={alpha}&q=setup"), vec!["Setup Steps"]),
+        (format!("course={alpha}&status=published&q=setup"), vec![]),
+        (format!("course={beta}&status=archived"), vec![]),
+    ];
+    for (query, expected) in cases {
+        let (status, html) = get(&client, &format!("/admin/lessons?{query}")).await;
+        assert_eq!(status, Status::Ok, "{query}");
+        assert_eq!(listed_titles(&html), expected, "?{query}");
+        let n = expected.len();
+        let total = format!("{n} lesson{}", if n == 1 { "" } else { "s" });
+        assert!(html.contains(&total), "?{query}: {total}");
+        if n == 0 {
+            assert!(html.contains("No lessons match."), "?{query}");
+        }
+    }
+}
+
 #[rocket::async_test]
 async fn an_edit_is_on_the_public_page_at_once() {
     let (f, client) = admin_site("eve").await;
