@@ -1363,6 +1363,101 @@ async fn courses_can_be_created_with_valid_slugs_only() {
     assert_eq!(get(&client, "/databases/").await.0, Status::Ok);
 }
 
+// ------------------------------------------------------------ sync runs
+
+/// The cells of the row of `/admin/sync` that links to run `id`, as text.
+fn sync_run_row(html: &str, id: i64) -> Vec<String> {
+    let link = format!("<a href=\"/admin/sync/{id}\">");
+    let at = html
+        .find(&link)
+        .unwrap_or_else(|| panic!("no row for run {id}: {html}"));
+    let start = html[..at].rfind("<tr>").unwrap();
+    let row = &html[start..at + html[at..].find("</tr>").unwrap()];
+    row.split("<td>")
+        .skip(1)
+        .map(|cell| text_of(cell).trim().to_string())
+        .collect()
+}
+
+#[rocket::async_test]
+async fn the_sync_page_lists_each_run_with_its_counts_and_findings() {
+    let f = Fixture::new().await;
+    f.write("alpha/_course.md", crate::common::course("Alpha"));
+    f.write("alpha/01-one.md", crate::common::lesson("One", "First."));
+    f.write("alpha/02-two.md", crate::common::lesson("Two", "Second."));
+    f.write(
+        "alpha/03-three.md",
+        crate::common::lesson("Three", "Third."),
+    );
+    let db = f.connect().await;
+    add_user(&db, "ada", Role::Admin).await;
+    let client = f.client().await; // the start-up sync: run 1
+    assert_eq!(log_in(&client, "ada", PASSWORD).await, Status::SeeOther);
+    let first = count(&db, "SELECT MAX(id) FROM sync_runs").await;
+
+    // Run 2, from the Sync page: one lesson changed, one new file broken.
+    f.write(
+        "alpha/02-two.md",
+        crate::common::lesson("Two", "Second, edited."),
+    );
+    f.write(
+        "alpha/04-broken.md",
+        "+++\ntitle = \"Broken\"\nlevel = \"expert\"\n+++\n\nBody.\n",
+    );
+    let token = csrf(&client).await;
+    let (status, location, _) = post(&client, "/admin/sync", &[("csrf", &token)]).await;
+    assert_eq!(status, Status::SeeOther);
+    let second = count(&db, "SELECT MAX(id) FROM sync_runs").await;
+    assert_ne!(first, second);
+    assert_eq!(location, Some(format!("/admin/sync/{second}")));
+
+    let (status, list) = get(&client, "/admin/sync").await;
+    assert_eq!(status, Status::Ok);
+    // Run, started by, started, created, updated, unchanged, archived,
+    // conflicts, errors: the course and three lessons new in the first…
+    let first_row = sync_run_row(&list, first);
+    assert_eq!(first_row[1], "startup");
+    assert_eq!(
+        first_row[3..],
+        ["4", "0", "0", "0", "0", "0"],
+        "{first_row:?}"
+    );
+    // …one lesson updated, the course and two lessons unchanged and one
+    // error in the second.
+    let second_row = sync_run_row(&list, second);
+    assert_eq!(second_row[1], "admin");
+    assert_eq!(
+        second_row[3..],
+        ["0", "1", "3", "0", "0", "1"],
+        "{second_row:?}"
+    );
+
+    // A run's own page: its counts and each finding with path, line and
+    // message.
+    let (status, run) = get(&client, &format!("/admin/sync/{second}")).await;
+    assert_eq!(status, Status::Ok);
+    for row in [
+        "<th scope=\"row\">Created / updated / unchanged / archived</th><td>0 / 1 / 3 / 0</td>",
+        "<th scope=\"row\">Errors</th><td>1</td>",
+    ] {
+        assert!(run.contains(row), "{row}: {run}");
+    }
+    let findings = &run[run.find("<h2>Findings</h2>").expect("findings")..];
+    assert!(
+        findings.contains(
+            "<li><code>alpha/04-broken.md:3: error: field `level`: `expert` is not one of \
+             beginner, intermediate, advanced</code></li>"
+        ),
+        "{findings}"
+    );
+    assert_eq!(findings.matches("<li>").count(), 1, "{findings}");
+    // A clean run says so.
+    let (status, clean) = get(&client, &format!("/admin/sync/{first}")).await;
+    assert_eq!(status, Status::Ok);
+    assert!(clean.contains("None: every file was fine."), "{clean}");
+    assert!(!clean.contains("04-broken.md"));
+}
+
 // ------------------------------------------------------------ images
 
 fn multipart(token: &str, filename: &str, bytes: &[u8]) -> (ContentType, Vec<u8>) {
