@@ -312,6 +312,53 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_limit() {
 }
 
 #[rocket::async_test]
+async fn behind_a_proxy_that_sets_x_real_ip_each_client_has_its_own_limit() {
+    let f = Fixture::with_sample_content().await;
+    let figment = f
+        .figment()
+        .merge(("trusted_proxies", ["127.0.0.1"]))
+        .merge(("client_ip_header", "X-Real-IP"));
+    let client = f.client_with(figment, Clock::system()).await;
+    // The proxy sets X-Real-IP; an X-Forwarded-For the client sent along
+    // (the same forged address from all of them) is not the configured
+    // header and is not read.
+    for i in 0..25 {
+        let real = format!("198.51.100.{i}");
+        let status = login_request(
+            &client,
+            &format!("user{i}"),
+            "wrong",
+            "127.0.0.1:5000",
+            &[("X-Real-IP", &real), ("X-Forwarded-For", "6.6.6.6")],
+        )
+        .await;
+        assert_eq!(
+            status,
+            Status::Unauthorized,
+            "client {i} is not limited by the others"
+        );
+    }
+    // One X-Real-IP is limited by its own twenty failures, whatever
+    // X-Forwarded-For says.
+    let mut statuses = Vec::new();
+    for i in 0..21 {
+        let forwarded = format!("203.0.113.{i}");
+        statuses.push(
+            login_request(
+                &client,
+                &format!("other{i}"),
+                "wrong",
+                "127.0.0.1:5000",
+                &[("X-Real-IP", "192.0.2.77"), ("X-Forwarded-For", &forwarded)],
+            )
+            .await,
+        );
+    }
+    assert_eq!(&statuses[..20], &[Status::Unauthorized; 20]);
+    assert_eq!(statuses[20], Status::TooManyRequests);
+}
+
+#[rocket::async_test]
 async fn redirects_never_leave_the_site() {
     let f = Fixture::with_sample_content().await;
     let client = f.client().await;
