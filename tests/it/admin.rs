@@ -1,10 +1,11 @@
 //! The admin panel through Rocket's local client: accounts, sessions, CSRF,
 //! the lesson editor and its refusals, history, images, users.
 
-use lectern::db::entity::Role;
+use lectern::db::entity::{setup_token, Role};
 use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::Client;
-use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ConnectionTrait, EntityTrait};
 
 use crate::common::{add_user, count, csrf, get, hidden, log_in, post, Fixture, PASSWORD};
 
@@ -143,6 +144,79 @@ async fn logins_are_rate_limited_per_account() {
     );
 }
 
+/// Posts the login form from a fresh login page; returns status and page.
+async fn login_answer(client: &Client, name: &str, password: &str) -> (Status, String) {
+    let (_, page) = get(client, "/admin/login").await;
+    let token = hidden(&page, "login_csrf");
+    let (status, _, body) = post(
+        client,
+        "/admin/login",
+        &[
+            ("username", name),
+            ("password", password),
+            ("login_csrf", &token),
+        ],
+    )
+    .await;
+    (status, body)
+}
+
+#[rocket::async_test]
+async fn a_successful_login_gives_its_attempt_back() {
+    let f = Fixture::with_sample_content().await;
+    add_user(&f.connect().await, "ada", Role::Admin).await;
+    let client = f.client().await;
+    for _ in 0..4 {
+        assert_eq!(
+            log_in(&client, "ada", "not the password").await,
+            Status::Unauthorized
+        );
+    }
+    assert_eq!(log_in(&client, "ada", PASSWORD).await, Status::SeeOther);
+    // The right password used no attempt: four failures so far, so a fifth
+    // is still checked (401)…
+    let other = f.client().await;
+    assert_eq!(
+        log_in(&other, "ada", "not the password").await,
+        Status::Unauthorized,
+        "the successful login gave its attempt back"
+    );
+    // …and the sixth is over the limit.
+    assert_eq!(
+        log_in(&other, "ada", "not the password").await,
+        Status::TooManyRequests
+    );
+}
+
+#[rocket::async_test]
+async fn a_limited_login_reads_the_same_whether_or_not_the_account_exists() {
+    let f = Fixture::with_sample_content().await;
+    add_user(&f.connect().await, "ada", Role::Admin).await;
+    let mut limited = Vec::new();
+    for user in ["ada", "nobody"] {
+        let client = f.client().await;
+        for i in 0..5 {
+            let (status, body) = login_answer(&client, user, "not the password").await;
+            assert_eq!(status, Status::Unauthorized, "{user}, failure {i}");
+            assert!(body.contains("wrong username or password"), "{user}");
+        }
+        let (status, body) = login_answer(&client, user, "not the password").await;
+        assert_eq!(status, Status::TooManyRequests, "{user}");
+        assert!(
+            body.contains("too many failed logins; try again in a few minutes"),
+            "{user}: {body}"
+        );
+        assert!(!body.contains(user), "{user}: the page names nobody");
+        // The only difference between two such pages is the form's token.
+        let token = hidden(&body, "login_csrf");
+        limited.push(body.replace(&token, "TOKEN"));
+    }
+    assert_eq!(
+        limited[0], limited[1],
+        "the limit's answer says nothing of whether the account exists"
+    );
+}
+
 #[rocket::async_test]
 async fn login_form_needs_its_token() {
     let f = Fixture::with_sample_content().await;
@@ -257,6 +331,45 @@ async fn setup_link_creates_the_first_admin_once() {
             .unwrap()
             .unwrap(),
     };
+    // A link works for 24 hours…
+    let stored = setup_token::Entity::find().all(&db).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        stored[0].expires_at - stored[0].created_at,
+        chrono::Duration::hours(24)
+    );
+    // …and not after: one whose moment passed an hour ago is refused, and
+    // creates nobody.
+    setup_token::Entity::update_many()
+        .col_expr(
+            setup_token::Column::ExpiresAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::hours(1)),
+        )
+        .exec(&db)
+        .await
+        .unwrap();
+    let expired = format!("/admin/setup/{token}");
+    let (status, page) = get(&client, &expired).await;
+    assert_eq!(status, Status::NotFound);
+    assert!(page.contains("Page not found"), "{page}");
+    assert!(!page.contains("password_again"), "no setup form: {page}");
+    let first = [
+        ("username", "early"),
+        ("display_name", "Early"),
+        ("password", PASSWORD),
+        ("password_again", PASSWORD),
+    ];
+    let (status, _, page) = post(&client, &expired, &first).await;
+    assert_eq!(status, Status::NotFound);
+    assert!(page.contains("Page not found"), "{page}");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM users").await, 0);
+    assert_eq!(get(&client, "/admin").await.0, Status::SeeOther);
+
+    // A fresh link works, once.
+    let token = lectern::accounts::setup::issue_if_no_users(&db)
+        .await
+        .unwrap()
+        .expect("still no users");
     let uri = format!("/admin/setup/{token}");
     assert_eq!(get(&client, &uri).await.0, Status::Ok);
     let fields = [
@@ -436,6 +549,111 @@ async fn every_admin_form_refuses_a_missing_or_wrong_csrf_token() {
 }
 
 // ------------------------------------------------------------ editing
+
+/// The titles of the rows of an admin lesson list, in order.
+fn listed_titles(html: &str) -> Vec<String> {
+    let body = &html[html.find("<tbody>").expect("the list's table")..];
+    let body = &body[..body.find("</tbody>").unwrap()];
+    let mut titles = Vec::new();
+    let mut rest = body;
+    while let Some(at) = rest.find("<a href=\"/admin/lessons/") {
+        rest = &rest[at..];
+        let open = rest.find('>').unwrap();
+        let end = rest.find("</a>").unwrap();
+        if rest[..open].ends_with("/edit\"") {
+            titles.push(rest[open + 1..end].to_string());
+        }
+        rest = &rest[end..];
+    }
+    titles
+}
+
+#[rocket::async_test]
+async fn the_lessons_list_filters_by_course_status_and_title() {
+    let f = Fixture::new().await;
+    f.write("alpha/_course.md", crate::common::course("Alpha"));
+    f.write(
+        "alpha/01-intro.md",
+        crate::common::lesson("Intro to Alpha", "Hi."),
+    );
+    f.write(
+        "alpha/02-setup.md",
+        "+++\ntitle = \"Setup Steps\"\ndraft = true\n+++\n\nSteps.\n",
+    );
+    f.write(
+        "alpha/03-retired.md",
+        crate::common::lesson("Retired Notes", "Old."),
+    );
+    f.write("beta/_course.md", crate::common::course("Beta"));
+    f.write(
+        "beta/01-basics.md",
+        crate::common::lesson("Beta Basics", "Hi."),
+    );
+    f.write(
+        "beta/02-setup.md",
+        "+++\ntitle = \"Setup for Beta\"\ndraft = true\n+++\n\nSteps.\n",
+    );
+    let db = f.connect().await;
+    add_user(&db, "ada", Role::Admin).await;
+    let client = f.client().await; // syncs the files
+    f.remove("alpha/03-retired.md");
+    let report = f.sync(&db).await;
+    assert_eq!(report.archived.len(), 1, "{report:?}");
+    assert_eq!(log_in(&client, "ada", PASSWORD).await, Status::SeeOther);
+    let alpha = count(&db, "SELECT id FROM courses WHERE slug = 'alpha'").await;
+    let beta = count(&db, "SELECT id FROM courses WHERE slug = 'beta'").await;
+
+    let everything = [
+        "Intro to Alpha",
+        "Setup Steps",
+        "Retired Notes",
+        "Beta Basics",
+        "Setup for Beta",
+    ];
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        (String::new(), everything.to_vec()),
+        (
+            format!("course={alpha}"),
+            vec!["Intro to Alpha", "Setup Steps", "Retired Notes"],
+        ),
+        (
+            format!("course={beta}"),
+            vec!["Beta Basics", "Setup for Beta"],
+        ),
+        (
+            "status=published".into(),
+            vec!["Intro to Alpha", "Beta Basics"],
+        ),
+        ("status=draft".into(), vec!["Setup Steps", "Setup for Beta"]),
+        ("status=archived".into(), vec!["Retired Notes"]),
+        // Any status, any course: the form's empty choices filter nothing.
+        ("course=&status=&q=".into(), everything.to_vec()),
+        // Title contains, case-insensitively, across courses.
+        ("q=SETUP".into(), vec!["Setup Steps", "Setup for Beta"]),
+        ("q=basics".into(), vec!["Beta Basics"]),
+        // Body text is not the title.
+        ("q=steps.".into(), vec![]),
+        // Filters combine.
+        (
+            format!("course={beta}&status=draft"),
+            vec!["Setup for Beta"],
+        ),
+        (format!("course={alpha}&q=setup"), vec!["Setup Steps"]),
+        (format!("course={alpha}&status=published&q=setup"), vec![]),
+        (format!("course={beta}&status=archived"), vec![]),
+    ];
+    for (query, expected) in cases {
+        let (status, html) = get(&client, &format!("/admin/lessons?{query}")).await;
+        assert_eq!(status, Status::Ok, "{query}");
+        assert_eq!(listed_titles(&html), expected, "?{query}");
+        let n = expected.len();
+        let total = format!("{n} lesson{}", if n == 1 { "" } else { "s" });
+        assert!(html.contains(&total), "?{query}: {total}");
+        if n == 0 {
+            assert!(html.contains("No lessons match."), "?{query}");
+        }
+    }
+}
 
 #[rocket::async_test]
 async fn an_edit_is_on_the_public_page_at_once() {
@@ -684,9 +902,10 @@ async fn a_stale_save_is_refused_and_keeps_both_texts() {
     .await;
     assert_eq!(second, Status::Conflict);
     assert!(html.contains("This lesson changed since you opened it"));
-    assert!(
-        html.contains("Second editor&#x27;s text.") || html.contains("Second editor's text."),
-        "the refused text stays in the form"
+    assert_eq!(
+        textarea(&html, "body_md"),
+        "Second editor's text.",
+        "the refused text stays in the form, in the editor's text box"
     );
     assert!(html.contains("First editor"), "the saved text is shown");
     assert!(
@@ -1143,6 +1362,101 @@ async fn courses_can_be_created_with_valid_slugs_only() {
         Status::SeeOther
     );
     assert_eq!(get(&client, "/databases/").await.0, Status::Ok);
+}
+
+// ------------------------------------------------------------ sync runs
+
+/// The cells of the row of `/admin/sync` that links to run `id`, as text.
+fn sync_run_row(html: &str, id: i64) -> Vec<String> {
+    let link = format!("<a href=\"/admin/sync/{id}\">");
+    let at = html
+        .find(&link)
+        .unwrap_or_else(|| panic!("no row for run {id}: {html}"));
+    let start = html[..at].rfind("<tr>").unwrap();
+    let row = &html[start..at + html[at..].find("</tr>").unwrap()];
+    row.split("<td>")
+        .skip(1)
+        .map(|cell| text_of(cell).trim().to_string())
+        .collect()
+}
+
+#[rocket::async_test]
+async fn the_sync_page_lists_each_run_with_its_counts_and_findings() {
+    let f = Fixture::new().await;
+    f.write("alpha/_course.md", crate::common::course("Alpha"));
+    f.write("alpha/01-one.md", crate::common::lesson("One", "First."));
+    f.write("alpha/02-two.md", crate::common::lesson("Two", "Second."));
+    f.write(
+        "alpha/03-three.md",
+        crate::common::lesson("Three", "Third."),
+    );
+    let db = f.connect().await;
+    add_user(&db, "ada", Role::Admin).await;
+    let client = f.client().await; // the start-up sync: run 1
+    assert_eq!(log_in(&client, "ada", PASSWORD).await, Status::SeeOther);
+    let first = count(&db, "SELECT MAX(id) FROM sync_runs").await;
+
+    // Run 2, from the Sync page: one lesson changed, one new file broken.
+    f.write(
+        "alpha/02-two.md",
+        crate::common::lesson("Two", "Second, edited."),
+    );
+    f.write(
+        "alpha/04-broken.md",
+        "+++\ntitle = \"Broken\"\nlevel = \"expert\"\n+++\n\nBody.\n",
+    );
+    let token = csrf(&client).await;
+    let (status, location, _) = post(&client, "/admin/sync", &[("csrf", &token)]).await;
+    assert_eq!(status, Status::SeeOther);
+    let second = count(&db, "SELECT MAX(id) FROM sync_runs").await;
+    assert_ne!(first, second);
+    assert_eq!(location, Some(format!("/admin/sync/{second}")));
+
+    let (status, list) = get(&client, "/admin/sync").await;
+    assert_eq!(status, Status::Ok);
+    // Run, started by, started, created, updated, unchanged, archived,
+    // conflicts, errors: the course and three lessons new in the first…
+    let first_row = sync_run_row(&list, first);
+    assert_eq!(first_row[1], "startup");
+    assert_eq!(
+        first_row[3..],
+        ["4", "0", "0", "0", "0", "0"],
+        "{first_row:?}"
+    );
+    // …one lesson updated, the course and two lessons unchanged and one
+    // error in the second.
+    let second_row = sync_run_row(&list, second);
+    assert_eq!(second_row[1], "admin");
+    assert_eq!(
+        second_row[3..],
+        ["0", "1", "3", "0", "0", "1"],
+        "{second_row:?}"
+    );
+
+    // A run's own page: its counts and each finding with path, line and
+    // message.
+    let (status, run) = get(&client, &format!("/admin/sync/{second}")).await;
+    assert_eq!(status, Status::Ok);
+    for row in [
+        "<th scope=\"row\">Created / updated / unchanged / archived</th><td>0 / 1 / 3 / 0</td>",
+        "<th scope=\"row\">Errors</th><td>1</td>",
+    ] {
+        assert!(run.contains(row), "{row}: {run}");
+    }
+    let findings = &run[run.find("<h2>Findings</h2>").expect("findings")..];
+    assert!(
+        findings.contains(
+            "<li><code>alpha/04-broken.md:3: error: field `level`: `expert` is not one of \
+             beginner, intermediate, advanced</code></li>"
+        ),
+        "{findings}"
+    );
+    assert_eq!(findings.matches("<li>").count(), 1, "{findings}");
+    // A clean run says so.
+    let (status, clean) = get(&client, &format!("/admin/sync/{first}")).await;
+    assert_eq!(status, Status::Ok);
+    assert!(clean.contains("None: every file was fine."), "{clean}");
+    assert!(!clean.contains("04-broken.md"));
 }
 
 // ------------------------------------------------------------ images

@@ -186,6 +186,54 @@ async fn scheduled_lesson_appears_by_itself_at_its_moment() {
 }
 
 #[rocket::async_test]
+async fn editors_see_a_scheduled_lesson_marked_where_the_public_gets_404() {
+    let f = Fixture::new().await;
+    f.write("intro/_course.md", course("Intro"));
+    f.write("intro/01-first.md", lesson("First", "One."));
+    f.write(
+        "intro/02-second.md",
+        lesson_with("Second", "publish_at = 2099-01-01T09:00:00+01:00", "Two."),
+    );
+    f.write("intro/03-third.md", lesson("Third", "Three."));
+    let public = f.client().await;
+    let editor = editor(&f).await;
+    let mark = r#"<span class="badge badge-draft">Scheduled for 2099-01-01 08:00 UTC</span>"#;
+
+    // The public: a 404, and no trace in the outline. Asked before and
+    // after the editor, so that neither view is served to the other.
+    for when in ["before the editor", "after the editor"] {
+        let (status, _) = get(&public, "/intro/second/").await;
+        assert_eq!(status, Status::NotFound, "{when}");
+        let (status, outline) = get(&public, "/intro/").await;
+        assert_eq!(status, Status::Ok, "{when}");
+        assert!(outline.contains("/intro/first/"), "{when}");
+        assert!(!outline.contains("/intro/second/"), "{when}: {outline}");
+        assert!(!outline.contains("Scheduled for"), "{when}");
+
+        if when == "before the editor" {
+            // A logged-in editor: the page, marked, with its edit link…
+            let (status, page) = get(&editor, "/intro/second/").await;
+            assert_eq!(status, Status::Ok);
+            assert!(page.contains("Two."));
+            let title = between(&page, "<h1", "</h1>");
+            assert!(title.contains(mark), "marked in its title: {title}");
+            assert!(page.contains("Edit this lesson"));
+            // …and the outline, with it in its place, marked.
+            let (status, outline) = get(&editor, "/intro/").await;
+            assert_eq!(status, Status::Ok);
+            let order: Vec<usize> = ["/intro/first/", "/intro/second/", "/intro/third/"]
+                .iter()
+                .map(|u| outline.find(u).unwrap_or_else(|| panic!("{u}: {outline}")))
+                .collect();
+            assert!(order.windows(2).all(|w| w[0] < w[1]), "{outline}");
+            assert_eq!(outline.matches(mark).count(), 1, "{outline}");
+            let entry = &outline[order[1]..order[2]];
+            assert!(entry.contains(mark), "the mark is on its entry: {entry}");
+        }
+    }
+}
+
+#[rocket::async_test]
 async fn unparsable_publish_at_names_file_and_line() {
     let f = Fixture::new().await;
     f.write("intro/_course.md", course("Intro"));

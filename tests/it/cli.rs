@@ -2,7 +2,10 @@
 
 use std::process::Command;
 
-use crate::common::{course, lesson, Fixture};
+use lectern::db::entity::Role;
+use rocket::http::Status;
+
+use crate::common::{add_user, count, course, csrf, lesson, log_in, post, Fixture, PASSWORD};
 
 fn lectern() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_lectern"));
@@ -76,6 +79,112 @@ async fn sync_prints_a_report_and_a_dry_run_writes_nothing() {
         ok && second.contains("0 created, 0 updated, 2 unchanged"),
         "{second}"
     );
+}
+
+/// Runs the binary on the fixture's database and content folder; returns
+/// the exit code and what it printed.
+fn run_on(f: &Fixture, args: &[&str]) -> (Option<i32>, String) {
+    let out = lectern()
+        .args(args)
+        .env("DATABASE_URL", &f.db.url)
+        .env("ROCKET_CONTENT_DIR", f.content())
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[rocket::async_test]
+async fn sync_exits_non_zero_when_a_file_has_an_error_and_zero_when_clean() {
+    let f = Fixture::new().await;
+    f.write("intro/_course.md", course("Intro"));
+    f.write("intro/01-a.md", lesson("A", "a"));
+    let (code, out) = run_on(&f, &["sync"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("2 created, 0 updated, 0 unchanged"), "{out}");
+    assert!(out.contains("0 error(s)"), "{out}");
+
+    f.write("intro/02-b.md", "+++\ntitle = 3\n+++\n");
+    let error = "intro/02-b.md:2: error: field `title` must be a string";
+    for args in [&["sync", "--dry-run"][..], &["sync"]] {
+        let (code, out) = run_on(&f, args);
+        assert_eq!(code, Some(1), "{args:?}: {out}");
+        assert!(out.contains(error), "{args:?}: {out}");
+        assert!(out.contains("1 error(s)"), "{args:?}: {out}");
+    }
+
+    // Fixed, the file is created and the run is clean again.
+    f.write("intro/02-b.md", lesson("B", "b"));
+    let (code, out) = run_on(&f, &["sync"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("created    intro/02-b.md"), "{out}");
+    assert!(out.contains("0 error(s)"), "{out}");
+}
+
+#[rocket::async_test]
+async fn export_writes_an_admin_edit_and_the_next_sync_reports_it_unchanged() {
+    let f = Fixture::new().await;
+    f.write("intro/_course.md", course("Intro"));
+    f.write(
+        "intro/01-hello.md",
+        "+++\n# kept by export\ntitle = \"Hello\"\ntags = [\"kept\"]\n+++\n\nHello.\n",
+    );
+    let (code, out) = run_on(&f, &["sync"]);
+    assert_eq!(code, Some(0), "{out}");
+
+    // An editor changes the lesson in the admin.
+    let client = f.client().await;
+    let db = f.connect().await;
+    add_user(&db, "eve", Role::Editor).await;
+    assert_eq!(log_in(&client, "eve", PASSWORD).await, Status::SeeOther);
+    let token = csrf(&client).await;
+    let id = count(&db, "SELECT id FROM lessons WHERE slug = 'hello'").await;
+    let course_id = count(&db, "SELECT id FROM courses WHERE slug = 'intro'")
+        .await
+        .to_string();
+    let (status, _, _) = post(
+        &client,
+        &format!("/admin/lessons/{id}/edit"),
+        &[
+            ("csrf", &token),
+            ("version", "1"),
+            ("title", "Hello, edited"),
+            ("slug", "hello"),
+            ("course_id", &course_id),
+            ("status", "published"),
+            ("summary", ""),
+            ("body_md", "Edited in the admin."),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+
+    let (code, out) = run_on(&f, &["export"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("wrote      intro/01-hello.md"), "{out}");
+    assert!(out.contains("export: 1 file(s) written"), "{out}");
+    let file = std::fs::read_to_string(f.content().join("intro/01-hello.md")).unwrap();
+    assert!(file.contains("title = \"Hello, edited\""), "{file}");
+    assert!(file.contains("Edited in the admin."), "{file}");
+    assert!(!file.contains("Hello.\n"), "{file}");
+    assert!(
+        file.contains("# kept by export") && file.contains("tags = [\"kept\"]"),
+        "comments and other fields kept: {file}"
+    );
+
+    // The next sync finds nothing to do, and the next export nothing to write.
+    let (code, out) = run_on(&f, &["sync"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("0 created, 0 updated, 2 unchanged, 0 archived, 0 conflict(s), 0 error(s)"),
+        "{out}"
+    );
+    let (code, out) = run_on(&f, &["export"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("export: 0 file(s) written"), "{out}");
 }
 
 /// `lectern <words> --help`: exits 0; returns what it printed.

@@ -312,22 +312,79 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_limit() {
 }
 
 #[rocket::async_test]
+async fn behind_a_proxy_that_sets_x_real_ip_each_client_has_its_own_limit() {
+    let f = Fixture::with_sample_content().await;
+    let figment = f
+        .figment()
+        .merge(("trusted_proxies", ["127.0.0.1"]))
+        .merge(("client_ip_header", "X-Real-IP"));
+    let client = f.client_with(figment, Clock::system()).await;
+    // The proxy sets X-Real-IP; an X-Forwarded-For the client sent along
+    // (the same forged address from all of them) is not the configured
+    // header and is not read.
+    for i in 0..25 {
+        let real = format!("198.51.100.{i}");
+        let status = login_request(
+            &client,
+            &format!("user{i}"),
+            "wrong",
+            "127.0.0.1:5000",
+            &[("X-Real-IP", &real), ("X-Forwarded-For", "6.6.6.6")],
+        )
+        .await;
+        assert_eq!(
+            status,
+            Status::Unauthorized,
+            "client {i} is not limited by the others"
+        );
+    }
+    // One X-Real-IP is limited by its own twenty failures, whatever
+    // X-Forwarded-For says.
+    let mut statuses = Vec::new();
+    for i in 0..21 {
+        let forwarded = format!("203.0.113.{i}");
+        statuses.push(
+            login_request(
+                &client,
+                &format!("other{i}"),
+                "wrong",
+                "127.0.0.1:5000",
+                &[("X-Real-IP", "192.0.2.77"), ("X-Forwarded-For", &forwarded)],
+            )
+            .await,
+        );
+    }
+    assert_eq!(&statuses[..20], &[Status::Unauthorized; 20]);
+    assert_eq!(statuses[20], Status::TooManyRequests);
+}
+
+#[rocket::async_test]
 async fn redirects_never_leave_the_site() {
     let f = Fixture::with_sample_content().await;
     let client = f.client().await;
-    for path in [
-        "//1572395042",
-        "//evil.example",
-        "///evil.example",
-        "//evil.example/x",
-        "/%2F%2Fevil.example",
-        "/%5Cevil.example",
-        "/%5C%5Cevil.example",
-        "/./..//evil.example",
-        "//backend-dev",
+    // Each path answers exactly this: a redirect to a path on this site, or
+    // the site's own 404 page. A 500, a missing Location or any other status
+    // fails, as does a Location that could leave the site.
+    let moved = Status::MovedPermanently;
+    for (path, status, expected) in [
+        ("//1572395042", moved, Some("/1572395042/")),
+        ("//evil.example", Status::NotFound, None),
+        ("///evil.example", Status::NotFound, None),
+        ("//evil.example/x", Status::NotFound, None),
+        ("/%2F%2Fevil.example", Status::NotFound, None),
+        ("/%5Cevil.example", Status::NotFound, None),
+        ("/%5C%5Cevil.example", Status::NotFound, None),
+        ("/./..//evil.example", Status::NotFound, None),
+        ("//backend-dev", moved, Some("/backend-dev/")),
     ] {
         let res = client.get(path).dispatch().await;
-        if let Some(location) = res.headers().get_one("Location") {
+        let location = res.headers().get_one("Location").map(str::to_string);
+        assert_eq!(
+            (res.status(), location.as_deref()),
+            (status, expected),
+            "{path}"
+        );
+        if let Some(location) = &location {
             assert!(
                 location.starts_with('/')
                     && !location.starts_with("//")
@@ -335,9 +392,14 @@ async fn redirects_never_leave_the_site() {
                 "{path} -> {location}"
             );
         }
+        if status == Status::NotFound {
+            let body = res.into_string().await.unwrap_or_default();
+            assert!(
+                body.contains("Page not found"),
+                "{path}: the site's 404 page"
+            );
+        }
     }
-    let res = client.get("//backend-dev").dispatch().await;
-    assert_eq!(res.headers().get_one("Location"), Some("/backend-dev/"));
 
     // After logging in, `next` is followed only to a normalised admin path.
     add_user(&f.connect().await, "ada", Role::Admin).await;
