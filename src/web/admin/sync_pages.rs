@@ -91,8 +91,11 @@ async fn run(
     let found = sync_runs::by_id(db.inner(), id)
         .await?
         .ok_or(AdminError::NotFound)?;
+    // A report that cannot be read is an error, never "every file was fine".
     let findings = serde_json::from_str::<Vec<Diagnostic>>(&found.report)
-        .unwrap_or_default()
+        .map_err(|e| {
+            sea_orm::DbErr::Custom(format!("the report of sync run {id} cannot be read: {e}"))
+        })?
         .iter()
         .map(Diagnostic::to_string)
         .collect();
