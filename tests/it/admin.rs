@@ -1792,3 +1792,28 @@ async fn a_role_that_is_missing_or_misspelled_changes_nobody() {
         1
     );
 }
+
+/// A run whose stored report cannot be read is an error page, never a run
+/// that says every file was fine.
+#[rocket::async_test]
+async fn a_sync_run_whose_report_cannot_be_read_is_an_error() {
+    use sea_orm::ConnectionTrait;
+    let f = Fixture::with_sample_content().await;
+    let db = f.connect().await;
+    add_user(&db, "ada", Role::Admin).await;
+    let client = f.client().await;
+    assert_eq!(log_in(&client, "ada", PASSWORD).await, Status::SeeOther);
+    let id = count(&db, "SELECT MAX(id) FROM sync_runs").await;
+    assert_eq!(
+        get(&client, &format!("/admin/sync/{id}")).await.0,
+        Status::Ok
+    );
+    db.execute_unprepared(&format!(
+        "UPDATE sync_runs SET report = 'not a report' WHERE id = {id}"
+    ))
+    .await
+    .unwrap();
+    let (status, page) = get(&client, &format!("/admin/sync/{id}")).await;
+    assert_eq!(status, Status::InternalServerError);
+    assert!(!page.contains("every file was fine"), "{page}");
+}
