@@ -185,3 +185,53 @@ async fn the_binary_serves_from_any_folder_with_its_templates_and_styles_inside(
     assert_eq!(status, 200);
     assert!(page.contains("Installing Node"));
 }
+
+/// README, settings: `site_title` is the header and page titles, `site_lang`
+/// the pages' `lang`. Set both: home, course, lesson and one-page view show
+/// them, and the default ("Lectern", "en") is nowhere.
+#[rocket::async_test]
+async fn site_title_and_site_lang_take_effect() {
+    let f = Fixture::with_sample_content().await;
+    let figment = f
+        .figment()
+        .merge(("site_title", "Dev School"))
+        .merge(("site_lang", "fr"));
+    let client = f.client_with(figment, Clock::system()).await;
+    for (uri, title) in [
+        ("/", "Dev School"),
+        ("/backend-dev/", "Backend Developer · Dev School"),
+        (
+            "/backend-dev/install-node/",
+            "Installing Node.js · Dev School",
+        ),
+        (
+            "/backend-dev/all/",
+            "Backend Developer (all lessons) · Dev School",
+        ),
+    ] {
+        let (status, html) = get(&client, uri).await;
+        assert_eq!(status, Status::Ok, "{uri}");
+        assert!(html.contains("<html lang=\"fr\">"), "{uri}: {html}");
+        let shown = html
+            .split("<title>")
+            .nth(1)
+            .and_then(|t| t.split("</title>").next())
+            .unwrap_or_else(|| panic!("{uri} has no <title>"));
+        assert_eq!(shown, title, "{uri}");
+        assert!(
+            html.contains(r#"<a class="site-title" href="/">Dev School</a>"#),
+            "{uri}: the header"
+        );
+        assert!(
+            !html.contains("Lectern"),
+            "{uri}: the default title is gone"
+        );
+        assert!(!html.contains("lang=\"en\""), "{uri}");
+    }
+    let (_, home) = get(&client, "/").await;
+    assert!(home.contains(r#"<h1 class="page-title">Dev School</h1>"#));
+    // The feeds name the site and its language too.
+    let (_, feed) = get(&client, "/feed.xml").await;
+    assert!(feed.contains(r#"xml:lang="fr""#), "{feed}");
+    assert!(feed.contains("<title>Dev School</title>"), "{feed}");
+}
