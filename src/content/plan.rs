@@ -374,11 +374,49 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
                         }
                     }
                 }
-                _ => LessonAction::Create {
-                    course: course_slug.to_string(),
-                    fields,
-                    aliases,
-                },
+                _ => {
+                    // A file renamed to a new name, its slug with it: the
+                    // lesson whose file is gone and held these very bytes
+                    // keeps its id and history, and its old URL redirects.
+                    let renamed = course_id.and_then(|c| {
+                        known.lessons.iter().find(|l| {
+                            l.course_id == c
+                                && l.source_hash.is_some()
+                                && l.source_hash == fields.source_hash
+                                && l.source_path.as_deref().is_some_and(|op| {
+                                    !present.contains(op) && !adopted.contains(op)
+                                })
+                        })
+                    });
+                    match renamed {
+                        Some(other) => {
+                            let old = other.source_path.as_deref().unwrap_or_default();
+                            adopted.insert(old);
+                            if meets_admin_edits(other, &fields) {
+                                LessonAction::Conflict {
+                                    id: other.id,
+                                    version: other.version,
+                                    fields,
+                                }
+                            } else {
+                                LessonAction::Update {
+                                    id: other.id,
+                                    version: other.version,
+                                    moved_from: (other.slug != fields.slug)
+                                        .then(|| links::lesson_url(course_slug, &other.slug)),
+                                    fields,
+                                    note: format!("renamed from {old}"),
+                                    aliases,
+                                }
+                            }
+                        }
+                        None => LessonAction::Create {
+                            course: course_slug.to_string(),
+                            fields,
+                            aliases,
+                        },
+                    }
+                }
             }
         };
         plan.lessons.push((path, action));

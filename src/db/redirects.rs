@@ -153,6 +153,19 @@ pub async fn resolve(db: &impl ConnectionTrait, path: &str) -> Result<Option<Str
             if let Some(new_course) = r.course_id.map(|id| course_url(db, id)) {
                 if let Some(base) = new_course.await? {
                     let target = format!("{base}{lesson}/");
+                    // The lesson may have moved since, under the new course
+                    // name: then straight to where it is now, not via there.
+                    if let Some(moved) = redirect::Entity::find()
+                        .filter(redirect::Column::FromPath.eq(&target))
+                        .one(db)
+                        .await?
+                    {
+                        let now = match (moved.lesson_id, moved.course_id) {
+                            (Some(id), _) => lesson_url(db, id).await?,
+                            _ => None,
+                        };
+                        return Ok(now.filter(|t| *t != path));
+                    }
                     return Ok(Some(target).filter(|t| *t != path));
                 }
             }

@@ -232,14 +232,33 @@ mod tests {
         assert_eq!(SearchQuery::parse("Café über").words, ["café", "über"]);
     }
 
+    /// README, Search: "only the first 200 characters and 8 words count".
+    /// The numbers are written out, so changing a limit fails here until
+    /// the README (and this test) say the new number.
     #[test]
     fn long_queries_are_cut() {
         let long = "word ".repeat(2_000) + &"x".repeat(10_000);
         let q = SearchQuery::parse(&long);
-        assert!(q.text.chars().count() <= MAX_QUERY_CHARS);
+        assert!(q.text.chars().count() <= 200);
         assert_eq!(q.words, ["word"]);
+        // The 200th character is read, the 201st is not (characters, not
+        // bytes: each "é" is two bytes).
+        let at_200 = "é".repeat(199) + "z" + "q";
+        assert_eq!(SearchQuery::parse(&at_200).text, "é".repeat(199) + "z");
+        let split = "a ".repeat(99) + "bc";
+        assert_eq!(split.chars().count(), 200);
+        assert_eq!(SearchQuery::parse(&(split + "d")).words, ["a", "bc"]);
         let many: String = (0..50).map(|i| format!("w{i} ")).collect();
-        assert_eq!(SearchQuery::parse(&many).words.len(), MAX_WORDS);
+        assert_eq!(
+            SearchQuery::parse(&many).words,
+            ["w0", "w1", "w2", "w3", "w4", "w5", "w6", "w7"]
+        );
+        // Repeats do not use up the eight.
+        let repeats = "a a b b c d e f g h i";
+        assert_eq!(
+            SearchQuery::parse(repeats).words,
+            ["a", "b", "c", "d", "e", "f", "g", "h"]
+        );
     }
 
     #[test]

@@ -554,6 +554,78 @@ async fn results_are_paged() {
     assert_eq!(distinct.len(), 23, "no lesson twice, none missing");
 }
 
+/// README, Search: "ranked (title above summary above body)", and "the
+/// last [word] also as a prefix". The word is only in the title of one
+/// lesson, only in the summary of another, only in the body of a third;
+/// they are written in the opposite order (ids break ties), so only the
+/// ranking puts them in this one.
+#[rocket::async_test]
+async fn a_title_match_ranks_above_a_summary_match_above_a_body_match() {
+    let f = Fixture::new().await;
+    f.write("alpha/_course.md", course("Alpha"));
+    let file = |title: &str, summary: &str, body: &str| {
+        format!("+++\ntitle = \"{title}\"\nsummary = \"{summary}\"\n+++\n\n{body}\n")
+    };
+    f.write(
+        "alpha/01-body.md",
+        file("Sleeping", "Where cats rest", "The ocelot sleeps all day."),
+    );
+    f.write(
+        "alpha/02-summary.md",
+        file("Feeding", "What an ocelot eats", "Meat, mostly, all day."),
+    );
+    f.write(
+        "alpha/03-title.md",
+        file("Ocelot care", "Looking after cats", "Brush them all day."),
+    );
+    let client = site(&f).await;
+    let ranked = ["/alpha/title/", "/alpha/summary/", "/alpha/body/"];
+    assert_eq!(results(&search(&client, "ocelot").await), ranked);
+    // The last word as a prefix: the same lessons, ranked the same.
+    assert_eq!(results(&search(&client, "ocel").await), ranked);
+    assert_eq!(results(&search(&client, "all oce").await), ranked);
+    // Only the last word is a prefix.
+    assert!(results(&search(&client, "oce all").await).is_empty());
+}
+
+/// README, Search: "only the first 200 characters and 8 words count". A
+/// 9th word, or a word past the 200th character, that matches nothing
+/// leaves the lesson found by the words before it.
+#[rocket::async_test]
+async fn words_past_the_eighth_or_the_200th_character_are_ignored() {
+    let f = Fixture::new().await;
+    f.write("alpha/_course.md", course("Alpha"));
+    f.write(
+        "alpha/01-count.md",
+        lesson("Count", "one two three four five six seven eight"),
+    );
+    let client = site(&f).await;
+    let eight = "one two three four five six seven eight";
+    assert_eq!(results(&search(&client, eight).await), ["/alpha/count/"]);
+    // Each of the eight counts: with a word that matches nothing in their
+    // place, nothing is found.
+    assert!(results(&search(&client, "one two three four five six seven zzz").await).is_empty());
+    assert_eq!(
+        results(&search(&client, &format!("{eight} zzz")).await),
+        ["/alpha/count/"],
+        "the 9th word is ignored"
+    );
+    // Characters: "one", spaces to the 200th, then a word that matches
+    // nothing from the 201st.
+    let padded = format!("one{}", " ".repeat(197));
+    assert_eq!(padded.chars().count(), 200);
+    assert_eq!(
+        results(&search(&client, &format!("{padded}zzz")).await),
+        ["/alpha/count/"],
+        "the 201st character is ignored"
+    );
+    let padded = format!("one{}", " ".repeat(196));
+    assert!(
+        results(&search(&client, &format!("{padded}zzz")).await).is_empty(),
+        "the 200th character counts"
+    );
+}
+
 #[rocket::async_test]
 async fn every_public_page_has_a_search_box_and_metadata() {
     let f = Fixture::with_sample_content().await;
@@ -798,8 +870,9 @@ async fn xml(client: &Client, uri: &str, content_type: &str) -> String {
 const ATOM: &str = "http://www.w3.org/2005/Atom";
 const ATOM_TYPE: &str = "application/atom+xml; charset=utf-8";
 
-/// The entries of an Atom feed: (alternate link, title, updated).
-fn feed_entries(text: &str) -> Vec<(String, String, String)> {
+/// The entries of an Atom feed: (alternate link, title, updated, summary;
+/// empty when the entry has none). A summary is plain text.
+fn feed_entries(text: &str) -> Vec<(String, String, String, String)> {
     let doc = roxmltree::Document::parse(text).unwrap_or_else(|e| panic!("{e}: {text}"));
     let feed = doc.root_element();
     assert!(feed.has_tag_name((ATOM, "feed")), "{text}");
@@ -822,10 +895,19 @@ fn feed_entries(text: &str) -> Vec<(String, String, String)> {
             assert_eq!(child("id").text(), Some(link.as_str()));
             let updated = child("updated").text().unwrap().to_string();
             chrono::DateTime::parse_from_rfc3339(&updated).expect("RFC 3339 updated");
+            let summary = entry
+                .children()
+                .find(|n| n.has_tag_name((ATOM, "summary")))
+                .map(|n| {
+                    assert_eq!(n.attribute("type"), Some("text"), "a text summary");
+                    n.text().unwrap_or("").to_string()
+                })
+                .unwrap_or_default();
             (
                 link,
                 child("title").text().unwrap_or("").to_string(),
                 updated,
+                summary,
             )
         })
         .collect()
@@ -871,6 +953,10 @@ async fn feeds_list_exactly_the_public_lessons_newest_first() {
     let course = feed_entries(&xml(&client, "/alpha/feed.xml", ATOM_TYPE).await);
     let listed: BTreeSet<String> = course.iter().map(|e| e.0.clone()).collect();
     assert_eq!(listed, urls(&["/alpha/one/", "/alpha/two/"]));
+    // "with summaries": each entry carries its lesson's summary, as text.
+    for (link, title, _, summary) in entries.iter().chain(&course) {
+        assert_eq!(summary, &format!("About {title}"), "{link}");
+    }
     for hidden in ["/beta/feed.xml", "/nope/feed.xml", "/Bad_Slug/feed.xml"] {
         assert_eq!(get(&client, hidden).await.0, Status::NotFound, "{hidden}");
     }
@@ -882,6 +968,7 @@ async fn feeds_list_exactly_the_public_lessons_newest_first() {
     let entries = feed_entries(&xml(&client, "/feed.xml", ATOM_TYPE).await);
     assert_eq!(entries[0].0, format!("{BASE}/alpha/one/"));
     assert_eq!(entries[0].1, "One, revised");
+    assert_eq!(entries[0].3, "About One, revised");
 }
 
 /// README, Feeds: "the 50 most recently published or changed public
@@ -952,7 +1039,7 @@ async fn feeds_hold_the_fifty_newest_lessons_newest_first() {
 
     // A course's feed: its thirty lessons, all of them, newest first; the
     // same limit, shown with thirty more lessons in it.
-    let alpha = |entries: &[(String, String, String)]| -> Vec<String> {
+    let alpha = |entries: &[(String, String, String, String)]| -> Vec<String> {
         entries.iter().map(|e| e.0.clone()).collect()
     };
     let course_expected: Vec<String> = by_age
@@ -1142,6 +1229,7 @@ async fn hostile_titles_keep_feeds_and_sitemap_well_formed() {
     let entries = feed_entries(&xml(&client, "/feed.xml", ATOM_TYPE).await);
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].1, HOSTILE);
+    assert_eq!(entries[0].3, HOSTILE, "the summary, as written");
     let text = xml(&client, "/alpha/feed.xml", ATOM_TYPE).await;
     let doc = roxmltree::Document::parse(&text).unwrap();
     let title = doc
@@ -1152,6 +1240,79 @@ async fn hostile_titles_keep_feeds_and_sitemap_well_formed() {
         .unwrap();
     assert_eq!(title, format!("{HOSTILE_COURSE} · Lectern"));
     assert_eq!(feed_entries(&text)[0].1, HOSTILE);
+    assert_eq!(feed_entries(&text)[0].3, HOSTILE);
     let map = sitemap_urls(&xml(&client, "/sitemap.xml", "application/xml; charset=utf-8").await);
     assert_eq!(map, urls(&["/alpha/", "/alpha/tricky/"]));
+}
+
+/// README: "Feeds and the sitemap are served from the page cache (with
+/// ETags and compression)". Each answers 304 to its own ETag, and brotli or
+/// gzip when asked, the same document once decoded.
+#[rocket::async_test]
+async fn feeds_and_the_sitemap_carry_etags_and_are_compressed() {
+    use std::io::Read;
+
+    use rocket::http::Header;
+    let (_f, client) = feed_site().await;
+    for uri in ["/feed.xml", "/alpha/feed.xml", "/sitemap.xml"] {
+        let res = client.get(uri).dispatch().await;
+        assert_eq!(res.status(), Status::Ok, "{uri}");
+        assert_eq!(res.headers().get_one("Content-Encoding"), None, "{uri}");
+        let etag = res
+            .headers()
+            .get_one("ETag")
+            .unwrap_or_else(|| panic!("{uri} has no ETag"))
+            .to_string();
+        let plain = res.into_string().await.unwrap();
+        assert!(plain.starts_with("<?xml"), "{uri}: {plain}");
+
+        let res = client
+            .get(uri)
+            .header(Header::new("If-None-Match", etag.clone()))
+            .dispatch()
+            .await;
+        assert_eq!(res.status(), Status::NotModified, "{uri}");
+        assert!(res.into_bytes().await.unwrap_or_default().is_empty());
+        let res = client
+            .get(uri)
+            .header(Header::new("If-None-Match", "\"other\""))
+            .dispatch()
+            .await;
+        assert_eq!(res.status(), Status::Ok, "{uri}: another ETag");
+
+        let res = client
+            .get(uri)
+            .header(Header::new("Accept-Encoding", "gzip, deflate, br"))
+            .dispatch()
+            .await;
+        assert_eq!(
+            res.headers().get_one("Content-Encoding"),
+            Some("br"),
+            "{uri}"
+        );
+        assert_eq!(res.headers().get_one("ETag"), Some(etag.as_str()), "{uri}");
+        let bytes = res.into_bytes().await.unwrap();
+        let mut decoded = String::new();
+        brotli::Decompressor::new(bytes.as_slice(), 4096)
+            .read_to_string(&mut decoded)
+            .unwrap_or_else(|e| panic!("{uri}: not brotli: {e}"));
+        assert_eq!(decoded, plain, "{uri}: brotli");
+
+        let res = client
+            .get(uri)
+            .header(Header::new("Accept-Encoding", "gzip"))
+            .dispatch()
+            .await;
+        assert_eq!(
+            res.headers().get_one("Content-Encoding"),
+            Some("gzip"),
+            "{uri}"
+        );
+        let bytes = res.into_bytes().await.unwrap();
+        let mut decoded = String::new();
+        flate2::read::GzDecoder::new(bytes.as_slice())
+            .read_to_string(&mut decoded)
+            .unwrap_or_else(|e| panic!("{uri}: not gzip: {e}"));
+        assert_eq!(decoded, plain, "{uri}: gzip");
+    }
 }

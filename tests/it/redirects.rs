@@ -60,8 +60,24 @@ async fn aliases_redirect_permanently_to_the_lesson() {
 async fn aliases_over_live_pages_or_the_site_itself_are_refused_naming_the_file() {
     let f = Fixture::new().await;
     site()(&f);
-    f.write("intro/03-bad.md", "+++\ntitle = \"Bad\"\naliases = [\"/intro/world/\", \"/admin/users/\", \"relative/path\", \"/old/intro/\"]\n+++\nB.\n");
+    // The `aliases` field on line 5 of the file.
+    f.write("intro/03-bad.md", "+++\ntitle = \"Bad\"\nsummary = \"B\"\nweight = 3\naliases = [\"/intro/world/\", \"/admin/users/\", \"relative/path\", \"/old/intro/\"]\n+++\nB.\n");
     let report = lectern::content::check(&f.content()).unwrap();
+    // Every error is about the bad file, at the line of its `aliases`.
+    let where_ = |diags: &[lectern::content::Diagnostic]| -> Vec<(String, Option<usize>)> {
+        diags
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| (d.path.clone(), d.line))
+            .collect()
+    };
+    let bad_line_5 = vec![("intro/03-bad.md".to_string(), Some(5)); 4];
+    assert_eq!(
+        where_(&report.diagnostics),
+        bad_line_5,
+        "{:#?}",
+        report.diagnostics
+    );
     let about: Vec<String> = report
         .diagnostics
         .iter()
@@ -72,7 +88,7 @@ async fn aliases_over_live_pages_or_the_site_itself_are_refused_naming_the_file(
     assert!(
         about
             .iter()
-            .all(|d| d.starts_with("intro/03-bad.md:3: error: alias")),
+            .all(|d| d.starts_with("intro/03-bad.md:5: error: alias")),
         "{about:#?}"
     );
     assert!(about.iter().any(|d| d.contains("live page")));
@@ -82,7 +98,13 @@ async fn aliases_over_live_pages_or_the_site_itself_are_refused_naming_the_file(
         .any(|d| d.contains("already an alias of intro/01-hello.md")));
     let db = f.connect().await;
     let sync = f.sync(&db).await;
-    assert!(sync.errors() >= 4);
+    // Sync names the same file and line.
+    assert_eq!(
+        where_(&sync.diagnostics),
+        bad_line_5,
+        "{:#?}",
+        sync.diagnostics
+    );
     let client = f.client().await;
     assert_eq!(
         location(&client, "/intro/world/").await.0,
@@ -141,6 +163,45 @@ async fn a_changed_slug_redirects_in_one_hop_and_never_over_a_live_page() {
         Some("/intro/world/"),
         "and its slash-less form"
     );
+}
+
+/// README: "a file renamed to a new name": the lesson keeps its history
+/// and takes the new name's slug; its old URL answers 301 with the new one.
+#[rocket::async_test]
+async fn a_file_renamed_to_a_new_name_redirects_its_old_url() {
+    let f = Fixture::new().await;
+    site()(&f);
+    let db = f.connect().await;
+    f.sync(&db).await;
+    let id = count(&db, "SELECT id FROM lessons WHERE slug = 'world'").await;
+    let text = std::fs::read(f.content().join("intro/02-world.md")).unwrap();
+    f.remove("intro/02-world.md");
+    f.write("intro/02-planet.md", &text);
+    let report = f.sync(&db).await;
+    assert_eq!(report.updated, ["intro/02-planet.md"], "{report:?}");
+    assert!(report.created.is_empty() && report.archived.is_empty());
+    assert_eq!(
+        count(&db, "SELECT id FROM lessons WHERE slug = 'planet'").await,
+        id,
+        "the same lesson"
+    );
+    let client = f.client().await;
+    assert_eq!(location(&client, "/intro/planet/").await.0, Status::Ok);
+    assert_eq!(
+        location(&client, "/intro/world/").await,
+        (Status::MovedPermanently, Some("/intro/planet/".into()))
+    );
+    // Renamed again: the first URL goes straight to the newest.
+    f.remove("intro/02-planet.md");
+    f.write("intro/02-globe.md", &text);
+    f.sync(&db).await;
+    for old in ["/intro/world/", "/intro/planet/"] {
+        assert_eq!(
+            location(&client, old).await,
+            (Status::MovedPermanently, Some("/intro/globe/".into())),
+            "{old}"
+        );
+    }
 }
 
 #[rocket::async_test]
@@ -208,4 +269,57 @@ async fn slug_changes_in_the_admin_redirect_lessons_and_courses() {
         location(&public, "/backend/install-node/").await.0,
         Status::Ok
     );
+    // The lesson's slug changed before the course was renamed: its oldest
+    // URL goes to the current one in one hop, as does the one in between.
+    for old in [
+        "/backend-dev/first-server/",
+        "/backend-dev/first-server",
+        "/backend-dev/hello-server/",
+    ] {
+        assert_eq!(
+            location(&public, old).await,
+            (
+                Status::MovedPermanently,
+                Some("/backend/hello-server/".into())
+            ),
+            "{old}"
+        );
+    }
+    assert_eq!(
+        location(&public, "/backend/hello-server/").await.0,
+        Status::Ok,
+        "one hop: the target is live"
+    );
+    // And once more after the rename: every old URL, through either
+    // course name, goes straight to the newest.
+    let version = count(&db, &format!("SELECT version FROM lessons WHERE id = {id}")).await;
+    let (status, _, _) = post(
+        &client,
+        &format!("/admin/lessons/{id}/edit"),
+        &[
+            ("csrf", &token),
+            ("version", &version.to_string()),
+            ("title", "First server"),
+            ("slug", "server"),
+            ("course_id", &course_id.to_string()),
+            ("status", "published"),
+            ("summary", ""),
+            ("body_md", "B."),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    for old in [
+        "/backend-dev/first-server/",
+        "/backend-dev/hello-server/",
+        "/backend/hello-server/",
+    ] {
+        assert_eq!(
+            location(&public, old).await,
+            (Status::MovedPermanently, Some("/backend/server/".into())),
+            "{old}"
+        );
+    }
+    assert_eq!(location(&public, "/backend/server/").await.0, Status::Ok);
 }

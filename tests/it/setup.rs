@@ -184,4 +184,150 @@ async fn the_binary_serves_from_any_folder_with_its_templates_and_styles_inside(
     let (status, page) = http(port, "/backend-dev/install-node/").unwrap();
     assert_eq!(status, 200);
     assert!(page.contains("Installing Node"));
+
+    // README, Print: "lesson and whole-course pages print without
+    // navigation, with link targets written out"; the one-page view puts
+    // each lesson on a new page. Read from the print rules themselves.
+    let (status, all) = http(port, "/backend-dev/all/").unwrap();
+    assert_eq!(status, 200);
+    let rules = print_rules(&style);
+    let mut missing = Vec::new();
+    // Navigation: skip link, breadcrumb, table of contents, pager, footer,
+    // the search box and result pages; each on a page, and none in print.
+    for (class, on) in [
+        ("skip-link", &page),
+        ("breadcrumb", &page),
+        ("toc", &page),
+        ("pager", &page),
+        ("site-footer", &page),
+        ("site-search", &page),
+        ("breadcrumb", &all),
+        ("site-search", &all),
+        ("all-lesson-link", &all),
+    ] {
+        if !on.contains(&format!("class=\"{class}")) && !on.contains(&format!(" {class}\"")) {
+            missing.push(format!("no .{class} on the page to hide"));
+        }
+        let hidden = rules.iter().any(|(selectors, decls)| {
+            selectors.iter().any(|s| s == &format!(".{class}")) && decls.contains("display: none")
+        });
+        if !hidden {
+            missing.push(format!(".{class} is not hidden in print"));
+        }
+    }
+    // Link targets written out after the link text.
+    let targets = rules.iter().any(|(selectors, decls)| {
+        selectors
+            .iter()
+            .any(|s| s.contains("a[href") && s.ends_with("::after"))
+            && decls.contains("content:")
+            && decls.contains("attr(href)")
+    });
+    if !targets {
+        missing.push("no a[href]::after { content: attr(href) } in print".into());
+    }
+    // Each lesson of the one-page view on a new page.
+    let lessons = all.matches("<article class=\"all-lesson\"").count();
+    if lessons != 5 {
+        missing.push(format!("{lessons} lessons in the one-page view, not 5"));
+    }
+    let new_page = rules.iter().any(|(selectors, decls)| {
+        selectors.iter().any(|s| s == ".all-lesson")
+            && (decls.contains("break-before: page") || decls.contains("page-break-before: always"))
+    });
+    if !new_page {
+        missing.push(".all-lesson does not start a new page in print".into());
+    }
+    assert!(missing.is_empty(), "{missing:#?}");
+}
+
+/// The rules inside a stylesheet's `@media print { … }` blocks, as (each
+/// selector, the declarations), comments dropped and white space made one
+/// space.
+fn print_rules(css: &str) -> Vec<(Vec<String>, String)> {
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut css = css.to_string();
+    while let Some(start) = css.find("/*") {
+        let end = css[start..].find("*/").map_or(css.len(), |e| start + e + 2);
+        css.replace_range(start..end, " ");
+    }
+    let mut rules = Vec::new();
+    let mut rest = css.as_str();
+    while let Some(at) = rest.find("@media print") {
+        let open = at + rest[at..].find('{').expect("a print block");
+        let mut depth = 0;
+        let mut close = rest.len();
+        for (i, c) in rest[open..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        close = open + i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut block = &rest[open + 1..close];
+        while let Some(o) = block.find('{') {
+            let c = o + block[o..].find('}').expect("a rule's end");
+            let selectors = block[..o].split(',').map(squash).collect();
+            rules.push((selectors, squash(&block[o + 1..c])));
+            block = &block[c + 1..];
+        }
+        rest = &rest[(close + 1).min(rest.len())..];
+    }
+    rules
+}
+
+/// README, settings: `site_title` is the header and page titles, `site_lang`
+/// the pages' `lang`. Set both: home, course, lesson and one-page view show
+/// them, and the default ("Lectern", "en") is nowhere.
+#[rocket::async_test]
+async fn site_title_and_site_lang_take_effect() {
+    let f = Fixture::with_sample_content().await;
+    let figment = f
+        .figment()
+        .merge(("site_title", "Dev School"))
+        .merge(("site_lang", "fr"));
+    let client = f.client_with(figment, Clock::system()).await;
+    for (uri, title) in [
+        ("/", "Dev School"),
+        ("/backend-dev/", "Backend Developer · Dev School"),
+        (
+            "/backend-dev/install-node/",
+            "Installing Node.js · Dev School",
+        ),
+        (
+            "/backend-dev/all/",
+            "Backend Developer (all lessons) · Dev School",
+        ),
+    ] {
+        let (status, html) = get(&client, uri).await;
+        assert_eq!(status, Status::Ok, "{uri}");
+        assert!(html.contains("<html lang=\"fr\">"), "{uri}: {html}");
+        let shown = html
+            .split("<title>")
+            .nth(1)
+            .and_then(|t| t.split("</title>").next())
+            .unwrap_or_else(|| panic!("{uri} has no <title>"));
+        assert_eq!(shown, title, "{uri}");
+        assert!(
+            html.contains(r#"<a class="site-title" href="/">Dev School</a>"#),
+            "{uri}: the header"
+        );
+        assert!(
+            !html.contains("Lectern"),
+            "{uri}: the default title is gone"
+        );
+        assert!(!html.contains("lang=\"en\""), "{uri}");
+    }
+    let (_, home) = get(&client, "/").await;
+    assert!(home.contains(r#"<h1 class="page-title">Dev School</h1>"#));
+    // The feeds name the site and its language too.
+    let (_, feed) = get(&client, "/feed.xml").await;
+    assert!(feed.contains(r#"xml:lang="fr""#), "{feed}");
+    assert!(feed.contains("<title>Dev School</title>"), "{feed}");
 }

@@ -90,9 +90,30 @@ async fn lesson_page_has_toc_navigation_highlighting_and_rewritten_links() {
     assert!(html.contains(r#"<pre class="code" data-lang="js"><code class="language-js">"#));
     assert!(html.contains(r#"<span class="hl-keyword">"#));
     assert!(!html.contains("style=\"color"));
-    // `02-install-node.md` became a site URL.
-    assert!(html.contains(r#"href="/backend-dev/install-node/""#));
+    // Links in the lesson's body became site URLs: checked in the body
+    // alone, where the pager's prev/next links are not.
+    let body = lesson_body(&html);
+    for link in [
+        r#"<a href="/backend-dev/install-node/">the previous lesson</a>"#,
+        r#"<a href="/backend-dev/what-backend-developers-do/#a-conversation-in-two-messages">the first lesson</a>"#,
+        r#"<a href="/backend-dev/routes-and-data/">handling routes and data</a>"#,
+    ] {
+        assert!(body.contains(link), "{link} not in the body: {body}");
+    }
     assert!(!html.contains(".md\""), "no raw .md links left");
+    assert!(!html.contains(".md#"), "no raw .md links left");
+}
+
+/// The rendered markdown of a lesson page: its body, without the table of
+/// contents, the pager or anything else around it.
+fn lesson_body(html: &str) -> &str {
+    let open = r#"<div class="lesson-body prose">"#;
+    let start = html.find(open).expect("a lesson body") + open.len();
+    let end = start
+        + html[start..]
+            .find(r#"<div class="progress-slot""#)
+            .expect("the end of the lesson body");
+    &html[start..end]
 }
 
 #[rocket::async_test]

@@ -491,3 +491,64 @@ async fn a_start_renders_pages_of_an_older_renderer_again() {
         course_md
     );
 }
+
+/// README: assets over 10 MiB are refused. A file in content/ one byte over
+/// the limit, linked from a lesson, is refused by `lectern check` and by
+/// sync with a message naming it; the lesson is written all the same, and
+/// its page links no `/media/` URL for the file. A file of exactly 10 MiB
+/// is served.
+#[rocket::async_test]
+async fn an_asset_over_10_mib_is_refused_by_name_and_its_lesson_still_syncs() {
+    const MIB: usize = 1024 * 1024;
+    let f = small_site().await;
+    f.write("intro/files/big.pdf", vec![b'x'; 10 * MIB + 1]);
+    f.write("intro/files/fits.pdf", vec![b'y'; 10 * MIB]);
+    f.write(
+        "intro/03-files.md",
+        lesson(
+            "Files",
+            "Get [the big one](files/big.pdf) and [the one that fits](files/fits.pdf).",
+        ),
+    );
+    let named = |d: &lectern::content::Diagnostic| {
+        d.is_error() && d.to_string().contains("intro/files/big.pdf")
+    };
+    let checked = lectern::content::check(&f.content()).unwrap();
+    assert!(
+        checked.diagnostics.iter().any(named),
+        "{:#?}",
+        checked.diagnostics
+    );
+    assert!(
+        checked
+            .diagnostics
+            .iter()
+            .all(|d| !d.to_string().contains("fits.pdf")),
+        "{:#?}",
+        checked.diagnostics
+    );
+
+    let db = f.connect().await;
+    let report = f.sync(&db).await;
+    assert!(report.diagnostics.iter().any(named), "{report:#?}");
+    assert!(
+        report.created.contains(&"intro/03-files.md".to_string()),
+        "{report:#?}"
+    );
+    let client = f.client().await;
+    let (status, html) = get(&client, "/intro/files/").await;
+    assert_eq!(status, Status::Ok);
+    let media: Vec<&str> = html
+        .match_indices("href=\"/media/")
+        .map(|(at, _)| {
+            let start = at + "href=\"".len();
+            &html[start..start + html[start..].find('"').unwrap()]
+        })
+        .collect();
+    assert_eq!(media.len(), 1, "only the file that fits: {media:?}");
+    assert!(media[0].ends_with("/fits.pdf"), "{media:?}");
+    let res = client.get(media[0].to_string()).dispatch().await;
+    assert_eq!(res.status(), Status::Ok);
+    assert_eq!(res.into_bytes().await.unwrap().len(), 10 * MIB);
+    assert!(html.contains("the big one"), "the link text is kept");
+}
