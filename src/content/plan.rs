@@ -378,7 +378,8 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
                     // A file renamed to a new name, its slug with it: the
                     // lesson whose file is gone and held these very bytes
                     // keeps its id and history, and its old URL redirects.
-                    let renamed = course_id.and_then(|c| {
+                    // (Never onto a slug another live file already holds.)
+                    let renamed = course_id.filter(|_| same_slug.is_none()).and_then(|c| {
                         known.lessons.iter().find(|l| {
                             l.course_id == c
                                 && l.source_hash.is_some()
