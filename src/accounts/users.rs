@@ -2,7 +2,6 @@
 //! the last-admin rule), list. The admin panel and `lectern user` call the
 //! same functions, so a rule holds on both.
 
-use crate::db::Db;
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -11,6 +10,7 @@ use sea_orm::{
 };
 
 use crate::db::entity::{session, user, Role};
+use crate::db::Db;
 
 use super::{password, AccountError};
 

@@ -10,13 +10,13 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::db::Db;
 use sea_orm::{ConnectionTrait, DbErr};
 use serde::Serialize;
 
 use crate::db::courses::{self, Course};
 use crate::db::entity::Status;
 use crate::db::lessons::{self, Lesson};
+use crate::db::Db;
 use crate::markdown::{split_document, FrontMatter};
 
 use super::safe_path;

@@ -15,13 +15,13 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::db::Db;
 use rayon::prelude::*;
 use sea_orm::TransactionTrait;
 
 use crate::content::links::SiteResolver;
 use crate::content::store_assets;
 use crate::db::lessons::{StaleRender, StoredRender};
+use crate::db::Db;
 use crate::db::{courses, lessons, site_state};
 use crate::markdown::{self, LessonRef, RENDER_VERSION};
 

@@ -5,13 +5,13 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::db::Db;
 use sea_orm::{DatabaseTransaction, DbErr, TransactionTrait};
 use serde::Serialize;
 use tokio::sync::Mutex;
 
 use crate::db::entity::{Origin, SyncOrigin};
 use crate::db::revisions::RevisionText;
+use crate::db::Db;
 use crate::db::{courses, lessons, redirects, revisions, site_state, sync_runs};
 
 use super::assets::store_assets;

@@ -1,9 +1,9 @@
 //! Courses in the admin: create, edit, reorder.
 
 use crate::base::urls::course_url;
+use crate::db::Db;
 use std::path::Path;
 
-use crate::db::Db;
 use sea_orm::TransactionTrait;
 
 use crate::accounts::{audit, SessionUser};

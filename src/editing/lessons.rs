@@ -3,7 +3,6 @@
 
 use std::path::Path;
 
-use crate::db::Db;
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 
@@ -14,6 +13,7 @@ use crate::db::entity::{course, Origin, Status};
 use crate::db::lessons::{self, Lesson, LessonFields};
 use crate::db::revisions::{self, RevisionText};
 use crate::db::site_state;
+use crate::db::Db;
 use crate::markdown::{self, slug, LessonRef, Level, Rendered};
 
 use super::{invalid, over_limit, EditError, FieldError};

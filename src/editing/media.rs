@@ -2,13 +2,13 @@
 //! name), the name made safe for a URL and a header, the bytes stored once
 //! by their hash, and the upload audited in the same transaction.
 
-use crate::db::Db;
 use sea_orm::{DbErr, TransactionTrait};
 
 use crate::accounts::audit;
 use crate::content::links::media_url;
 use crate::content::scan::hash_bytes;
 use crate::db::media;
+use crate::db::Db;
 
 /// Largest image accepted (Rocket's `file` limit is set to match).
 pub const MAX_UPLOAD_BYTES: u64 = 10 * 1024 * 1024;

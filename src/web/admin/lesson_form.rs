@@ -1,13 +1,13 @@
 //! What the lesson editor's form holds, and the small conversions the
 //! lesson pages share.
 
-use crate::db::Db;
 use rocket::form::FromForm;
 use serde::Serialize;
 
 use crate::db::courses;
 use crate::db::entity::Status as LessonStatus;
 use crate::db::lessons::Lesson;
+use crate::db::Db;
 use crate::editing::lessons::{LearnerText, LessonInput};
 
 use super::carries_csrf;

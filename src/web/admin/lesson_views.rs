@@ -3,12 +3,12 @@
 
 use std::collections::HashMap;
 
-use crate::db::Db;
 use serde::Serialize;
 
 use crate::content::links::{lesson_url, media_url};
 use crate::db::lessons::Lesson;
 use crate::db::media;
+use crate::db::Db;
 use crate::editing::diff::DiffLine;
 
 use super::lesson_form::*;
