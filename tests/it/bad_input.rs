@@ -166,46 +166,6 @@ const HOSTILE_BODIES: &[(&str, &str)] = &[
     ("style", "<style>body{background:url(javascript:alert(1))}</style>\n\n<p style=\"background:url(javascript:alert(1))\">styled</p>\n\n<div is=\"x-evil\" xmlns:x=\"y\">custom</div>"),
 ];
 
-/// Attributes that carry a URL (`srcset` a list of them).
-const URL_ATTRIBUTES: &[&str] = &[
-    "href",
-    "src",
-    "cite",
-    "action",
-    "formaction",
-    "poster",
-    "background",
-    "longdesc",
-    "data",
-    "ping",
-    "xlink:href",
-    "lowsrc",
-    "dynsrc",
-    "manifest",
-    "codebase",
-    "icon",
-    "srcset",
-    "imagesrcset",
-    "archive",
-    "classid",
-    "usemap",
-];
-
-/// The scheme of a URL as a browser reads it (C0 controls and spaces around
-/// it ignored, tabs and newlines anywhere), lowercase.
-fn url_scheme(url: &str) -> Option<String> {
-    let url: String = url
-        .trim_matches(|c: char| c <= ' ')
-        .chars()
-        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
-        .collect();
-    let (scheme, _) = url.split_once(':')?;
-    let mut chars = scheme.chars();
-    (chars.next()?.is_ascii_alphabetic()
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
-    .then(|| scheme.to_ascii_lowercase())
-}
-
 /// What in a public page could run script or leave the page, as html5ever's
 /// tokenizer (a browser's) reads the tags: only the site's own scripts (its
 /// `/static/` file and the JSON-LD block), its own search form, no element
@@ -245,37 +205,11 @@ fn unsafe_parts(html: &str) -> Vec<String> {
             }
             _ => {}
         }
+        // The same attribute rule as rendered lessons (src/fuzzing.rs).
         for (attr_name, value) in &tag.attrs {
             let value = value.clone().unwrap_or_default();
-            if attr_name.starts_with("on")
-                || attr_name.starts_with("xmlns")
-                || ["srcdoc", "http-equiv", "formaction", "is"].contains(&attr_name.as_str())
-            {
-                found.push(format!("<{name} {attr_name}={value:?}>"));
-            }
-            if URL_ATTRIBUTES.contains(&attr_name.as_str()) {
-                let urls: Vec<&str> = if attr_name.ends_with("srcset") {
-                    value.split(',').collect()
-                } else {
-                    vec![&value]
-                };
-                for url in urls {
-                    if let Some(scheme) = url_scheme(url) {
-                        if !["http", "https", "mailto"].contains(&scheme.as_str()) {
-                            found.push(format!("<{name} {attr_name}={value:?}>"));
-                        }
-                    }
-                }
-            }
-            if attr_name == "style" {
-                let alignment = matches!(name, "td" | "th")
-                    && matches!(
-                        value.as_str(),
-                        "text-align: left" | "text-align: center" | "text-align: right"
-                    );
-                if !alignment {
-                    found.push(format!("<{name} style={value:?}>"));
-                }
+            if let Some(problem) = lectern::fuzzing::attribute_problem(name, attr_name, &value) {
+                found.push(problem);
             }
         }
     }
