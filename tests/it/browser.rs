@@ -13,7 +13,7 @@
 //! (`build.rs`); `.ci/run` never skips them.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
@@ -24,7 +24,7 @@ use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-use crate::common::Fixture;
+use crate::common::{free_port, Fixture};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -548,13 +548,6 @@ fn tail(s: &str) -> String {
 }
 
 // ------------------------------------------------------------------ processes
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("pick a free port")
-        .port()
-}
 
 /// A child process killed (and reaped) when dropped, with its output kept.
 struct Guarded {

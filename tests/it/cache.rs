@@ -2,13 +2,15 @@
 //! every kind of write, in this process and from another one.
 
 use std::io::Read;
-use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use lectern::db::entity::Role;
 use rocket::http::{Header, Status};
 
-use crate::common::{add_user, count, csrf, get, lesson, log_in, post, Fixture, PASSWORD};
+use crate::common::{
+    add_user, count, csrf, free_port, get, http_get, http_raw, lesson, log_in, post,
+    server_command, wait_until_healthy, Fixture, Server, PASSWORD,
+};
 
 #[rocket::async_test]
 async fn pages_carry_etags_and_answer_304() {
@@ -337,52 +339,14 @@ async fn every_write_path_refreshes_the_pages_it_affects() {
     .await;
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A real `lectern serve` process on the fixture's database.
 fn serve(f: &Fixture) -> (Server, u16) {
     let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_lectern"))
-        .env("DATABASE_URL", &f.db.url)
-        .env("ROCKET_CONTENT_DIR", f.content())
-        .env("ROCKET_PORT", port.to_string())
-        .env("ROCKET_ADDRESS", "127.0.0.1")
-        .env("ROCKET_LOG_LEVEL", "off")
+    let child = server_command(f, port)
         .env("ROCKET_SYNC_ON_START", "false")
-        .env("LECTERN_LOG", "error")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     (Server(child), port)
-}
-
-fn http_get(port: u16, path: &str) -> Option<String> {
-    use std::io::Write;
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut out = String::new();
-    s.read_to_string(&mut out).ok()?;
-    Some(out)
 }
 
 #[rocket::async_test]
@@ -393,21 +357,16 @@ async fn an_edit_through_one_instance_is_served_by_another_once_it_polls() {
     let (_a, port_a) = serve(&f);
     let (_b, port_b) = serve(&f);
     for port in [port_a, port_b] {
-        let start = Instant::now();
-        while http_get(port, "/healthz").is_none_or(|r| !r.contains("200 OK")) {
-            assert!(
-                start.elapsed() < Duration::from_secs(60),
-                "instance on {port} did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_until_healthy(port);
     }
     // Instance B has the page cached.
     assert!(http_get(port_b, "/backend-dev/install-node/")
         .unwrap()
+        .1
         .contains("Installing Node"));
     assert!(http_get(port_b, "/backend-dev/install-node/")
         .unwrap()
+        .1
         .contains("Installing Node"));
 
     // Instance A (an admin save there) changes the lesson.
@@ -435,6 +394,7 @@ async fn an_edit_through_one_instance_is_served_by_another_once_it_polls() {
     loop {
         if http_get(port_b, "/backend-dev/install-node/")
             .unwrap()
+            .1
             .contains("Node, from instance A")
         {
             break;
@@ -454,7 +414,12 @@ async fn an_edit_through_one_instance_is_served_by_another_once_it_polls() {
 /// Logs in on a real server through its form; returns the session cookie.
 async fn reqwest_free_login(port: u16, db: &lectern::db::Db) -> String {
     add_user(db, "eve", Role::Editor).await;
-    let page = http_get(port, "/admin/login").unwrap();
+    // The whole response: the login form's cookie is in its head.
+    let page = http_raw(
+        port,
+        "GET /admin/login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    )
+    .unwrap();
     let csrf = crate::common::hidden(&page, "login_csrf");
     let cookie = cookie_of(&page, "lectern_login_csrf");
     let body = crate::common::form(&[
@@ -478,28 +443,20 @@ fn cookie_of(response: &str, name: &str) -> String {
 }
 
 fn http_get_cookie(port: u16, path: &str, cookie: &str) -> String {
-    use std::io::Write;
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+    http_raw(
+        port,
+        &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"),
     )
-    .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
+    .unwrap()
 }
 
 fn http_post_cookie(port: u16, path: &str, cookie: &str, body: &str) -> String {
-    use std::io::Write;
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(
-        s,
-        "POST {path} HTTP/1.1\r\nHost: localhost\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
+    http_raw(
+        port,
+        &format!(
+            "POST {path} HTTP/1.1\r\nHost: localhost\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
     )
-    .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
+    .unwrap()
 }

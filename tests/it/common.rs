@@ -320,3 +320,78 @@ pub(crate) async fn post(
         res.into_string().await.unwrap_or_default(),
     )
 }
+
+// ------------------------------------------------------------ real servers
+
+/// A `lectern` server process, killed when dropped.
+pub(crate) struct Server(pub std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The `lectern` binary serving the fixture's database and content on
+/// `port`, quietly; callers add arguments and settings, then spawn it.
+pub(crate) fn server_command(f: &Fixture, port: u16) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_lectern"));
+    command
+        .env("DATABASE_URL", &f.db.url)
+        .env("ROCKET_CONTENT_DIR", f.content())
+        .env("ROCKET_PORT", port.to_string())
+        .env("ROCKET_ADDRESS", "127.0.0.1")
+        .env("ROCKET_LOG_LEVEL", "off")
+        .env("LECTERN_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    command
+}
+
+/// Sends one raw HTTP/1.1 `request` (its head ends the connection) and
+/// returns the whole response, head and body; `None` if nothing answers.
+pub(crate) fn http_raw(port: u16, request: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.write_all(request.as_bytes()).ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    Some(out)
+}
+
+/// GET over a plain socket: (status code, body), or `None` if the server
+/// does not answer.
+pub(crate) fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
+    let out = http_raw(
+        port,
+        &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"),
+    )?;
+    let code = out.split(' ').nth(1)?.parse().ok()?;
+    let body = out
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    Some((code, body))
+}
+
+/// Waits for the server on `port` to answer `/healthz` with 200; the
+/// minute's limit only catches a server that never starts.
+pub(crate) fn wait_until_healthy(port: u16) {
+    let start = std::time::Instant::now();
+    while http_get(port, "/healthz").is_none_or(|(code, _)| code != 200) {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "no server answered on port {port}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

@@ -3,17 +3,16 @@
 //! overridden, and the binary serves from any directory with its templates
 //! and styles inside it.
 
-use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use lectern::base::clock::Clock;
 use rocket::http::Status;
 use rocket::local::asynchronous::Client;
 use sea_orm::{ConnectionTrait, Statement};
 
-use crate::common::{get, Fixture};
+use crate::common::{
+    free_port, get, http_get, server_command, wait_until_healthy, Fixture, Server,
+};
 
 #[rocket::async_test]
 async fn a_malformed_base_url_stops_start_up() {
@@ -96,38 +95,6 @@ async fn a_template_in_template_dir_overrides_the_built_in_one() {
     assert!(!page.contains("A themed home"));
 }
 
-/// A server process in `cwd`, stopped when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn http(port: u16, path: &str) -> Option<(u16, String)> {
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut out = String::new();
-    s.read_to_string(&mut out).ok()?;
-    let status = out.split(' ').nth(1)?.parse().ok()?;
-    let body = out.split_once("\r\n\r\n").map(|(_, b)| b.to_string())?;
-    Some((status, body))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// The release layout: one binary, started from a folder that holds no
 /// templates, styles or Rocket.toml.
 #[rocket::async_test]
@@ -138,30 +105,14 @@ async fn the_binary_serves_from_any_folder_with_its_templates_and_styles_inside(
     assert!(!Path::new(&elsewhere).join("templates").exists());
     let port = free_port();
     let _server = Server(
-        Command::new(env!("CARGO_BIN_EXE_lectern"))
+        server_command(&f, port)
             .current_dir(&elsewhere)
-            .env("DATABASE_URL", &f.db.url)
-            .env("ROCKET_CONTENT_DIR", f.content())
-            .env("ROCKET_PORT", port.to_string())
-            .env("ROCKET_ADDRESS", "127.0.0.1")
-            .env("ROCKET_LOG_LEVEL", "off")
-            .env("LECTERN_LOG", "error")
             .env_remove("ROCKET_TEMPLATE_DIR")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );
-    // The limit only catches a server that never starts.
-    let started = Instant::now();
-    while http(port, "/healthz").is_none_or(|(status, _)| status != 200) {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no answer on {port}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let (status, home) = http(port, "/").unwrap();
+    wait_until_healthy(port);
+    let (status, home) = http_get(port, "/").unwrap();
     assert_eq!(status, 200);
     assert!(
         home.contains("Backend Dev 101") || home.contains("backend-dev"),
@@ -173,7 +124,7 @@ async fn the_binary_serves_from_any_folder_with_its_templates_and_styles_inside(
         .and_then(|rest| rest.split('"').next())
         .expect("a stylesheet link")
         .to_string();
-    let (status, style) = http(port, &css).unwrap();
+    let (status, style) = http_get(port, &css).unwrap();
     assert_eq!(status, 200, "{css}");
     // Light and dark schemes, and print without navigation.
     assert!(
@@ -181,14 +132,14 @@ async fn the_binary_serves_from_any_folder_with_its_templates_and_styles_inside(
         "no dark scheme in {css}"
     );
     assert!(style.contains("@media print"), "no print rules in {css}");
-    let (status, page) = http(port, "/backend-dev/install-node/").unwrap();
+    let (status, page) = http_get(port, "/backend-dev/install-node/").unwrap();
     assert_eq!(status, 200);
     assert!(page.contains("Installing Node"));
 
     // README, Print: "lesson and whole-course pages print without
     // navigation, with link targets written out"; the one-page view puts
     // each lesson on a new page. Read from the print rules themselves.
-    let (status, all) = http(port, "/backend-dev/all/").unwrap();
+    let (status, all) = http_get(port, "/backend-dev/all/").unwrap();
     assert_eq!(status, 200);
     let rules = print_rules(&style);
     let mut missing = Vec::new();

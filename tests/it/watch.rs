@@ -3,50 +3,26 @@
 //! changes. Nothing here waits for a set time: each step polls the page
 //! until it shows the change, with a generous limit that only catches a hang.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, Command, Stdio};
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::common::{count, course, lesson, Fixture};
+use crate::common::{count, course, free_port, http_get, lesson, server_command, Fixture, Server};
 
 /// Long enough for any machine; reached only if the watcher never syncs.
 const HANG: Duration = Duration::from_secs(60);
-
-/// A `lectern serve --watch` process, killed when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Starts `lectern serve --watch` on the fixture's database and content
 /// (no start-up sync: every change it serves came through the watcher), and
 /// returns once it says it is watching the content folder.
 fn serve_watching(f: &Fixture) -> (Server, u16) {
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lectern"))
+    let mut child = server_command(f, port)
         .args(["serve", "--watch"])
-        .env("DATABASE_URL", &f.db.url)
-        .env("ROCKET_CONTENT_DIR", f.content())
-        .env("ROCKET_PORT", port.to_string())
-        .env("ROCKET_ADDRESS", "127.0.0.1")
-        .env("ROCKET_LOG_LEVEL", "off")
         .env("ROCKET_SYNC_ON_START", "false")
         .env("LECTERN_LOG", "lectern=info")
         .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -74,25 +50,6 @@ fn serve_watching(f: &Fixture) -> (Server, u16) {
         }
     }
     (server, port)
-}
-
-/// GET over a plain socket: (status code, body), or `None` if the server
-/// does not answer.
-fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut out = String::new();
-    s.read_to_string(&mut out).ok()?;
-    let code = out.split(' ').nth(1)?.parse().ok()?;
-    let body = out
-        .split_once("\r\n\r\n")
-        .map_or("", |(_, b)| b)
-        .to_string();
-    Some((code, body))
 }
 
 /// Polls `path` until `done` holds for its answer; panics after [`HANG`].
