@@ -335,25 +335,46 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
                 aliases,
             }
         } else {
-            // A file new at this path may be a renamed one: the lesson of the
-            // same slug whose file is gone keeps its id and history.
             let same_slug =
                 course_id.and_then(|c| lessons_by_slug.get(&(c, fields.slug.as_str())).copied());
-            match same_slug {
-                Some(other) if other.source_path.is_none() => {
-                    plan.diagnostics.push(Diagnostic::error(
-                        &path,
-                        Some(1),
-                        format!("slug `{}` is taken by a lesson created in the admin; this file is skipped", fields.slug),
-                    ));
-                    continue;
-                }
-                Some(other)
-                    if other
-                        .source_path
-                        .as_deref()
-                        .is_some_and(|op| !present.contains(op)) =>
-                {
+            if same_slug.is_some_and(|other| other.source_path.is_none()) {
+                plan.diagnostics.push(Diagnostic::error(
+                    &path,
+                    Some(1),
+                    format!(
+                        "slug `{}` is taken by a lesson created in the admin; this file is skipped",
+                        fields.slug
+                    ),
+                ));
+                continue;
+            }
+            let file_gone = |l: &SyncIndexRow| {
+                l.source_path
+                    .as_deref()
+                    .is_some_and(|op| !present.contains(op))
+            };
+            // A file new at this path may be a renamed one, whose lesson keeps
+            // its id and history: the lesson of the same slug whose file is
+            // gone, or else (a file renamed to a new name, its slug with it)
+            // the lesson whose gone file held these very bytes, whose old URL
+            // then redirects. Never onto a slug another live file holds.
+            let renamed = match same_slug {
+                Some(other) => Some(other).filter(|o| file_gone(o)),
+                None => course_id.and_then(|c| {
+                    known.lessons.iter().find(|l| {
+                        l.course_id == c
+                            && l.source_hash.is_some()
+                            && l.source_hash == fields.source_hash
+                            && file_gone(l)
+                            && !l
+                                .source_path
+                                .as_deref()
+                                .is_some_and(|op| adopted.contains(op))
+                    })
+                }),
+            };
+            match renamed {
+                Some(other) => {
                     let old = other.source_path.as_deref().unwrap_or_default();
                     adopted.insert(old);
                     // A renamed file is a changed file: over admin edits, a conflict.
@@ -367,57 +388,19 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
                         LessonAction::Update {
                             id: other.id,
                             version: other.version,
+                            moved_from: (other.slug != fields.slug)
+                                .then(|| links::lesson_url(course_slug, &other.slug)),
                             fields,
                             note: format!("renamed from {old}"),
                             aliases,
-                            moved_from: None,
                         }
                     }
                 }
-                _ => {
-                    // A file renamed to a new name, its slug with it: the
-                    // lesson whose file is gone and held these very bytes
-                    // keeps its id and history, and its old URL redirects.
-                    // (Never onto a slug another live file already holds.)
-                    let renamed = course_id.filter(|_| same_slug.is_none()).and_then(|c| {
-                        known.lessons.iter().find(|l| {
-                            l.course_id == c
-                                && l.source_hash.is_some()
-                                && l.source_hash == fields.source_hash
-                                && l.source_path.as_deref().is_some_and(|op| {
-                                    !present.contains(op) && !adopted.contains(op)
-                                })
-                        })
-                    });
-                    match renamed {
-                        Some(other) => {
-                            let old = other.source_path.as_deref().unwrap_or_default();
-                            adopted.insert(old);
-                            if meets_admin_edits(other, &fields) {
-                                LessonAction::Conflict {
-                                    id: other.id,
-                                    version: other.version,
-                                    fields,
-                                }
-                            } else {
-                                LessonAction::Update {
-                                    id: other.id,
-                                    version: other.version,
-                                    moved_from: (other.slug != fields.slug)
-                                        .then(|| links::lesson_url(course_slug, &other.slug)),
-                                    fields,
-                                    note: format!("renamed from {old}"),
-                                    aliases,
-                                }
-                            }
-                        }
-                        None => LessonAction::Create {
-                            course: course_slug.to_string(),
-                            fields,
-                            aliases,
-                        },
-                    }
-                }
+                None => LessonAction::Create {
+                    course: course_slug.to_string(),
+                    fields,
+                    aliases,
+                },
             }
         };
         plan.lessons.push((path, action));
