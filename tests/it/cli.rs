@@ -13,6 +13,15 @@ fn lectern() -> Command {
     cmd
 }
 
+/// The binary, on the fixture's database and content folder.
+fn lectern_on(f: &Fixture) -> Command {
+    let mut command = lectern();
+    command
+        .env("DATABASE_URL", &f.db.url)
+        .env("ROCKET_CONTENT_DIR", f.content());
+    command
+}
+
 #[test]
 fn check_passes_on_the_shipped_sample_content() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/content");
@@ -51,12 +60,7 @@ async fn sync_prints_a_report_and_a_dry_run_writes_nothing() {
     f.write("intro/_course.md", course("Intro"));
     f.write("intro/01-a.md", lesson("A", "a"));
     let run = |args: &[&str]| {
-        let out = lectern()
-            .args(args)
-            .env("DATABASE_URL", &f.db.url)
-            .env("ROCKET_CONTENT_DIR", f.content())
-            .output()
-            .unwrap();
+        let out = lectern_on(&f).args(args).output().unwrap();
         (
             out.status.success(),
             String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -84,12 +88,7 @@ async fn sync_prints_a_report_and_a_dry_run_writes_nothing() {
 /// Runs the binary on the fixture's database and content folder; returns
 /// the exit code and what it printed.
 fn run_on(f: &Fixture, args: &[&str]) -> (Option<i32>, String) {
-    let out = lectern()
-        .args(args)
-        .env("DATABASE_URL", &f.db.url)
-        .env("ROCKET_CONTENT_DIR", f.content())
-        .output()
-        .unwrap();
+    let out = lectern_on(f).args(args).output().unwrap();
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -275,12 +274,7 @@ async fn the_command_line_keeps_the_last_admin_as_the_panel_does() {
     crate::common::add_user(&db, "ada", Role::Admin).await;
     crate::common::add_user(&db, "eve", Role::Editor).await;
     let run = |args: &[&str]| {
-        let out = lectern()
-            .args(args)
-            .env("DATABASE_URL", &f.db.url)
-            .env("ROCKET_CONTENT_DIR", f.content())
-            .output()
-            .unwrap();
+        let out = lectern_on(&f).args(args).output().unwrap();
         let said = String::from_utf8_lossy(&out.stdout).into_owned()
             + &String::from_utf8_lossy(&out.stderr);
         (out.status.success(), said)
@@ -309,10 +303,8 @@ async fn the_command_line_keeps_the_last_admin_as_the_panel_does() {
 /// exit code and what it printed (stdout, then stderr).
 fn run_with_stdin(f: &Fixture, args: &[&str], stdin: &str) -> (Option<i32>, String) {
     use std::io::Write;
-    let mut child = lectern()
+    let mut child = lectern_on(f)
         .args(args)
-        .env("DATABASE_URL", &f.db.url)
-        .env("ROCKET_CONTENT_DIR", f.content())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
