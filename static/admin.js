@@ -21,3 +21,9 @@ document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
     }
   });
 });
+
+// == The editor: live preview, toolbar, shortcuts, slug, autosave (editor work)
+
+// == Images: drop, paste, insert; reordering by drag and drop (images work)
+
+// == Confirmations and small page helpers (polish work)

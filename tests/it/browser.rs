@@ -29,7 +29,7 @@ use crate::common::{free_port, Fixture};
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// The longest any single wait may take: a broken run fails, it never hangs.
-const WAIT: Duration = Duration::from_secs(60);
+pub(crate) const WAIT: Duration = Duration::from_secs(60);
 
 const LESSON: &str = "What backend developers do";
 const NEW_TITLE: &str = "What backend developers really do";
@@ -40,7 +40,7 @@ const PASSWORD: &str = "analytical-engine-1843";
 
 /// Fails loudly, naming the packages, when Chromium is missing: a browser
 /// test either runs or is reported as skipped, never passes unrun.
-fn require_browsers() {
+pub(crate) fn require_browsers() {
     for (path, package) in [(CHROMEDRIVER, "chromium-driver"), (CHROMIUM, "chromium")] {
         assert!(
             Path::new(path).exists(),
@@ -383,7 +383,7 @@ async fn editor_flow(
 // ------------------------------------------------------------------ page helpers
 
 /// Keeps a screenshot and the HTML of the page a failed run ended on.
-async fn save_evidence(c: &Client) -> String {
+pub(crate) async fn save_evidence(c: &Client) -> String {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
     let png = dir.join("browser-failure.png");
     let html = dir.join("browser-failure.html");
@@ -404,7 +404,7 @@ async fn save_evidence(c: &Client) -> String {
 }
 
 /// Scrolls `el` into view at once (as a reader would before clicking), then clicks it.
-async fn click(c: &Client, el: Element, what: &str) -> Result<()> {
+pub(crate) async fn click(c: &Client, el: Element, what: &str) -> Result<()> {
     let arg = serde_json::to_value(&el)?;
     c.execute(
         "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});",
@@ -416,7 +416,7 @@ async fn click(c: &Client, el: Element, what: &str) -> Result<()> {
 }
 
 /// Polls until `css` matches an element whose text contains `needle`; returns that text.
-async fn wait_text(c: &Client, css: &str, needle: &str) -> Result<String> {
+pub(crate) async fn wait_text(c: &Client, css: &str, needle: &str) -> Result<String> {
     let deadline = Instant::now() + WAIT;
     let mut last = String::new();
     loop {
@@ -441,7 +441,7 @@ async fn wait_text(c: &Client, css: &str, needle: &str) -> Result<String> {
 }
 
 /// Waits until the browser has opened `n` prompts; returns them all.
-async fn wait_for_prompts(driver: &ChromeDriver, n: usize) -> Result<Vec<(String, String)>> {
+pub(crate) async fn wait_for_prompts(driver: &ChromeDriver, n: usize) -> Result<Vec<(String, String)>> {
     let deadline = Instant::now() + WAIT;
     loop {
         let prompts = driver.prompts();
@@ -459,7 +459,7 @@ async fn wait_for_prompts(driver: &ChromeDriver, n: usize) -> Result<Vec<(String
 }
 
 /// Waits for the page's `h1` to read exactly `text`.
-async fn expect_heading(c: &Client, text: &str) -> Result<()> {
+pub(crate) async fn expect_heading(c: &Client, text: &str) -> Result<()> {
     let deadline = Instant::now() + WAIT;
     loop {
         let h1 = match c.find(Locator::Css("h1")).await {
@@ -484,13 +484,13 @@ async fn expect_heading(c: &Client, text: &str) -> Result<()> {
     }
 }
 
-async fn expect_path(c: &Client, path: &str) -> Result<()> {
+pub(crate) async fn expect_path(c: &Client, path: &str) -> Result<()> {
     let url = c.current_url().await?;
     ensure!(url.path() == path, "expected to be at {path}, at {url}");
     Ok(())
 }
 
-async fn type_into(c: &Client, css: &str, text: &str) -> Result<()> {
+pub(crate) async fn type_into(c: &Client, css: &str, text: &str) -> Result<()> {
     let field = c
         .wait()
         .at_most(WAIT)
@@ -502,7 +502,7 @@ async fn type_into(c: &Client, css: &str, text: &str) -> Result<()> {
     Ok(())
 }
 
-async fn click_button(c: &Client, label: &str) -> Result<()> {
+pub(crate) async fn click_button(c: &Client, label: &str) -> Result<()> {
     let button = c
         .wait()
         .at_most(WAIT)
@@ -514,7 +514,7 @@ async fn click_button(c: &Client, label: &str) -> Result<()> {
     click(c, button, &format!("the button {label:?}")).await
 }
 
-async fn click_link(c: &Client, text: &str) -> Result<()> {
+pub(crate) async fn click_link(c: &Client, text: &str) -> Result<()> {
     let link = c
         .wait()
         .at_most(WAIT)
@@ -524,7 +524,7 @@ async fn click_link(c: &Client, text: &str) -> Result<()> {
     click(c, link, &format!("the link {text:?}")).await
 }
 
-async fn field_value(c: &Client, id: &str) -> Result<String> {
+pub(crate) async fn field_value(c: &Client, id: &str) -> Result<String> {
     Ok(c.find(Locator::Id(id))
         .await?
         .prop("value")
@@ -533,7 +533,7 @@ async fn field_value(c: &Client, id: &str) -> Result<String> {
 }
 
 /// The version the editor's meta line shows ("… version 3 · from …").
-async fn lesson_version(c: &Client) -> Result<i32> {
+pub(crate) async fn lesson_version(c: &Client) -> Result<i32> {
     let meta = c.find(Locator::Css(".lesson-meta")).await?.text().await?;
     meta.split_whitespace()
         .skip_while(|w| *w != "version")
@@ -601,7 +601,7 @@ impl Guarded {
         Guarded { child, log, group }
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         self.log.lock().unwrap().clone()
     }
 
@@ -626,14 +626,14 @@ impl Drop for Guarded {
 }
 
 /// The `lectern` binary serving the fixture on a loopback port.
-struct Server {
+pub(crate) struct Server {
     process: Guarded,
-    base: String,
-    setup_path: String,
+    pub(crate) base: String,
+    pub(crate) setup_path: String,
 }
 
 impl Server {
-    fn start(f: &Fixture) -> Server {
+    pub(crate) fn start(f: &Fixture) -> Server {
         let port = free_port();
         let (tx, rx) = mpsc::channel();
         let mut process = Guarded::spawn(
@@ -694,7 +694,7 @@ impl Server {
         }
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         self.process.log()
     }
 }
@@ -726,14 +726,14 @@ fn http_status(port: u16, path: &str) -> Option<u16> {
 }
 
 /// chromedriver on a loopback port, logging the browser's events to a file.
-struct ChromeDriver {
+pub(crate) struct ChromeDriver {
     process: Guarded,
     url: String,
     logs: tempfile::TempDir,
 }
 
 impl ChromeDriver {
-    fn start() -> ChromeDriver {
+    pub(crate) fn start() -> ChromeDriver {
         let port = free_port();
         let logs = tempfile::tempdir().expect("a folder for chromedriver's log");
         let mut process = Guarded::spawn(
@@ -767,7 +767,7 @@ impl ChromeDriver {
     }
 
     /// A session of headless Chromium with a fresh profile under `scratch`.
-    async fn connect(&self, scratch: &Path, javascript: bool) -> Client {
+    pub(crate) async fn connect(&self, scratch: &Path, javascript: bool) -> Client {
         let profile = scratch.join("chromium-profile");
         std::fs::create_dir_all(&profile).unwrap();
         let caps = json!({
@@ -817,7 +817,7 @@ impl ChromeDriver {
     }
 
     /// The end of chromedriver's log (it is verbose), and its own output.
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         let log =
             std::fs::read_to_string(self.logs.path().join("chromedriver.log")).unwrap_or_default();
         let lines: Vec<&str> = log.lines().collect();

@@ -1,0 +1,1 @@
+//! The lesson editor's live preview, autosave and keyboard work.

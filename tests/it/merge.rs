@@ -1,0 +1,1 @@
+//! Three-way merges: stale admin saves and git edits meeting admin edits.

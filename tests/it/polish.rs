@@ -1,0 +1,1 @@
+//! Confirmations, plain messages, the audit log, passwords and narrow screens.
