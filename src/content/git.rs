@@ -136,6 +136,46 @@ async fn signal_group(group: u32, signal: &str) {
     let _ = (group, signal);
 }
 
+/// The last commit that touched a file, for labelling the file's side of
+/// a conflict: "commit 1a2b3c4 by Ada Lovelace on 2026-12-04".
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LastCommit {
+    pub short: String,
+    pub author: String,
+    pub date: String,
+}
+
+impl std::fmt::Display for LastCommit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "commit {} by {} on {}",
+            self.short, self.author, self.date
+        )
+    }
+}
+
+/// The last commit of `path` (relative to `dir`), or `None` when `dir` is
+/// not a git repository or the file was never committed.
+pub async fn last_commit(dir: &Path, path: &str) -> Option<LastCommit> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let out = git(
+        dir,
+        &["log", "-1", "--format=%h%x1f%an%x1f%as", "--", path],
+        deadline,
+        10,
+    )
+    .await
+    .ok()?;
+    let mut parts = out.split('\u{1f}');
+    let (short, author, date) = (parts.next()?, parts.next()?, parts.next()?);
+    (!short.is_empty()).then(|| LastCommit {
+        short: short.to_string(),
+        author: author.to_string(),
+        date: date.to_string(),
+    })
+}
+
 /// `git pull --ff-only` in `dir`; the whole pull (with the two `rev-parse`
 /// around it) takes at most `timeout_secs`.
 pub async fn pull(dir: &Path, timeout_secs: u64) -> Result<Pulled, GitError> {

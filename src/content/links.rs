@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use sea_orm::{ConnectionTrait, DbErr};
 
 use crate::db::{courses, lessons};
-use crate::markdown::{LessonRef, Resolver};
+use crate::markdown::{BrokenRef, LessonRef, RefKind, Resolver};
 
 pub use crate::base::urls::{course_url, lesson_url, media_url};
 
@@ -104,6 +104,9 @@ pub struct SiteResolver {
     content_dir: PathBuf,
     used: Mutex<BTreeMap<String, Asset>>,
     refused: Mutex<HashMap<String, Refused>>,
+    /// The hashes of stored media, so a `/media/…` address written in the
+    /// admin can be checked.
+    media: std::collections::HashSet<String>,
 }
 
 impl SiteResolver {
@@ -115,12 +118,25 @@ impl SiteResolver {
         for (path, course, lesson) in lessons::file_index(db).await? {
             map.add_lesson(&path, &course, &lesson);
         }
+        let media = {
+            use crate::db::entity::media;
+            use sea_orm::{EntityTrait, QuerySelect};
+            media::Entity::find()
+                .select_only()
+                .column(media::Column::Sha256)
+                .into_tuple::<String>()
+                .all(db)
+                .await?
+                .into_iter()
+                .collect()
+        };
         Ok(SiteResolver {
             pages: map.pages,
             lessons: map.lessons,
             content_dir: content_dir.to_path_buf(),
             used: Mutex::new(BTreeMap::new()),
             refused: Mutex::new(HashMap::new()),
+            media,
         })
     }
 
@@ -138,6 +154,12 @@ static EMPTY_REFUSED: BTreeMap<String, Refused> = BTreeMap::new();
 impl Resolver for SiteResolver {
     fn page(&self, path: &str) -> Option<String> {
         self.pages.get(path).cloned()
+    }
+
+    fn missing_site_path(&self, path: &str) -> Option<String> {
+        let hash = path.strip_prefix("/media/")?.split('/').next()?;
+        (!self.media.contains(hash))
+            .then(|| "no image or file with that address was uploaded".into())
     }
 
     fn lesson(&self, path: &str) -> Option<LessonRef> {
@@ -198,4 +220,41 @@ impl Resolver for SiteResolver {
             Some(refused) => Some(refused.to_string()),
         }
     }
+}
+
+/// A link or image in a lesson that leads nowhere: its line, and what
+/// `lectern check`, sync and the admin's save all say of it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+/// The one wording of a broken link or image, for every channel.
+pub fn broken_message(b: &BrokenRef) -> String {
+    let what = match b.kind {
+        RefKind::Link => "link to a missing file",
+        RefKind::Image => "image not found",
+    };
+    match &b.reason {
+        Some(reason) => format!("{what}: “{}” ({reason})", b.target),
+        None => format!("{what}: “{}”", b.target),
+    }
+}
+
+/// The problems of a rendered body's broken links and images.
+pub fn problems(broken: &[BrokenRef]) -> Vec<Problem> {
+    broken
+        .iter()
+        .map(|b| Problem {
+            line: b.line,
+            message: broken_message(b),
+        })
+        .collect()
 }

@@ -11,11 +11,12 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use chrono::Utc;
 use rayon::prelude::*;
 
+use crate::base::merge;
 use crate::db::courses::{Course, CourseFields};
 use crate::db::entity::Status;
-use crate::db::lessons::{LessonFields, SyncIndexRow};
+use crate::db::lessons::{LessonFields, ShownFields, SyncIndexRow};
 use crate::db::redirects;
-use crate::markdown::{self, slug, BrokenRef, LessonRef, RefKind};
+use crate::markdown::{self, slug, BrokenRef, LessonRef};
 
 use super::links::{self, LinkMap};
 use super::parse::{parse_course, parse_lesson, Parsed};
@@ -27,6 +28,21 @@ use super::{content_hash, Diagnostic, Severity};
 pub struct Known {
     pub courses: Vec<Course>,
     pub lessons: Vec<SyncIndexRow>,
+    /// For lessons with admin edits not yet exported whose file changed:
+    /// the texts a merge with the file needs, by lesson id.
+    pub admin_edits: HashMap<i32, AdminEdit>,
+}
+
+/// A lesson edited in the admin since its file was last synced.
+#[derive(Debug, Clone)]
+pub struct AdminEdit {
+    /// The text as last synced (the common start of both edits), with its
+    /// fields when the revision kept them; `None` when no revision holds it.
+    pub base: Option<merge::Parts>,
+    /// The admin's live text and fields.
+    pub live: merge::Parts,
+    /// Who saved the live text.
+    pub editor: Option<String>,
 }
 
 #[derive(Debug)]
@@ -314,10 +330,40 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
         let path = p.path.clone();
         let fields = lesson_fields(p, rendered, &prerequisites);
         let action = if let Some(r) = row.filter(|r| meets_admin_edits(r, &fields)) {
-            LessonAction::Conflict {
-                id: r.id,
-                version: r.version,
-                fields,
+            let merged = known
+                .admin_edits
+                .get(&r.id)
+                .and_then(|edit| merge_with_file(edit, r.course_id, &fields));
+            match merged {
+                Some((parts, keep_admin_status)) => {
+                    let rendered = markdown::render_lesson(&parts.body_md, &this, 1, &map);
+                    let fields = LessonFields {
+                        status: if keep_admin_status {
+                            r.status
+                        } else {
+                            fields.status
+                        },
+                        title: parts.title,
+                        summary: parts.summary,
+                        body_md: parts.body_md,
+                        render: crate::db::lessons::StoredRender::of(rendered),
+                        ..fields
+                    };
+                    LessonAction::Update {
+                        id: r.id,
+                        version: r.version,
+                        moved_from: (r.slug != fields.slug)
+                            .then(|| links::lesson_url(course_slug, &r.slug)),
+                        fields,
+                        note: "merged: the file's changes and the admin's edits touched different parts; both are kept (export writes the merge to the file)".into(),
+                        aliases,
+                    }
+                }
+                None => LessonAction::Conflict {
+                    id: r.id,
+                    version: r.version,
+                    fields,
+                },
             }
         } else if let Some(r) = row {
             let note = if r.status == Status::Archived {
@@ -434,6 +480,53 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
     plan
 }
 
+/// The admin's edits and the file's changes merged three ways (base: the
+/// text as last synced), or `None` when they overlap. Fields beside the
+/// text come from the file, so a field the admin changed must agree with
+/// it (a status the admin changed alone is kept).
+fn merge_with_file(
+    edit: &AdminEdit,
+    course_id: i32,
+    file: &LessonFields,
+) -> Option<(merge::Parts, bool)> {
+    let base = edit.base.as_ref()?;
+    let file_fields = ShownFields::of_fields(course_id, file).to_map();
+    let live_fields = edit.live.fields.as_ref()?;
+    let mut keep_admin_status = false;
+    for (name, file_value) in &file_fields {
+        let live_value = live_fields.get(name)?;
+        let base_value = base.fields.as_ref().and_then(|f| f.get(name));
+        let admin_changed_alone =
+            base_value == Some(file_value) && live_value != file_value && *name == "status";
+        if live_value != file_value && base_value != Some(live_value) && !admin_changed_alone {
+            return None;
+        }
+        keep_admin_status |= admin_changed_alone;
+    }
+    let theirs = merge::Parts {
+        title: file.title.clone(),
+        summary: file.summary.clone(),
+        body_md: file.body_md.clone(),
+        fields: None,
+    };
+    let mine = merge::Parts {
+        fields: None,
+        ..edit.live.clone()
+    };
+    let base_text = merge::Parts {
+        fields: None,
+        ..base.clone()
+    };
+    let labels = merge::Labels {
+        mine: "the admin's text".into(),
+        theirs: "the file".into(),
+    };
+    let merged = merge::merge(Some(&base_text), &mine, &theirs, &labels);
+    merged
+        .is_clean()
+        .then_some((merged.parts, keep_admin_status))
+}
+
 /// Whether a changed (or renamed) file meets edits made in the admin, and is
 /// so a conflict. It needs three things: the row was edited in the admin
 /// since the last sync, the file changed, and the two texts differ (an export
@@ -495,18 +588,11 @@ fn report_broken(
     severity: Severity,
 ) {
     for b in broken {
-        let what = match b.kind {
-            RefKind::Link => "link to a missing file",
-            RefKind::Image => "image not found",
-        };
         diags.push(Diagnostic {
             severity,
             path: path.to_string(),
             line: Some(b.line),
-            message: match &b.reason {
-                Some(reason) => format!("{what}: `{}` ({reason})", b.target),
-                None => format!("{what}: `{}`", b.target),
-            },
+            message: links::broken_message(b),
         });
     }
 }

@@ -9,13 +9,14 @@ use sea_orm::{DatabaseTransaction, DbErr, TransactionTrait};
 use serde::Serialize;
 use tokio::sync::Mutex;
 
+use crate::base::merge;
 use crate::db::entity::{Origin, SyncOrigin};
 use crate::db::revisions::RevisionText;
 use crate::db::Db;
 use crate::db::{courses, lessons, redirects, revisions, site_state, sync_runs};
 
 use super::assets::store_assets;
-use super::plan::{plan, CourseAction, Known, LessonAction, Plan};
+use super::plan::{plan, AdminEdit, CourseAction, Known, LessonAction, Plan};
 use super::scan::scan_changed;
 use super::{Diagnostic, Severity};
 
@@ -182,11 +183,12 @@ async fn sync_inner(
     let known = Known {
         courses: courses::all(db).await?,
         lessons: lessons::sync_index(db).await?,
+        admin_edits: Default::default(),
     };
 
-    // Reading, hashing, parsing and rendering are blocking work.
+    // Reading and hashing are blocking work.
     let root_buf = root.to_path_buf();
-    let (tree, plan) = tokio::task::spawn_blocking(move || {
+    let (tree, mut known) = tokio::task::spawn_blocking(move || {
         // Files applied with the same hash are not parsed again (see `plan`).
         let applied: HashSet<(&str, &str)> = known
             .lessons
@@ -198,11 +200,20 @@ async fn sync_inner(
             path: root_buf.clone(),
             source,
         })?;
-        let plan = plan(&tree, &known, Severity::Warning);
-        Ok::<_, SyncError>((tree, plan))
+        drop(applied);
+        Ok::<_, SyncError>((tree, known))
     })
     .await
     .map_err(|e| SyncError::Worker(e.to_string()))??;
+    known.admin_edits = admin_edits_meeting_files(db, &known, &tree).await?;
+
+    // Parsing and rendering too.
+    let (tree, plan) = tokio::task::spawn_blocking(move || {
+        let plan = plan(&tree, &known, Severity::Warning);
+        (tree, plan)
+    })
+    .await
+    .map_err(|e| SyncError::Worker(e.to_string()))?;
 
     let mut plan = plan;
     let mut report = SyncReport {
@@ -221,6 +232,63 @@ async fn sync_inner(
     apply(db, plan, &mut report, progress).await?;
     progress.finish();
     Ok(report)
+}
+
+/// The texts a merge needs for each lesson with unexported admin edits
+/// whose file changed: the text as last synced and the live one. Few
+/// lessons are in that state, so their rows are read one by one.
+async fn admin_edits_meeting_files(
+    db: &Db,
+    known: &Known,
+    tree: &crate::content::scan::Tree,
+) -> Result<HashMap<i32, AdminEdit>, DbErr> {
+    let files: HashMap<&str, &str> = tree
+        .courses
+        .iter()
+        .flat_map(|c| &c.lessons)
+        .map(|l| (l.file.path.as_str(), l.file.hash.as_str()))
+        .collect();
+    let mut edits = HashMap::new();
+    for row in &known.lessons {
+        let (Some(path), Some(synced)) = (row.source_path.as_deref(), row.synced_hash.as_deref())
+        else {
+            continue;
+        };
+        let file_changed = files
+            .get(path)
+            .is_some_and(|hash| row.source_hash.as_deref() != Some(*hash));
+        if synced == row.content_hash || !file_changed {
+            continue;
+        }
+        let Some(live) = lessons::by_id(db, row.id).await? else {
+            continue;
+        };
+        let base = revisions::with_content_hash(db, row.id, synced)
+            .await?
+            .map(|r| merge::Parts {
+                fields: r
+                    .fields
+                    .as_deref()
+                    .and_then(lessons::shown_fields_from_json),
+                title: r.title,
+                summary: r.summary,
+                body_md: r.body_md,
+            });
+        edits.insert(
+            row.id,
+            AdminEdit {
+                base,
+                live: merge::Parts {
+                    fields: Some(lessons::ShownFields::of(&live).to_map()),
+                    title: live.title,
+                    summary: live.summary,
+                    body_md: live.body_md,
+                },
+                editor: live.updated_by,
+            },
+        );
+    }
+    Ok(edits)
 }
 
 /// Fills a dry run's report from the plan.
@@ -403,7 +471,11 @@ async fn create_together(
     let mut paths = Vec::with_capacity(files.len());
     let mut lesson_ids = Vec::with_capacity(files.len());
     let mut aliases = Vec::new();
-    for ((course_id, fields), (course, old_urls)) in new.iter().zip(places) {
+    let shown: Vec<String> = new
+        .iter()
+        .map(|(course_id, fields)| lessons::ShownFields::of_fields(*course_id, fields).to_json())
+        .collect();
+    for (((course_id, fields), (course, old_urls)), shown) in new.iter().zip(places).zip(&shown) {
         let id = *ids
             .get(&(*course_id, fields.slug.clone()))
             .ok_or_else(|| DbErr::Custom(format!("no id for new lesson {}", fields.slug)))?;
@@ -411,6 +483,7 @@ async fn create_together(
             title: &fields.title,
             summary: &fields.summary,
             body_md: &fields.body_md,
+            fields: Some(shown),
         };
         texts.push((id, text));
         paths.push(crate::base::urls::lesson_url(course, &fields.slug));
@@ -520,6 +593,7 @@ async fn apply_lesson(
                 title: &fields.title,
                 summary: &fields.summary,
                 body_md: &fields.body_md,
+                fields: None,
             };
             let note = "conflict: the file changed while the lesson had unexported admin edits; the live text was kept";
             let revision =

@@ -238,6 +238,99 @@ pub async fn by_slug(
         .await
 }
 
+/// A lesson's fields beside its text, as the editor shows them (the same
+/// text forms the form sends): what a revision keeps with its text, so a
+/// three-way merge can tell which side changed which field.
+pub struct ShownFields<'a> {
+    pub course_id: i32,
+    pub slug: &'a str,
+    pub status: Status,
+    pub duration: Option<i32>,
+    pub level: Option<LessonLevel>,
+    pub publish_at: Option<DateTime<Utc>>,
+    pub prerequisites: &'a [LessonRef],
+}
+
+/// The names [`ShownFields::to_map`] uses, in the editor's order.
+pub const SHOWN_FIELD_NAMES: [&str; 7] = [
+    "slug",
+    "course_id",
+    "status",
+    "duration",
+    "level",
+    "publish_at",
+    "prerequisites",
+];
+
+impl<'a> ShownFields<'a> {
+    pub fn of(l: &'a Lesson) -> ShownFields<'a> {
+        ShownFields {
+            course_id: l.course_id,
+            slug: &l.slug,
+            status: l.status,
+            duration: l.duration,
+            level: l.level,
+            publish_at: l.publish_at,
+            prerequisites: &l.prerequisites.0,
+        }
+    }
+
+    pub fn of_fields(course_id: i32, f: &'a LessonFields) -> ShownFields<'a> {
+        ShownFields {
+            course_id,
+            slug: &f.slug,
+            status: f.status,
+            duration: f.duration,
+            level: f.level,
+            publish_at: f.publish_at,
+            prerequisites: &f.prerequisites,
+        }
+    }
+
+    pub fn to_map(&self) -> std::collections::BTreeMap<&'static str, String> {
+        let status = match self.status {
+            Status::Draft => "draft",
+            Status::Published => "published",
+            Status::Archived => "archived",
+        };
+        let values = [
+            self.slug.to_string(),
+            self.course_id.to_string(),
+            status.to_string(),
+            self.duration.map(|d| d.to_string()).unwrap_or_default(),
+            self.level
+                .map(|l| l.as_str().to_string())
+                .unwrap_or_default(),
+            self.publish_at
+                .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+                .unwrap_or_default(),
+            self.prerequisites
+                .iter()
+                .map(|r| format!("{}/{}\n", r.course, r.slug))
+                .collect(),
+        ];
+        SHOWN_FIELD_NAMES.into_iter().zip(values).collect()
+    }
+
+    /// As stored in a revision.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.to_map()).unwrap_or_default()
+    }
+}
+
+/// A revision's stored fields, read back (unknown names are dropped).
+pub fn shown_fields_from_json(
+    json: &str,
+) -> Option<std::collections::BTreeMap<&'static str, String>> {
+    let map: std::collections::BTreeMap<String, String> = serde_json::from_str(json).ok()?;
+    Some(
+        SHOWN_FIELD_NAMES
+            .into_iter()
+            .map(|name| (name, map.get(name).cloned().unwrap_or_default()))
+            .collect(),
+    )
+}
+
 /// What sync needs to know of every lesson, without bodies.
 #[derive(Clone, Debug, FromQueryResult)]
 pub struct SyncIndexRow {

@@ -18,10 +18,12 @@ pub async fn record(
     author: Option<&str>,
     note: Option<&str>,
 ) -> Result<Revision, DbErr> {
+    let fields = super::lessons::ShownFields::of(lesson).to_json();
     let text = RevisionText {
         title: &lesson.title,
         summary: &lesson.summary,
         body_md: &lesson.body_md,
+        fields: Some(&fields),
     };
     record_text(db, lesson.id, lesson.version, text, origin, author, note).await
 }
@@ -32,6 +34,9 @@ pub struct RevisionText<'a> {
     pub title: &'a str,
     pub summary: &'a str,
     pub body_md: &'a str,
+    /// The other fields as JSON ([`super::lessons::ShownFields::to_json`]),
+    /// when known.
+    pub fields: Option<&'a str>,
 }
 
 /// Records a text that is not (or not yet) the lesson's current one: a
@@ -74,6 +79,7 @@ fn new_revision(
         title: Set(text.title.to_string()),
         summary: Set(text.summary.to_string()),
         body_md: Set(text.body_md.to_string()),
+        fields: Set(text.fields.map(str::to_string)),
         origin: Set(origin),
         author: Set(author.map(str::to_string)),
         note: Set(note.map(str::to_string)),
@@ -163,4 +169,43 @@ pub async fn count_for_lesson(db: &impl ConnectionTrait, lesson_id: i32) -> Resu
 
 pub async fn by_id(db: &impl ConnectionTrait, id: i32) -> Result<Option<Revision>, DbErr> {
     lesson_revision::Entity::find_by_id(id).one(db).await
+}
+
+/// The revision that made `version` of lesson `lesson_id`: the first one
+/// recorded at that version (later ones at the same version are refused
+/// saves and conflicting files, never live).
+pub async fn making_version(
+    db: &impl ConnectionTrait,
+    lesson_id: i32,
+    version: i32,
+) -> Result<Option<Revision>, DbErr> {
+    use lesson_revision::Column as C;
+    lesson_revision::Entity::find()
+        .filter(C::LessonId.eq(lesson_id))
+        .filter(C::Version.eq(version))
+        .filter(C::Origin.ne(Origin::Conflict))
+        .order_by_asc(C::Id)
+        .one(db)
+        .await
+}
+
+/// How far back [`with_content_hash`] looks.
+const HASH_LOOKBACK: u64 = 500;
+
+/// The newest of a lesson's recent revisions whose text has content hash
+/// `hash` (the text as last synced, for a merge with its file).
+pub async fn with_content_hash(
+    db: &impl ConnectionTrait,
+    lesson_id: i32,
+    hash: &str,
+) -> Result<Option<Revision>, DbErr> {
+    let recent = lesson_revision::Entity::find()
+        .filter(lesson_revision::Column::LessonId.eq(lesson_id))
+        .order_by_desc(lesson_revision::Column::Id)
+        .limit(HASH_LOOKBACK)
+        .all(db)
+        .await?;
+    Ok(recent
+        .into_iter()
+        .find(|r| crate::base::hash::content_hash(&r.title, &r.summary, &r.body_md) == hash))
 }

@@ -10,13 +10,14 @@ use crate::accounts::{audit, SessionUser};
 use crate::content::links::SiteResolver;
 use crate::content::store_assets;
 use crate::db::entity::{course, Origin, Status};
-use crate::db::lessons::{self, Lesson, LessonFields};
+use crate::db::lessons::{self, Lesson, LessonFields, ShownFields};
 use crate::db::revisions::{self, RevisionText};
 use crate::db::site_state;
 use crate::db::Db;
 use crate::markdown::{self, slug, LessonRef, Level, Rendered};
 
 use super::{invalid, over_limit, EditError, FieldError};
+use crate::base::merge;
 
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const MAX_SUMMARY_CHARS: usize = 1000;
@@ -213,6 +214,17 @@ async fn validate(
         ));
     }
     errors.extend(over_limit("body_md", &input.body_md, MAX_BODY_BYTES));
+    let markers = merge::marker_lines(&input.body_md, MINE_LABEL, THEIRS_LABEL_START);
+    if !markers.is_empty() {
+        let lines: Vec<String> = markers.iter().map(usize::to_string).collect();
+        errors.push(invalid(
+            "body_md",
+            format!(
+                "the text still holds conflict markers (lines {}): keep the words you want between them, delete the marker lines, then save",
+                lines.join(", ")
+            ),
+        ));
+    }
     let course = crate::db::courses::by_id(db, input.course_id).await?;
     if course.is_none() {
         errors.push(invalid("course_id", "choose a course"));
@@ -357,8 +369,45 @@ fn target(course: &str, lesson: &str) -> String {
     crate::base::urls::lesson_url(course, lesson)
 }
 
-/// Saves the form over lesson `id`, if nobody saved since `expected_version`.
-/// A stale form writes nothing to the lesson; its text is kept as a revision.
+/// What a save led to.
+#[derive(Debug)]
+pub struct Saved {
+    pub lesson: Lesson,
+    /// Set when somebody saved while the form was open and the two edits
+    /// were merged: the version they saved.
+    pub merged_with: Option<i32>,
+}
+
+/// A save that met a version saved meanwhile and could not be merged by
+/// itself: nothing was applied; the edit's text is kept as a revision.
+#[derive(Debug)]
+pub struct Unmerged {
+    /// The live lesson (the other side).
+    pub current: Lesson,
+    /// The version the form was opened at; the form keeps it, so saving
+    /// again merges (and is refused) again.
+    pub opened_version: i32,
+    /// What the form should hold now: both edits merged, each conflicting
+    /// part of the text between labelled markers, the edit's value for a
+    /// conflicting field.
+    pub merged: LessonInput,
+    pub conflicts: Vec<merge::FieldConflict>,
+    pub body_conflicts: usize,
+    /// Fields only the other side changed, taken into the form.
+    pub from_theirs: Vec<&'static str>,
+    /// Who saved the live version, and when, in words.
+    pub theirs_label: String,
+}
+
+/// The label of the edit's side of a conflict in the text.
+pub const MINE_LABEL: &str = "your text";
+/// The start of the label of the live side ("version 7 by …").
+const THEIRS_LABEL_START: &str = "version ";
+
+/// Saves the form over lesson `id`. When somebody saved since
+/// `expected_version` (the version the form was opened at), the two edits
+/// are merged three ways: without overlap the merge is saved; with overlap
+/// nothing is applied and [`EditError::Unmerged`] carries both sides.
 pub async fn update(
     db: &Db,
     content_dir: &Path,
@@ -366,21 +415,288 @@ pub async fn update(
     id: i32,
     expected_version: i32,
     input: &LessonInput,
-) -> Result<Lesson, EditError> {
-    save(
-        db,
-        content_dir,
-        user,
-        id,
-        expected_version,
-        input,
-        Origin::Admin,
-        None,
-    )
-    .await
+) -> Result<Saved, EditError> {
+    let current = lessons::by_id(db, id).await?.ok_or(EditError::NotFound)?;
+    if current.version != expected_version {
+        return merge_stale(db, content_dir, user, current, expected_version, input).await;
+    }
+    let write = Write {
+        origin: Origin::Admin,
+        note: None,
+        action: "lesson.save",
+    };
+    match save(db, content_dir, user, id, expected_version, input, write).await {
+        Err(EditError::Stale { current }) => {
+            merge_stale(db, content_dir, user, *current, expected_version, input).await
+        }
+        other => other.map(|lesson| Saved {
+            lesson,
+            merged_with: None,
+        }),
+    }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// After a refused merge: the editor's text replaces version
+/// `replaces_version` (the one the conflict was shown against), on purpose.
+/// Recorded as such in the history and the audit log. When yet another
+/// version was saved since, it is merged like any stale save.
+pub async fn replace(
+    db: &Db,
+    content_dir: &Path,
+    user: &SessionUser,
+    id: i32,
+    opened_version: i32,
+    replaces_version: i32,
+    input: &LessonInput,
+) -> Result<Saved, EditError> {
+    let current = lessons::by_id(db, id).await?.ok_or(EditError::NotFound)?;
+    if current.version != replaces_version {
+        return merge_stale(db, content_dir, user, current, opened_version, input).await;
+    }
+    let note = format!(
+        "replaced version {replaces_version}{} after a conflict",
+        current
+            .updated_by
+            .as_deref()
+            .map(|by| format!(" by {by}"))
+            .unwrap_or_default()
+    );
+    let write = Write {
+        origin: Origin::Admin,
+        note: Some(&note),
+        action: "lesson.replace",
+    };
+    match save(db, content_dir, user, id, replaces_version, input, write).await {
+        Err(EditError::Stale { current }) => {
+            merge_stale(db, content_dir, user, *current, opened_version, input).await
+        }
+        other => other.map(|lesson| Saved {
+            lesson,
+            merged_with: None,
+        }),
+    }
+}
+
+/// The editable parts of a saved version, for a merge.
+fn parts_of_lesson(l: &Lesson) -> merge::Parts {
+    merge::Parts {
+        title: l.title.clone(),
+        summary: l.summary.clone(),
+        body_md: l.body_md.clone(),
+        fields: Some(ShownFields::of(l).to_map()),
+    }
+}
+
+/// The editable parts of a form. Fields it did not send count as unchanged:
+/// `base`'s, else `theirs`'.
+fn parts_of_input(
+    input: &LessonInput,
+    base: Option<&merge::Parts>,
+    theirs: &merge::Parts,
+) -> merge::Parts {
+    let unchanged = |name: &str| {
+        base.and_then(|b| b.fields.as_ref())
+            .or(theirs.fields.as_ref())
+            .and_then(|f| f.get(name).cloned())
+            .unwrap_or_default()
+    };
+    let mut fields = std::collections::BTreeMap::new();
+    fields.insert("slug", input.slug.clone());
+    fields.insert("course_id", input.course_id.to_string());
+    fields.insert("status", status_name(input.status).to_string());
+    let learner = input.learner.as_ref();
+    for (name, value) in [
+        ("duration", learner.map(|l| l.duration.clone())),
+        ("level", learner.map(|l| l.level.clone())),
+        ("publish_at", learner.map(|l| l.publish_at.clone())),
+        ("prerequisites", learner.map(|l| l.prerequisites.clone())),
+    ] {
+        fields.insert(name, value.unwrap_or_else(|| unchanged(name)));
+    }
+    merge::Parts {
+        title: input.title.clone(),
+        summary: input.summary.clone(),
+        body_md: input.body_md.clone(),
+        fields: Some(fields),
+    }
+}
+
+fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::Draft => "draft",
+        Status::Published => "published",
+        Status::Archived => "archived",
+    }
+}
+
+/// A form again, from merged parts (`like`'s position).
+fn input_of_parts(parts: &merge::Parts, like: &LessonInput) -> LessonInput {
+    let field = |name: &str| {
+        parts
+            .fields
+            .as_ref()
+            .and_then(|f| f.get(name).cloned())
+            .unwrap_or_default()
+    };
+    LessonInput {
+        course_id: field("course_id").parse().unwrap_or(like.course_id),
+        slug: field("slug"),
+        title: parts.title.clone(),
+        summary: parts.summary.clone(),
+        body_md: parts.body_md.clone(),
+        status: match field("status").as_str() {
+            "published" => Status::Published,
+            "archived" => Status::Archived,
+            _ => Status::Draft,
+        },
+        position: like.position,
+        learner: Some(LearnerText {
+            duration: field("duration"),
+            level: field("level"),
+            publish_at: field("publish_at"),
+            prerequisites: field("prerequisites"),
+        }),
+    }
+}
+
+/// "version 7 by bob on 2026-12-05 at 10:40 UTC": the live side, in words.
+fn version_label(l: &Lesson) -> String {
+    format!(
+        "{THEIRS_LABEL_START}{}{} on {}",
+        l.version,
+        l.updated_by
+            .as_deref()
+            .map(|by| format!(" by {by}"))
+            .unwrap_or_default(),
+        l.updated_at.format("%Y-%m-%d at %H:%M UTC")
+    )
+}
+
+/// A save from `opened_version` met `current`: merge the two edits three
+/// ways (base: the text of the opened version). Without overlap the merge
+/// is saved as a new version; with overlap nothing is applied, the edit's
+/// text is kept as a revision, and the caller shows both sides.
+async fn merge_stale(
+    db: &Db,
+    content_dir: &Path,
+    user: &SessionUser,
+    current: Lesson,
+    opened_version: i32,
+    input: &LessonInput,
+) -> Result<Saved, EditError> {
+    let base = revisions::making_version(db, current.id, opened_version)
+        .await?
+        .map(|r| merge::Parts {
+            fields: r
+                .fields
+                .as_deref()
+                .and_then(lessons::shown_fields_from_json),
+            title: r.title,
+            summary: r.summary,
+            body_md: r.body_md,
+        });
+    let theirs = parts_of_lesson(&current);
+    let mine = parts_of_input(input, base.as_ref(), &theirs);
+    let labels = merge::Labels {
+        mine: MINE_LABEL.to_string(),
+        theirs: version_label(&current),
+    };
+    let merged = merge::merge(base.as_ref(), &mine, &theirs, &labels);
+    let merged_input = input_of_parts(&merged.parts, input);
+    if merged.is_clean() {
+        // The edit as typed stays recoverable beside the merge.
+        keep_refused_text(
+            db,
+            user,
+            &current,
+            input,
+            &format!(
+                "your edit from version {opened_version}, merged with version {}",
+                current.version
+            ),
+        )
+        .await?;
+        let note = format!(
+            "merged an edit made from version {opened_version} with version {}{}",
+            current.version,
+            current
+                .updated_by
+                .as_deref()
+                .map(|by| format!(" by {by}"))
+                .unwrap_or_default()
+        );
+        let write = Write {
+            origin: Origin::Admin,
+            note: Some(&note),
+            action: "lesson.merge",
+        };
+        let version = current.version;
+        return match save(
+            db,
+            content_dir,
+            user,
+            current.id,
+            version,
+            &merged_input,
+            write,
+        )
+        .await
+        {
+            Ok(lesson) => Ok(Saved {
+                lesson,
+                merged_with: Some(version),
+            }),
+            // Yet another save came in between: show it as a conflict
+            // against the newest version, so nothing is applied blindly.
+            Err(EditError::Stale { current }) => Err(unmerged(
+                *current,
+                opened_version,
+                input.clone(),
+                &merge::merge(base.as_ref(), &mine, &mine, &labels),
+            )),
+            Err(e) => Err(e),
+        };
+    }
+    keep_refused_text(
+        db,
+        user,
+        &current,
+        input,
+        &format!(
+            "not applied: saved from version {opened_version} after version {} existed; the edits overlap",
+            current.version
+        ),
+    )
+    .await?;
+    Err(unmerged(current, opened_version, merged_input, &merged))
+}
+
+fn unmerged(
+    current: Lesson,
+    opened_version: i32,
+    merged_input: LessonInput,
+    merged: &merge::Merged,
+) -> EditError {
+    EditError::Unmerged(Box::new(Unmerged {
+        theirs_label: version_label(&current),
+        current,
+        opened_version,
+        merged: merged_input,
+        conflicts: merged.conflicts.clone(),
+        body_conflicts: merged.body_conflicts,
+        from_theirs: merged.from_theirs.clone(),
+    }))
+}
+
+/// How a save is recorded.
+struct Write<'a> {
+    origin: Origin,
+    note: Option<&'a str>,
+    action: &'static str,
+}
+
+/// Writes the form over lesson `id` at `expected_version` after the same
+/// checks as a file gets; `Stale` when another save got there first.
 async fn save(
     db: &Db,
     content_dir: &Path,
@@ -388,12 +704,13 @@ async fn save(
     id: i32,
     expected_version: i32,
     input: &LessonInput,
-    origin: Origin,
-    note: Option<&str>,
+    write: Write<'_>,
 ) -> Result<Lesson, EditError> {
     let current = lessons::by_id(db, id).await?.ok_or(EditError::NotFound)?;
     if current.version != expected_version {
-        return Err(refuse_stale(db, user, current, expected_version, input).await?);
+        return Err(EditError::Stale {
+            current: Box::new(current),
+        });
     }
     let (course, learner) = validate(db, input, Some(id), Some(&current)).await?;
     let (rendered, assets) = render_with_assets(
@@ -404,8 +721,11 @@ async fn save(
         &input.body_md,
     )
     .await?;
+    refuse_unpublishable(input.status, &rendered)?;
     store_assets(db, assets.iter()).await?;
-    let position = input.position.unwrap_or(current.position);
+    // Order is not content: a form carries the position it was opened at,
+    // which a reorder since would make stale.
+    let position = current.position;
     let fields = fields(input, rendered, position, Some(&current), learner);
 
     let txn = db.begin().await?;
@@ -415,7 +735,9 @@ async fn save(
     else {
         drop(txn);
         let current = lessons::by_id(db, id).await?.ok_or(EditError::NotFound)?;
-        return Err(refuse_stale(db, user, current, expected_version, input).await?);
+        return Err(EditError::Stale {
+            current: Box::new(current),
+        });
     };
     let saved = if saved.course_id != course.id {
         lessons::set_course(&txn, id, course.id).await?;
@@ -431,16 +753,11 @@ async fn save(
                 .await?;
         }
     }
-    revisions::record(&txn, &saved, origin, Some(&user.username), note).await?;
-    let action = if origin == Origin::Restore {
-        "lesson.restore_revision"
-    } else {
-        "lesson.save"
-    };
+    revisions::record(&txn, &saved, write.origin, Some(&user.username), write.note).await?;
     audit::record(
         &txn,
         &user.username,
-        action,
+        write.action,
         &target(&course.slug, &saved.slug),
         &format!("version {}", saved.version),
     )
@@ -449,24 +766,45 @@ async fn save(
     Ok(saved)
 }
 
-/// Keeps a refused text as a revision (nothing is ever lost) and returns the
-/// error that shows the editor both texts.
-async fn refuse_stale(
+/// The problems `lectern check` reports for a rendered body (links and
+/// images that lead nowhere), with their lines and the same messages.
+pub fn problems(rendered: &Rendered) -> Vec<crate::content::links::Problem> {
+    crate::content::links::problems(&rendered.broken)
+}
+
+/// A lesson going live may not carry a dead link or image: the same check
+/// as `lectern check`, named by line. A draft may be saved with them (the
+/// editor lists them).
+fn refuse_unpublishable(status: Status, rendered: &Rendered) -> Result<(), EditError> {
+    let found = problems(rendered);
+    if status != Status::Published || found.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = found.iter().map(|p| p.to_string()).collect();
+    Err(EditError::Invalid(vec![invalid(
+        "body_md",
+        format!(
+            "a published lesson cannot link to what does not exist; fix these, or save it as a draft: {}",
+            lines.join("; ")
+        ),
+    )]))
+}
+
+/// Keeps a text that was not applied as it was typed, as a revision at the
+/// live version (nothing an editor typed is ever lost).
+async fn keep_refused_text(
     db: &Db,
     user: &SessionUser,
-    current: Lesson,
-    expected_version: i32,
+    current: &Lesson,
     input: &LessonInput,
-) -> Result<EditError, EditError> {
+    note: &str,
+) -> Result<(), EditError> {
     let text = RevisionText {
         title: &input.title,
         summary: &input.summary,
         body_md: &input.body_md,
+        fields: None,
     };
-    let note = format!(
-        "not applied: saved from version {expected_version} after version {} existed",
-        current.version
-    );
     revisions::record_text(
         db,
         current.id,
@@ -474,12 +812,10 @@ async fn refuse_stale(
         text,
         Origin::Admin,
         Some(&user.username),
-        Some(&note),
+        Some(note),
     )
     .await?;
-    Ok(EditError::Stale {
-        current: Box::new(current),
-    })
+    Ok(())
 }
 
 /// Archives (`true`) or brings back as a draft (`false`) lesson `id`.
@@ -552,21 +888,22 @@ pub async fn restore_revision(
         position: Some(current.position),
         learner: None,
     };
-    let note = format!(
-        "restored the text of version {} (revision {})",
-        revision.version, revision.id
-    );
-    let mut saved = save(
-        db,
-        content_dir,
-        user,
-        id,
-        expected_version,
-        &input,
-        Origin::Restore,
-        Some(&note),
-    )
-    .await?;
+    let made_it = revisions::making_version(db, id, revision.version)
+        .await?
+        .is_some_and(|r| r.id == revision.id);
+    let note = match (&revision.note, made_it) {
+        (Some(kept), false) => format!(
+            "restored a text kept at version {}: {kept}",
+            revision.version
+        ),
+        _ => format!("restored the text of version {}", revision.version),
+    };
+    let write = Write {
+        origin: Origin::Restore,
+        note: Some(&note),
+        action: "lesson.restore_revision",
+    };
+    let mut saved = save(db, content_dir, user, id, expected_version, &input, write).await?;
     if current.conflict_revision_id == Some(revision_id) {
         // Taking the file's text resolves the conflict: it is in sync again.
         lessons::resolve_conflict(db, id, true).await?;

@@ -30,6 +30,11 @@ pub enum EditError {
     /// (the refused text is kept as a revision, so it is never lost).
     #[error("this lesson changed since you opened it")]
     Stale { current: Box<Lesson> },
+    /// A save met a version saved meanwhile and the two edits overlap:
+    /// nothing was applied; the caller shows both sides, merged where they
+    /// could be.
+    #[error("this lesson changed since you opened it, and the changes overlap")]
+    Unmerged(Box<lessons::Unmerged>),
     #[error("not found")]
     NotFound,
     #[error("database error: {0}")]

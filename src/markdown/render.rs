@@ -48,6 +48,11 @@ pub trait Resolver {
     fn refusal(&self, _path: &str) -> Option<String> {
         None
     }
+    /// Why a root-relative address on this site (`/media/…`) leads nowhere,
+    /// when the resolver can tell; `None`: it exists, or nobody can say.
+    fn missing_site_path(&self, _path: &str) -> Option<String> {
+        None
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -491,6 +496,12 @@ fn rewrite<'a>(
     resolver: &dyn Resolver,
 ) -> Result<(CowStr<'a>, LinkedLesson), (String, Option<String>)> {
     if !is_relative(dest) {
+        if dest.starts_with('/') && !dest.starts_with("//") {
+            let path = dest.split(['#', '?']).next().unwrap_or(dest);
+            if let Some(reason) = resolver.missing_site_path(path) {
+                return Err((dest.to_string(), Some(reason)));
+            }
+        }
         return Ok((dest.clone(), None));
     }
     let (path, fragment) = match dest.split_once('#') {

@@ -347,19 +347,17 @@ async fn editor_flow(
     ensure!(oldest_version < saved_version);
     let compare = row.find(Locator::LinkText("Compare with current")).await?;
     click(c, compare, "Compare with current").await?;
-    wait_text(c, "h1", "Revision").await?;
-    let main = wait_text(c, "main", "Title in this revision").await?;
+    wait_text(c, "h1", "Version").await?;
+    let fields = wait_text(c, ".field-changes", NEW_TITLE).await?;
     ensure!(
-        main.contains(&format!(
-            "Title in this revision: {LESSON}; current title: {NEW_TITLE}"
-        )),
-        "the revision page does not name both titles"
+        fields.contains(LESSON),
+        "the revision page does not name both titles: {fields:?}"
     );
     wait_text(c, ".diff-added", SENTENCE)
         .await
         .context("the diff does not show the added sentence")?;
 
-    click_button(c, "Restore this revision").await?;
+    click_button(c, &format!("Restore version {oldest_version}")).await?;
     let notice = wait_text(c, "p.alert-ok", "Saved as version").await?;
     let restored_version = lesson_version(c).await?;
     ensure!(
@@ -441,7 +439,10 @@ pub(crate) async fn wait_text(c: &Client, css: &str, needle: &str) -> Result<Str
 }
 
 /// Waits until the browser has opened `n` prompts; returns them all.
-pub(crate) async fn wait_for_prompts(driver: &ChromeDriver, n: usize) -> Result<Vec<(String, String)>> {
+pub(crate) async fn wait_for_prompts(
+    driver: &ChromeDriver,
+    n: usize,
+) -> Result<Vec<(String, String)>> {
     let deadline = Instant::now() + WAIT;
     loop {
         let prompts = driver.prompts();

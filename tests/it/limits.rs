@@ -258,6 +258,7 @@ async fn page_numbers_out_of_range_or_malformed_are_clamped_on_every_admin_list(
             title: "L1",
             summary: "",
             body_md: "Text.",
+            fields: None,
         };
         lectern::db::revisions::record_text(&db, id, n, text, Origin::Admin, Some("ada"), None)
             .await

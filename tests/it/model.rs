@@ -19,7 +19,10 @@
 //! 1. every text ever written, by an author or an editor (refused stale saves
 //!    included), is still somewhere: a live lesson, a revision, a file, or
 //!    the git history;
-//! 2. a save from a stale version is refused (409) and changes no live text;
+//! 2. a save from a stale version is merged three ways with the live one:
+//!    when only it changed the text and at most one side the status, the
+//!    merge is saved (and the edit as typed kept); otherwise it is refused
+//!    (409) and changes no live text;
 //! 3. a file change that meets unexported admin edits becomes a conflict and
 //!    leaves the live text alone (DESIGN §6);
 //! 4. the public site serves exactly the published, non-scheduled lessons
@@ -246,6 +249,7 @@ enum Seen {
     RenameConflict,
     ArchivedConflict,
     StaleRefused,
+    StaleMerged,
     TakeFile,
     KeepAdmin,
     Merge,
@@ -257,11 +261,12 @@ enum Seen {
     Cli,
 }
 
-const ALL_SEEN: [Seen; 13] = [
+const ALL_SEEN: [Seen; 14] = [
     Seen::Conflict,
     Seen::RenameConflict,
     Seen::ArchivedConflict,
     Seen::StaleRefused,
+    Seen::StaleMerged,
     Seen::TakeFile,
     Seen::KeepAdmin,
     Seen::Merge,
@@ -467,9 +472,16 @@ struct RowM {
     conflict: Option<usize>,
     version: i32,
     revs: Vec<(u32, Origin)>,
+    /// Each version's text and status, for predicting three-way merges.
+    versions: Vec<(i32, u32, Status)>,
 }
 
 impl RowM {
+    /// Notes the current version's text and status.
+    fn record(&mut self) {
+        self.versions.push((self.version, self.live, self.status));
+    }
+
     /// Changed in the admin since the last sync (or export).
     fn admin_edited(&self) -> bool {
         self.live != self.synced
@@ -527,6 +539,24 @@ impl Outcome {
 
 fn path(i: usize, slot: u8) -> String {
     format!("{COURSE}/{:02}-{}.md", i + 1 + 10 * slot as usize, SLUGS[i])
+}
+
+/// A save of a new text with `status` from `version` over the row as it is
+/// now, merged three ways as the admin does: the merge is clean when the
+/// live text is still the text of `version` (only this edit changed it) and
+/// the status was changed by one side at most; then the merged status.
+fn merged_status(r: &RowM, version: i32, status: Status) -> Option<Status> {
+    let &(_, base_text, base_status) = r.versions.iter().find(|(v, ..)| *v == version)?;
+    if base_text != r.live {
+        return None;
+    }
+    if status == r.status || base_status == r.status {
+        Some(status)
+    } else if base_status == status {
+        Some(r.status)
+    } else {
+        None
+    }
 }
 
 fn body(tok: u32) -> String {
@@ -691,6 +721,7 @@ impl Model {
                         conflict: None,
                         version: 1,
                         revs: vec![(f.tok, Origin::Git)],
+                        versions: vec![(1, f.tok, f.status())],
                     });
                     out.created.push(path(i, f.slot));
                 }
@@ -717,6 +748,7 @@ impl Model {
                         r.applied = Some(f.hash.clone());
                         r.synced = f.tok;
                         r.version += 1;
+                        r.record();
                         r.revs.push((f.tok, Origin::Git));
                         out.updated.push(path(i, f.slot));
                     }
@@ -728,6 +760,7 @@ impl Model {
                         r.status = Status::Archived;
                         r.applied = None;
                         r.version += 1;
+                        r.record();
                         r.revs.push((r.live, Origin::Git));
                     }
                 }
@@ -1165,6 +1198,7 @@ impl World {
                     Status::Draft
                 };
                 r.version += 1;
+                r.record();
                 r.revs.push((r.live, Origin::Admin));
             }
             Op::Restore(i, k) => {
@@ -1252,6 +1286,25 @@ impl World {
             r.live = tok;
             r.status = status;
             r.version += 1;
+            r.record();
+        } else if let Some(merged) = merged_status(r, version, status) {
+            // Only the other side changed anything but the text (its status,
+            // by an archive), or nothing: the two edits merge without
+            // overlap. The edit as typed is kept too.
+            ensure!(
+                http == Http::SeeOther
+                    && location
+                        .as_deref()
+                        .is_some_and(|l| l.ends_with(&format!("&merged={}", r.version))),
+                "invariant 2: a save from version {version} that merges without overlap with version {} answered {http} {location:?}",
+                r.version
+            );
+            seen(Seen::StaleMerged);
+            r.revs.push((tok, Origin::Admin));
+            r.live = tok;
+            r.status = merged;
+            r.version += 1;
+            r.record();
         } else {
             ensure!(
                 http == Http::Conflict,
@@ -1260,7 +1313,7 @@ impl World {
             );
             seen(Seen::StaleRefused);
             ensure!(
-                page.contains("changed since you opened it"),
+                page.contains("changed while you were editing"),
                 "the stale page says what happened"
             );
             let live = self.row(i).await?.map(|l| name_of_body(&l.body_md));
@@ -1298,6 +1351,7 @@ impl World {
         let tok = r.revs[index].0;
         r.live = tok;
         r.version += 1;
+        r.record();
         r.revs.push((tok, Origin::Restore));
         if r.conflict == Some(index) {
             r.conflict = None;

@@ -16,6 +16,10 @@ pub struct Model {
     pub title: String,
     pub summary: String,
     pub body_md: String,
+    /// The lesson's other fields at this version, as JSON (see
+    /// `db::lessons::ShownFields`); `None` for revisions written before
+    /// fields were kept.
+    pub fields: Option<String>,
     pub origin: Origin,
     pub author: Option<String>,
     pub note: Option<String>,

@@ -11,14 +11,14 @@ use crate::accounts::SessionUser;
 use crate::config::Settings;
 use crate::db::lessons::{self, Lesson};
 use crate::db::{courses, Db};
-use crate::editing::diff::line_diff;
+use crate::editing::diff::{compare, field_label, Side};
 use crate::editing::lessons::{self as edit};
 use crate::editing::EditError;
 use crate::web::auth::{login_csrf, CookiePolicy, Editor};
 use crate::web::templates::SiteView;
 
 use super::lesson_form::*;
-use super::lesson_views::{edit_view, EditState, StaleView};
+use super::lesson_views::{edit_view, EditState, FieldConflictView, StaleView};
 use super::{check_csrf, field_errors, invalid_status, render, AdminError, AdminForm, CsrfToken};
 
 pub(super) fn routes() -> Vec<Route> {
@@ -41,20 +41,54 @@ async fn new_page(
     Ok(render("admin/lesson_edit", site, &user.0, view))
 }
 
-#[get("/lessons/<id>/edit?<saved>")]
+#[get("/lessons/<id>/edit?<saved>&<merged>")]
 async fn edit_page(
     id: i32,
     saved: Option<bool>,
+    merged: Option<i32>,
     user: Editor,
     db: &State<Db>,
     site: &State<SiteView>,
+    settings: &State<Settings>,
 ) -> Result<RawHtml<Template>, AdminError> {
     let lesson = lessons::by_id(db.inner(), id)
         .await?
         .ok_or(AdminError::NotFound)?;
     let mut state = EditState::new(LessonForm::from_lesson(&lesson));
     if saved.unwrap_or(false) {
-        state.notice = Some(format!("Saved as version {}.", lesson.version));
+        state.notice = Some(match merged {
+            Some(theirs) => format!(
+                "Saved as version {}. Version {theirs} was saved by someone else while you were editing; \
+                 your changes and theirs touched different parts, so both are in. \
+                 The history compares the two versions.",
+                lesson.version
+            ),
+            None => format!("Saved as version {}.", lesson.version),
+        });
+    }
+    // The same checks as `lectern check`, next to the text: a draft may be
+    // saved with them, a published lesson may not.
+    let course_slug = courses::by_id(db.inner(), lesson.course_id)
+        .await?
+        .map(|c| c.slug)
+        .unwrap_or_default();
+    let rendered = edit::render(
+        db.inner(),
+        &settings.content_dir,
+        &course_slug,
+        &lesson.body_md,
+    )
+    .await?;
+    let problems = edit::problems(&rendered);
+    if !problems.is_empty() {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        state.errors.insert(
+            "body_md",
+            format!(
+                "Fix these before the lesson can be published: {}",
+                lines.join("; ")
+            ),
+        );
     }
     let view = edit_view(db.inner(), Some(&lesson), state).await?;
     Ok(render("admin/lesson_edit", site, &user.0, view))
@@ -83,13 +117,9 @@ async fn preview_state(
         &form.input().body_md,
     )
     .await?;
-    let problems = rendered
-        .broken
+    let problems = edit::problems(&rendered)
         .iter()
-        .map(|b| match &b.reason {
-            Some(reason) => format!("line {}: “{}” is not published: {reason}", b.line, b.target),
-            None => format!("line {}: “{}” points to nothing", b.line, b.target),
-        })
+        .map(ToString::to_string)
         .collect();
     let mut state = EditState::new(form);
     state.preview = Some((rendered.html, problems));
@@ -155,6 +185,7 @@ pub(super) async fn resumed(
         status: resume.status.clone(),
         position: resume.position,
         version: resume.version,
+        replaces: None,
         duration: resume.duration.clone(),
         level: resume.level.clone(),
         publish_at: resume.publish_at.clone(),
@@ -230,8 +261,9 @@ impl EditorDeps<'_> {
     }
 
     /// What a save led to: the saved lesson, the form with its errors (413
-    /// for a text over its limit, else 422), or, when somebody saved first,
-    /// the form with both texts (409). The editor's text is never lost.
+    /// for a text over its limit, else 422), or, when somebody saved first
+    /// and the edits overlap, the form with both sides merged and marked
+    /// (409). The editor's text is never lost.
     async fn after_save(
         &self,
         user: &SessionUser,
@@ -239,10 +271,33 @@ impl EditorDeps<'_> {
         form: LessonForm,
         saved: Result<Lesson, EditError>,
     ) -> Result<EditResponse, AdminError> {
+        self.after_update(
+            user,
+            lesson,
+            form,
+            saved.map(|lesson| edit::Saved {
+                lesson,
+                merged_with: None,
+            }),
+        )
+        .await
+    }
+
+    async fn after_update(
+        &self,
+        user: &SessionUser,
+        lesson: Option<&Lesson>,
+        form: LessonForm,
+        saved: Result<edit::Saved, EditError>,
+    ) -> Result<EditResponse, AdminError> {
         match saved {
             Ok(saved) => Ok(EditResponse::Redirect(Redirect::to(format!(
-                "/admin/lessons/{}/edit?saved=true",
-                saved.id
+                "/admin/lessons/{}/edit?saved=true{}",
+                saved.lesson.id,
+                saved
+                    .merged_with
+                    .map(|v| format!("&merged={v}"))
+                    .unwrap_or_default()
             )))),
             Err(EditError::Invalid(errors)) => {
                 let mut state = EditState::new(form);
@@ -250,9 +305,9 @@ impl EditorDeps<'_> {
                 let view = edit_view(self.db, lesson, state).await?;
                 Ok(self.page(invalid_status(&errors), user, view))
             }
-            Err(EditError::Stale { current }) => {
-                let state = stale_state(form, &current);
-                let view = edit_view(self.db, Some(&current), state).await?;
+            Err(EditError::Unmerged(unmerged)) => {
+                let state = unmerged_state(form, *unmerged);
+                let view = edit_view(self.db, lesson, state).await?;
                 Ok(self.page(Status::Conflict, user, view))
             }
             Err(e) => Err(e.into()),
@@ -260,20 +315,61 @@ impl EditorDeps<'_> {
     }
 }
 
-/// The form after a refused stale save, with the other editor's text beside
-/// it. Saving again after reading it is a deliberate choice, so the form now
-/// carries the current version.
-fn stale_state(form: LessonForm, current: &Lesson) -> EditState {
-    let mut state = EditState::new(form);
-    state.form.version = Some(current.version);
-    state.stale = Some(StaleView {
-        hunks: line_diff(&current.body_md, &state.form.body_md.replace("\r\n", "\n")),
-        current_title: current.title.clone(),
-        current_summary: current.summary.clone(),
-        current_body: current.body_md.clone(),
-        current_version: current.version,
-        updated_by: current.updated_by.clone(),
-    });
+/// The form after a save that met overlapping changes: it now holds both
+/// edits merged, each conflicting part of the text between labelled
+/// markers, and still the version it was opened at, so Save is refused
+/// again until the parts are resolved; replacing the other version is the
+/// separate Replace action.
+fn unmerged_state(form: LessonForm, u: edit::Unmerged) -> EditState {
+    let merged = LessonForm {
+        version: Some(u.opened_version),
+        replaces: Some(u.current.version),
+        ..LessonForm::from_input(&u.merged, form)
+    };
+    let current_fields = lessons::ShownFields::of(&u.current).to_map();
+    let mut theirs_fields: Vec<(&'static str, &str)> = vec![
+        ("title", u.current.title.as_str()),
+        ("summary", u.current.summary.as_str()),
+    ];
+    theirs_fields.extend(current_fields.iter().map(|(k, v)| (*k, v.as_str())));
+    let mine_map = merged.shown_map();
+    let mut mine_fields: Vec<(&'static str, &str)> = vec![
+        ("title", merged.title.as_str()),
+        ("summary", merged.summary.as_str()),
+    ];
+    mine_fields.extend(mine_map.iter().map(|(k, v)| (*k, v.as_str())));
+    let comparison = compare(
+        Side {
+            label: u.theirs_label.clone(),
+            fields: theirs_fields,
+            body: &u.current.body_md,
+        },
+        Side {
+            label: "the text in the form (yours, merged)".to_string(),
+            fields: mine_fields,
+            body: &merged.body_md,
+        },
+    );
+    let stale = StaleView {
+        opened_version: u.opened_version,
+        current_version: u.current.version,
+        theirs_label: u.theirs_label,
+        body_conflicts: u.body_conflicts,
+        conflicts: u
+            .conflicts
+            .iter()
+            .map(|c| FieldConflictView {
+                label: field_label(c.field),
+                mine: c.mine.clone(),
+                theirs: c.theirs.clone(),
+            })
+            .collect(),
+        taken: u.from_theirs.iter().map(|f| field_label(f)).collect(),
+        comparison,
+        current_body: u.current.body_md.clone(),
+    };
+    let mut state = EditState::new(merged);
+    state.stale = Some(stale);
     state
 }
 
@@ -320,6 +416,12 @@ async fn save(
         return deps.preview(&user, Some(&lesson), form).await;
     }
     let (dir, version) = (&deps.settings.content_dir, form.version.unwrap_or(0));
-    let saved = edit::update(deps.db, dir, &user, id, version, &form.input()).await;
-    deps.after_save(&user, Some(&lesson), form, saved).await
+    let input = form.input();
+    let saved = match (form.action.as_str(), form.replaces) {
+        ("replace", Some(replaces)) => {
+            edit::replace(deps.db, dir, &user, id, version, replaces, &input).await
+        }
+        _ => edit::update(deps.db, dir, &user, id, version, &input).await,
+    };
+    deps.after_update(&user, Some(&lesson), form, saved).await
 }

@@ -73,13 +73,16 @@ pub(super) struct LessonForm {
     pub position: Option<i32>,
     /// The version the form was opened at (absent for a new lesson).
     pub version: Option<i32>,
+    /// After a refused merge: the live version the Replace action may
+    /// write over.
+    pub replaces: Option<i32>,
     /// Learner information (see [`LearnerText`]); a form without these
     /// fields leaves the lesson's as they are.
     pub duration: Option<String>,
     pub level: Option<String>,
     pub publish_at: Option<String>,
     pub prerequisites: Option<String>,
-    /// `save` or `preview`.
+    /// `save`, `preview` or `replace`.
     #[serde(skip)]
     pub action: String,
 }
@@ -124,6 +127,40 @@ impl LessonForm {
         }
     }
 
+    /// The form holding `input` (a merge's result), keeping `like`'s token
+    /// and position.
+    pub(super) fn from_input(input: &LessonInput, like: LessonForm) -> LessonForm {
+        let learner = input.learner.clone().unwrap_or_default();
+        LessonForm {
+            course_id: input.course_id,
+            slug: input.slug.clone(),
+            title: input.title.clone(),
+            summary: input.summary.clone(),
+            body_md: input.body_md.clone(),
+            status: status_name(input.status).into(),
+            duration: Some(learner.duration),
+            level: Some(learner.level),
+            publish_at: Some(learner.publish_at),
+            prerequisites: Some(learner.prerequisites),
+            ..like
+        }
+    }
+
+    /// The form's fields beside the text, named as a revision keeps them.
+    pub(super) fn shown_map(&self) -> std::collections::BTreeMap<&'static str, String> {
+        let input = self.input();
+        let learner = input.learner.unwrap_or_default();
+        std::collections::BTreeMap::from([
+            ("slug", input.slug),
+            ("course_id", input.course_id.to_string()),
+            ("status", status_name(input.status).to_string()),
+            ("duration", learner.duration),
+            ("level", learner.level),
+            ("publish_at", learner.publish_at),
+            ("prerequisites", learner.prerequisites),
+        ])
+    }
+
     pub(super) fn from_lesson(l: &Lesson) -> LessonForm {
         let learner = LearnerText::of(l);
         LessonForm {
@@ -136,6 +173,7 @@ impl LessonForm {
             status: status_name(l.status).into(),
             position: Some(l.position),
             version: Some(l.version),
+            replaces: None,
             duration: Some(learner.duration),
             level: Some(learner.level),
             publish_at: Some(learner.publish_at),

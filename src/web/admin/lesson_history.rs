@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::config::Settings;
 use crate::db::lessons::{self};
 use crate::db::{revisions, Db};
-use crate::editing::diff::{line_diff, DiffLine};
+use crate::editing::diff::{compare, Comparison, Side};
 use crate::editing::lessons::{self as edit};
 use crate::editing::EditError;
 use crate::web::auth::Editor;
@@ -111,9 +111,13 @@ struct RevisionView {
     revision_note: Option<String>,
     revision_title: String,
     revision_body: String,
-    title_changed: bool,
+    /// Whether this is the lesson's live version (nothing to compare).
+    is_current: bool,
     is_conflict: bool,
-    hunks: Vec<Vec<DiffLine>>,
+    /// Who wrote each side, in words.
+    revision_label: String,
+    current_label: String,
+    comparison: Comparison,
 }
 
 #[get("/lessons/<id>/revisions/<rev>")]
@@ -123,26 +127,110 @@ async fn revision(
     user: Editor,
     db: &State<Db>,
     site: &State<SiteView>,
+    settings: &State<Settings>,
 ) -> Result<RawHtml<Template>, AdminError> {
-    let view = revision_view(db.inner(), id, rev).await?;
+    let view = revision_view(db.inner(), &settings.content_dir, id, rev).await?;
     Ok(render("admin/revision", site, &user.0, view))
 }
 
-/// A revision beside the lesson's current text.
-async fn revision_view(db: &Db, id: i32, rev: i32) -> Result<RevisionView, AdminError> {
+/// "by ada on 2026-12-05 at 10:40 UTC"
+fn by_when(author: Option<&str>, at: chrono::DateTime<chrono::Utc>) -> String {
+    let at = at.format("%Y-%m-%d at %H:%M UTC");
+    match author {
+        Some(a) => format!("by {a} on {at}"),
+        None => format!("on {at}"),
+    }
+}
+
+/// A revision beside the lesson's current text, each side labelled: for a
+/// conflict, the file at its last commit and the admin's text by its editor.
+async fn revision_view(
+    db: &Db,
+    content_dir: &std::path::Path,
+    id: i32,
+    rev: i32,
+) -> Result<RevisionView, AdminError> {
     let lesson = lessons::by_id(db, id).await?.ok_or(AdminError::NotFound)?;
     let revision = revisions::by_id(db, rev)
         .await?
         .filter(|r| r.lesson_id == id)
         .ok_or(AdminError::NotFound)?;
+    let is_conflict = lesson.conflict_revision_id == Some(revision.id);
+    let current_label = format!(
+        "{} (version {}, {})",
+        if is_conflict {
+            "the admin's text"
+        } else {
+            "the current text"
+        },
+        lesson.version,
+        by_when(lesson.updated_by.as_deref(), lesson.updated_at)
+    );
+    let revision_label = if is_conflict {
+        let path = lesson.source_path.clone().unwrap_or_default();
+        match crate::content::git::last_commit(content_dir, &path).await {
+            Some(commit) => format!("the file {path} at {commit}"),
+            None => format!(
+                "the file {path}, as synced {}",
+                by_when(None, revision.created_at)
+            ),
+        }
+    } else {
+        format!(
+            "version {} ({})",
+            revision.version,
+            by_when(revision.author.as_deref(), revision.created_at)
+        )
+    };
+    let made_current = revisions::making_version(db, id, lesson.version)
+        .await?
+        .is_some_and(|r| r.id == revision.id);
+    let revision_fields = revision
+        .fields
+        .as_deref()
+        .and_then(lessons::shown_fields_from_json);
+    let current_fields = lessons::ShownFields::of(&lesson).to_map();
+    let mut old_fields: Vec<(&'static str, &str)> = vec![
+        ("title", revision.title.as_str()),
+        ("summary", revision.summary.as_str()),
+    ];
+    if let Some(f) = &revision_fields {
+        old_fields.extend(f.iter().map(|(k, v)| (*k, v.as_str())));
+    }
+    let mut new_fields: Vec<(&'static str, &str)> = vec![
+        ("title", lesson.title.as_str()),
+        ("summary", lesson.summary.as_str()),
+    ];
+    new_fields.extend(current_fields.iter().map(|(k, v)| (*k, v.as_str())));
+    let comparison = compare(
+        Side {
+            label: revision_label.clone(),
+            fields: old_fields,
+            body: &revision.body_md,
+        },
+        Side {
+            label: current_label.clone(),
+            fields: new_fields,
+            body: &lesson.body_md,
+        },
+    );
     Ok(RevisionView {
         page: page(
-            format!("Revision {} of “{}”", revision.id, lesson.title),
+            if is_conflict {
+                format!(
+                    "Conflict in “{}”: the file and the admin's text",
+                    lesson.title
+                )
+            } else {
+                format!("Version {} of “{}”", revision.version, lesson.title)
+            },
             format!("/admin/lessons/{id}/revisions/{rev}"),
         ),
-        hunks: line_diff(&revision.body_md, &lesson.body_md),
-        title_changed: revision.title != lesson.title,
-        is_conflict: lesson.conflict_revision_id == Some(revision.id),
+        comparison,
+        revision_label,
+        current_label,
+        is_current: made_current,
+        is_conflict,
         lesson_id: id,
         lesson_title: lesson.title,
         version: lesson.version,

@@ -9,7 +9,7 @@ use crate::content::links::{lesson_url, media_url};
 use crate::db::lessons::Lesson;
 use crate::db::media;
 use crate::db::Db;
-use crate::editing::diff::DiffLine;
+use crate::editing::diff::Comparison;
 
 use super::lesson_form::*;
 use super::{page, AdminError, AdminPage};
@@ -26,14 +26,28 @@ pub(super) struct LessonInfo {
     version: i32,
 }
 
+/// A save that met a newer version: what was merged, what conflicts.
 #[derive(Serialize)]
 pub(super) struct StaleView {
-    pub(super) current_title: String,
-    pub(super) current_summary: String,
-    pub(super) current_body: String,
+    pub(super) opened_version: i32,
     pub(super) current_version: i32,
-    pub(super) updated_by: Option<String>,
-    pub(super) hunks: Vec<Vec<DiffLine>>,
+    /// "version 7 by bob on …"
+    pub(super) theirs_label: String,
+    /// Conflicting regions of the text, marked in the form.
+    pub(super) body_conflicts: usize,
+    pub(super) conflicts: Vec<FieldConflictView>,
+    /// Labels of the fields only the other side changed, now in the form.
+    pub(super) taken: Vec<&'static str>,
+    /// The live version against the form's text.
+    pub(super) comparison: Comparison,
+    pub(super) current_body: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct FieldConflictView {
+    pub(super) label: &'static str,
+    pub(super) mine: String,
+    pub(super) theirs: String,
 }
 
 #[derive(Serialize)]
