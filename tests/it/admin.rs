@@ -1214,7 +1214,7 @@ async fn history_shows_revisions_and_restore_makes_a_new_one() {
             (
                 vec![
                     "version 1",
-                    "Synced from the lesson’s file in gitcreated from file"
+                    "Synced from the lesson’s filecreated from file"
                 ],
                 compare(r1).as_slice()
             ),

@@ -52,7 +52,7 @@ fn made_by(origin: Origin, author: Option<&str>, names: &HashMap<String, String>
         (Origin::Admin, None) => "Saved in the admin".to_string(),
         (Origin::Restore, Some(who)) => format!("An earlier version restored by {who}"),
         (Origin::Restore, None) => "An earlier version restored".to_string(),
-        (Origin::Git, _) => "Synced from the lesson’s file in git".to_string(),
+        (Origin::Git, _) => "Synced from the lesson’s file".to_string(),
         (Origin::Conflict, _) => {
             "The file’s text, not applied: it changed while the lesson had admin edits".to_string()
         }
