@@ -133,7 +133,7 @@ pub fn figment() -> Figment {
 /// A configuration value that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("base_url `{0}` must be an http:// or https:// address with a host and no path, query or fragment (e.g. https://lessons.example.org)")]
+    #[error("base_url “{0}” must be an http:// or https:// address with a host and no path, query or fragment (e.g. https://lessons.example.org)")]
     BaseUrl(String),
     #[error("trusted_proxies: {0:?} is not an IP address (write each proxy's address, such as 127.0.0.1)")]
     TrustedProxy(String),

@@ -19,11 +19,14 @@ pub enum AccountError {
     /// Deliberately vague: never says whether the user exists.
     #[error("wrong username or password")]
     InvalidCredentials,
+    /// A logged-in user's current password, asked before changing it, was wrong.
+    #[error("the current password is not right")]
+    WrongPassword,
     #[error("too many failed logins; try again in a few minutes")]
     RateLimited,
     #[error("{0}")]
     Invalid(String),
-    #[error("the username `{0}` is already taken")]
+    #[error("the username “{0}” is already taken; choose another")]
     UsernameTaken(String),
     #[error("no user named {0}")]
     NoSuchUser(String),

@@ -167,6 +167,59 @@ async fn replace_password(
     Ok(())
 }
 
+/// A logged-in user changes their own password. The current password must
+/// be right, checked within the login limits (guessing it here is no easier
+/// than at the login form); the new one follows the rules of every password.
+/// The user's other sessions end, the one whose cookie holds `keep_session`
+/// (the browser making the change) stays. Returns how many sessions ended.
+pub async fn change_own_password(
+    db: &Db,
+    user_id: i32,
+    current: &str,
+    new: &str,
+    address: &str,
+    keep_session: &str,
+) -> Result<u64, AccountError> {
+    let user = by_id(db, user_id)
+        .await?
+        .ok_or_else(|| AccountError::NoSuchUser(format!("#{user_id}")))?;
+    password::validate(new)?;
+    let reservation = super::limits::reserve(db, &user.username, address).await?;
+    if !password::verify_async(current.to_string(), user.password_hash.clone()).await {
+        super::limits::record(db, &user.username, address, false).await?;
+        return Err(AccountError::WrongPassword);
+    }
+    super::limits::succeeded(db, reservation).await?;
+    let hash = password::hash_async(new.to_string()).await?;
+    let txn = db.begin().await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(hash))
+        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(user::Column::Id.eq(user.id))
+        .exec(&txn)
+        .await?;
+    let ended = session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user.id))
+        .filter(session::Column::TokenHash.ne(super::token_hash(keep_session)))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let detail = format!(
+        "ended {ended} other session{}",
+        if ended == 1 { "" } else { "s" }
+    );
+    super::audit::record(
+        &txn,
+        &user.username,
+        "user.password",
+        &user.username,
+        &detail,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ended)
+}
+
 /// Who changes an account: an admin in the panel, or the command line
 /// (run by whoever runs the server, so it may act on any account).
 #[derive(Clone, Copy, Debug)]

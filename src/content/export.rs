@@ -103,7 +103,7 @@ async fn export_course(
                 &rel,
                 None,
                 format!(
-                    "not exported: a file of this name exists that sync has not read; run sync first (course `{}`)",
+                    "not exported: a file of this name exists that sync has not read; run sync first (course “{}”)",
                     course.slug
                 ),
             ));
@@ -160,7 +160,7 @@ async fn export_lesson(
                     &rel,
                     None,
                     format!(
-                        "not exported: a file of this name exists; rename it or lesson `{}`",
+                        "not exported: a file of this name exists; rename it or the lesson “{}”",
                         lesson.slug
                     ),
                 ));

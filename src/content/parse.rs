@@ -62,7 +62,7 @@ pub(crate) fn parse_lesson(
     let slug = meta.slug.clone().unwrap_or_else(|| lf.name_slug.clone());
     slug::validate_lesson(&slug).map_err(|message| {
         let origin = if meta.slug.is_some() {
-            "field `slug`"
+            "field “slug”"
         } else {
             "the file name"
         };
@@ -94,7 +94,7 @@ pub(crate) fn parse_course(
         diags.push(Diagnostic::warning(
             &file.path,
             None,
-            "field `slug` is ignored: the folder name is the course slug",
+            "field “slug” is ignored: the folder name is the course slug",
         ));
     }
     let position = meta

@@ -226,7 +226,7 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
                 plan.diagnostics.push(Diagnostic::error(
                     path,
                     Some(1),
-                    format!("slug `{slug}` is already used by {first}; this file is skipped"),
+                    format!("slug “{slug}” is already used by {first}; this file is skipped"),
                 ));
                 continue;
             }
@@ -282,7 +282,7 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
                     &p.path,
                     None,
                     "conflict: the course was edited in the admin and in this file; the admin's text stays live \
-                     (run `lectern export` to write it here, or edit the course to match the file)",
+                     (run “lectern export” to write it here, or edit the course to match the file)",
                 ));
                 continue;
             }
@@ -388,7 +388,7 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
                     &path,
                     Some(1),
                     format!(
-                        "slug `{}` is taken by a lesson created in the admin; this file is skipped",
+                        "slug “{}” is taken by a lesson created in the admin; this file is skipped",
                         fields.slug
                     ),
                 ));
@@ -549,21 +549,21 @@ fn check_aliases(
     let mut kept = Vec::new();
     for alias in &p.meta.aliases {
         let problem = if !alias.starts_with('/') || alias.starts_with("//") {
-            Some("must be a path starting with `/`".to_string())
+            Some("must be a path starting with “/”".to_string())
         } else if alias.contains("..") || alias.contains(['\\', '?', '#', ' ']) || alias.len() > 400
         {
-            Some("must be a plain path (no `..`, `?`, `#`, spaces or backslashes)".to_string())
+            Some("must be a plain path (no “..”, “?”, “#”, spaces or backslashes)".to_string())
         } else {
             let path = redirects::normalise(alias);
             let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
             if path == "/" || slug::RESERVED_COURSE_SLUGS.contains(&first) {
-                Some(format!("`{path}` belongs to the site itself"))
+                Some(format!("“{path}” belongs to the site itself"))
             } else if map.is_page_url(&path) {
                 Some(format!(
-                    "`{path}` is a live page; an alias may not shadow it"
+                    "“{path}” is a live page; an alias may not shadow it"
                 ))
             } else if let Some(owner) = owners.get(&path) {
-                Some(format!("`{path}` is already an alias of {owner}"))
+                Some(format!("“{path}” is already an alias of {owner}"))
             } else {
                 owners.insert(path.clone(), p.path.clone());
                 kept.push(path);
@@ -574,7 +574,7 @@ fn check_aliases(
             diags.push(Diagnostic::error(
                 &p.path,
                 Some(p.aliases_line),
-                format!("alias `{alias}`: {problem}"),
+                format!("alias “{alias}”: {problem}"),
             ));
         }
     }

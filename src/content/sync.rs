@@ -462,7 +462,7 @@ async fn create_together(
         };
         let course_id = *course_ids
             .get(course)
-            .ok_or_else(|| DbErr::Custom(format!("course `{course}` was not saved")))?;
+            .ok_or_else(|| DbErr::Custom(format!("course “{course}” was not saved")))?;
         new.push((course_id, fields));
         places.push((course, aliases));
     }
@@ -558,7 +558,7 @@ async fn apply_lesson(
         } => {
             let course_id = *course_ids
                 .get(&course)
-                .ok_or_else(|| DbErr::Custom(format!("course `{course}` was not saved")))?;
+                .ok_or_else(|| DbErr::Custom(format!("course “{course}” was not saved")))?;
             let lesson = lessons::insert(txn, course_id, &fields, None).await?;
             revisions::record(txn, &lesson, Origin::Git, None, Some("created from file")).await?;
             redirects::claim_lesson_url(txn, &lesson).await?;

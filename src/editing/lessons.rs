@@ -169,12 +169,12 @@ async fn check_learner(
     for line in lines.iter().take(MAX_PREREQUISITES) {
         let Some(r) = parse_lesson_ref(line, course_slug) else {
             problems.push(format!(
-                "`{line}` is not a lesson: write `course/lesson` or, in this course, `lesson`"
+                "“{line}” is not a lesson: write the course and lesson slugs, like “backend-dev/install-node”, or only the lesson slug for a lesson in this course"
             ));
             continue;
         };
         match lessons::id_by_ref(db, &r).await? {
-            None => problems.push(format!("there is no lesson `{}/{}`", r.course, r.slug)),
+            None => problems.push(format!("there is no lesson “{}/{}”", r.course, r.slug)),
             Some(id) if Some(id) == lesson_id => {
                 problems.push("a lesson cannot be its own prerequisite".to_string())
             }

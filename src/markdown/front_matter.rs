@@ -115,7 +115,7 @@ pub fn split_document(text: &str) -> Result<Document<'_>, FrontMatterError> {
         _ => {
             return Err(err(
                 1,
-                "no front matter: start the file with a `+++` line, a `title = \"…\"` line and a closing `+++` line",
+                "no front matter: start the file with a line of three plus signs (+++), then a line like title = \"My lesson\", then another +++ line",
             ))
         }
     };
@@ -128,7 +128,7 @@ pub fn split_document(text: &str) -> Result<Document<'_>, FrontMatterError> {
         if offset >= text.len() {
             return Err(err(
                 1,
-                format!("front matter opened with `{fence}` is never closed"),
+                format!("the front matter opened with “{fence}” on line 1 is never closed; add a line “{fence}” after the last field"),
             ));
         }
         let end = text[offset..]
@@ -153,7 +153,7 @@ pub fn split_document(text: &str) -> Result<Document<'_>, FrontMatterError> {
         if !KNOWN_FIELDS.contains(&key.as_str()) {
             warnings.push((
                 fields.line_of(key),
-                format!("unknown field `{key}` is ignored"),
+                format!("unknown field “{key}” is ignored"),
             ));
         }
     }
@@ -253,24 +253,27 @@ impl Fields<'_> {
             Some(v) => serde_json::from_value(v.clone()).map(Some).map_err(|_| {
                 err(
                     self.line_of(key),
-                    format!("field `{key}` must be {expected}"),
+                    format!("field “{key}” must be {expected}"),
                 )
             }),
         }
     }
 
     fn typed(&self) -> Result<FrontMatter, FrontMatterError> {
-        let title: String = self
-            .get("title", "a string")?
-            .ok_or_else(|| err(1, "missing required field `title`"))?;
+        let title: String = self.get("title", "a string")?.ok_or_else(|| {
+            err(
+                1,
+                "the field “title” is missing; add a line like title = \"My lesson\"",
+            )
+        })?;
         let title = title.trim().to_string();
         if title.is_empty() {
-            return Err(err(self.line_of("title"), "field `title` is empty"));
+            return Err(err(self.line_of("title"), "field “title” is empty"));
         }
         if title.chars().count() > MAX_TITLE_LEN {
             return Err(err(
                 self.line_of("title"),
-                format!("field `title` is longer than {MAX_TITLE_LEN} characters"),
+                format!("field “title” is longer than {MAX_TITLE_LEN} characters"),
             ));
         }
 
@@ -279,7 +282,7 @@ impl Fields<'_> {
             Some(s) => Some(parse_date(&s).ok_or_else(|| {
                 err(
                     self.line_of("updated"),
-                    format!("field `updated`: `{s}` is not a date like 2026-11-25"),
+                    format!("field “updated”: “{s}” is not a date like 2026-11-25"),
                 )
             })?),
         };
@@ -288,7 +291,7 @@ impl Fields<'_> {
             Some(s) => Some(parse_date_time(&s).ok_or_else(|| {
                 err(
                     self.line_of("publish_at"),
-                    format!("field `publish_at`: `{s}` is not a date-time with offset like 2026-12-01T09:00:00+01:00"),
+                    format!("field “publish_at”: “{s}” is not a date and time with its offset, like 2026-12-01T09:00:00+01:00"),
                 )
             })?),
         };
@@ -297,7 +300,7 @@ impl Fields<'_> {
             Some(s) => Some(Level::parse(&s).ok_or_else(|| {
                 err(
                     self.line_of("level"),
-                    format!("field `level`: `{s}` is not one of beginner, intermediate, advanced"),
+                    format!("field “level”: “{s}” is not one of beginner, intermediate, advanced"),
                 )
             })?),
         };
@@ -308,7 +311,7 @@ impl Fields<'_> {
             Some(d) => {
                 return Err(err(
                     self.line_of("duration"),
-                    format!("field `duration`: {d} is not a number of minutes between 1 and 10000"),
+                    format!("field “duration”: {d} is not a number of minutes between 1 and 10000"),
                 ))
             }
         };
@@ -432,7 +435,7 @@ mod tests {
         let doc = split_document("+++\ntitle = \"x\"\ncolour = \"red\"\n+++\n").unwrap();
         assert_eq!(
             doc.warnings,
-            vec![(3, "unknown field `colour` is ignored".to_string())]
+            vec![(3, "unknown field “colour” is ignored".to_string())]
         );
     }
 

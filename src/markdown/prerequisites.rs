@@ -20,14 +20,14 @@ pub fn resolve_prerequisites(
         let file = path.split(['#', '?']).next().unwrap_or(path);
         if !is_relative(path) || file.is_empty() {
             problems.push(format!(
-                "prerequisite `{raw}` is not a relative link to a lesson file, like `02-install-node.md`"
+                "prerequisite “{raw}” is not a relative link to a lesson file, like “02-install-node.md”"
             ));
             continue;
         }
         match join(&lesson.course, file).and_then(|full| resolver.lesson(&full)) {
-            None => problems.push(format!("prerequisite `{raw}` points to a missing lesson")),
+            None => problems.push(format!("prerequisite “{raw}” points to a missing lesson")),
             Some(target) if target == *lesson => {
-                problems.push(format!("prerequisite `{raw}` is this lesson itself"))
+                problems.push(format!("prerequisite “{raw}” is this lesson itself"))
             }
             Some(target) => {
                 if !found.contains(&target) {

@@ -28,32 +28,61 @@ pub fn validate(slug: &str) -> Result<(), String> {
         return Err(format!("slug is longer than {MAX_SLUG_LEN} characters"));
     }
     if slug.contains('/') || slug.contains('\\') || slug.contains("..") {
-        return Err(format!("slug `{slug}` must not contain `/`, `\\` or `..`"));
+        return Err(format!(
+            "slug “{slug}” must not contain “/”, “\\” or “..”{}",
+            suggestion(slug)
+        ));
     }
     if slug.chars().any(|c| c.is_ascii_uppercase()) {
-        return Err(format!("slug `{slug}` must be lowercase"));
+        return Err(format!(
+            "slug “{slug}” must be lowercase{}",
+            suggestion(slug)
+        ));
     }
     if let Some(c) = slug
         .chars()
         .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
     {
+        let what = if c == ' ' {
+            "a space".to_string()
+        } else {
+            format!("“{c}”")
+        };
         return Err(format!(
-            "slug `{slug}` contains `{c}`; use lowercase letters, digits and hyphens"
+            "slug “{slug}” contains {what}; use lowercase letters, digits and hyphens{}",
+            suggestion(slug)
         ));
     }
     if slug.starts_with('-') || slug.ends_with('-') || slug.contains("--") {
         return Err(format!(
-            "slug `{slug}` must not start or end with a hyphen or repeat one"
+            "slug “{slug}” must not start or end with a hyphen or repeat one{}",
+            suggestion(slug)
         ));
     }
     Ok(())
+}
+
+/// "; try “a-valid-slug”" when the text can be turned into a valid slug, so
+/// the message says what to write instead.
+fn suggestion(slug: &str) -> String {
+    let suggested = slugify(slug);
+    let valid = !suggested.is_empty()
+        && suggested.len() <= MAX_SLUG_LEN
+        && suggested
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if valid && suggested != slug {
+        format!("; try “{suggested}”")
+    } else {
+        String::new()
+    }
 }
 
 pub fn validate_course(slug: &str) -> Result<(), String> {
     validate(slug)?;
     if RESERVED_COURSE_SLUGS.contains(&slug) {
         return Err(format!(
-            "`{slug}` is reserved by the site and cannot name a course"
+            "“{slug}” is reserved by the site and cannot name a course; choose another slug"
         ));
     }
     Ok(())
@@ -63,7 +92,7 @@ pub fn validate_lesson(slug: &str) -> Result<(), String> {
     validate(slug)?;
     if RESERVED_LESSON_SLUGS.contains(&slug) {
         return Err(format!(
-            "`{slug}` is reserved by the course page and cannot name a lesson"
+            "“{slug}” is reserved by the course page and cannot name a lesson; choose another slug"
         ));
     }
     Ok(())
@@ -105,6 +134,12 @@ mod tests {
         assert!(validate("Intro").unwrap_err().contains("lowercase"));
         assert!(validate("intro_1").unwrap_err().contains('_'));
         assert!(validate("-intro").is_err());
+        let message = validate("Testing Basics").unwrap_err();
+        assert_eq!(
+            message,
+            "slug “Testing Basics” must be lowercase; try “testing-basics”"
+        );
+        assert!(!message.contains('`'));
         assert!(validate("in--tro").is_err());
         assert!(validate("").is_err());
         assert!(validate(&"a".repeat(101)).is_err());

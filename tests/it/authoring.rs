@@ -271,7 +271,7 @@ async fn unknown_level_names_file_and_line() {
     assert_eq!((d.severity, d.line), (Severity::Error, Some(5)), "{d}");
     assert!(
         d.to_string()
-            .starts_with("intro/01-hard.md:5: error: field `level`: `expert`"),
+            .starts_with("intro/01-hard.md:5: error: field “level”: “expert”"),
         "{d}"
     );
 }
@@ -692,8 +692,8 @@ async fn admin_editor_sets_schedule_level_duration_and_prerequisites() {
     assert!(page.contains("id=\"level-error\""));
     assert!(page.contains("id=\"publish_at-error\""));
     assert!(page.contains("cannot be its own prerequisite"), "{page}");
-    assert!(page.contains("there is no lesson `intro/nope`"), "{page}");
-    assert!(!page.contains("`web/http`"), "an existing lesson is fine");
+    assert!(page.contains("there is no lesson “intro/nope”"), "{page}");
+    assert!(!page.contains("“web/http”"), "an existing lesson is fine");
     assert!(
         page.contains("tomorrow at nine"),
         "the text stays in the form"

@@ -332,12 +332,15 @@ async fn editor_flow(
     let mut oldest = None;
     for row in rows {
         let cells = row.find_all(Locator::Css("td")).await?;
+        // The first cell reads "version 3" (and "current" on the live one).
         let version: i32 = cells
-            .get(1)
+            .first()
             .ok_or_else(|| anyhow!("a history row without a version cell"))?
             .text()
             .await?
-            .trim()
+            .split_whitespace()
+            .nth(1)
+            .ok_or_else(|| anyhow!("a version cell without a number"))?
             .parse()?;
         if oldest.as_ref().is_none_or(|(v, _)| version < *v) {
             oldest = Some((version, row));
@@ -347,7 +350,7 @@ async fn editor_flow(
     ensure!(oldest_version < saved_version);
     let compare = row.find(Locator::LinkText("Compare with current")).await?;
     click(c, compare, "Compare with current").await?;
-    wait_text(c, "h1", "Version").await?;
+    wait_text(c, "h1", &format!("Version {oldest_version} of")).await?;
     let fields = wait_text(c, ".field-changes", NEW_TITLE).await?;
     ensure!(
         fields.contains(LESSON),

@@ -150,7 +150,7 @@ async fn every_write_path_refreshes_the_pages_it_affects() {
     let (status, _, _) = post(
         &editor,
         &format!("/admin/lessons/{id}/archive"),
-        &[("csrf", &token), ("version", "2")],
+        &[("csrf", &token), ("version", "2"), ("confirm", "yes")],
     )
     .await;
     assert_eq!(status, Status::SeeOther);

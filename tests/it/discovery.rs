@@ -213,7 +213,11 @@ async fn an_edit_through_every_write_path_is_searchable_at_once() {
     let (status, _, _) = post(
         &client,
         &format!("/admin/lessons/{id}/archive"),
-        &[("csrf", &token), ("version", &version(&db, id).await)],
+        &[
+            ("csrf", &token),
+            ("version", &version(&db, id).await),
+            ("confirm", "yes"),
+        ],
     )
     .await;
     assert_eq!(status, Status::SeeOther);

@@ -273,7 +273,7 @@ async fn page_numbers_out_of_range_or_malformed_are_clamped_on_every_admin_list(
         ("/admin/lessons", "60 lessons, page {} of 2."),
         (
             &format!("/admin/lessons/{id}/history") as &str,
-            "60 revisions, page {} of 2",
+            "60 versions, page {} of 2",
         ),
         ("/admin/audit", "entries, page {} of 2."),
     ];

@@ -1183,7 +1183,11 @@ impl World {
                 let (status, location, _) = post(
                     &self.admin,
                     &format!("/admin/lessons/{id}/{verb}"),
-                    &[("csrf", &self.csrf), ("version", &r.version.to_string())],
+                    &[
+                        ("csrf", &self.csrf),
+                        ("version", &r.version.to_string()),
+                        ("confirm", "yes"),
+                    ],
                 )
                 .await;
                 ensure!(

@@ -1,4 +1,5 @@
-//! Logging in and out, and creating the first admin from the setup link.
+//! Logging in and out, creating the first admin from the setup link, and
+//! a user's own account page (changing one's password).
 
 use rocket::form::FromForm;
 use rocket::http::{CookieJar, Status};
@@ -6,7 +7,7 @@ use rocket::response::{content::RawHtml, Redirect};
 use rocket::{get, post, routes, uri, Responder, Route, State};
 use rocket_dyn_templates::{context, Template};
 
-use crate::accounts::{self, sessions, setup, AccountError};
+use crate::accounts::{self, sessions, setup, AccountError, SessionUser};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::web::auth::{
@@ -17,10 +18,18 @@ use crate::web::templates::SiteView;
 
 use super::lesson_pages::{self, ResumeForm};
 use super::{carries_csrf, CsrfForm};
-use super::{AdminError, AdminForm, CsrfToken};
+use super::{page, render, AdminError, AdminForm, AdminPage, CsrfToken};
 
 pub(super) fn routes() -> Vec<Route> {
-    routes![login_page, login, logout, setup_page, setup_submit]
+    routes![
+        login_page,
+        login,
+        logout,
+        setup_page,
+        setup_submit,
+        account_page,
+        change_password
+    ]
 }
 
 #[derive(Responder)]
@@ -36,10 +45,13 @@ fn safe_next(next: Option<&str>) -> String {
         .unwrap_or_else(|| "/admin".into())
 }
 
+/// The login form. After a refused attempt it keeps the username that was
+/// typed (never the password) and puts the cursor in the password field.
 fn login_view(
     site: &SiteView,
     csrf: &str,
     next: &str,
+    username: &str,
     error: Option<&str>,
     status: Status,
     resume: Option<&ResumeForm>,
@@ -53,6 +65,7 @@ fn login_view(
                 page: context! { title: "Log in", description: "", canonical: "/admin/login" },
                 login_csrf: csrf,
                 next,
+                username,
                 error,
                 resume,
             },
@@ -80,6 +93,7 @@ pub(super) fn login_page(
         site,
         &csrf,
         &safe_next(next.as_deref()),
+        "",
         note,
         Status::Ok,
         None,
@@ -113,7 +127,16 @@ pub(super) async fn login(
     let resume = form.resume.as_ref();
     let again = |msg: &str, status| {
         let csrf = login_csrf(cookies, policy);
-        Ok(login_view(site, &csrf, &next, Some(msg), status, resume))
+        let username = form.username.trim();
+        Ok(login_view(
+            site,
+            &csrf,
+            &next,
+            username,
+            Some(msg),
+            status,
+            resume,
+        ))
     };
     if !login_csrf_ok(cookies, &form.login_csrf) {
         return again(
@@ -249,4 +272,127 @@ pub(super) async fn setup_submit(
     }
 }
 
-carries_csrf!(CsrfOnly);
+// ---------------------------------------------------------------- your account
+
+/// What the account page shows after a change, or why one was refused.
+#[derive(Default, serde::Serialize)]
+struct AccountOutcome {
+    error: Option<String>,
+    /// Which field the error is about, for `aria-invalid` and focus.
+    error_field: Option<&'static str>,
+    /// Set after a change: how many other sessions were ended.
+    ended: Option<u64>,
+}
+
+fn account_view(
+    site: &SiteView,
+    user: &SessionUser,
+    outcome: AccountOutcome,
+    status: Status,
+) -> (Status, RawHtml<Template>) {
+    #[derive(serde::Serialize)]
+    struct View {
+        page: AdminPage,
+        min_len: usize,
+        #[serde(flatten)]
+        outcome: AccountOutcome,
+    }
+    let view = View {
+        page: page("Your account", "/admin/account"),
+        min_len: accounts::password::MIN_LEN,
+        outcome,
+    };
+    (status, render("admin/account", site, user, view))
+}
+
+#[get("/account")]
+pub(super) fn account_page(user: Editor, site: &State<SiteView>) -> (Status, RawHtml<Template>) {
+    account_view(site, &user.0, AccountOutcome::default(), Status::Ok)
+}
+
+#[derive(FromForm)]
+pub(super) struct PasswordForm {
+    csrf: CsrfToken,
+    #[field(validate = len(..=1024))]
+    current_password: String,
+    #[field(validate = len(..=1024))]
+    new_password: String,
+    #[field(validate = len(..=1024))]
+    new_password_again: String,
+}
+
+/// Changes the logged-in user's password: the current one first (within the
+/// login limits), the new one twice and as strong as any other. Every other
+/// session of the user ends; this one stays.
+#[post("/account/password", data = "<form>")]
+pub(super) async fn change_password(
+    form: CsrfForm<PasswordForm>,
+    user: Editor,
+    cookies: &CookieJar<'_>,
+    address: ClientAddress,
+    db: &State<Db>,
+    site: &State<SiteView>,
+) -> Result<(Status, RawHtml<Template>), AdminError> {
+    let refuse = |field: &'static str, message: String, status: Status| {
+        let outcome = AccountOutcome {
+            error: Some(message),
+            error_field: Some(field),
+            ended: None,
+        };
+        Ok(account_view(site, &user.0, outcome, status))
+    };
+    if form.new_password != form.new_password_again {
+        return refuse(
+            "new_password_again",
+            "The two new passwords differ. Type the same new password in both fields.".into(),
+            Status::UnprocessableEntity,
+        );
+    }
+    let token = cookies
+        .get(SESSION_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
+    let changed = accounts::users::change_own_password(
+        db.inner(),
+        user.0.id,
+        &form.current_password,
+        &form.new_password,
+        &address.0,
+        &token,
+    )
+    .await;
+    match changed {
+        Ok(ended) => {
+            let outcome = AccountOutcome {
+                ended: Some(ended),
+                ..AccountOutcome::default()
+            };
+            Ok(account_view(site, &user.0, outcome, Status::Ok))
+        }
+        Err(AccountError::WrongPassword) => refuse(
+            "current_password",
+            "Your current password is not right. Nothing was changed.".into(),
+            Status::UnprocessableEntity,
+        ),
+        Err(e @ AccountError::RateLimited) => refuse(
+            "current_password",
+            sentence(&e.to_string()),
+            Status::TooManyRequests,
+        ),
+        Err(AccountError::Invalid(why)) => {
+            refuse("new_password", sentence(&why), Status::UnprocessableEntity)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A message from the accounts layer as a sentence on the page.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
+carries_csrf!(CsrfOnly, PasswordForm);

@@ -1,5 +1,5 @@
 //! The dashboard: courses with lesson counts by status, open conflicts,
-//! recent edits, the last sync runs; and the audit log.
+//! recent edits, the last sync runs.
 
 use std::collections::HashMap;
 
@@ -8,18 +8,17 @@ use rocket::{get, routes, Route, State};
 use rocket_dyn_templates::Template;
 use serde::Serialize;
 
-use crate::accounts::audit;
 use crate::content::links::course_url;
 use crate::db::entity::Status;
 use crate::db::lessons::{self, AdminFilter};
 use crate::db::{courses, sync_runs, Db};
-use crate::web::auth::{Admin, Editor};
+use crate::web::auth::Editor;
 use crate::web::templates::SiteView;
 
 use super::{page, render, AdminError, AdminPage};
 
 pub(super) fn routes() -> Vec<Route> {
-    routes![dashboard, audit_log]
+    routes![dashboard]
 }
 
 #[derive(Serialize, Default)]
@@ -133,59 +132,4 @@ fn run_row(r: sync_runs::SyncRun) -> RunRow {
             .map(|d| d.to_string())
             .collect(),
     }
-}
-
-#[derive(Serialize)]
-struct AuditEntry {
-    when: String,
-    actor: String,
-    action: String,
-    target: String,
-    detail: String,
-}
-
-#[derive(Serialize)]
-struct AuditView {
-    page: AdminPage,
-    entries: Vec<AuditEntry>,
-    total: u64,
-    page_no: u64,
-    pages: u64,
-    more: bool,
-}
-
-#[get("/audit?<page>")]
-async fn audit_log(
-    page: super::PageNo,
-    user: Admin,
-    db: &State<Db>,
-    site: &State<SiteView>,
-) -> Result<RawHtml<Template>, AdminError> {
-    let view = audit_view(db.inner(), page.0).await?;
-    Ok(render("admin/audit", site, &user.0, view))
-}
-
-async fn audit_view(db: &Db, requested: u64) -> Result<AuditView, AdminError> {
-    const PER_PAGE: u64 = 100;
-    let total = audit::count(db).await?;
-    let (page_no, pages) = super::page_bounds(requested, total, PER_PAGE);
-    let entries = audit::recent(db, PER_PAGE, (page_no - 1) * PER_PAGE)
-        .await?
-        .into_iter()
-        .map(|e| AuditEntry {
-            when: e.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-            actor: e.actor,
-            action: e.action,
-            target: e.target,
-            detail: e.detail,
-        })
-        .collect();
-    Ok(AuditView {
-        page: super::page("Audit log", "/admin/audit"),
-        entries,
-        total,
-        page_no,
-        pages,
-        more: page_no < pages,
-    })
 }

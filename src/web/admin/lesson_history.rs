@@ -1,12 +1,15 @@
 //! A lesson's history: revisions, a diff against the current text,
 //! restoring one, and resolving a conflict with its file.
 
+use std::collections::HashMap;
+
 use rocket::response::{content::RawHtml, Redirect};
 use rocket::{get, post, routes, Route, State};
 use rocket_dyn_templates::Template;
 use serde::Serialize;
 
 use crate::config::Settings;
+use crate::db::entity::Origin;
 use crate::db::lessons::{self};
 use crate::db::{revisions, Db};
 use crate::editing::diff::{compare, Comparison, Side};
@@ -28,11 +31,42 @@ pub(super) fn routes() -> Vec<Route> {
 struct RevisionRow {
     id: i32,
     version: i32,
-    origin: crate::db::entity::Origin,
-    author: Option<String>,
+    /// "version 4", or "the file’s text beside version 4" for a conflict.
+    label: String,
+    /// Who made it and where, in words: "Saved in the admin by Ada Lovelace".
+    made: String,
     note: Option<String>,
+    /// Machine-readable time for `<time datetime>`.
+    at: String,
     created: String,
-    title: String,
+    /// The live text: nothing to compare it with.
+    is_current: bool,
+    is_conflict: bool,
+}
+
+/// Who made a revision and where, as a sentence.
+fn made_by(origin: Origin, author: Option<&str>, names: &HashMap<String, String>) -> String {
+    let who = author.map(|a| names.get(a).map_or(a, String::as_str));
+    match (origin, who) {
+        (Origin::Admin, Some(who)) => format!("Saved in the admin by {who}"),
+        (Origin::Admin, None) => "Saved in the admin".to_string(),
+        (Origin::Restore, Some(who)) => format!("An earlier version restored by {who}"),
+        (Origin::Restore, None) => "An earlier version restored".to_string(),
+        (Origin::Git, _) => "Synced from the lesson’s file".to_string(),
+        (Origin::Conflict, _) => {
+            "The file’s text, not applied: it changed while the lesson had admin edits".to_string()
+        }
+    }
+}
+
+/// How a revision is named: its version, or for a conflict, the file's text
+/// kept beside the version that stayed live.
+fn version_label(origin: Origin, version: i32) -> String {
+    if origin == Origin::Conflict {
+        format!("the file’s text beside version {version}")
+    } else {
+        format!("version {version}")
+    }
 }
 
 /// Revisions on a page of a lesson's history.
@@ -69,17 +103,24 @@ async fn history_view(db: &Db, id: i32, requested: u64) -> Result<HistoryView, A
     let total = revisions::count_for_lesson(db, id).await?;
     let (page_no, pages) = page_bounds(requested, total, HISTORY_PER_PAGE);
     let offset = (page_no - 1) * HISTORY_PER_PAGE;
+    let names: HashMap<String, String> = crate::accounts::users::all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.username, u.display_name))
+        .collect();
     let revisions = revisions::page_for_lesson(db, id, HISTORY_PER_PAGE, offset)
         .await?
         .into_iter()
         .map(|r| RevisionRow {
             id: r.id,
             version: r.version,
-            origin: r.origin,
-            author: r.author,
+            label: version_label(r.origin, r.version),
+            made: made_by(r.origin, r.author.as_deref(), &names),
             note: r.note,
-            created: r.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-            title: r.title,
+            at: r.created_at.to_rfc3339(),
+            created: r.created_at.format("%-d %b %Y, %H:%M UTC").to_string(),
+            is_current: r.version == lesson.version && r.origin != Origin::Conflict,
+            is_conflict: lesson.conflict_revision_id == Some(r.id),
         })
         .collect();
     Ok(HistoryView {
@@ -220,6 +261,11 @@ async fn revision_view(
                 format!(
                     "Conflict in “{}”: the file and the admin's text",
                     lesson.title
+                )
+            } else if revision.origin == Origin::Conflict {
+                format!(
+                    "The file’s text beside version {} of “{}”",
+                    revision.version, lesson.title
                 )
             } else {
                 format!("Version {} of “{}”", revision.version, lesson.title)

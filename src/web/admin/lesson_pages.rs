@@ -1,5 +1,6 @@
-//! The lesson list, archiving and reordering; the routes of the lesson
-//! editor (`lesson_editor`) and of a lesson's history (`lesson_history`).
+//! The lesson list and reordering; the routes of the lesson editor
+//! (`lesson_editor`), of archiving (`lesson_archive`) and of a lesson's
+//! history (`lesson_history`).
 
 use std::collections::HashMap;
 
@@ -9,12 +10,10 @@ use rocket::{get, post, routes, Route, State};
 use rocket_dyn_templates::Template;
 use serde::Serialize;
 
-use crate::accounts::SessionUser;
 use crate::content::links::lesson_url;
 use crate::db::lessons::{self, AdminFilter};
 use crate::db::Db;
 use crate::editing::lessons::{self as edit};
-use crate::editing::EditError;
 use crate::web::auth::Editor;
 use crate::web::templates::SiteView;
 
@@ -26,7 +25,7 @@ pub(super) use super::lesson_editor::{resumed, EditResponse};
 pub(super) use super::lesson_form::ResumeForm;
 
 pub(super) fn routes() -> Vec<Route> {
-    routes![list, archive, unarchive, move_lesson]
+    routes![list, move_lesson]
 }
 
 const PER_PAGE: u64 = 50;
@@ -131,41 +130,6 @@ async fn list_view(db: &Db, query: ListQuery) -> Result<ListView, AdminError> {
         filter_q: q.unwrap_or_default(),
         filter_conflicts: filter.conflicts_only,
     })
-}
-
-async fn set_archived(
-    id: i32,
-    form: &VersionForm,
-    user: &SessionUser,
-    db: &Db,
-    archived: bool,
-) -> Result<Redirect, AdminError> {
-    match edit::set_archived(db, user, id, form.version, archived).await {
-        Ok(_) => Ok(Redirect::to(format!("/admin/lessons/{id}/edit?saved=true"))),
-        // Changed meanwhile: show the editor with the current state.
-        Err(EditError::Stale { .. }) => Ok(Redirect::to(format!("/admin/lessons/{id}/edit"))),
-        Err(e) => Err(e.into()),
-    }
-}
-
-#[post("/lessons/<id>/archive", data = "<form>")]
-async fn archive(
-    id: i32,
-    form: CsrfForm<VersionForm>,
-    user: Editor,
-    db: &State<Db>,
-) -> Result<Redirect, AdminError> {
-    set_archived(id, &form, &user.0, db.inner(), true).await
-}
-
-#[post("/lessons/<id>/unarchive", data = "<form>")]
-async fn unarchive(
-    id: i32,
-    form: CsrfForm<VersionForm>,
-    user: Editor,
-    db: &State<Db>,
-) -> Result<Redirect, AdminError> {
-    set_archived(id, &form, &user.0, db.inner(), false).await
 }
 
 #[derive(FromForm)]

@@ -3,8 +3,11 @@
 //! `accounts` or `editing`, and pick a template.
 
 mod account_pages;
+mod audit_pages;
+mod confirm;
 mod course_pages;
 mod dashboard;
+mod lesson_archive;
 mod lesson_editor;
 mod lesson_form;
 mod lesson_history;
@@ -29,8 +32,10 @@ use super::templates::SiteView;
 pub fn routes() -> Vec<Route> {
     let mut routes = Vec::new();
     routes.extend(account_pages::routes());
+    routes.extend(audit_pages::routes());
     routes.extend(dashboard::routes());
     routes.extend(lesson_pages::routes());
+    routes.extend(lesson_archive::routes());
     routes.extend(lesson_editor::routes());
     routes.extend(lesson_history::routes());
     routes.extend(course_pages::routes());

@@ -1,4 +1,5 @@
-//! Users (admins only): list, add, change role, disable and enable.
+//! Users (admins only): list, add, change role, disable (after a confirm
+//! page) and enable.
 
 use rocket::form::FromForm;
 use rocket::http::Status;
@@ -14,12 +15,13 @@ use crate::db::Db;
 use crate::web::auth::Admin;
 use crate::web::templates::SiteView;
 
+use super::confirm::{confirm_page, Confirmed, Question};
 use super::lesson_pages::EditResponse;
 use super::{carries_csrf, CsrfForm};
 use super::{page, render, AdminError, AdminPage, CsrfToken};
 
 pub(super) fn routes() -> Vec<Route> {
-    routes![list, add, change]
+    routes![list, add, disable_page, change]
 }
 
 #[derive(Serialize)]
@@ -104,7 +106,7 @@ async fn add(
     match users::add(db.inner(), actor(&user), username, name, role, password).await {
         Ok(_) => Ok(EditResponse::Redirect(Redirect::to("/admin/users"))),
         Err(e @ (AccountError::Invalid(_) | AccountError::UsernameTaken(_))) => {
-            refused(db.inner(), site, &user.0, e.to_string()).await
+            refused(db.inner(), site, &user.0, capitalised(&e.to_string())).await
         }
         Err(e) => Err(e.into()),
     }
@@ -128,12 +130,58 @@ async fn refused(
     Ok(EditResponse::Page(page))
 }
 
+/// "Disable the account of …?": what disabling does, with the real button.
+#[get("/users/<id>/disable")]
+async fn disable_page(
+    id: i32,
+    user: Admin,
+    db: &State<Db>,
+    site: &State<SiteView>,
+) -> Result<EditResponse, AdminError> {
+    if id == user.0.id {
+        let why = "You cannot disable yourself.".to_string();
+        return refused(db.inner(), site, &user.0, why).await;
+    }
+    let target = users::by_id(db.inner(), id)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    if target.disabled {
+        return Ok(EditResponse::Redirect(Redirect::to("/admin/users")));
+    }
+    Ok(EditResponse::Page((
+        Status::Ok,
+        disable_question(site, &user.0, &target),
+    )))
+}
+
+fn disable_question(site: &SiteView, me: &SessionUser, target: &users::User) -> RawHtml<Template> {
+    let name = &target.display_name;
+    let q = Question {
+        title: format!("Disable the account of {name} ({})?", target.username),
+        explain: vec![
+            format!(
+                "{name} will be logged out at once and cannot log in until an admin \
+                 enables the account again."
+            ),
+            "Nothing they wrote changes: their lessons, history and audit entries stay."
+                .to_string(),
+        ],
+        action: format!("/admin/users/{}", target.id),
+        fields: vec![("action", "disable".to_string())],
+        button: format!("Disable {name}"),
+        cancel: "/admin/users".to_string(),
+    };
+    confirm_page(site, me, q)
+}
+
 #[derive(FromForm)]
 struct ChangeForm {
     csrf: CsrfToken,
     /// `role`, `disable` or `enable`.
     action: String,
     role: Option<String>,
+    /// `yes` from the confirm page; disabling without it asks first.
+    confirm: Confirmed,
 }
 
 #[post("/users/<id>", data = "<form>")]
@@ -149,6 +197,13 @@ async fn change(
             Some(role) => Change::Role(role),
             None => return refused(db.inner(), site, &user.0, "Choose a role.".into()).await,
         },
+        "disable" if !form.confirm.0 => {
+            let target = users::by_id(db.inner(), id)
+                .await?
+                .ok_or(AdminError::NotFound)?;
+            let page = disable_question(site, &user.0, &target);
+            return Ok(EditResponse::Page((Status::Ok, page)));
+        }
         "disable" => Change::Disable,
         "enable" => Change::Enable,
         _ => return refused(db.inner(), site, &user.0, "Unknown action.".into()).await,
