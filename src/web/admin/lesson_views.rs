@@ -36,6 +36,19 @@ pub(super) struct StaleView {
     pub(super) hunks: Vec<Vec<DiffLine>>,
 }
 
+/// The offer at the top of the editor to restore or discard the editor's
+/// autosaved draft.
+#[derive(Serialize)]
+pub(super) struct DraftOffer {
+    /// When the draft was kept, as text ("10:42 UTC").
+    pub(super) saved_at: String,
+    pub(super) opened_version: Option<i32>,
+    pub(super) restore_url: String,
+    /// What the discard button names (a lesson, or a new lesson's course).
+    pub(super) lesson_id: Option<i32>,
+    pub(super) course_id: Option<i32>,
+}
+
 #[derive(Serialize)]
 pub(super) struct ImageItem {
     name: String,
@@ -55,6 +68,7 @@ pub(super) struct EditView {
     lesson: Option<LessonInfo>,
     notice: Option<String>,
     images: Vec<ImageItem>,
+    draft_offer: Option<DraftOffer>,
 }
 
 pub(super) struct EditState {
@@ -63,6 +77,7 @@ pub(super) struct EditState {
     pub(super) preview: Option<(String, Vec<String>)>,
     pub(super) stale: Option<StaleView>,
     pub(super) notice: Option<String>,
+    pub(super) draft: Option<DraftOffer>,
 }
 
 impl EditState {
@@ -73,6 +88,7 @@ impl EditState {
             preview: None,
             stale: None,
             notice: None,
+            draft: None,
         }
     }
 }
@@ -132,5 +148,6 @@ pub(super) async fn edit_view(
         lesson: info,
         notice: state.notice,
         images,
+        draft_offer: state.draft,
     })
 }

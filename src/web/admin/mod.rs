@@ -8,6 +8,7 @@ mod dashboard;
 mod lesson_editor;
 mod lesson_form;
 mod lesson_history;
+mod lesson_live;
 mod lesson_pages;
 mod lesson_views;
 mod media_pages;
@@ -32,6 +33,7 @@ pub fn routes() -> Vec<Route> {
     routes.extend(dashboard::routes());
     routes.extend(lesson_pages::routes());
     routes.extend(lesson_editor::routes());
+    routes.extend(lesson_live::routes());
     routes.extend(lesson_history::routes());
     routes.extend(course_pages::routes());
     routes.extend(media_pages::routes());
