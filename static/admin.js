@@ -53,21 +53,41 @@ document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
     });
   }
   function say(message) { status.textContent = message; }
+  var localKey = "lectern-editor:" + form.dataset.draftKey;
+  function keepLocally(data) {
+    try {
+      localStorage.setItem(localKey, JSON.stringify({ fields: data, at: new Date().toISOString() }));
+    } catch (e) { /* storage full or refused: the page still holds the text */ }
+  }
+  function forgetLocally() { try { localStorage.removeItem(localKey); } catch (e) { /* nothing kept */ } }
+  // The server would not take a request: an ended session (401) or a login
+  // changed in another tab (403). The text stays here and in this browser.
+  function refused(res, answer) {
+    keepLocally(snapshot());
+    say(res.status === 401 ? answer.error
+      : "Your login changed in another tab. Your text is kept in this browser: reload this page to go on.");
+  }
 
   // ---- Live preview: rendered by the server as the public page is, shortly
   // after typing stops; only the answer to the latest request is shown.
-  var sent = 0, inFlight = null, previewTimer = null;
+  // While it fails, the Preview button posts the form as without a script
+  // (an ended session then gets the login form that keeps the text).
+  var sent = 0, inFlight = null, previewTimer = null, live = true;
   function refreshPreview() {
     var mine = ++sent;
     if (inFlight) inFlight.abort();
     inFlight = window.AbortController ? new AbortController() : null;
     post(form.dataset.previewUrl, fields("preview"), inFlight && inFlight.signal)
       .then(function (res) {
-        if (!res.ok) throw new Error(String(res.status));
-        return res.json();
+        return res.json().catch(function () { return {}; }).then(function (answer) {
+          if (res.status === 401 || res.status === 403) refused(res, answer);
+          if (!res.ok) throw new Error(String(res.status));
+          return answer;
+        });
       })
       .then(function (answer) {
         if (mine !== sent) return;
+        live = true;
         previewBody.innerHTML = answer.html; // sanitised by the server's pipeline
         problems.replaceChildren();
         answer.problems.forEach(function (p) {
@@ -79,7 +99,10 @@ document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
       })
       .catch(function (e) {
         if (mine === sent && e.name !== "AbortError") {
-          say("The preview could not be updated. Press Preview to try again.");
+          live = false;
+          if (e.message !== "401" && e.message !== "403") {
+            say("The preview could not be updated. Press Preview to see it on a new page.");
+          }
         }
       });
   }
@@ -96,8 +119,7 @@ document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
   // Narrow screens: one pane at a time, switched by the toggle.
   function showPreview(on) {
     layout.classList.toggle("showing-preview", on);
-    toggle.setAttribute("aria-pressed", on ? "true" : "false");
-    toggle.textContent = on ? "Back to writing" : "Show preview";
+    toggle.textContent = on ? "Show text" : "Show preview";
   }
   toggle.hidden = false;
   toggle.addEventListener("click", function () {
@@ -105,6 +127,7 @@ document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
   });
   // Preview stays on the page: the live preview, refreshed now.
   previewButton.addEventListener("click", function (event) {
+    if (!live) return;
     event.preventDefault();
     clearTimeout(previewTimer);
     refreshPreview();
@@ -201,16 +224,9 @@ document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
   // ---- Autosave: the form is kept on the server as this editor's private
   // draft 3 s after typing stops (at the latest every 10 s while typing).
   // When the server cannot take it (session ended), this browser keeps it.
-  var localKey = "lectern-editor:" + form.dataset.draftKey;
-  var snapshot = function () { return fields("autosave").toString(); };
+  function snapshot() { return fields("autosave").toString(); }
   var lastKept = snapshot();
   var idleTimer = null, maxTimer = null, saving = false, again = false;
-  function keepLocally(data) {
-    try {
-      localStorage.setItem(localKey, JSON.stringify({ fields: data, at: new Date().toISOString() }));
-    } catch (e) { /* storage full or refused: the page still holds the text */ }
-  }
-  function forgetLocally() { try { localStorage.removeItem(localKey); } catch (e) { /* nothing kept */ } }
   function clock(iso) { return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }); }
   function autosave() {
     clearTimeout(idleTimer);
@@ -228,9 +244,7 @@ document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
             forgetLocally();
             say("Saved as draft at " + clock(answer.saved_at));
           } else if (res.status === 401 || res.status === 403) {
-            keepLocally(data);
-            say(res.status === 401 ? answer.error
-              : "Your login changed in another tab. Your text is kept in this browser: reload this page to go on.");
+            refused(res, answer);
           } else {
             say(answer.error || "Not saved as a draft: the server refused it. Your text is still here.");
           }

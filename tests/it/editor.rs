@@ -10,6 +10,7 @@ use fantoccini::{Client as Browser, Locator};
 use lectern::db::entity::Role;
 use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::Client;
+use sea_orm::ConnectionTrait;
 use serde_json::Value;
 
 use crate::browser::{
@@ -376,6 +377,8 @@ async fn a_draft_over_the_lesson_limit_is_refused_and_keeps_nothing() {
 
 const LESSON_SLUG: &str = "what-backend-developers-do";
 const TYPED: &str = "Lively words typed here.";
+const LATE: &str = "Written after the session ended.";
+const LINKED: &str = "**Lively** words typed [here](https://example.com/).";
 const USERNAME: &str = "grace";
 const PASSWORD_UI: &str = "compiler-pioneer-1952";
 
@@ -446,7 +449,7 @@ async fn the_editor_previews_live_formats_with_keys_and_its_draft_outlives_the_b
     let edit = format!("{}/admin/lessons/{id}/edit", server.base);
 
     let c = driver.connect(&f.dir.path().join("first"), true).await;
-    let outcome = write_and_leave(&c, &server, &edit).await;
+    let outcome = write_and_leave(&c, &f, &server, &edit).await;
     report(&c, &server, &driver, "typing in the editor", outcome).await;
     // The browser goes away entirely, as after a crash.
     c.close().await.expect("close the browser session");
@@ -462,7 +465,7 @@ async fn the_editor_previews_live_formats_with_keys_and_its_draft_outlives_the_b
     let _ = c.close().await;
 }
 
-async fn write_and_leave(c: &Browser, server: &Server, edit: &str) -> Result<()> {
+async fn write_and_leave(c: &Browser, f: &Fixture, server: &Server, edit: &str) -> Result<()> {
     create_admin(c, &server.base, &server.setup_path).await?;
     c.goto(edit).await?;
     wait_js(c, "return window.lecternEditorReady === true;", |v| {
@@ -489,13 +492,10 @@ async fn write_and_leave(c: &Browser, server: &Server, edit: &str) -> Result<()>
     let same = c.execute("return window.sameEditorPage;", vec![]).await?;
     ensure!(same == "yes", "the page reloaded for the preview: {same}");
 
-    // Select "Lively" and press Ctrl+B.
-    c.execute(
-        "const t = document.getElementById('body_md'); const i = t.value.indexOf(arguments[0]); \
-         t.focus(); t.setSelectionRange(i, i + 6); return true;",
-        vec![Value::from(TYPED)],
-    )
-    .await?;
+    // Select "Lively" and press Ctrl+B; Ctrl+Z undoes it like typing.
+    let select_lively = "const t = document.getElementById('body_md'); \
+        const i = t.value.indexOf(arguments[0]); t.focus(); t.setSelectionRange(i, i + 6); return true;";
+    c.execute(select_lively, vec![Value::from(TYPED)]).await?;
     body.send_keys("\u{E009}b\u{E000}").await?;
     let text = field_value(c, "body_md").await?;
     ensure!(
@@ -503,16 +503,79 @@ async fn write_and_leave(c: &Browser, server: &Server, edit: &str) -> Result<()>
         "Ctrl+B did not make the selection bold: …{:?}",
         tail(&text)
     );
+    body.send_keys("\u{E009}z\u{E000}").await?;
+    let text = field_value(c, "body_md").await?;
+    ensure!(
+        text.contains(&format!("\n{TYPED}")),
+        "Ctrl+Z did not undo the bold: …{:?}",
+        tail(&text)
+    );
+    c.execute(select_lively, vec![Value::from(TYPED)]).await?;
+    body.send_keys("\u{E009}b\u{E000}").await?;
     wait_text(c, "#editor-preview strong", "Lively")
         .await
         .context("the bold word in the preview")?;
+    // Ctrl+K on "here": a link whose address is selected, ready to type over.
+    c.execute(
+        "const t = document.getElementById('body_md'); const i = t.value.lastIndexOf('here.'); \
+         t.focus(); t.setSelectionRange(i, i + 4); return true;",
+        vec![],
+    )
+    .await?;
+    body.send_keys("\u{E009}k\u{E000}").await?;
+    body.send_keys("https://example.com/").await?;
+    let text = field_value(c, "body_md").await?;
+    ensure!(
+        text.contains("**Lively** words typed [here](https://example.com/)."),
+        "Ctrl+K did not make a link of the selection: …{:?}",
+        tail(&text)
+    );
     wait_text(c, "#editor-status", "Saved as draft at")
         .await
         .context("no autosave")?;
     let same = c.execute("return window.sameEditorPage;", vec![]).await?;
     ensure!(same == "yes", "the page reloaded while editing: {same}");
-    save_stays_on_screen(c, 1280).await?;
     save_stays_on_screen(c, 390).await?;
+    save_stays_on_screen(c, 1280).await?;
+
+    // The session ends while the editor types: the server refuses the
+    // autosave, the text stays in this browser, and the editor is told.
+    f.connect()
+        .await
+        .execute_unprepared("UPDATE sessions SET expires_at = created_at")
+        .await?;
+    body.send_keys(&format!("\u{E009}\u{E010}\u{E000}\n{LATE}\n"))
+        .await?;
+    wait_text(c, "#editor-status", "Your session has ended")
+        .await
+        .context("no word of the ended session")?;
+    let key = format!("lectern-editor:{}", edit_key(edit));
+    let kept = c
+        .execute(
+            "return localStorage.getItem(arguments[0]);",
+            vec![Value::from(key)],
+        )
+        .await?;
+    ensure!(
+        kept.as_str()
+            .is_some_and(|k| k.contains(&LATE.replace(' ', "+"))),
+        "the browser did not keep the text: {kept}"
+    );
+    // Logged in again in a new tab, back in this one, reloaded: the kept
+    // text is offered and goes back in the form, then to the server.
+    let editor_tab = c.window().await?;
+    let tab = c.new_window(true).await?;
+    c.switch_to_window(tab.handle).await?;
+    log_in_ui(c, &server.base).await?;
+    c.close_window().await?;
+    c.switch_to_window(editor_tab).await?;
+    c.refresh().await?;
+    wait_text(c, ".draft-offer", "This browser kept unsaved text").await?;
+    click_button(c, "Put it back in the form").await?;
+    ensure!(field_value(c, "body_md").await?.contains(LATE));
+    wait_text(c, "#editor-status", "Saved as draft at")
+        .await
+        .context("no autosave after logging in again")?;
     Ok(())
 }
 
@@ -530,10 +593,30 @@ async fn come_back_and_restore(c: &Browser, server: &Server, edit: &str) -> Resu
     wait_text(c, "p.alert-ok", "is in the form below").await?;
     let text = field_value(c, "body_md").await?;
     ensure!(
-        text.contains("**Lively** words typed here."),
+        text.contains(LINKED) && text.contains(LATE),
         "the restored form lacks the typed text: …{:?}",
         tail(&text)
     );
+    // Ctrl+S saves it (through the stale-save check: nobody saved since),
+    // and the draft is gone with it.
+    c.find(Locator::Id("body_md"))
+        .await?
+        .send_keys("\u{E009}s\u{E000}")
+        .await?;
+    wait_text(c, "p.alert-ok", "Saved as version 2").await?;
+    ensure!(
+        c.find_all(Locator::Css(".draft-offer")).await?.is_empty(),
+        "a saved draft is still offered"
+    );
+    // On a new lesson, the slug follows the title until typed by hand.
+    c.goto(&format!("{}/admin/lessons/new", server.base))
+        .await?;
+    type_into(c, "#title", "Crème brûlée: Ætna's  first—step!").await?;
+    ensure!(field_value(c, "slug").await? == "creme-brulee-aetna-s-first-step");
+    // (End first: a click lands the caret mid-field.)
+    type_into(c, "#slug", "\u{E010}-mine").await?;
+    type_into(c, "#title", "\u{E010} again").await?;
+    ensure!(field_value(c, "slug").await? == "creme-brulee-aetna-s-first-step-mine");
     Ok(())
 }
 
@@ -571,6 +654,16 @@ async fn preview_without_javascript(c: &Browser, server: &Server, edit: &str) ->
         "at 390 px the preview (top {py}, height {ph}) is not above the form (top {fy})"
     );
     Ok(())
+}
+
+/// `lesson:<id>` from the editor's address.
+fn edit_key(edit: &str) -> String {
+    let id = edit
+        .trim_end_matches("/edit")
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    format!("lesson:{id}")
 }
 
 fn tail(s: &str) -> String {
