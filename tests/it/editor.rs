@@ -373,6 +373,50 @@ async fn a_draft_over_the_lesson_limit_is_refused_and_keeps_nothing() {
     assert_eq!(drafts(&f).await, 0);
 }
 
+#[rocket::async_test]
+async fn drafts_untouched_for_30_days_are_dropped_by_the_next_autosave() {
+    let (f, client) = site().await;
+    let db = f.connect().await;
+    let id = lesson_id(&f, "first-server").await;
+    let ada = count(&db, "SELECT id FROM users WHERE username = 'ada'").await as i32;
+    let now = chrono::Utc::now();
+    for (target, days) in [("lesson:1", 31), ("lesson:2", 29)] {
+        lectern::db::drafts::put(
+            &db,
+            ada,
+            target,
+            Some(1),
+            "{}".into(),
+            now - chrono::Duration::days(days),
+        )
+        .await
+        .unwrap();
+    }
+    let token = csrf(&client).await;
+    let fields = lesson_fields(&f, id, &token, "A fresh draft").await;
+    let (status, _) = post_json(
+        &client,
+        &format!("/admin/lessons/autosave?lesson={id}"),
+        &pairs(&fields),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM lesson_drafts WHERE target = 'lesson:1'"
+        )
+        .await,
+        0,
+        "the 31-day-old draft is gone"
+    );
+    assert_eq!(
+        drafts(&f).await,
+        2,
+        "the 29-day-old one and the new one stay"
+    );
+}
+
 // ------------------------------------------------------------------ browser
 
 const LESSON_SLUG: &str = "what-backend-developers-do";
