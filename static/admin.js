@@ -110,6 +110,9 @@ document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
     clearTimeout(previewTimer);
     previewTimer = setTimeout(refreshPreview, 400);
   }
+  // A preview the server rendered (Preview pressed while the live one
+  // failed) is what the editor asked to see, on a narrow screen too.
+  var asked = !preview.hidden;
   layout.classList.add("live", "with-preview");
   preview.hidden = false;
   text.addEventListener("input", previewSoon);
@@ -122,6 +125,7 @@ document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
     toggle.textContent = on ? "Show text" : "Show preview";
   }
   toggle.hidden = false;
+  if (asked) showPreview(true);
   toggle.addEventListener("click", function () {
     showPreview(!layout.classList.contains("showing-preview"));
   });

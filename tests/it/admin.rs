@@ -495,6 +495,16 @@ fn post_routes(lesson: i64, revision: i64) -> Vec<(String, Vec<(&'static str, St
             vec![("file", "not really a file".into())],
         ),
         ("/admin/sync".into(), vec![]),
+        // The editor's live preview and autosave (JSON), and discarding a draft.
+        ("/admin/lessons/preview".into(), lesson_fields()),
+        (
+            format!("/admin/lessons/autosave?lesson={l}"),
+            lesson_fields(),
+        ),
+        (
+            "/admin/lessons/drafts/discard".into(),
+            vec![("lesson", l.to_string())],
+        ),
     ]
 }
 
