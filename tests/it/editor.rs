@@ -682,22 +682,29 @@ async fn preview_without_javascript(c: &Browser, server: &Server, edit: &str) ->
     // Wide: beside the form, its top in view with the text's.
     let preview = c.find(Locator::Css("section.preview")).await?;
     let text = c.find(Locator::Id("body_md")).await?;
+    let form = c.find(Locator::Id("lesson-form")).await?;
     let (px, py, _, _) = preview.rectangle().await?;
     let (tx, _, tw, _) = text.rectangle().await?;
     ensure!(
         px >= tx + tw && py < 700.0,
         "at 1280 px the preview is not beside the text: preview at ({px}, {py}), text from {tx} wide {tw}"
     );
-    // Narrow: directly above the form.
+    // Narrow: directly above the form (measured again until the window has
+    // settled at its new size; the limit only catches a hang).
     c.set_window_size(390, 844).await?;
-    let (_, py, _, ph) = preview.rectangle().await?;
-    let form = c.find(Locator::Id("lesson-form")).await?;
-    let (_, fy, _, _) = form.rectangle().await?;
-    ensure!(
-        py + ph <= fy && py < 900.0,
-        "at 390 px the preview (top {py}, height {ph}) is not above the form (top {fy})"
-    );
-    Ok(())
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let (_, py, pw, ph) = preview.rectangle().await?;
+        let (_, fy, _, _) = form.rectangle().await?;
+        if py + ph <= fy && py < 900.0 && pw < 390.0 {
+            return Ok(());
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "at 390 px the preview (top {py}, height {ph}) is not above the form (top {fy})"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// `lesson:<id>` from the editor's address.
@@ -718,6 +725,12 @@ fn tail(s: &str) -> String {
 /// Scrolls to the end of the page and checks Save is still in the window.
 async fn save_stays_on_screen(c: &Browser, width: u32) -> Result<()> {
     c.set_window_size(width, 844).await?;
+    // Once the window has its new width (the limit only catches a hang).
+    wait_js(c, "return window.innerWidth;", |w| {
+        w.as_f64()
+            .is_some_and(|w| (w - f64::from(width)).abs() < 20.0)
+    })
+    .await?;
     let seen = c
         .execute(
             "window.scrollTo(0, document.documentElement.scrollHeight); \
