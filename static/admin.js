@@ -228,7 +228,12 @@ document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
   // ---- Autosave: the form is kept on the server as this editor's private
   // draft 3 s after typing stops (at the latest every 10 s while typing).
   // When the server cannot take it (session ended), this browser keeps it.
-  function snapshot() { return fields("autosave").toString(); }
+  // The form without its token: what is compared and kept in this browser.
+  function snapshot() {
+    var data = fields("autosave");
+    data.delete("csrf");
+    return data.toString();
+  }
   var lastKept = snapshot();
   var idleTimer = null, maxTimer = null, saving = false, again = false;
   function clock(iso) { return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }); }
@@ -240,7 +245,9 @@ document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
     if (data === lastKept) return;
     if (saving) { again = true; return; }
     saving = true;
-    post(form.dataset.autosaveUrl, new URLSearchParams(data))
+    var body = new URLSearchParams(data);
+    body.set("csrf", form.elements.namedItem("csrf").value);
+    post(form.dataset.autosaveUrl, body)
       .then(function (res) {
         return res.json().catch(function () { return {}; }).then(function (answer) {
           if (res.ok) {
@@ -301,7 +308,7 @@ document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
     restore.addEventListener("click", function () {
       new URLSearchParams(kept.fields).forEach(function (value, name) {
         var field = form.elements.namedItem(name);
-        if (field && name !== "csrf" && name !== "action" && "value" in field) field.value = value;
+        if (field && name !== "action" && "value" in field) field.value = value;
       });
       box.remove();
       say("Your kept text is back in the form, not saved yet.");
