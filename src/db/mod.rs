@@ -4,6 +4,7 @@
 //! transaction.
 
 pub mod courses;
+pub mod drafts;
 pub mod entity;
 mod handle;
 pub mod json_text;

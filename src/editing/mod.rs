@@ -5,6 +5,7 @@
 
 pub mod courses;
 pub mod diff;
+pub mod drafts;
 pub mod lessons;
 pub mod media;
 

@@ -509,6 +509,16 @@ fn post_routes(lesson: i64, revision: i64) -> Vec<(String, Vec<(&'static str, St
             vec![("file", "not really a file".into())],
         ),
         ("/admin/sync".into(), vec![]),
+        // The editor's live preview and autosave (JSON), and discarding a draft.
+        ("/admin/lessons/preview".into(), lesson_fields()),
+        (
+            format!("/admin/lessons/autosave?lesson={l}"),
+            lesson_fields(),
+        ),
+        (
+            "/admin/lessons/drafts/discard".into(),
+            vec![("lesson", l.to_string())],
+        ),
     ]
 }
 
@@ -1313,10 +1323,7 @@ async fn history_shows_revisions_and_restore_makes_a_new_one() {
         top[1].starts_with("An earlier version restored by eve"),
         "{html}"
     );
-    assert!(
-        top[1].ends_with("restored the text of version 1"),
-        "{html}"
-    );
+    assert!(top[1].ends_with("restored the text of version 1"), "{html}");
     assert!(html.contains(&format!("/admin/lessons/{id}/revisions/{r1}")));
     assert!(html.contains("<h1>History of “Your first HTTP server in Node”</h1>"));
     assert_eq!(count(&db, &format!("SELECT COUNT(*) FROM lesson_revisions WHERE lesson_id = {id} AND origin = 'restore'")).await, 1);

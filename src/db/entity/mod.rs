@@ -4,6 +4,7 @@
 pub mod audit_entry;
 pub mod course;
 pub mod lesson;
+pub mod lesson_draft;
 pub mod lesson_revision;
 pub mod login_attempt;
 pub mod login_limit;

@@ -12,12 +12,14 @@ use crate::config::Settings;
 use crate::db::lessons::{self, Lesson};
 use crate::db::{courses, Db};
 use crate::editing::diff::{compare, field_label, Side};
+use crate::editing::drafts::DraftTarget;
 use crate::editing::lessons::{self as edit};
 use crate::editing::EditError;
 use crate::web::auth::{login_csrf, CookiePolicy, Editor};
 use crate::web::templates::SiteView;
 
 use super::lesson_form::*;
+use super::lesson_live;
 use super::lesson_views::{edit_view, EditState, FieldConflictView, StaleView};
 use super::{check_csrf, field_errors, invalid_status, render, AdminError, AdminForm, CsrfToken};
 
@@ -37,7 +39,9 @@ async fn new_page(
         status: "draft".into(),
         ..Default::default()
     };
-    let view = edit_view(db.inner(), None, EditState::new(form)).await?;
+    let mut state = EditState::new(form);
+    state.draft = lesson_live::offer_for_new(db, &user.0, course).await?;
+    let view = edit_view(db.inner(), None, state).await?;
     Ok(render("admin/lesson_edit", site, &user.0, view))
 }
 
@@ -90,6 +94,7 @@ async fn edit_page(
             ),
         );
     }
+    state.draft = lesson_live::offer_for_lesson(db, &user.0, &lesson).await?;
     let view = edit_view(db.inner(), Some(&lesson), state).await?;
     Ok(render("admin/lesson_edit", site, &user.0, view))
 }
@@ -106,23 +111,9 @@ async fn preview_state(
     settings: &Settings,
     form: LessonForm,
 ) -> Result<EditState, AdminError> {
-    let course_slug = courses::by_id(db, form.course_id)
-        .await?
-        .map(|c| c.slug)
-        .unwrap_or_default();
-    let rendered = edit::render(
-        db,
-        &settings.content_dir,
-        &course_slug,
-        &form.input().body_md,
-    )
-    .await?;
-    let problems = edit::problems(&rendered)
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let preview = lesson_live::rendered_preview(db, settings, &form).await?;
     let mut state = EditState::new(form);
-    state.preview = Some((rendered.html, problems));
+    state.preview = Some(preview);
     Ok(state)
 }
 
@@ -388,6 +379,9 @@ async fn create(
         return deps.preview(&user, None, form).await;
     }
     let saved = edit::create(deps.db, &deps.settings.content_dir, &user, &form.input()).await;
+    if saved.is_ok() {
+        lesson_live::forget_draft(deps.db, &user, DraftTarget::NewIn(form.course_id)).await;
+    }
     deps.after_save(&user, None, form, saved).await
 }
 
@@ -423,5 +417,8 @@ async fn save(
         }
         _ => edit::update(deps.db, dir, &user, id, version, &input).await,
     };
+    if saved.is_ok() {
+        lesson_live::forget_draft(deps.db, &user, DraftTarget::Lesson(id)).await;
+    }
     deps.after_update(&user, Some(&lesson), form, saved).await
 }

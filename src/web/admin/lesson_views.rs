@@ -50,6 +50,19 @@ pub(super) struct FieldConflictView {
     pub(super) theirs: String,
 }
 
+/// The offer at the top of the editor to restore or discard the editor's
+/// autosaved draft.
+#[derive(Serialize)]
+pub(super) struct DraftOffer {
+    /// When the draft was kept, as text ("10:42 UTC").
+    pub(super) saved_at: String,
+    pub(super) opened_version: Option<i32>,
+    pub(super) restore_url: String,
+    /// What the discard button names (a lesson, or a new lesson's course).
+    pub(super) lesson_id: Option<i32>,
+    pub(super) course_id: Option<i32>,
+}
+
 #[derive(Serialize)]
 pub(super) struct ImageItem {
     name: String,
@@ -69,6 +82,7 @@ pub(super) struct EditView {
     lesson: Option<LessonInfo>,
     notice: Option<String>,
     images: Vec<ImageItem>,
+    draft_offer: Option<DraftOffer>,
 }
 
 pub(super) struct EditState {
@@ -77,6 +91,7 @@ pub(super) struct EditState {
     pub(super) preview: Option<(String, Vec<String>)>,
     pub(super) stale: Option<StaleView>,
     pub(super) notice: Option<String>,
+    pub(super) draft: Option<DraftOffer>,
 }
 
 impl EditState {
@@ -87,6 +102,7 @@ impl EditState {
             preview: None,
             stale: None,
             notice: None,
+            draft: None,
         }
     }
 }
@@ -146,5 +162,6 @@ pub(super) async fn edit_view(
         lesson: info,
         notice: state.notice,
         images,
+        draft_offer: state.draft,
     })
 }

@@ -11,6 +11,7 @@ mod lesson_archive;
 mod lesson_editor;
 mod lesson_form;
 mod lesson_history;
+mod lesson_live;
 mod lesson_pages;
 mod lesson_views;
 mod media_pages;
@@ -37,6 +38,7 @@ pub fn routes() -> Vec<Route> {
     routes.extend(lesson_pages::routes());
     routes.extend(lesson_archive::routes());
     routes.extend(lesson_editor::routes());
+    routes.extend(lesson_live::routes());
     routes.extend(lesson_history::routes());
     routes.extend(course_pages::routes());
     routes.extend(media_pages::routes());
