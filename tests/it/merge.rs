@@ -409,3 +409,163 @@ async fn overlapping_git_and_admin_edits_keep_the_conflict_flow_with_labelled_si
         "word-level changes"
     );
 }
+
+// ------------------------------------------------------------ in a browser
+
+mod in_a_browser {
+    use anyhow::{ensure, Result};
+    use fantoccini::{Client as Browser, Locator};
+    use lectern::db::entity::Role;
+    use serde_json::json;
+
+    use crate::browser::{
+        click_button, expect_heading, field_value, require_browsers, save_evidence, type_into,
+        wait_text, ChromeDriver, Server,
+    };
+    use crate::common::{add_user, Fixture, PASSWORD};
+
+    use super::{FIRST, LATER, URL};
+
+    async fn log_in(c: &Browser, base: &str, name: &str) -> Result<()> {
+        c.goto(&format!("{base}/admin/login")).await?;
+        type_into(c, "#username", name).await?;
+        type_into(c, "#password", PASSWORD).await?;
+        click_button(c, "Log in").await?;
+        expect_heading(c, "Dashboard").await
+    }
+
+    /// Changes the editor's text as a person would after selecting a
+    /// sentence and typing over it (with JavaScript on).
+    async fn replace_in_text(c: &Browser, old: &str, new: &str) -> Result<()> {
+        let changed = c
+            .execute(
+                "const t = document.getElementById('body_md');\
+                 const at = t.value.indexOf(arguments[0]);\
+                 if (at < 0) return false;\
+                 t.value = t.value.slice(0, at) + arguments[1] + t.value.slice(at + arguments[0].length);\
+                 t.dispatchEvent(new Event('input', { bubbles: true }));\
+                 return true;",
+                vec![json!(old), json!(new)],
+            )
+            .await?;
+        ensure!(
+            changed == json!(true),
+            "{old:?} is not in the editor's text"
+        );
+        Ok(())
+    }
+
+    /// Ada (JavaScript on) and Eve (JavaScript off) edit one lesson at once:
+    /// different paragraphs merge; then the same paragraph comes back to
+    /// Eve marked, Save is refused again, and Replace (a button outside the
+    /// form, joined to it) puts her resolved text live.
+    async fn two_editors(ada: &Browser, eve: &Browser, server: &Server, edit: &str) -> Result<()> {
+        log_in(ada, &server.base, "ada").await?;
+        log_in(eve, &server.base, "eve").await?;
+        ada.goto(edit).await?;
+        eve.goto(edit).await?;
+
+        // Eve saves a change to a later paragraph first (no JavaScript:
+        // she retypes the whole text box).
+        let text = field_value(eve, "body_md").await?;
+        let eve_text = text.replace(LATER, "Here is what each part does, in Eve's words.");
+        eve.find(Locator::Id("body_md")).await?.clear().await?;
+        type_into(eve, "#body_md", &eve_text).await?;
+        click_button(eve, "Save").await?;
+        wait_text(eve, "p.alert-ok", "Saved as version 2").await?;
+
+        // Ada, still at version 1, changes the first paragraph and saves.
+        replace_in_text(ada, FIRST, "Time to write code, says Ada.").await?;
+        click_button(ada, "Save").await?;
+        wait_text(ada, "p.alert-ok", "both are in").await?;
+        let merged = field_value(ada, "body_md").await?;
+        ensure!(
+            merged.contains("says Ada") && merged.contains("in Eve's words"),
+            "the saved text holds both edits: {merged:?}"
+        );
+
+        // Both now change the first paragraph: Ada saves, Eve (at version 2) is refused.
+        replace_in_text(
+            ada,
+            "Time to write code, says Ada.",
+            "Ada's second opening.",
+        )
+        .await?;
+        click_button(ada, "Save").await?;
+        wait_text(ada, "p.alert-ok", "Saved as version 4").await?;
+        let text = field_value(eve, "body_md").await?;
+        let eve_text = text.replace(FIRST, "Eve's own opening.");
+        eve.find(Locator::Id("body_md")).await?.clear().await?;
+        type_into(eve, "#body_md", &eve_text).await?;
+        click_button(eve, "Save").await?;
+        wait_text(
+            eve,
+            "#stale-title",
+            "This lesson changed while you were editing",
+        )
+        .await?;
+        let marked = field_value(eve, "body_md").await?;
+        ensure!(
+            marked.contains("<<<<<<< your text\nEve's own opening.")
+                && marked.contains("=======\nAda's second opening.")
+                && marked.contains(">>>>>>> version 4 by ada on "),
+            "the form holds both sides, marked: {marked:?}"
+        );
+        // Save again: refused again, nothing live changes.
+        click_button(eve, "Save").await?;
+        wait_text(
+            eve,
+            "#stale-title",
+            "This lesson changed while you were editing",
+        )
+        .await?;
+        // Eve keeps her words, deletes the markers, and replaces on purpose.
+        let resolved = text.replace(FIRST, "Eve's own opening.");
+        eve.find(Locator::Id("body_md")).await?.clear().await?;
+        type_into(eve, "#body_md", &resolved).await?;
+        click_button(eve, "Replace version 4 with the text in the form").await?;
+        wait_text(eve, "p.alert-ok", "Saved as version 5").await?;
+
+        eve.goto(&format!("{}{URL}", server.base)).await?;
+        let page = eve
+            .find(Locator::Css("article.lesson"))
+            .await?
+            .text()
+            .await?;
+        ensure!(
+            page.contains("Eve's own opening.") && !page.contains("Ada's second opening."),
+            "the public page shows the replacing text"
+        );
+        Ok(())
+    }
+
+    #[rocket::async_test]
+    #[cfg_attr(
+        lectern_skip_browser,
+        ignore = "LECTERN_SKIP_BROWSER was set when the tests were built"
+    )]
+    async fn two_editors_in_browsers_merge_and_replace_on_purpose() {
+        require_browsers();
+        let f = Fixture::with_sample_content().await;
+        // Started first: it syncs the content and, with no user yet, prints its setup link.
+        let server = Server::start(&f);
+        let db = f.connect().await;
+        add_user(&db, "ada", Role::Admin).await;
+        add_user(&db, "eve", Role::Editor).await;
+        let id = super::super::admin::lesson_id(&f, "first-server").await;
+        let driver = ChromeDriver::start();
+        let ada = driver.connect(&f.dir.path().join("ada"), true).await;
+        let eve = driver.connect(&f.dir.path().join("eve"), false).await;
+        let edit = format!("{}/admin/lessons/{id}/edit", server.base);
+        let outcome = two_editors(&ada, &eve, &server, &edit).await;
+        if let Err(e) = outcome {
+            let (a, b) = (save_evidence(&ada).await, save_evidence(&eve).await);
+            panic!(
+                "{e:#}\nAda's page: {a}\nEve's page: {b}\n--- lectern log ---\n{}",
+                server.log()
+            );
+        }
+        let _ = ada.close().await;
+        let _ = eve.close().await;
+    }
+}
