@@ -15,6 +15,7 @@ mod m20261125_000006_lesson_indexes;
 mod m20261125_000007_list_indexes;
 mod m20261129_000008_render_version;
 mod m20261205_000009_login_limits;
+mod m20261205_000010_media_alt;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_list_indexes::Migration),
             Box::new(m20261129_000008_render_version::Migration),
             Box::new(m20261205_000009_login_limits::Migration),
+            Box::new(m20261205_000010_media_alt::Migration),
         ]
     }
 }

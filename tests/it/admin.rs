@@ -1468,6 +1468,13 @@ fn multipart(token: &str, filename: &str, bytes: &[u8]) -> (ContentType, Vec<u8>
         format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n")
             .as_bytes(),
     );
+    // Alt text is required for every upload.
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"alt\"\r\n\r\nA test image\r\n"
+        )
+        .as_bytes(),
+    );
     body.extend_from_slice(
         format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: image/png\r\n\r\n").as_bytes(),
     );

@@ -441,7 +441,10 @@ pub(crate) async fn wait_text(c: &Client, css: &str, needle: &str) -> Result<Str
 }
 
 /// Waits until the browser has opened `n` prompts; returns them all.
-pub(crate) async fn wait_for_prompts(driver: &ChromeDriver, n: usize) -> Result<Vec<(String, String)>> {
+pub(crate) async fn wait_for_prompts(
+    driver: &ChromeDriver,
+    n: usize,
+) -> Result<Vec<(String, String)>> {
     let deadline = Instant::now() + WAIT;
     loop {
         let prompts = driver.prompts();

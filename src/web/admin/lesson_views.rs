@@ -40,6 +40,7 @@ pub(super) struct StaleView {
 pub(super) struct ImageItem {
     name: String,
     url: String,
+    alt: String,
 }
 
 #[derive(Serialize)]
@@ -107,6 +108,7 @@ pub(super) async fn edit_view(
         .map(|m| ImageItem {
             url: media_url(&m.sha256, &m.name),
             name: m.name,
+            alt: m.alt,
         })
         .collect();
     let (title, action_url) = match lesson {
