@@ -49,6 +49,15 @@ document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
     text.dispatchEvent(new Event("input", { bubbles: true }));
   };
 
+  // An image is a paragraph of its own: blank lines around `markdown`
+  // where the text at `start`..`end` does not have them already.
+  var ownParagraph = function (start, end, markdown) {
+    var before = text.value.slice(0, start), after = text.value.slice(end);
+    var pre = before === "" || /\n\n$/.test(before) ? "" : /\n$/.test(before) ? "\n" : "\n\n";
+    var post = /^\n\n/.test(after) ? "" : /^\n/.test(after) || after === "" ? "\n" : "\n\n";
+    return pre + markdown + post;
+  };
+
   // Asks for alt text; resolves to the text, or null when cancelled.
   var askAlt = function (label, initial) {
     return new Promise(function (resolve) {
@@ -73,24 +82,25 @@ document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
     var placeholder = "![Uploading " + file.name.replace(/[\[\]]/g, "") + "…]()";
     text.focus();
     text.setSelectionRange(at, at);
-    replaceRange(at, at, placeholder);
+    replaceRange(at, at, ownParagraph(at, at, placeholder));
     say("Uploading " + file.name + "…");
     var body = new FormData();
     body.append("csrf", csrf.value);
     body.append("alt", alt);
     body.append("file", file, file.name);
-    var reply;
+    var reply = { error: "The upload did not reach the server. Check the connection and try again." };
     try {
       var res = await fetch(panel.dataset.uploadUrl, { method: "POST", body: body, headers: { Accept: "application/json" } });
-      reply = await res.json();
-    } catch (e) {
-      reply = { error: "The upload did not reach the server. Check the connection and try again." };
-    }
+      // Anything but JSON is the login page: the session has ended.
+      reply = await res.json().catch(function () {
+        return { error: "Your session has ended. Log in again in another tab, then drop the image again." };
+      });
+    } catch (e) { /* keep the message above */ }
     var where = text.value.indexOf(placeholder);
     var markdown = reply.markdown || "";
     if (where >= 0) replaceRange(where, where + placeholder.length, markdown);
     say(reply.markdown ? "Inserted " + file.name + "." : "Not uploaded: " + reply.error);
-    return (where >= 0 ? where : at) + markdown.length;
+    return where >= 0 ? text.selectionEnd : at;
   };
 
   var uploadAll = async function (files) {
@@ -124,7 +134,8 @@ document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
       text.focus();
       if (!alt) { say("Nothing inserted: an image needs alt text."); return; }
       text.setSelectionRange(start, end);
-      replaceRange(start, end, "![" + alt.replace(/[\[\]\n]/g, " ") + "](" + button.dataset.url + ")");
+      var markdown = "![" + alt.replace(/[\[\]\n]/g, " ") + "](" + button.dataset.url + ")";
+      replaceRange(start, end, ownParagraph(start, end, markdown));
       say("Inserted " + button.dataset.name + ".");
     });
   });
