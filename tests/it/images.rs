@@ -597,6 +597,33 @@ async fn drop_flow(c: &Browser, base: &str, setup_path: &str, f: &Fixture) -> Re
         "the placeholder is gone: {text}"
     );
     wait_text(c, ".image-status", "Inserted").await?;
+
+    // One click on an image of the panel inserts it at the cursor, asking
+    // for alt text first (the sample image has none yet).
+    let insert = c
+        .find(Locator::Css(".image-list li:last-child .insert-image"))
+        .await?;
+    ensure!(
+        insert.is_displayed().await?,
+        "Insert buttons show with JavaScript"
+    );
+    c.execute(
+        "const t = document.getElementById('body_md'); t.setSelectionRange(t.value.length, t.value.length);",
+        vec![],
+    )
+    .await?;
+    click(c, insert, "an image's Insert button").await?;
+    type_into(c, "#alt-dialog-text", "The request cycle").await?;
+    let ok = c
+        .find(Locator::Css("dialog.alt-dialog button[value=ok]"))
+        .await?;
+    click(c, ok, "the dialog's Insert").await?;
+    wait_for(c, "return document.getElementById('body_md').value;", |v| {
+        v.as_str().is_some_and(|t| {
+            t.trim_end().ends_with(".png)") && t.contains("![The request cycle](/media/")
+        })
+    })
+    .await?;
     click_button(c, "Save").await?;
     let db = f.connect().await;
     let deadline = Instant::now() + WAIT;
@@ -618,6 +645,8 @@ async fn drop_flow(c: &Browser, base: &str, setup_path: &str, f: &Fixture) -> Re
     .await?;
     ensure!(width == 1, "the public page shows the dropped image");
 
+    reorder_flow(c, base, f).await?;
+
     c.goto(&format!("{base}/admin")).await?;
     wait_text(c, ".unexported-count", "1 lesson").await?;
     click_link(c, "Export to files").await?;
@@ -636,5 +665,68 @@ async fn drop_flow(c: &Browser, base: &str, setup_path: &str, f: &Fixture) -> Re
     );
     let dot = std::fs::read(f.content().join("backend-dev/images").join(&name))?;
     ensure!(dot.starts_with(b"\x89PNG"), "the image file is the PNG");
+    Ok(())
+}
+
+/// The ids of the course page's lesson rows, in the order shown.
+const ROW_IDS: &str =
+    "return Array.from(document.querySelectorAll('tr[data-id]')).map(r => Number(r.dataset.id));";
+
+/// Drags a lesson row onto another on the course's page (synthetic drag
+/// events to the real handlers, as for the file), then moves one with the
+/// position form; both save without a reload and survive one.
+async fn reorder_flow(c: &Browser, base: &str, f: &Fixture) -> Result<()> {
+    let db = f.connect().await;
+    let course = count(&db, "SELECT id FROM courses WHERE slug = 'web-foundations'").await;
+    c.goto(&format!("{base}/admin/courses/{course}/edit"))
+        .await?;
+    let before = c.execute(ROW_IDS, vec![]).await?;
+    let ids: Vec<i64> = serde_json::from_value(before)?;
+    ensure!(ids.len() == 3, "three lessons listed: {ids:?}");
+    c.execute(
+        "window.notReloaded = true;
+         const rows = document.querySelectorAll('tr[data-id]');
+         const data = new DataTransfer();
+         const fire = (el, type) => el.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
+         fire(rows[2], 'dragstart');
+         fire(rows[0], 'dragover');
+         fire(rows[0], 'drop');
+         fire(rows[2], 'dragend');",
+        vec![],
+    )
+    .await?;
+    let moved = vec![ids[2], ids[0], ids[1]];
+    wait_for(c, ROW_IDS, |v| v == &serde_json::json!(moved)).await?;
+    wait_text(c, "#reorder-status", "Moved to position 1.").await?;
+
+    // The keyboard's way: type a position, press Move.
+    let field = format!("#position-{}", ids[2]);
+    c.find(Locator::Css(&field)).await?.clear().await?;
+    type_into(c, &field, "3").await?;
+    let button = c
+        .find(Locator::XPath(&format!(
+            "//tr[@data-id='{}']//button[normalize-space(.)='Move']",
+            ids[2]
+        )))
+        .await?;
+    click(c, button, "Move").await?;
+    let last = vec![ids[0], ids[1], ids[2]];
+    wait_for(c, ROW_IDS, |v| v == &serde_json::json!(last)).await?;
+    wait_text(c, "#reorder-status", "Moved to position 3.").await?;
+    let same_page = c
+        .execute("return window.notReloaded === true;", vec![])
+        .await?;
+    ensure!(
+        same_page == serde_json::json!(true),
+        "both moves saved without a reload"
+    );
+    c.refresh().await?;
+    wait_for(c, ROW_IDS, |v| v == &serde_json::json!(last)).await?;
+    let audited = count(
+        &db,
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'lesson.move' AND detail IN ('moved to position 1', 'moved to position 3')",
+    )
+    .await;
+    ensure!(audited == 2, "both moves audited: {audited}");
     Ok(())
 }
