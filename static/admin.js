@@ -141,12 +141,13 @@ document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
   });
 })();
 
-// Reordering: rows of a [data-reorder] table body can be dragged onto
-// another row; each row's "move to position" form is sent without a reload
-// too. The server answers with the new order, which the rows then follow.
+// Reordering: rows of a table[data-reorder] can be dragged onto another
+// row; each row's "move to position" form is sent without a reload too. The
+// server answers with the new order, which the rows then follow.
 (function () {
-  document.querySelectorAll("[data-reorder]").forEach(function (body) {
-    var live = document.querySelector(body.dataset.reorderStatus);
+  document.querySelectorAll("table[data-reorder]").forEach(function (table) {
+    var body = table.tBodies[0];
+    var live = document.querySelector(table.dataset.reorderStatus);
     var say = function (message) { if (live) live.textContent = message; };
     var rows = function () { return Array.prototype.slice.call(body.querySelectorAll("tr[data-id]")); };
 

@@ -495,6 +495,19 @@ fn post_routes(lesson: i64, revision: i64) -> Vec<(String, Vec<(&'static str, St
             vec![("file", "not really a file".into())],
         ),
         ("/admin/sync".into(), vec![]),
+        (
+            format!("/admin/lessons/{l}/move-to"),
+            vec![("position", "1".into())],
+        ),
+        (
+            "/admin/media/upload.json".into(),
+            vec![
+                ("alt", "An image".into()),
+                ("file", "not really a file".into()),
+            ],
+        ),
+        (format!("/admin/media/{}/delete", "0".repeat(64)), vec![]),
+        ("/admin/export".into(), vec![]),
     ]
 }
 
