@@ -82,7 +82,8 @@ document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
     var placeholder = "![Uploading " + file.name.replace(/[\[\]]/g, "") + "…]()";
     text.focus();
     text.setSelectionRange(at, at);
-    replaceRange(at, at, ownParagraph(at, at, placeholder));
+    var inserted = ownParagraph(at, at, placeholder);
+    replaceRange(at, at, inserted);
     say("Uploading " + file.name + "…");
     var body = new FormData();
     body.append("csrf", csrf.value);
@@ -96,9 +97,12 @@ document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
         return { error: "Your session has ended. Log in again in another tab, then drop the image again." };
       });
     } catch (e) { /* keep the message above */ }
-    var where = text.value.indexOf(placeholder);
-    var markdown = reply.markdown || "";
-    if (where >= 0) replaceRange(where, where + placeholder.length, markdown);
+    // Replace the placeholder with the image, or take it out (with the
+    // blank lines it brought) when the upload was refused.
+    var gone = reply.markdown ? placeholder : inserted;
+    var where = text.value.indexOf(gone);
+    if (where < 0) { gone = placeholder; where = text.value.indexOf(gone); }
+    if (where >= 0) replaceRange(where, where + gone.length, reply.markdown || "");
     say(reply.markdown ? "Inserted " + file.name + "." : "Not uploaded: " + reply.error);
     return where >= 0 ? text.selectionEnd : at;
   };

@@ -529,6 +529,76 @@ async fn an_image_dropped_into_the_editor_reaches_the_public_page_and_the_conten
             server.log()
         );
     }
+
+    let no_js = driver.connect(&f.dir.path().join("js-off"), false).await;
+    let outcome = without_javascript(&no_js, &server.base, &f).await;
+    let evidence = match &outcome {
+        Err(_) => save_evidence(&no_js).await,
+        Ok(()) => String::new(),
+    };
+    let _ = no_js.close().await;
+    if let Err(e) = outcome {
+        panic!("without JavaScript: {e:#}\n{evidence}");
+    }
+}
+
+/// The same pages with JavaScript off: the panel shows lines to copy, and
+/// the position form moves a lesson (through a reload).
+async fn without_javascript(c: &Browser, base: &str, f: &Fixture) -> Result<()> {
+    c.goto(&format!("{base}/admin/login")).await?;
+    type_into(c, "#username", "ada").await?;
+    type_into(c, "#password", PASSWORD).await?;
+    click_button(c, "Log in").await?;
+    expect_heading(c, "Dashboard").await?;
+
+    click_link(c, "Lessons").await?;
+    click_link(c, "Installing Node.js").await?;
+    expect_heading(c, "Edit “Installing Node.js”").await?;
+    let insert = c.find(Locator::Css(".insert-image")).await?;
+    ensure!(
+        !insert.is_displayed().await?,
+        "no Insert button without JavaScript"
+    );
+    wait_text(c, ".image-list code", "](/media/").await?;
+
+    let db = f.connect().await;
+    let course = count(&db, "SELECT id FROM courses WHERE slug = 'web-foundations'").await;
+    let first = count(
+        &db,
+        "SELECT id FROM lessons WHERE slug = 'how-the-web-works'",
+    )
+    .await;
+    c.goto(&format!("{base}/admin/courses/{course}/edit"))
+        .await?;
+    let field = format!("#position-{first}");
+    c.find(Locator::Css(&field)).await?.clear().await?;
+    type_into(c, &field, "2").await?;
+    let button = c
+        .find(Locator::XPath(&format!(
+            "//tr[@data-id='{first}']//button[normalize-space(.)='Move']"
+        )))
+        .await?;
+    click(c, button, "Move").await?;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let rows = c.find_all(Locator::Css("tr[data-id]")).await?;
+        if rows.len() == 3 && rows[1].attr("data-id").await?.as_deref() == Some(&first.to_string())
+        {
+            break;
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "the lesson did not move to position 2"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let place = count(
+        &db,
+        &format!("SELECT position FROM lessons WHERE id = {first}"),
+    )
+    .await;
+    ensure!(place == 2, "stored at position {place}");
+    Ok(())
 }
 
 /// Polls `script` (returning a value) until `done` accepts it.
@@ -550,6 +620,41 @@ async fn wait_for(
     }
 }
 
+/// Drops a file built in the page onto the editor's text (WebDriver cannot
+/// drag one from the desktop: this is the event the browser would send, to
+/// the real handler), then gives it alt text in the dialog. The file holds
+/// `png` (base64) when given, else the text `other`.
+async fn drop_file(
+    c: &Browser,
+    png: Option<&str>,
+    other: &str,
+    name: &str,
+    alt: &str,
+) -> Result<()> {
+    c.execute(
+        "const bytes = arguments[0] ? Uint8Array.from(atob(arguments[0]), ch => ch.charCodeAt(0)) : arguments[2];
+         const file = new File([bytes], arguments[1], { type: 'image/png' });
+         const data = new DataTransfer();
+         data.items.add(file);
+         const text = document.getElementById('body_md');
+         text.focus();
+         text.setSelectionRange(0, 0);
+         text.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));",
+        vec![png.into(), name.into(), other.into()],
+    )
+    .await?;
+    c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("dialog.alt-dialog[open]"))
+        .await
+        .context("the alt text dialog opens")?;
+    type_into(c, "#alt-dialog-text", alt).await?;
+    let ok = c
+        .find(Locator::Css("dialog.alt-dialog button[value=ok]"))
+        .await?;
+    click(c, ok, "the dialog's Insert").await
+}
+
 async fn drop_flow(c: &Browser, base: &str, setup_path: &str, f: &Fixture) -> Result<()> {
     c.goto(&format!("{base}{setup_path}")).await?;
     type_into(c, "#username", "ada").await?;
@@ -563,30 +668,29 @@ async fn drop_flow(c: &Browser, base: &str, setup_path: &str, f: &Fixture) -> Re
     click_link(c, "Installing Node.js").await?;
     expect_heading(c, "Edit “Installing Node.js”").await?;
 
-    // WebDriver cannot drag a file from the desktop: the page builds the
-    // File and dispatches the drop the browser would, to the real handler.
-    c.execute(
-        "const bytes = Uint8Array.from(atob(arguments[0]), ch => ch.charCodeAt(0));
-         const file = new File([bytes], 'red dot.png', { type: 'image/png' });
-         const data = new DataTransfer();
-         data.items.add(file);
-         const text = document.getElementById('body_md');
-         text.focus();
-         text.setSelectionRange(0, 0);
-         text.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));",
-        vec![DOT_PNG.into()],
+    // A file that only claims to be an image: refused, and the placeholder
+    // goes away with a message, leaving the text as it was.
+    let before = c
+        .execute("return document.getElementById('body_md').value;", vec![])
+        .await?;
+    drop_file(
+        c,
+        None,
+        "just some notes, not a picture",
+        "notes.png",
+        "Notes",
     )
     .await?;
-    c.wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("dialog.alt-dialog[open]"))
-        .await
-        .context("the alt text dialog opens")?;
-    type_into(c, "#alt-dialog-text", ALT).await?;
-    let ok = c
-        .find(Locator::Css("dialog.alt-dialog button[value=ok]"))
+    wait_text(c, ".image-status", "Not uploaded: This file is not a PNG").await?;
+    let after = c
+        .execute("return document.getElementById('body_md').value;", vec![])
         .await?;
-    click(c, ok, "the dialog's Insert").await?;
+    ensure!(
+        before == after,
+        "a refused upload leaves the text as it was"
+    );
+
+    drop_file(c, Some(DOT_PNG), "", "red dot.png", ALT).await?;
     let text = wait_for(c, "return document.getElementById('body_md').value;", |v| {
         v.as_str()
             .is_some_and(|t| t.starts_with(&format!("![{ALT}](/media/")))
