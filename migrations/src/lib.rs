@@ -16,6 +16,7 @@ mod m20261125_000007_list_indexes;
 mod m20261129_000008_render_version;
 mod m20261205_000009_login_limits;
 mod m20261205_000010_lesson_drafts;
+mod m20261205_000010_media_alt;
 mod m20261205_000010_revision_fields;
 
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000009_login_limits::Migration),
             Box::new(m20261205_000010_revision_fields::Migration),
             Box::new(m20261205_000010_lesson_drafts::Migration),
+            Box::new(m20261205_000010_media_alt::Migration),
         ]
     }
 }

@@ -151,8 +151,13 @@ fn in_brackets(detail: &str) -> String {
     }
 }
 
-/// `by -1` is "up one place", `by 2` "down 2 places", `to 3` "to position 3".
+/// `by -1` is "up one place", `by 2` "down 2 places", `to 3` "to position 3";
+/// details written in words ("moved …") are kept as they are.
 fn movement(detail: &str) -> String {
+    // Written in words already ("moved down one place, to position 3").
+    if let Some(words) = detail.strip_prefix("moved ") {
+        return format!(" {words}");
+    }
     if let Some(to) = detail.strip_prefix("to ") {
         let to = to.strip_prefix("position ").unwrap_or(to);
         return format!(" to position {to}");
@@ -203,6 +208,10 @@ mod tests {
     fn moves_read_as_places() {
         assert_eq!(describe("lesson.move", "by -1").rest, " up one place");
         assert_eq!(describe("lesson.move", "by 1").rest, " down one place");
+        assert_eq!(
+            describe("lesson.move", "moved to position 3").rest,
+            " to position 3"
+        );
         assert_eq!(describe("course.move", "by -3").rest, " up 3 places");
         assert_eq!(describe("course.move", "by 2").rest, " down 2 places");
         assert_eq!(describe("lesson.move", "to 3").rest, " to position 3");

@@ -6,6 +6,11 @@
 //! Existing TOML front matter is edited in place (comments, order and
 //! fields Lectern does not manage survive); YAML front matter is rewritten
 //! as TOML with every known field kept.
+//!
+//! Images uploaded in the admin (`/media/<hash>/<name>` in the markdown) are
+//! written beside the file as `images/<name>` and the links made relative,
+//! so the repository holds everything its pages show. Sync stores files by
+//! the hash of their bytes, so the written image is the same stored row.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -16,6 +21,7 @@ use serde::Serialize;
 use crate::db::courses::{self, Course};
 use crate::db::entity::Status;
 use crate::db::lessons::{self, Lesson};
+use crate::db::media;
 use crate::db::Db;
 use crate::markdown::{split_document, FrontMatter};
 
@@ -42,12 +48,38 @@ pub enum ExportError {
     },
 }
 
+/// What export would write now: lessons and courses with admin changes the
+/// content folder does not have (lessons with an open conflict included:
+/// export reports them instead of writing them).
+#[derive(Debug, Default)]
+pub struct Pending {
+    pub lessons: Vec<Lesson>,
+    pub courses: Vec<Course>,
+}
+
+pub async fn pending(db: &impl ConnectionTrait) -> Result<Pending, DbErr> {
+    Ok(Pending {
+        lessons: lessons::needing_export(db).await?,
+        courses: courses::all(db)
+            .await?
+            .into_iter()
+            .filter(course_needs_export)
+            .collect(),
+    })
+}
+
+/// A course made in the admin, or edited there since its file was synced.
+pub fn course_needs_export(course: &Course) -> bool {
+    let hash = content_hash(&course.title, &course.summary, &course.body_md);
+    course.source_path.is_none() || course.synced_hash.as_deref() != Some(hash.as_str())
+}
+
 /// Exports every admin-side change to `root`.
 pub async fn export(db: &Db, root: &Path) -> Result<ExportReport, ExportError> {
     let _turn = super::sync::SYNC_LOCK.lock().await;
     let mut report = ExportReport::default();
     let all_courses = courses::all(db).await?;
-    for course in &all_courses {
+    for course in all_courses.iter().filter(|c| course_needs_export(c)) {
         export_course(db, root, course, &mut report).await?;
     }
     for lesson in lessons::needing_export(db).await? {
@@ -78,9 +110,6 @@ async fn export_course(
     report: &mut ExportReport,
 ) -> Result<(), ExportError> {
     let hash = content_hash(&course.title, &course.summary, &course.body_md);
-    if course.source_path.is_some() && course.synced_hash.as_deref() == Some(hash.as_str()) {
-        return Ok(());
-    }
     let rel = course
         .source_path
         .clone()
@@ -111,6 +140,7 @@ async fn export_course(
         }
         None => None,
     };
+    let body = export_images(db, root, &rel, &course.body_md, report).await?;
     let text = document(
         existing.as_deref(),
         |fm| {
@@ -119,7 +149,7 @@ async fn export_course(
             set_draft(fm, course.status == Status::Draft);
             fm.insert("weight", toml_edit::value(course.position as i64));
         },
-        &course.body_md,
+        &body,
     );
     let bytes = text.into_bytes();
     write_atomically(&abs, &bytes).map_err(|source| ExportError::Write {
@@ -170,6 +200,7 @@ async fn export_lesson(
         }
     };
     let number = file_number(&rel);
+    let body = export_images(db, root, &rel, &lesson.body_md, report).await?;
     let text = document(
         existing.as_deref(),
         |fm| {
@@ -195,7 +226,7 @@ async fn export_lesson(
                 }
             }
         },
-        &lesson.body_md,
+        &body,
     );
     let bytes = text.into_bytes();
     write_atomically(&abs, &bytes).map_err(|source| ExportError::Write {
@@ -213,6 +244,156 @@ async fn export_lesson(
     .await?;
     report.written.push(rel);
     Ok(())
+}
+
+/// Writes the stored images that `body` links to as `/media/<hash>/…` into
+/// the `images` folder beside the file `rel`, and returns `body` with those
+/// links made relative (`images/<name>`). An image whose file cannot be
+/// written keeps its link, and the reason is reported.
+async fn export_images(
+    db: &impl ConnectionTrait,
+    root: &Path,
+    rel: &str,
+    body: &str,
+    report: &mut ExportReport,
+) -> Result<String, ExportError> {
+    let links = media_links(body);
+    if links.is_empty() {
+        return Ok(body.to_string());
+    }
+    let dir = rel.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let mut names: std::collections::HashMap<&str, Option<String>> = Default::default();
+    for link in &links {
+        if names.contains_key(link.hash) {
+            continue;
+        }
+        let name = match media::by_hash(db, link.hash).await? {
+            Some(image) => write_image(root, dir, &image.name, &image.bytes, report)?,
+            None => None,
+        };
+        names.insert(link.hash, name);
+    }
+    let mut out = String::with_capacity(body.len());
+    let mut from = 0;
+    for link in &links {
+        if let Some(Some(name)) = names.get(link.hash) {
+            out.push_str(&body[from..link.start]);
+            out.push_str("images/");
+            out.push_str(name);
+            from = link.end;
+        }
+    }
+    out.push_str(&body[from..]);
+    Ok(out)
+}
+
+/// Writes `bytes` as `<dir>/images/<name>`, the name made safe and, when a
+/// different file has it already, numbered (`photo-2.png`). Returns the name
+/// used, or `None` (reported) when no file could be written.
+fn write_image(
+    root: &Path,
+    dir: &str,
+    stored_name: &str,
+    bytes: &[u8],
+    report: &mut ExportReport,
+) -> Result<Option<String>, ExportError> {
+    let (stem, ext) = safe_file_name(stored_name);
+    for n in 1..=100 {
+        let name = match n {
+            1 => format!("{stem}{ext}"),
+            n => format!("{stem}-{n}{ext}"),
+        };
+        let rel = format!("{dir}/images/{name}");
+        let Some(abs) = checked_target(root, &rel, report) else {
+            return Ok(None);
+        };
+        match std::fs::read(&abs) {
+            Ok(existing) if existing == bytes => return Ok(Some(name)),
+            Ok(_) => continue,
+            Err(_) => {}
+        }
+        write_atomically(&abs, bytes).map_err(|source| ExportError::Write {
+            path: abs.clone(),
+            source,
+        })?;
+        report.written.push(rel);
+        return Ok(Some(name));
+    }
+    report.diagnostics.push(Diagnostic::warning(
+        format!("{dir}/images/{stem}{ext}"),
+        None,
+        "not exported: too many different images already have this name; the lesson keeps its link to the stored image",
+    ));
+    Ok(None)
+}
+
+/// A stored name as `(stem, .ext)` of plain letters, digits, `-` and `_`,
+/// never hidden and never markdown.
+fn safe_file_name(stored: &str) -> (String, String) {
+    let clean = |s: &str| -> String {
+        let kept: String = s
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .take(80)
+            .collect();
+        kept.trim_matches('-').to_string()
+    };
+    let (stem, ext) = stored.rsplit_once('.').unwrap_or((stored, ""));
+    let stem = match clean(stem) {
+        s if s.is_empty() => "image".to_string(),
+        s => s,
+    };
+    let ext = match clean(ext).to_ascii_lowercase() {
+        e if e.is_empty() || e == "md" => String::new(),
+        e => format!(".{e}"),
+    };
+    (stem, ext)
+}
+
+/// A `/media/<hash>[/<name>]` URL in markdown text, by byte range.
+struct MediaLink<'a> {
+    start: usize,
+    end: usize,
+    hash: &'a str,
+}
+
+/// The stored-image URLs in `body`, in order.
+fn media_links(body: &str) -> Vec<MediaLink<'_>> {
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(i) = body[at..].find("/media/") {
+        let start = at + i;
+        let hash_start = start + "/media/".len();
+        let hash = body.get(hash_start..hash_start + 64).filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        });
+        let Some(hash) = hash else {
+            at = hash_start;
+            continue;
+        };
+        let mut end = hash_start + 64;
+        let rest = &body[end..];
+        if let Some(name) = rest.strip_prefix('/') {
+            let len = name
+                .find(|c: char| c.is_whitespace() || matches!(c, ')' | '"' | '\'' | '>' | ']'))
+                .unwrap_or(name.len());
+            end += 1 + len;
+        } else if rest.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            // A longer hex run is not a stored file's hash.
+            at = end;
+            continue;
+        }
+        found.push(MediaLink { start, end, hash });
+        at = end;
+    }
+    found
 }
 
 /// Where export may write `rel` ([`safe_path::writable`]: never through a
@@ -429,6 +610,59 @@ mod tests {
             ("New", vec!["a".to_string()])
         );
         assert!(new.starts_with("+++\n"));
+    }
+
+    #[test]
+    fn media_links_are_found_with_or_without_a_name() {
+        let hash = "ab".repeat(32);
+        let body = format!(
+            "![A](/media/{hash}/a%20b.png) and [b](/media/{hash}) not /media/{hash}ff nor /media/xyz"
+        );
+        let links = media_links(&body);
+        let urls: Vec<&str> = links.iter().map(|l| &body[l.start..l.end]).collect();
+        assert_eq!(
+            urls,
+            [
+                format!("/media/{hash}/a%20b.png").as_str(),
+                format!("/media/{hash}").as_str()
+            ]
+        );
+    }
+
+    #[test]
+    fn image_file_names_are_made_plain() {
+        assert_eq!(safe_file_name("photo.PNG"), ("photo".into(), ".png".into()));
+        assert_eq!(
+            safe_file_name(".hidden.png"),
+            ("hidden".into(), ".png".into())
+        );
+        assert_eq!(
+            safe_file_name("a b/../c.md"),
+            ("a-b----c".into(), String::new())
+        );
+        assert_eq!(safe_file_name(""), ("image".into(), String::new()));
+    }
+
+    #[test]
+    fn image_export_reuses_the_same_bytes_and_never_overwrites_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("c/images")).unwrap();
+        std::fs::write(root.join("c/images/pic.png"), b"someone else's").unwrap();
+        let mut report = ExportReport::default();
+        let name = write_image(root, "c", "pic.png", b"mine", &mut report).unwrap();
+        assert_eq!(name.as_deref(), Some("pic-2.png"));
+        assert_eq!(
+            std::fs::read(root.join("c/images/pic.png")).unwrap(),
+            b"someone else's"
+        );
+        let again = write_image(root, "c", "pic.png", b"mine", &mut report).unwrap();
+        assert_eq!(again.as_deref(), Some("pic-2.png"), "same bytes, same file");
+        assert_eq!(report.written, ["c/images/pic-2.png"]);
+        std::os::unix::fs::symlink("/tmp", root.join("d")).unwrap();
+        let refused = write_image(root, "d", "pic.png", b"mine", &mut report).unwrap();
+        assert_eq!(refused, None, "never through a link");
+        assert_eq!(report.diagnostics.len(), 1);
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QuerySelect,
+    PaginatorTrait, QueryFilter, QuerySelect,
 };
 
 use super::entity::media;
@@ -66,6 +66,7 @@ pub struct MediaInfo {
     pub content_type: String,
     pub size: i64,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    pub alt: String,
 }
 
 /// The newest stored files, without their bytes.
@@ -79,10 +80,138 @@ pub async fn recent(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<MediaIn
             media::Column::ContentType,
             media::Column::Size,
             media::Column::CreatedAt,
+            media::Column::Alt,
         ])
         .order_by_desc(media::Column::Id)
         .limit(limit)
         .into_model::<MediaInfo>()
         .all(db)
+        .await
+}
+
+/// Gives the image `sha256` its alt text when it has none yet (an image
+/// uploaded again keeps the words it was first given).
+pub async fn set_alt_if_empty(
+    db: &impl ConnectionTrait,
+    sha256: &str,
+    alt: &str,
+) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Expr;
+    media::Entity::update_many()
+        .col_expr(media::Column::Alt, Expr::value(alt))
+        .filter(media::Column::Sha256.eq(sha256))
+        .filter(media::Column::Alt.eq(""))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Where a stored file is referred to, by its hash: lessons and courses
+/// whose markdown or rendered page names it (a file synced from git is
+/// named by its path in the markdown and by its hash in the page), and
+/// lessons whose past revisions name it.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Usage {
+    /// `(id, title)` of lessons that show it now.
+    pub lessons: Vec<(i32, String)>,
+    /// `(id, title)` of courses whose introduction shows it.
+    pub courses: Vec<(i32, String)>,
+    /// `(id, title)` of lessons with a past revision that showed it.
+    pub revisions: Vec<(i32, String)>,
+    /// Editors' autosaved drafts that show it (their text is not saved yet).
+    pub drafts: u64,
+}
+
+impl Usage {
+    pub fn is_empty(&self) -> bool {
+        self.lessons.is_empty()
+            && self.courses.is_empty()
+            && self.revisions.is_empty()
+            && self.drafts == 0
+    }
+}
+
+pub async fn usage(db: &impl ConnectionTrait, sha256: &str) -> Result<Usage, DbErr> {
+    use super::entity::{course, lesson, lesson_revision};
+    use sea_orm::{Condition, QueryOrder};
+    let lessons: Vec<(i32, String)> = lesson::Entity::find()
+        .select_only()
+        .columns([lesson::Column::Id, lesson::Column::Title])
+        .filter(
+            Condition::any()
+                .add(lesson::Column::BodyMd.contains(sha256))
+                .add(lesson::Column::BodyHtml.contains(sha256)),
+        )
+        .order_by_asc(lesson::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let courses = course::Entity::find()
+        .select_only()
+        .columns([course::Column::Id, course::Column::Title])
+        .filter(
+            Condition::any()
+                .add(course::Column::BodyMd.contains(sha256))
+                .add(course::Column::BodyHtml.contains(sha256)),
+        )
+        .order_by_asc(course::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let in_revisions: Vec<i32> = lesson_revision::Entity::find()
+        .select_only()
+        .column(lesson_revision::Column::LessonId)
+        .distinct()
+        .filter(lesson_revision::Column::BodyMd.contains(sha256))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let revisions = lesson::Entity::find()
+        .select_only()
+        .columns([lesson::Column::Id, lesson::Column::Title])
+        .filter(lesson::Column::Id.is_in(in_revisions))
+        .order_by_asc(lesson::Column::Id)
+        .into_tuple::<(i32, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|l| !lessons.contains(l))
+        .collect();
+    let drafts = super::entity::lesson_draft::Entity::find()
+        .filter(super::entity::lesson_draft::Column::Fields.contains(sha256))
+        .count(db)
+        .await?;
+    Ok(Usage {
+        lessons,
+        courses,
+        revisions,
+        drafts,
+    })
+}
+
+/// Removes the stored file `sha256`; `false` when there was none.
+pub async fn delete(db: &impl ConnectionTrait, sha256: &str) -> Result<bool, DbErr> {
+    let done = media::Entity::delete_many()
+        .filter(media::Column::Sha256.eq(sha256))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected > 0)
+}
+
+/// The stored file `sha256` without its bytes.
+pub async fn info(db: &impl ConnectionTrait, sha256: &str) -> Result<Option<MediaInfo>, DbErr> {
+    media::Entity::find()
+        .select_only()
+        .columns([
+            media::Column::Sha256,
+            media::Column::Name,
+            media::Column::ContentType,
+            media::Column::Size,
+            media::Column::CreatedAt,
+            media::Column::Alt,
+        ])
+        .filter(media::Column::Sha256.eq(sha256))
+        .into_model::<MediaInfo>()
+        .one(db)
         .await
 }

@@ -52,6 +52,14 @@ pub(crate) enum Ordered {
     Courses,
 }
 
+/// A move in an order: one place up (`-1`) or down (`1`), or to a position
+/// (1 = first).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Move {
+    By(i32),
+    To(usize),
+}
+
 /// Moves lesson or course `id` one place up (`-1`) or down (`1`) among its
 /// neighbours and numbers them again, audited, in one transaction. Order is
 /// not content: versions are not bumped.
@@ -62,6 +70,20 @@ pub(crate) async fn reorder(
     id: i32,
     delta: i32,
 ) -> Result<(), EditError> {
+    apply_move(db, user, what, id, Move::By(delta))
+        .await
+        .map(|_| ())
+}
+
+/// Moves `id` as `how` says, numbers the list again and records the move in
+/// words in the audit log, in one transaction. Returns the new order.
+pub(crate) async fn apply_move(
+    db: &crate::db::Db,
+    user: &crate::accounts::SessionUser,
+    what: Ordered,
+    id: i32,
+    how: Move,
+) -> Result<Vec<i32>, EditError> {
     use crate::db::{courses, lessons};
     use sea_orm::TransactionTrait;
     let txn = db.begin().await?;
@@ -69,8 +91,12 @@ pub(crate) async fn reorder(
         Ordered::LessonsOf(course_id) => lessons::order_in_course(&txn, course_id).await?,
         Ordered::Courses => courses::order(&txn).await?,
     };
-    if !move_in_order(&mut order, id, delta)? {
-        return Ok(());
+    let moved = match how {
+        Move::By(delta) => move_in_order(&mut order, id, delta)?,
+        Move::To(position) => move_to(&mut order, id, position)?,
+    };
+    if !moved {
+        return Ok(order);
     }
     let (action, target) = match what {
         Ordered::LessonsOf(_) => {
@@ -82,16 +108,30 @@ pub(crate) async fn reorder(
             ("course.move", format!("course {id}"))
         }
     };
-    crate::accounts::audit::record(
-        &txn,
-        &user.username,
-        action,
-        &target,
-        &format!("by {delta}"),
-    )
-    .await?;
+    let now_at = order.iter().position(|x| *x == id).unwrap_or(0) + 1;
+    let detail = match how {
+        Move::By(d) if d < 0 => format!("moved up one place, to position {now_at}"),
+        Move::By(_) => format!("moved down one place, to position {now_at}"),
+        Move::To(_) => format!("moved to position {now_at}"),
+    };
+    crate::accounts::audit::record(&txn, &user.username, action, &target, &detail).await?;
     crate::db::site_state::commit(db, txn).await?;
-    Ok(())
+    Ok(order)
+}
+
+/// Moves lesson `id` to `position` (1 = first) in its course; returns the
+/// course's new order.
+pub async fn move_lesson_to(
+    db: &crate::db::Db,
+    user: &crate::accounts::SessionUser,
+    id: i32,
+    position: usize,
+) -> Result<Vec<i32>, EditError> {
+    let lesson = crate::db::lessons::by_id(db, id)
+        .await?
+        .ok_or(EditError::NotFound)?;
+    let what = Ordered::LessonsOf(lesson.course_id);
+    apply_move(db, user, what, id, Move::To(position)).await
 }
 
 /// Moves `id` one place by `delta` (-1 up, 1 down) in `order`. `false` when
@@ -106,6 +146,23 @@ pub(crate) fn move_in_order(order: &mut [i32], id: i32, delta: i32) -> Result<bo
         return Ok(false);
     }
     order.swap(from, to as usize);
+    Ok(true)
+}
+
+/// Moves `id` to `position` (1 = first; past the end = last, 0 = first) in
+/// `order`, the others keeping their order. `false` when it is already
+/// there; `NotFound` when it is not in the list.
+pub(crate) fn move_to(order: &mut Vec<i32>, id: i32, position: usize) -> Result<bool, EditError> {
+    let from = order
+        .iter()
+        .position(|x| *x == id)
+        .ok_or(EditError::NotFound)?;
+    let to = position.clamp(1, order.len()) - 1;
+    if from == to {
+        return Ok(false);
+    }
+    let item = order.remove(from);
+    order.insert(to, item);
     Ok(true)
 }
 
@@ -146,6 +203,24 @@ mod tests {
         assert!(!move_in_order(&mut order, 3, 1).unwrap());
         assert!(matches!(
             move_in_order(&mut order, 9, 1),
+            Err(EditError::NotFound)
+        ));
+    }
+
+    #[test]
+    fn moving_to_a_position_shifts_the_rows_between() {
+        let mut order = vec![1, 2, 3, 4];
+        assert!(move_to(&mut order, 1, 3).unwrap());
+        assert_eq!(order, [2, 3, 1, 4]);
+        assert!(move_to(&mut order, 4, 1).unwrap());
+        assert_eq!(order, [4, 2, 3, 1]);
+        assert!(!move_to(&mut order, 3, 3).unwrap(), "already there");
+        assert!(move_to(&mut order, 4, 99).unwrap(), "past the end is last");
+        assert_eq!(order, [2, 3, 1, 4]);
+        assert!(move_to(&mut order, 1, 0).unwrap(), "0 is first");
+        assert_eq!(order, [1, 2, 3, 4]);
+        assert!(matches!(
+            move_to(&mut order, 9, 1),
             Err(EditError::NotFound)
         ));
     }

@@ -519,6 +519,19 @@ fn post_routes(lesson: i64, revision: i64) -> Vec<(String, Vec<(&'static str, St
             "/admin/lessons/drafts/discard".into(),
             vec![("lesson", l.to_string())],
         ),
+        (
+            format!("/admin/lessons/{l}/move-to"),
+            vec![("position", "1".into())],
+        ),
+        (
+            "/admin/media/upload.json".into(),
+            vec![
+                ("alt", "An image".into()),
+                ("file", "not really a file".into()),
+            ],
+        ),
+        (format!("/admin/media/{}/delete", "0".repeat(64)), vec![]),
+        ("/admin/export".into(), vec![]),
     ]
 }
 
@@ -1503,6 +1516,13 @@ fn multipart(token: &str, filename: &str, bytes: &[u8]) -> (ContentType, Vec<u8>
     body.extend_from_slice(
         format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n")
             .as_bytes(),
+    );
+    // Alt text is required for every upload.
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"alt\"\r\n\r\nA test image\r\n"
+        )
+        .as_bytes(),
     );
     body.extend_from_slice(
         format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: image/png\r\n\r\n").as_bytes(),

@@ -438,7 +438,7 @@ async fn the_audit_log_reads_as_sentences_that_link_their_targets() {
     );
     assert!(
         html.contains(&format!(
-            "<strong>{ADA}</strong> moved the lesson “{editor}” down one place</p>"
+            "<strong>{ADA}</strong> moved the lesson “{editor}” down one place, to position 3</p>"
         )),
         "{html}"
     );

@@ -14,6 +14,8 @@ pub struct Model {
     pub size: i64,
     pub bytes: Vec<u8>,
     pub created_at: DateTimeUtc,
+    /// The uploader's description of the image (empty for files from sync).
+    pub alt: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

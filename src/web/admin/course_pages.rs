@@ -108,6 +108,36 @@ struct EditView {
     course_id: Option<i32>,
     public_url: Option<String>,
     errors: HashMap<&'static str, String>,
+    lessons: Vec<LessonRow>,
+}
+
+/// A lesson of the course, in the course's order.
+#[derive(Serialize)]
+struct LessonRow {
+    id: i32,
+    title: String,
+    status: CourseStatus,
+    /// 1 = first.
+    place: usize,
+}
+
+/// The course's lessons in order, for reordering on its page.
+async fn lesson_rows(db: &Db, course_id: i32) -> Result<Vec<LessonRow>, AdminError> {
+    let filter = crate::db::lessons::AdminFilter {
+        course_id: Some(course_id),
+        ..Default::default()
+    };
+    let (rows, _) = crate::db::lessons::admin_list(db, &filter, 1, 1000).await?;
+    Ok(rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| LessonRow {
+            id: l.id,
+            title: l.title,
+            status: l.status,
+            place: i + 1,
+        })
+        .collect())
 }
 
 fn edit_render(
@@ -116,6 +146,7 @@ fn edit_render(
     id: Option<i32>,
     form: CourseForm,
     errors: HashMap<&'static str, String>,
+    lessons: Vec<LessonRow>,
 ) -> RawHtml<Template> {
     let (title, action_url) = match id {
         Some(id) => (
@@ -132,6 +163,7 @@ fn edit_render(
         course_id: id,
         public_url,
         errors,
+        lessons,
     };
     render("admin/course_edit", site, user, view)
 }
@@ -142,7 +174,7 @@ fn new_page(user: Editor, site: &State<SiteView>) -> RawHtml<Template> {
         status: "draft".into(),
         ..Default::default()
     };
-    edit_render(site, &user.0, None, form, HashMap::new())
+    edit_render(site, &user.0, None, form, HashMap::new(), Vec::new())
 }
 
 async fn load_form(db: &Db, id: i32) -> Result<CourseForm, AdminError> {
@@ -170,7 +202,15 @@ async fn edit_page(
     site: &State<SiteView>,
 ) -> Result<RawHtml<Template>, AdminError> {
     let form = load_form(db.inner(), id).await?;
-    Ok(edit_render(site, &user.0, Some(id), form, HashMap::new()))
+    let lessons = lesson_rows(db.inner(), id).await?;
+    Ok(edit_render(
+        site,
+        &user.0,
+        Some(id),
+        form,
+        HashMap::new(),
+        lessons,
+    ))
 }
 
 async fn submit(
@@ -183,10 +223,16 @@ async fn submit(
 ) -> Result<EditResponse, AdminError> {
     match edit::save(db, &settings.content_dir, user, id, &form.input()).await {
         Ok(_) => Ok(EditResponse::Redirect(Redirect::to("/admin/courses"))),
-        Err(EditError::Invalid(errors)) => Ok(EditResponse::Page((
-            invalid_status(&errors),
-            edit_render(site, user, id, form, field_errors(&errors)),
-        ))),
+        Err(EditError::Invalid(errors)) => {
+            let lessons = match id {
+                Some(id) => lesson_rows(db, id).await?,
+                None => Vec::new(),
+            };
+            Ok(EditResponse::Page((
+                invalid_status(&errors),
+                edit_render(site, user, id, form, field_errors(&errors), lessons),
+            )))
+        }
         Err(e) => Err(e.into()),
     }
 }

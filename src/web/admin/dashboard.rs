@@ -1,24 +1,30 @@
 //! The dashboard: courses with lesson counts by status, open conflicts,
-//! recent edits, the last sync runs.
+//! admin changes not yet in git (and, for admins, the export that writes
+//! them), recent edits, the last sync runs.
 
 use std::collections::HashMap;
 
+use rocket::form::FromForm;
 use rocket::response::content::RawHtml;
-use rocket::{get, routes, Route, State};
+use rocket::{get, post, routes, Route, State};
 use rocket_dyn_templates::Template;
 use serde::Serialize;
 
+use crate::accounts::audit;
+use crate::config::Settings;
+use crate::content::export::{self, ExportError};
 use crate::content::links::course_url;
 use crate::db::entity::Status;
 use crate::db::lessons::{self, AdminFilter};
 use crate::db::{courses, sync_runs, Db};
-use crate::web::auth::Editor;
+use crate::web::auth::{Admin, Editor};
 use crate::web::templates::SiteView;
 
+use super::{carries_csrf, CsrfForm, CsrfToken};
 use super::{page, render, AdminError, AdminPage};
 
 pub(super) fn routes() -> Vec<Route> {
-    routes![dashboard]
+    routes![dashboard, export_page, export_now]
 }
 
 #[derive(Serialize, Default)]
@@ -54,6 +60,58 @@ struct DashboardView {
     conflicts: Vec<lessons::AdminRow>,
     recent: Vec<lessons::AdminRow>,
     runs: Vec<RunRow>,
+    unexported: Unexported,
+}
+
+/// Admin changes the content folder does not have yet, as export picks them.
+#[derive(Serialize)]
+struct Unexported {
+    lesson_count: usize,
+    course_count: usize,
+    /// The first few of each, to link to.
+    lessons: Vec<Unsaved>,
+    courses: Vec<Unsaved>,
+    more: bool,
+}
+
+#[derive(Serialize)]
+struct Unsaved {
+    title: String,
+    edit_url: String,
+    /// The file it goes to, when it has one already.
+    path: Option<String>,
+}
+
+/// How many of each kind the dashboard lists.
+const FEW: usize = 5;
+
+async fn unexported(db: &Db, limit: usize) -> Result<Unexported, AdminError> {
+    let pending = export::pending(db).await?;
+    Ok(Unexported {
+        lesson_count: pending.lessons.len(),
+        course_count: pending.courses.len(),
+        more: pending.lessons.len() > limit || pending.courses.len() > limit,
+        lessons: pending
+            .lessons
+            .into_iter()
+            .take(limit)
+            .map(|l| Unsaved {
+                title: l.title,
+                edit_url: format!("/admin/lessons/{}/edit", l.id),
+                path: l.source_path,
+            })
+            .collect(),
+        courses: pending
+            .courses
+            .into_iter()
+            .take(limit)
+            .map(|c| Unsaved {
+                title: c.title,
+                edit_url: format!("/admin/courses/{}/edit", c.id),
+                path: c.source_path,
+            })
+            .collect(),
+    })
 }
 
 #[get("/")]
@@ -81,8 +139,91 @@ async fn dashboard_view(db: &Db) -> Result<DashboardView, AdminError> {
             .into_iter()
             .map(run_row)
             .collect(),
+        unexported: unexported(db, FEW).await?,
     })
 }
+
+#[derive(Serialize)]
+struct ExportView {
+    page: AdminPage,
+    unexported: Unexported,
+    report: Option<ReportView>,
+}
+
+/// An export's outcome in words.
+#[derive(Serialize)]
+struct ReportView {
+    written: Vec<String>,
+    skipped: Vec<String>,
+}
+
+/// Everything not yet exported, and the button that exports it (the
+/// confirmation step, also without JavaScript).
+#[get("/export")]
+async fn export_page(
+    user: Admin,
+    db: &State<Db>,
+    site: &State<SiteView>,
+) -> Result<RawHtml<Template>, AdminError> {
+    let view = ExportView {
+        page: page("Export to files", "/admin/export"),
+        unexported: unexported(db.inner(), usize::MAX).await?,
+        report: None,
+    };
+    Ok(render("admin/export", site, &user.0, view))
+}
+
+#[derive(FromForm)]
+struct ExportForm {
+    csrf: CsrfToken,
+}
+
+/// Runs the same export as `lectern export` and shows its report.
+#[post("/export", data = "<_form>")]
+async fn export_now(
+    _form: CsrfForm<ExportForm>,
+    user: Admin,
+    db: &State<Db>,
+    site: &State<SiteView>,
+    settings: &State<Settings>,
+) -> Result<RawHtml<Template>, AdminError> {
+    let report = export::export(db.inner(), &settings.content_dir)
+        .await
+        .map_err(|e| match e {
+            ExportError::Db(e) => AdminError::Db(e),
+            ExportError::Write { path, source } => AdminError::Io(std::io::Error::new(
+                source.kind(),
+                format!("cannot write {}: {source}", path.display()),
+            )),
+        })?;
+    audit::record(
+        db.inner(),
+        &user.0.username,
+        "content.export",
+        &settings.content_dir.display().to_string(),
+        &format!(
+            "wrote {} file(s), skipped {}",
+            report.written.len(),
+            report.diagnostics.len()
+        ),
+    )
+    .await?;
+    let view = ExportView {
+        page: page("Export to files", "/admin/export"),
+        unexported: unexported(db.inner(), usize::MAX).await?,
+        report: Some(ReportView {
+            written: report.written,
+            skipped: report
+                .diagnostics
+                .iter()
+                .map(|d| format!("{}: {}", d.path, d.message.replace('`', "\"")))
+                .collect(),
+        }),
+    };
+    Ok(render("admin/export", site, &user.0, view))
+}
+
+carries_csrf!(ExportForm);
 
 /// Every course by title, with its lessons counted by status.
 async fn course_rows(db: &Db) -> Result<Vec<CourseRow>, AdminError> {

@@ -25,7 +25,7 @@ pub(super) use super::lesson_editor::{resumed, EditResponse};
 pub(super) use super::lesson_form::ResumeForm;
 
 pub(super) fn routes() -> Vec<Route> {
-    routes![list, move_lesson]
+    routes![list, move_lesson, move_lesson_to]
 }
 
 const PER_PAGE: u64 = 50;
@@ -41,6 +41,8 @@ struct ListRow {
     updated: String,
     /// "scheduled for …" while a published lesson waits for its moment.
     scheduled: Option<String>,
+    /// Its place in its course (1 = first), when the list shows one course.
+    place: Option<usize>,
 }
 
 /// The lesson list's filters, from the query string.
@@ -104,6 +106,15 @@ async fn list_view(db: &Db, query: ListQuery) -> Result<ListView, AdminError> {
     }
     let options = course_options(db).await?;
     let by_id: HashMap<i32, &CourseOption> = options.iter().map(|c| (c.id, c)).collect();
+    let places: HashMap<i32, usize> = match course {
+        Some(course_id) => lessons::order_in_course(db, course_id)
+            .await?
+            .into_iter()
+            .enumerate()
+            .map(|(i, id)| (id, i + 1))
+            .collect(),
+        None => HashMap::new(),
+    };
     let now = chrono::Utc::now();
     let rows: Vec<ListRow> = rows
         .into_iter()
@@ -114,6 +125,7 @@ async fn list_view(db: &Db, query: ListQuery) -> Result<ListView, AdminError> {
                 public_url: course.map_or_else(String::new, |c| lesson_url(&c.slug, &row.slug)),
                 updated: row.updated_at.format("%Y-%m-%d %H:%M").to_string(),
                 scheduled: scheduled(row.status, row.publish_at, now),
+                place: places.get(&row.id).copied(),
                 row,
             }
         })
@@ -156,6 +168,62 @@ async fn move_lesson(
     ))
 }
 
+#[derive(FromForm)]
+struct MoveToForm {
+    csrf: CsrfToken,
+    position: usize,
+    back: Option<String>,
+}
+
+/// Whether the request asked for JSON (the scripts' reordering does).
+pub(super) struct WantsJson(bool);
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for WantsJson {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(
+        req: &'r rocket::Request<'_>,
+    ) -> rocket::request::Outcome<Self, Self::Error> {
+        let json = req.accept().is_some_and(|a| a.preferred().is_json());
+        rocket::request::Outcome::Success(WantsJson(json))
+    }
+}
+
+/// The answer to a move: the page to go back to, or (for scripts) the new
+/// order and a sentence saying what happened.
+#[derive(rocket::Responder)]
+pub(super) enum MoveReply {
+    Json(rocket::serde::json::Json<serde_json::Value>),
+    Back(Box<Redirect>),
+}
+
+/// Moves a lesson to a position in its course (the "move to position" form
+/// and drag and drop).
+#[post("/lessons/<id>/move-to", data = "<form>")]
+async fn move_lesson_to(
+    id: i32,
+    form: CsrfForm<MoveToForm>,
+    json: WantsJson,
+    user: Editor,
+    db: &State<Db>,
+) -> Result<MoveReply, AdminError> {
+    let order = crate::editing::move_lesson_to(db.inner(), &user.0, id, form.position).await?;
+    if json.0 {
+        let at = order.iter().position(|x| *x == id).unwrap_or(0) + 1;
+        return Ok(MoveReply::Json(rocket::serde::json::Json(
+            serde_json::json!({ "order": order, "message": format!("Moved to position {at}.") }),
+        )));
+    }
+    let back = form
+        .back
+        .as_deref()
+        .and_then(crate::web::paths::admin_return_path);
+    Ok(MoveReply::Back(Box::new(Redirect::to(
+        back.unwrap_or_else(|| "/admin/lessons".into()),
+    ))))
+}
+
 // ---------------------------------------------------------------- history
 
-carries_csrf!(MoveForm);
+carries_csrf!(MoveForm, MoveToForm);

@@ -67,6 +67,7 @@ pub(super) struct DraftOffer {
 pub(super) struct ImageItem {
     name: String,
     url: String,
+    alt: String,
 }
 
 #[derive(Serialize)]
@@ -137,6 +138,7 @@ pub(super) async fn edit_view(
         .map(|m| ImageItem {
             url: media_url(&m.sha256, &m.name),
             name: m.name,
+            alt: m.alt,
         })
         .collect();
     let (title, action_url) = match lesson {
