@@ -597,6 +597,36 @@ async fn merge_stale(
         });
     let theirs = parts_of_lesson(&current);
     let mine = parts_of_input(input, base.as_ref(), &theirs);
+    let marked = merge::marker_lines(&input.body_md, MINE_LABEL, THEIRS_LABEL_START);
+    if !marked.is_empty() {
+        // The form of an earlier refusal, saved again with its parts still
+        // marked: it stays as it is (merging it again would nest markers).
+        keep_refused_text(
+            db,
+            user,
+            &current,
+            input,
+            &format!(
+                "not applied: saved from version {opened_version} after version {} existed, with parts still marked",
+                current.version
+            ),
+        )
+        .await?;
+        let regions = input
+            .body_md
+            .lines()
+            .filter(|l| l.starts_with(&format!("{}{MINE_LABEL}", merge::MINE_MARKER)))
+            .count();
+        return Err(EditError::Unmerged(Box::new(Unmerged {
+            theirs_label: version_label(&current),
+            current,
+            opened_version,
+            merged: input.clone(),
+            conflicts: Vec::new(),
+            body_conflicts: regions.max(1),
+            from_theirs: Vec::new(),
+        })));
+    }
     let labels = merge::Labels {
         mine: MINE_LABEL.to_string(),
         theirs: version_label(&current),

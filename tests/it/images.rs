@@ -581,9 +581,13 @@ async fn without_javascript(c: &Browser, base: &str, f: &Fixture) -> Result<()> 
     click(c, button, "Move").await?;
     let deadline = Instant::now() + WAIT;
     loop {
-        let rows = c.find_all(Locator::Css("tr[data-id]")).await?;
-        if rows.len() == 3 && rows[1].attr("data-id").await?.as_deref() == Some(&first.to_string())
-        {
+        // The page is replaced after the form posts: an element read while
+        // that happens is gone, which only means "look again".
+        let second = match c.find_all(Locator::Css("tr[data-id]")).await {
+            Ok(rows) if rows.len() == 3 => rows[1].attr("data-id").await.ok().flatten(),
+            _ => None,
+        };
+        if second.as_deref() == Some(&first.to_string()) {
             break;
         }
         ensure!(

@@ -144,9 +144,11 @@ async fn overlapping_edits_are_refused_again_and_again_until_the_explicit_replac
         "a diff of their version against the form"
     );
 
-    // Save again, as returned: refused again.
-    let (status, _, _) = post(&eve, &uri, &with(&eve_form, &[("body_md", &text)])).await;
+    // Save again, as returned: refused again, the form as it was (the
+    // markers are not nested by a second merge).
+    let (status, _, again) = post(&eve, &uri, &with(&eve_form, &[("body_md", &text)])).await;
     assert_eq!(status, Status::Conflict);
+    assert_eq!(textarea(&again, "body_md"), text);
     // Save again with the markers resolved to Eve's words: still refused.
     let resolved = body.replace(FIRST, "Eve's opening words.");
     let (status, _, _) = post(&eve, &uri, &with(&eve_form, &[("body_md", &resolved)])).await;
@@ -519,6 +521,11 @@ mod in_a_browser {
             "This lesson changed while you were editing",
         )
         .await?;
+        // The README's picture of this page, when asked for.
+        if let Some(dir) = std::env::var_os("LECTERN_SCREENSHOTS") {
+            let png = eve.screenshot().await?;
+            std::fs::write(std::path::Path::new(&dir).join("admin-stale.png"), png)?;
+        }
         // Eve keeps her words, deletes the markers, and replaces on purpose.
         let resolved = text.replace(FIRST, "Eve's own opening.");
         eve.find(Locator::Id("body_md")).await?.clear().await?;
