@@ -23,9 +23,25 @@ pub struct LinkMap<'a> {
     /// Files the scan saw and refused, with the rule.
     refused: &'a BTreeMap<String, Refused>,
     used_assets: Mutex<BTreeSet<String>>,
+    /// Hashes a `/media/…` address may name (stored media and the content
+    /// folder's assets), when known: `lectern check` reads no database.
+    media: Option<std::collections::HashSet<&'a str>>,
 }
 
 impl<'a> LinkMap<'a> {
+    /// Lets `/media/<hash>/…` addresses be checked against the stored media
+    /// (and the assets being synced).
+    pub fn with_media(mut self, stored: Option<&'a std::collections::HashSet<String>>) -> Self {
+        self.media = stored.map(|stored| {
+            stored
+                .iter()
+                .map(String::as_str)
+                .chain(self.assets.values().map(|a| a.hash.as_str()))
+                .collect()
+        });
+        self
+    }
+
     pub fn new(
         assets: &'a BTreeMap<String, Asset>,
         refused: &'a BTreeMap<String, Refused>,
@@ -36,6 +52,7 @@ impl<'a> LinkMap<'a> {
             assets,
             refused,
             used_assets: Mutex::new(BTreeSet::new()),
+            media: None,
         }
     }
 
@@ -75,6 +92,12 @@ impl<'a> LinkMap<'a> {
 impl Resolver for LinkMap<'_> {
     fn page(&self, path: &str) -> Option<String> {
         self.pages.get(path).cloned()
+    }
+
+    fn missing_site_path(&self, path: &str) -> Option<String> {
+        let media = self.media.as_ref()?;
+        let hash = path.strip_prefix("/media/")?.split('/').next()?;
+        (!media.contains(hash)).then(|| MISSING_MEDIA.to_string())
     }
 
     fn lesson(&self, path: &str) -> Option<LessonRef> {
@@ -118,18 +141,7 @@ impl SiteResolver {
         for (path, course, lesson) in lessons::file_index(db).await? {
             map.add_lesson(&path, &course, &lesson);
         }
-        let media = {
-            use crate::db::entity::media;
-            use sea_orm::{EntityTrait, QuerySelect};
-            media::Entity::find()
-                .select_only()
-                .column(media::Column::Sha256)
-                .into_tuple::<String>()
-                .all(db)
-                .await?
-                .into_iter()
-                .collect()
-        };
+        let media = crate::db::media::hashes(db).await?;
         Ok(SiteResolver {
             pages: map.pages,
             lessons: map.lessons,
@@ -147,6 +159,9 @@ impl SiteResolver {
             .collect()
     }
 }
+
+/// Why a `/media/…` address leads nowhere, on every channel.
+const MISSING_MEDIA: &str = "no image or file with that address was uploaded";
 
 static EMPTY_ASSETS: BTreeMap<String, Asset> = BTreeMap::new();
 static EMPTY_REFUSED: BTreeMap<String, Refused> = BTreeMap::new();

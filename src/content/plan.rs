@@ -28,6 +28,10 @@ use super::{content_hash, Diagnostic, Severity};
 pub struct Known {
     pub courses: Vec<Course>,
     pub lessons: Vec<SyncIndexRow>,
+    /// The hashes of stored media, so `/media/…` addresses in files are
+    /// checked as the admin's save checks them (`None`: not known, as for
+    /// `lectern check`, which reads no database).
+    pub media: Option<std::collections::HashSet<String>>,
     /// For lessons with admin edits not yet exported whose file changed:
     /// the texts a merge with the file needs, by lesson id.
     pub admin_edits: HashMap<i32, AdminEdit>,
@@ -137,7 +141,7 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
         .flat_map(|c| c.lessons.iter().map(|l| l.file.path.as_str()))
         .chain(tree.unusable.iter().map(String::as_str))
         .collect();
-    let mut map = LinkMap::new(&tree.assets, &tree.refused);
+    let mut map = LinkMap::new(&tree.assets, &tree.refused).with_media(known.media.as_ref());
 
     // 1. Courses: which are usable, which changed.
     let mut usable: Vec<(CourseWork, &super::scan::CourseDir)> = Vec::new();

@@ -183,6 +183,7 @@ async fn sync_inner(
     let known = Known {
         courses: courses::all(db).await?,
         lessons: lessons::sync_index(db).await?,
+        media: Some(crate::db::media::hashes(db).await?),
         admin_edits: Default::default(),
     };
 

@@ -215,3 +215,15 @@ pub async fn info(db: &impl ConnectionTrait, sha256: &str) -> Result<Option<Medi
         .one(db)
         .await
 }
+
+/// The hashes of every stored file.
+pub async fn hashes(db: &impl ConnectionTrait) -> Result<std::collections::HashSet<String>, DbErr> {
+    Ok(media::Entity::find()
+        .select_only()
+        .column(media::Column::Sha256)
+        .into_tuple::<String>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}

@@ -293,6 +293,12 @@ async fn a_dead_link_or_missing_image_blocks_publishing_with_its_line_and_a_draf
             .any(|m| m.ends_with("link to a missing file: “99-missing.md”")),
         "{messages:?}"
     );
+    assert!(
+        messages.iter().any(|m| m.ends_with(&format!(
+            "image not found: “{missing_image}” (no image or file with that address was uploaded)"
+        ))),
+        "a /media/ address nobody uploaded is found in a file too: {messages:?}"
+    );
 }
 
 /// A lesson edited in the admin, then its file edited by an author.
@@ -513,8 +519,18 @@ mod in_a_browser {
                 && marked.contains(">>>>>>> version 4 by ada on "),
             "the form holds both sides, marked: {marked:?}"
         );
-        // Save again: refused again, nothing live changes.
+        // Save again: refused again, nothing live changes. The refusal
+        // before looks the same, so wait until that page is gone first.
+        let before = eve.find(Locator::Id("stale-title")).await?;
         click_button(eve, "Save").await?;
+        let deadline = std::time::Instant::now() + crate::browser::WAIT;
+        while before.text().await.is_ok() {
+            ensure!(
+                std::time::Instant::now() < deadline,
+                "the second Save never left the page"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
         wait_text(
             eve,
             "#stale-title",
