@@ -359,6 +359,7 @@ async fn editor_flow(
     wait_text(c, ".diff-added", SENTENCE)
         .await
         .context("the diff does not show the added sentence")?;
+    docs_screenshot(c, "admin-history.png").await?;
 
     click_button(c, &format!("Restore version {oldest_version}")).await?;
     let notice = wait_text(c, "p.alert-ok", "Saved as version").await?;
@@ -382,6 +383,15 @@ async fn editor_flow(
 }
 
 // ------------------------------------------------------------------ page helpers
+
+/// Saves the page as one of the README's pictures, when
+/// `LECTERN_SCREENSHOTS` names the folder to write them to.
+pub(crate) async fn docs_screenshot(c: &Client, name: &str) -> Result<()> {
+    if let Some(dir) = std::env::var_os("LECTERN_SCREENSHOTS") {
+        std::fs::write(Path::new(&dir).join(name), c.screenshot().await?)?;
+    }
+    Ok(())
+}
 
 /// Keeps a screenshot and the HTML of the page a failed run ended on.
 pub(crate) async fn save_evidence(c: &Client) -> String {

@@ -757,6 +757,7 @@ async fn drop_flow(c: &Browser, base: &str, setup_path: &str, f: &Fixture) -> Re
 
     c.goto(&format!("{base}/admin")).await?;
     wait_text(c, ".unexported-count", "1 lesson").await?;
+    crate::browser::docs_screenshot(c, "admin-dashboard.png").await?;
     click_link(c, "Export to files").await?;
     expect_heading(c, "Export to files").await?;
     click_button(c, "Export to files").await?;

@@ -538,10 +538,7 @@ mod in_a_browser {
         )
         .await?;
         // The README's picture of this page, when asked for.
-        if let Some(dir) = std::env::var_os("LECTERN_SCREENSHOTS") {
-            let png = eve.screenshot().await?;
-            std::fs::write(std::path::Path::new(&dir).join("admin-stale.png"), png)?;
-        }
+        crate::browser::docs_screenshot(eve, "admin-stale.png").await?;
         // Eve keeps her words, deletes the markers, and replaces on purpose.
         let resolved = text.replace(FIRST, "Eve's own opening.");
         eve.find(Locator::Id("body_md")).await?.clear().await?;
