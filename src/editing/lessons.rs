@@ -336,6 +336,7 @@ pub async fn create(
         &input.body_md,
     )
     .await?;
+    refuse_unpublishable(input.status, &rendered)?;
     store_assets(db, assets.iter()).await?;
     let position = match input.position {
         Some(p) => p,

@@ -589,3 +589,78 @@ mod in_a_browser {
         let _ = eve.close().await;
     }
 }
+
+#[rocket::async_test]
+async fn a_new_lesson_or_a_restored_version_with_a_dead_link_is_not_published() {
+    use crate::common::csrf;
+    let (f, eve) = admin_site("eve").await;
+    let token = csrf(&eve).await;
+    let new_lesson = |status: &'static str| {
+        vec![
+            ("csrf", token.clone()),
+            ("course_id", "1".to_string()),
+            ("slug", "testing".to_string()),
+            ("title", "Testing your API".to_string()),
+            ("summary", String::new()),
+            ("body_md", "Intro.\n\nSee [gone](99-gone.md).".to_string()),
+            ("status", status.to_string()),
+            ("action", "save".to_string()),
+        ]
+    };
+    let fields = new_lesson("published");
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, html) = post(&eve, "/admin/lessons/new", &pairs).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        html.contains("line 3: link to a missing file: “99-gone.md”"),
+        "{html}"
+    );
+    let db = f.connect().await;
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM lessons WHERE slug = 'testing'").await,
+        0
+    );
+
+    // A draft is created; publishing an earlier version's dead link by
+    // restoring it is refused on the version's page, naming the line.
+    let fields = new_lesson("draft");
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, location, _) = post(&eve, "/admin/lessons/new", &pairs).await;
+    assert_eq!(status, Status::SeeOther);
+    let id: i64 = location
+        .unwrap()
+        .split('/')
+        .nth(3)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let form = edit_form(&eve, id).await;
+    let (status, _, _) = post(
+        &eve,
+        &format!("/admin/lessons/{id}/edit"),
+        &with(
+            &form,
+            &[("status", "published"), ("body_md", "Intro, fixed.")],
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let first = count(
+        &db,
+        &format!("SELECT MIN(id) FROM lesson_revisions WHERE lesson_id = {id}"),
+    )
+    .await;
+    let (status, _, html) = post(
+        &eve,
+        &format!("/admin/lessons/{id}/revisions/{first}/restore"),
+        &[("csrf", &token), ("version", "2")],
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(html.contains("Not restored: "), "{html}");
+    assert!(html.contains("line 3: link to a missing file"), "{html}");
+    assert_eq!(
+        count(&db, &format!("SELECT version FROM lessons WHERE id = {id}")).await,
+        2
+    );
+}

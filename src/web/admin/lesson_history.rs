@@ -154,6 +154,8 @@ struct RevisionView {
     revision_body: String,
     /// Whether this is the lesson's live version (nothing to compare).
     is_current: bool,
+    /// Why restoring it was refused (it would publish a dead link).
+    restore_error: Option<String>,
     is_conflict: bool,
     /// Who wrote each side, in words.
     revision_label: String,
@@ -276,6 +278,7 @@ async fn revision_view(
         revision_label,
         current_label,
         is_current: made_current,
+        restore_error: None,
         is_conflict,
         lesson_id: id,
         lesson_title: lesson.title,
@@ -298,8 +301,9 @@ async fn restore(
     user: Editor,
     db: &State<Db>,
     settings: &State<Settings>,
-) -> Result<Redirect, AdminError> {
-    match edit::restore_revision(
+    site: &State<SiteView>,
+) -> Result<Result<Redirect, (rocket::http::Status, RawHtml<Template>)>, AdminError> {
+    let restored = edit::restore_revision(
         db.inner(),
         &settings.content_dir,
         &user.0,
@@ -307,11 +311,27 @@ async fn restore(
         rev,
         form.version,
     )
-    .await
-    {
-        Ok(_) => Ok(Redirect::to(format!("/admin/lessons/{id}/edit?saved=true"))),
-        Err(EditError::Stale { .. }) => {
-            Ok(Redirect::to(format!("/admin/lessons/{id}/revisions/{rev}")))
+    .await;
+    match restored {
+        Ok(_) => Ok(Ok(Redirect::to(format!(
+            "/admin/lessons/{id}/edit?saved=true"
+        )))),
+        Err(EditError::Stale { .. }) => Ok(Ok(Redirect::to(format!(
+            "/admin/lessons/{id}/revisions/{rev}"
+        )))),
+        // The text would go live with a dead link (the same check as a
+        // save): say why on the version's page, change nothing.
+        Err(EditError::Invalid(errors)) => {
+            let mut view = revision_view(db.inner(), &settings.content_dir, id, rev).await?;
+            view.restore_error = Some(
+                errors
+                    .iter()
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            );
+            let page = render("admin/revision", site, &user.0, view);
+            Ok(Err((rocket::http::Status::UnprocessableEntity, page)))
         }
         Err(e) => Err(e.into()),
     }
