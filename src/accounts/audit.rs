@@ -99,6 +99,24 @@ pub fn describe(action: &str, detail: &str) -> Phrase {
                 None => in_brackets(detail),
             },
         ),
+        "lesson.merge" => phrase(
+            "saved, merged with another editor’s version,",
+            Lesson,
+            in_brackets(detail),
+        ),
+        "lesson.replace" => phrase(
+            "replaced another editor’s version of",
+            Lesson,
+            match detail.strip_prefix("version ") {
+                Some(n) => format!(" after a conflict, now version {n}"),
+                None => in_brackets(detail),
+            },
+        ),
+        "content.export" => phrase(
+            "exported the admin’s changes to the content folder",
+            Nothing,
+            in_brackets(detail),
+        ),
         "lesson.archive" => phrase("archived", Lesson, in_brackets(detail)),
         "lesson.unarchive" => phrase(
             "brought back",
@@ -198,6 +216,9 @@ mod tests {
         assert_eq!(restore.verb, "restored an earlier version of");
         assert_eq!(restore.rest, ", now version 5");
         assert_eq!(describe("user.role", "Admin").rest, " an admin");
+        let replace = describe("lesson.replace", "version 5");
+        assert_eq!(replace.rest, " after a conflict, now version 5");
+        assert_eq!(describe("content.export", "").target, TargetKind::Nothing);
         assert_eq!(describe("user.create", "Editor").rest, " as an editor");
         assert_eq!(describe("sync.run", "run 3").target, TargetKind::SyncRun);
         assert_eq!(describe("logout", "").target, TargetKind::Nothing);

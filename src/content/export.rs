@@ -374,7 +374,14 @@ fn media_links(body: &str) -> Vec<MediaLink<'_>> {
             h.bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         });
-        let Some(hash) = hash else {
+        // Only a link's own address: right after "(" or "<" (markdown) or a
+        // quote (an HTML attribute). Not inside another site's URL, not a
+        // path quoted in a code span.
+        let is_address = body[..start]
+            .chars()
+            .next_back()
+            .is_some_and(|c| matches!(c, '(' | '<' | '"' | '\''));
+        let (Some(hash), true) = (hash, is_address) else {
             at = hash_start;
             continue;
         };
@@ -382,7 +389,9 @@ fn media_links(body: &str) -> Vec<MediaLink<'_>> {
         let rest = &body[end..];
         if let Some(name) = rest.strip_prefix('/') {
             let len = name
-                .find(|c: char| c.is_whitespace() || matches!(c, ')' | '"' | '\'' | '>' | ']'))
+                .find(|c: char| {
+                    c.is_whitespace() || matches!(c, ')' | '"' | '\'' | '>' | ']' | '`')
+                })
                 .unwrap_or(name.len());
             end += 1 + len;
         } else if rest.starts_with(|c: char| c.is_ascii_alphanumeric()) {
@@ -616,7 +625,8 @@ mod tests {
     fn media_links_are_found_with_or_without_a_name() {
         let hash = "ab".repeat(32);
         let body = format!(
-            "![A](/media/{hash}/a%20b.png) and [b](/media/{hash}) not /media/{hash}ff nor /media/xyz"
+            "![A](/media/{hash}/a%20b.png) and [b](/media/{hash}) not /media/{hash}ff nor /media/xyz, \
+             nor `/media/{hash}/c.png` in code, nor https://cdn.example.com/media/{hash}/d.png"
         );
         let links = media_links(&body);
         let urls: Vec<&str> = links.iter().map(|l| &body[l.start..l.end]).collect();

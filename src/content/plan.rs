@@ -37,6 +37,11 @@ pub struct Known {
     pub admin_edits: HashMap<i32, AdminEdit>,
 }
 
+/// The note of the revision that keeps a file's own text beside the version
+/// its merge with admin edits made.
+pub const FILE_TEXT_KEPT: &str =
+    "the file's own text at this sync, merged with the admin's edits into this version";
+
 /// A lesson edited in the admin since its file was last synced.
 #[derive(Debug, Clone)]
 pub struct AdminEdit {
@@ -73,6 +78,9 @@ pub enum LessonAction {
         aliases: Vec<String>,
         /// The lesson's URL before this change, when its slug changed.
         moved_from: Option<String>,
+        /// When the file's text was merged with admin edits: the file's own
+        /// text, kept as a revision (the base of the next merge).
+        file_text: Option<merge::Parts>,
     },
     Archive {
         id: i32,
@@ -340,6 +348,12 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
                 .and_then(|edit| merge_with_file(edit, r.course_id, &fields));
             match merged {
                 Some((parts, keep_admin_status)) => {
+                    let file_text = merge::Parts {
+                        title: fields.title.clone(),
+                        summary: fields.summary.clone(),
+                        body_md: fields.body_md.clone(),
+                        fields: None,
+                    };
                     let rendered = markdown::render_lesson(&parts.body_md, &this, 1, &map);
                     let fields = LessonFields {
                         status: if keep_admin_status {
@@ -361,6 +375,7 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
                         fields,
                         note: "merged: the file's changes and the admin's edits touched different parts; both are kept (export writes the merge to the file)".into(),
                         aliases,
+                        file_text: Some(file_text),
                     }
                 }
                 None => LessonAction::Conflict {
@@ -383,6 +398,7 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
                 fields,
                 note: note.into(),
                 aliases,
+                file_text: None,
             }
         } else {
             let same_slug =
@@ -443,6 +459,7 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
                             fields,
                             note: format!("renamed from {old}"),
                             aliases,
+                            file_text: None,
                         }
                     }
                 }

@@ -573,9 +573,31 @@ async fn apply_lesson(
             note,
             aliases,
             moved_from,
+            file_text,
         } => match lessons::update_if_version(txn, id, version, &fields, None).await? {
             Some(lesson) => {
                 revisions::record(txn, &lesson, Origin::Git, None, Some(&note)).await?;
+                if let Some(file) = file_text {
+                    // After the merged version's own revision, so that one
+                    // stays the version's; this one is the next merge's base.
+                    let text = RevisionText {
+                        title: &file.title,
+                        summary: &file.summary,
+                        body_md: &file.body_md,
+                        fields: None,
+                    };
+                    let note = super::plan::FILE_TEXT_KEPT;
+                    revisions::record_text(
+                        txn,
+                        id,
+                        lesson.version,
+                        text,
+                        Origin::Git,
+                        None,
+                        Some(note),
+                    )
+                    .await?;
+                }
                 redirects::claim_lesson_url(txn, &lesson).await?;
                 redirects::set_aliases(txn, id, &aliases).await?;
                 if let Some(old) = moved_from {

@@ -40,17 +40,27 @@ pub struct DiffLine {
 /// huge or hostile pair of texts cannot make a page slow.
 const DIFF_BUDGET: Duration = Duration::from_millis(300);
 
+/// The most lines a diff shows; a page comparing two huge, wholly
+/// different texts stays readable (and small).
+pub const MAX_SHOWN_LINES: usize = 2_000;
+
 /// Hunks of changed lines with three lines of context; empty when equal.
+/// At most [`MAX_SHOWN_LINES`] lines are given.
 pub fn line_diff(old: &str, new: &str) -> Vec<Vec<DiffLine>> {
     let diff = TextDiff::configure()
         .timeout(DIFF_BUDGET)
         .diff_lines(old, new);
+    let mut budget = MAX_SHOWN_LINES;
     diff.grouped_ops(3)
         .iter()
-        .map(|group| {
-            group
+        .map_while(|group| {
+            if budget == 0 {
+                return None;
+            }
+            let lines: Vec<DiffLine> = group
                 .iter()
                 .flat_map(|op| diff.iter_inline_changes(op))
+                .take(budget)
                 .map(|change| {
                     let segments: Vec<Segment> = change
                         .iter_strings_lossy()
@@ -72,7 +82,9 @@ pub fn line_diff(old: &str, new: &str) -> Vec<Vec<DiffLine>> {
                         segments,
                     }
                 })
-                .collect()
+                .collect();
+            budget -= lines.len();
+            Some(lines)
         })
         .collect()
 }
@@ -94,6 +106,8 @@ pub struct Comparison {
     pub new_label: String,
     pub fields: Vec<FieldChange>,
     pub hunks: Vec<Vec<DiffLine>>,
+    /// Whether more lines differ than the comparison shows.
+    pub cut_short: bool,
 }
 
 /// One side of a comparison: its label, its named fields (title, summary
@@ -118,8 +132,10 @@ pub fn compare(old: Side<'_>, new: Side<'_>) -> Comparison {
             })
         })
         .collect();
+    let hunks = line_diff(old.body, new.body);
     Comparison {
-        hunks: line_diff(old.body, new.body),
+        cut_short: hunks.iter().map(Vec::len).sum::<usize>() >= MAX_SHOWN_LINES,
+        hunks,
         old_label: old.label,
         new_label: new.label,
         fields,
@@ -176,6 +192,14 @@ mod tests {
             .collect();
         assert_eq!(changed, vec!["a", "any"]);
         assert_eq!(added.text, new.trim_end());
+    }
+
+    #[test]
+    fn a_huge_diff_shows_a_bounded_number_of_lines() {
+        let old: String = (0..10_000).map(|i| format!("a{i}\n")).collect();
+        let new: String = (0..10_000).map(|i| format!("b{i}\n")).collect();
+        let shown: usize = line_diff(&old, &new).iter().map(Vec::len).sum();
+        assert_eq!(shown, MAX_SHOWN_LINES);
     }
 
     #[test]

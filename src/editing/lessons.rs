@@ -575,8 +575,9 @@ fn version_label(l: &Lesson) -> String {
 
 /// A save from `opened_version` met `current`: merge the two edits three
 /// ways (base: the text of the opened version). Without overlap the merge
-/// is saved as a new version; with overlap nothing is applied, the edit's
-/// text is kept as a revision, and the caller shows both sides.
+/// is saved as a new version (tried again, from the newest, when yet
+/// another save lands meanwhile); with overlap nothing is applied, the
+/// edit's text is kept as a revision, and the caller shows both sides.
 async fn merge_stale(
     db: &Db,
     content_dir: &Path,
@@ -585,76 +586,46 @@ async fn merge_stale(
     opened_version: i32,
     input: &LessonInput,
 ) -> Result<Saved, EditError> {
-    let base = revisions::making_version(db, current.id, opened_version)
-        .await?
-        .map(|r| merge::Parts {
-            fields: r
-                .fields
-                .as_deref()
-                .and_then(lessons::shown_fields_from_json),
-            title: r.title,
-            summary: r.summary,
-            body_md: r.body_md,
-        });
-    let theirs = parts_of_lesson(&current);
-    let mine = parts_of_input(input, base.as_ref(), &theirs);
-    let marked = merge::marker_lines(&input.body_md, MINE_LABEL, THEIRS_LABEL_START);
-    if !marked.is_empty() {
-        // The form of an earlier refusal, saved again with its parts still
-        // marked: it stays as it is (merging it again would nest markers).
-        keep_refused_text(
-            db,
-            user,
-            &current,
-            input,
-            &format!(
-                "not applied: saved from version {opened_version} after version {} existed, with parts still marked",
-                current.version
-            ),
-        )
-        .await?;
-        let regions = input
-            .body_md
-            .lines()
-            .filter(|l| l.starts_with(&format!("{}{MINE_LABEL}", merge::MINE_MARKER)))
-            .count();
-        return Err(EditError::Unmerged(Box::new(Unmerged {
-            theirs_label: version_label(&current),
-            current,
-            opened_version,
-            merged: input.clone(),
-            conflicts: Vec::new(),
-            body_conflicts: regions.max(1),
-            from_theirs: Vec::new(),
-        })));
-    }
-    let labels = merge::Labels {
-        mine: MINE_LABEL.to_string(),
-        theirs: version_label(&current),
-    };
-    let merged = merge::merge(base.as_ref(), &mine, &theirs, &labels);
-    let merged_input = input_of_parts(&merged.parts, input);
-    if merged.is_clean() {
-        // The edit as typed stays recoverable beside the merge.
-        keep_refused_text(
-            db,
-            user,
-            &current,
-            input,
-            &format!(
-                "your edit from version {opened_version}, merged with version {}",
-                current.version
-            ),
-        )
-        .await?;
+    // The form of an earlier refusal, saved again with its parts still
+    // marked: the markers were made against a version, so the text is
+    // merged from that one (newer changes elsewhere join it) and refused
+    // again while the markers are there.
+    let marked_against = marked_version(&input.body_md);
+    let base = base_parts(db, current.id, marked_against.unwrap_or(opened_version)).await?;
+    let mut current = current;
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let theirs = parts_of_lesson(&current);
+        let mine = parts_of_input(input, base.as_ref(), &theirs);
+        let labels = merge::Labels {
+            mine: MINE_LABEL.to_string(),
+            theirs: version_label(&current),
+        };
+        let merged = merge::merge(base.as_ref(), &mine, &theirs, &labels);
+        let merged_input = input_of_parts(&merged.parts, input);
+        if marked_against.is_some() || !merged.is_clean() {
+            keep_refused_text(
+                db,
+                user,
+                &current,
+                input,
+                &format!(
+                    "not applied: saved from version {opened_version} after version {} existed; the edits overlap",
+                    current.version
+                ),
+            )
+            .await?;
+            return Err(unmerged(current, opened_version, merged_input, &merged));
+        }
+        let theirs_by = current
+            .updated_by
+            .as_deref()
+            .map(|by| format!(" by {by}"))
+            .unwrap_or_default();
         let note = format!(
-            "merged an edit made from version {opened_version} with version {}{}",
-            current.version,
-            current
-                .updated_by
-                .as_deref()
-                .map(|by| format!(" by {by}"))
-                .unwrap_or_default()
+            "merged an edit made from version {opened_version} with version {}{theirs_by}",
+            current.version
         );
         let write = Write {
             origin: Origin::Admin,
@@ -662,7 +633,7 @@ async fn merge_stale(
             action: "lesson.merge",
         };
         let version = current.version;
-        return match save(
+        match save(
             db,
             content_dir,
             user,
@@ -673,33 +644,96 @@ async fn merge_stale(
         )
         .await
         {
-            Ok(lesson) => Ok(Saved {
-                lesson,
-                merged_with: Some(version),
-            }),
-            // Yet another save came in between: show it as a conflict
-            // against the newest version, so nothing is applied blindly.
-            Err(EditError::Stale { current }) => Err(unmerged(
-                *current,
-                opened_version,
-                input.clone(),
-                &merge::merge(base.as_ref(), &mine, &mine, &labels),
-            )),
-            Err(e) => Err(e),
-        };
+            Ok(lesson) => {
+                // The edit as typed stays recoverable beside the merge.
+                keep_refused_text(
+                    db,
+                    user,
+                    &current,
+                    input,
+                    &format!(
+                        "your edit from version {opened_version} as typed, merged with version {version} into version {}",
+                        lesson.version
+                    ),
+                )
+                .await?;
+                return Ok(Saved {
+                    lesson,
+                    merged_with: Some(version),
+                });
+            }
+            Err(EditError::Stale { current: newer }) if attempts < MERGE_ATTEMPTS => {
+                current = *newer;
+            }
+            Err(EditError::Stale { current: newer }) => {
+                // Saves keep landing: show both whole texts rather than
+                // merge blindly.
+                let whole = merge::merge(None, &mine, &parts_of_lesson(&newer), &labels);
+                let whole_input = input_of_parts(&whole.parts, input);
+                keep_refused_text(
+                    db,
+                    user,
+                    &newer,
+                    input,
+                    "not applied: the lesson kept changing while it was merged",
+                )
+                .await?;
+                return Err(unmerged(*newer, opened_version, whole_input, &whole));
+            }
+            // The merged text fails a check, maybe in the other side's
+            // part: say that it is the merge that does.
+            Err(EditError::Invalid(errors)) => {
+                let after = format!(
+                    " (this is the text merged from your edit and version {version}{theirs_by}, saved while you were editing)"
+                );
+                return Err(EditError::Invalid(
+                    errors
+                        .into_iter()
+                        .map(|mut e| {
+                            e.message.push_str(&after);
+                            e
+                        })
+                        .collect(),
+                ));
+            }
+            Err(e) => return Err(e),
+        }
     }
-    keep_refused_text(
-        db,
-        user,
-        &current,
-        input,
-        &format!(
-            "not applied: saved from version {opened_version} after version {} existed; the edits overlap",
-            current.version
-        ),
-    )
-    .await?;
-    Err(unmerged(current, opened_version, merged_input, &merged))
+}
+
+/// How often a clean merge is tried again when other saves keep landing.
+const MERGE_ATTEMPTS: usize = 3;
+
+/// The text and fields of version `version`, as the base of a merge.
+async fn base_parts(
+    db: &Db,
+    lesson_id: i32,
+    version: i32,
+) -> Result<Option<merge::Parts>, EditError> {
+    Ok(revisions::making_version(db, lesson_id, version)
+        .await?
+        .map(|r| merge::Parts {
+            fields: r
+                .fields
+                .as_deref()
+                .and_then(lessons::shown_fields_from_json),
+            title: r.title,
+            summary: r.summary,
+            body_md: r.body_md,
+        }))
+}
+
+/// The version a text's conflict markers were made against, read from
+/// their closing line (">>>>>>> version 7 by …"), if it holds any.
+fn marked_version(body: &str) -> Option<i32> {
+    let prefix = format!("{}{THEIRS_LABEL_START}", merge::THEIRS_MARKER);
+    body.lines().find_map(|l| {
+        let rest = l.strip_prefix(&prefix)?;
+        rest.split(|c: char| !c.is_ascii_digit())
+            .next()?
+            .parse()
+            .ok()
+    })
 }
 
 fn unmerged(
@@ -708,16 +742,36 @@ fn unmerged(
     merged_input: LessonInput,
     merged: &merge::Merged,
 ) -> EditError {
+    let regions = merged_input
+        .body_md
+        .lines()
+        .filter(|l| {
+            l.strip_prefix(merge::MINE_MARKER)
+                .is_some_and(|rest| rest.starts_with(MINE_LABEL))
+        })
+        .count();
     EditError::Unmerged(Box::new(Unmerged {
         theirs_label: version_label(&current),
         current,
         opened_version,
         merged: merged_input,
         conflicts: merged.conflicts.clone(),
-        body_conflicts: merged.body_conflicts,
+        body_conflicts: merged.body_conflicts.max(regions),
         from_theirs: merged.from_theirs.clone(),
     }))
 }
+
+/// Whether a revision's note marks a text kept beside a version rather
+/// than the version itself (a refused save, an edit as typed before its
+/// merge).
+pub fn is_kept_text(note: &str) -> bool {
+    note.starts_with(KEPT_REFUSED)
+        || note.starts_with(KEPT_AS_TYPED)
+        || note == crate::content::plan::FILE_TEXT_KEPT
+}
+
+const KEPT_REFUSED: &str = "not applied: ";
+const KEPT_AS_TYPED: &str = "your edit from version ";
 
 /// How a save is recorded.
 struct Write<'a> {
@@ -811,14 +865,29 @@ fn refuse_unpublishable(status: Status, rendered: &Rendered) -> Result<(), EditE
     if status != Status::Published || found.is_empty() {
         return Ok(());
     }
-    let lines: Vec<String> = found.iter().map(|p| p.to_string()).collect();
     Err(EditError::Invalid(vec![invalid(
         "body_md",
         format!(
             "a published lesson cannot link to what does not exist; fix these, or save it as a draft: {}",
-            lines.join("; ")
+            problems_in_words(&found)
         ),
     )]))
+}
+
+/// The most problems a message lists by line.
+const PROBLEMS_LISTED: usize = 20;
+
+/// Problems in one line of words, the first [`PROBLEMS_LISTED`] by line.
+pub fn problems_in_words(found: &[crate::content::links::Problem]) -> String {
+    let mut words: Vec<String> = found
+        .iter()
+        .take(PROBLEMS_LISTED)
+        .map(ToString::to_string)
+        .collect();
+    if found.len() > PROBLEMS_LISTED {
+        words.push(format!("and {} more", found.len() - PROBLEMS_LISTED));
+    }
+    words.join("; ")
 }
 
 /// Keeps a text that was not applied as it was typed, as a revision at the

@@ -63,7 +63,8 @@ impl Uploaded {
     }
 }
 
-/// `![alt](url)`, with the alt's brackets and line breaks made harmless.
+/// `![alt](url)`, with the alt's brackets, backslashes and line breaks made
+/// harmless.
 pub fn image_markdown(alt: &str, url: &str) -> String {
     let alt: String = alt
         .chars()
@@ -72,7 +73,9 @@ pub fn image_markdown(alt: &str, url: &str) -> String {
             c => c,
         })
         .collect();
-    format!("![{}]({url})", alt.trim())
+    // A backslash would escape what follows it (the closing bracket).
+    let alt = alt.trim().replace('\\', "\\\\");
+    format!("![{alt}]({url})")
 }
 
 /// Stores an uploaded image (once, however often it is uploaded) and
@@ -183,7 +186,16 @@ fn clean_name(raw: Option<&str>, ext: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::clean_name;
+    use super::{clean_name, image_markdown};
+
+    #[test]
+    fn alt_text_cannot_break_the_image_markdown() {
+        assert_eq!(
+            image_markdown("ends with \\", "/media/a/b.png"),
+            "![ends with \\\\](/media/a/b.png)"
+        );
+        assert_eq!(image_markdown("a [b]\nc", "/m"), "![a  b  c](/m)");
+    }
 
     #[test]
     fn names_are_made_safe() {

@@ -186,6 +186,13 @@ async fn overlapping_edits_are_refused_again_and_again_until_the_explicit_replac
         .await,
         1
     );
+    // The history lists Eve's refused texts as kept beside a version, openable,
+    // never as the live one.
+    let (_, history) = get(&eve, &format!("/admin/lessons/{id}/history")).await;
+    assert!(
+        history.contains("a text kept beside version 2"),
+        "{history}"
+    );
     // Ada's words are still in the history, and so are each of Eve's refused texts.
     assert!(
         count(&db, &format!("SELECT COUNT(*) FROM lesson_revisions WHERE lesson_id = {id} AND body_md LIKE '%Ada''s opening words.%'")).await >= 1
@@ -362,6 +369,25 @@ async fn a_git_edit_and_an_admin_edit_to_different_paragraphs_merge_on_sync() {
     let (_, public) = get(&f.client().await, URL).await;
     assert!(public.contains("in the admin") && public.contains("says the author"));
 
+    // The author changes yet another paragraph before any export: it merges
+    // again (the file's text at the first merge is the base now).
+    let path = "backend-dev/03-first-server.md";
+    let file = std::fs::read_to_string(f.content().join(path)).unwrap();
+    f.write(
+        path,
+        file.replace("## Run it", "## Run it on your computer"),
+    );
+    let second = f.sync(&db).await;
+    assert!(second.conflicts.is_empty(), "{second:?}");
+    assert_eq!(second.updated, vec![path.to_string()]);
+    let live = live_body(&f, id).await;
+    assert!(
+        live.contains("in the admin")
+            && live.contains("says the author")
+            && live.contains("## Run it on your computer"),
+        "{live}"
+    );
+
     // The next sync is quiet; export writes the merge, and the sync after is quiet too.
     let again = f.sync(&db).await;
     assert!(
@@ -374,6 +400,7 @@ async fn a_git_edit_and_an_admin_edit_to_different_paragraphs_merge_on_sync() {
     assert!(!exported.written.is_empty(), "{exported:?}");
     let file = std::fs::read_to_string(f.content().join("backend-dev/03-first-server.md")).unwrap();
     assert!(file.contains("in the admin") && file.contains("says the author"));
+    assert!(file.contains("## Run it on your computer"));
     let after = f.sync(&db).await;
     assert!(
         after.updated.is_empty() && after.conflicts.is_empty() && after.created.is_empty(),
@@ -519,10 +546,12 @@ mod in_a_browser {
                 && marked.contains(">>>>>>> version 4 by ada on "),
             "the form holds both sides, marked: {marked:?}"
         );
-        // Save again: refused again, nothing live changes. The refusal
+        // Save again (with Enter): refused again, nothing live changes. The refusal
         // before looks the same, so wait until that page is gone first.
+        // Enter in a field presses the form's first button: Save, never
+        // the merge panel's Replace.
         let before = eve.find(Locator::Id("stale-title")).await?;
-        click_button(eve, "Save").await?;
+        type_into(eve, "#title", "\u{E007}").await?;
         let deadline = std::time::Instant::now() + crate::browser::WAIT;
         while before.text().await.is_ok() {
             ensure!(
@@ -662,5 +691,77 @@ async fn a_new_lesson_or_a_restored_version_with_a_dead_link_is_not_published() 
     assert_eq!(
         count(&db, &format!("SELECT version FROM lessons WHERE id = {id}")).await,
         2
+    );
+}
+
+#[rocket::async_test]
+async fn a_marked_form_saved_again_after_another_edit_keeps_that_edit() {
+    let (f, eve) = admin_site("eve").await;
+    let ada = second_editor(&f).await;
+    let id = lesson_id(&f, "first-server").await;
+    let uri = format!("/admin/lessons/{id}/edit");
+    let eve_form = edit_form(&eve, id).await;
+    let body = body_of(&eve_form);
+    let ada_form = edit_form(&ada, id).await;
+    let ada_body = body.replace(FIRST, "Ada's opening.");
+    post(&ada, &uri, &with(&ada_form, &[("body_md", &ada_body)])).await;
+    let (status, _, html) = post(
+        &eve,
+        &uri,
+        &with(
+            &eve_form,
+            &[("body_md", &body.replace(FIRST, "Eve's opening."))],
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict);
+    let marked = textarea(&html, "body_md");
+
+    // Ada changes another paragraph (version 3) while Eve reads.
+    let ada_form = edit_form(&ada, id).await;
+    let ada_body = body_of(&ada_form).replace(LATER, "Ada's later words.");
+    let (status, _, _) = post(&ada, &uri, &with(&ada_form, &[("body_md", &ada_body)])).await;
+    assert_eq!(status, Status::SeeOther);
+
+    // Eve saves her marked form again: refused, and the form now holds Ada's
+    // newer paragraph too, against version 3.
+    let (status, _, html) = post(&eve, &uri, &with(&eve_form, &[("body_md", &marked)])).await;
+    assert_eq!(status, Status::Conflict);
+    let again = textarea(&html, "body_md");
+    assert!(again.contains("Ada's later words."), "{again}");
+    assert!(
+        again.contains("<<<<<<< your text\nEve's opening."),
+        "{again}"
+    );
+    let replaces = hidden_inputs(&html)
+        .into_iter()
+        .find(|(n, _)| n == "replaces")
+        .map(|(_, v)| v);
+    assert_eq!(replaces.as_deref(), Some("3"));
+
+    // She keeps her opening and replaces: Ada's later words stay.
+    let start = again.find("<<<<<<< your text\n").unwrap();
+    let end = again.find(">>>>>>> version").unwrap();
+    let end = end + again[end..].find('\n').unwrap() + 1;
+    let mine = &again[start + "<<<<<<< your text\n".len()..again.find("=======\n").unwrap()];
+    let resolved = format!("{}{}{}", &again[..start], mine, &again[end..]);
+    let (status, _, _) = post(
+        &eve,
+        &uri,
+        &with(
+            &eve_form,
+            &[
+                ("action", "replace"),
+                ("replaces", "3"),
+                ("body_md", &resolved),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let live = live_body(&f, id).await;
+    assert!(
+        live.contains("Eve's opening.") && live.contains("Ada's later words."),
+        "{live}"
     );
 }

@@ -82,7 +82,11 @@ async fn audit_view(db: &Db, requested: u64) -> Result<AuditView, AdminError> {
     let mut entries = Vec::with_capacity(rows.len());
     for e in rows {
         let phrase = audit::describe(&e.action, &e.detail);
-        let key = (phrase.target, e.target.clone());
+        // A sync run is named by its detail ("run 7"), not its target.
+        let key = match phrase.target {
+            TargetKind::SyncRun => (phrase.target, e.detail.clone()),
+            _ => (phrase.target, e.target.clone()),
+        };
         let object = match found.get(&key) {
             Some(target) => target.clone(),
             None => {

@@ -85,12 +85,11 @@ async fn edit_page(
     .await?;
     let problems = edit::problems(&rendered);
     if !problems.is_empty() {
-        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
         state.errors.insert(
             "body_md",
             format!(
                 "Fix these before the lesson can be published: {}",
-                lines.join("; ")
+                edit::problems_in_words(&problems)
             ),
         );
     }

@@ -108,18 +108,28 @@ async fn history_view(db: &Db, id: i32, requested: u64) -> Result<HistoryView, A
         .into_iter()
         .map(|u| (u.username, u.display_name))
         .collect();
+    // The revision that made the live version (a text kept beside it, such
+    // as a refused save, has its number but is not it).
+    let current_id = revisions::making_version(db, id, lesson.version)
+        .await?
+        .map(|r| r.id);
     let revisions = revisions::page_for_lesson(db, id, HISTORY_PER_PAGE, offset)
         .await?
         .into_iter()
         .map(|r| RevisionRow {
             id: r.id,
             version: r.version,
-            label: version_label(r.origin, r.version),
+            label: match r.note.as_deref() {
+                Some(note) if edit::is_kept_text(note) => {
+                    format!("a text kept beside version {}", r.version)
+                }
+                _ => version_label(r.origin, r.version),
+            },
             made: made_by(r.origin, r.author.as_deref(), &names),
             note: r.note,
             at: r.created_at.to_rfc3339(),
             created: r.created_at.format("%-d %b %Y, %H:%M UTC").to_string(),
-            is_current: r.version == lesson.version && r.origin != Origin::Conflict,
+            is_current: Some(r.id) == current_id,
             is_conflict: lesson.conflict_revision_id == Some(r.id),
         })
         .collect();

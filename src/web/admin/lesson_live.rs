@@ -80,10 +80,12 @@ pub(super) async fn rendered_preview(
     )
     .await?;
     // The same words as `lectern check` and the save's refusal.
-    let problems = edit::problems(&rendered)
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    // Listed one a line, at most a page's worth.
+    let found = edit::problems(&rendered);
+    let mut problems: Vec<String> = found.iter().take(100).map(ToString::to_string).collect();
+    if found.len() > 100 {
+        problems.push(format!("and {} more", found.len() - 100));
+    }
     Ok((rendered.html, problems))
 }
 
