@@ -479,6 +479,15 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
         if let Some(path) = row.source_path.as_deref() {
             if row.status != Status::Archived && !present.contains(path) && !adopted.contains(path)
             {
+                if row.synced_hash.as_deref() != Some(row.content_hash.as_str()) {
+                    // Its admin edits stay in the archived lesson and its
+                    // history; say so, since nothing else shows it.
+                    plan.diagnostics.push(Diagnostic::warning(
+                        path,
+                        None,
+                        "the file is gone (deleted or renamed to a new name) while its lesson had admin edits not yet exported: the lesson is archived with those edits; bring it back from the admin or write them to a file",
+                    ));
+                }
                 plan.lessons.push((
                     path.to_string(),
                     LessonAction::Archive {

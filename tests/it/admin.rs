@@ -517,7 +517,7 @@ fn post_routes(lesson: i64, revision: i64) -> Vec<(String, Vec<(&'static str, St
         ),
         (
             "/admin/lessons/drafts/discard".into(),
-            vec![("lesson", l.to_string())],
+            vec![("lesson", l.to_string()), ("confirm", "yes".into())],
         ),
         (
             format!("/admin/lessons/{l}/move-to"),

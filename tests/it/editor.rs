@@ -277,11 +277,25 @@ async fn an_autosaved_draft_is_private_restorable_discardable_and_gone_after_a_s
     assert!(restored.contains("is in the form below"), "{restored}");
     assert!(!restored.contains("You have unsaved text"));
 
-    // Discard: gone, and the offer with it.
-    let (status, location, _) = post(
+    // Discard asks first: without the confirmation nothing is deleted.
+    let (status, _, asked) = post(
         &client,
         "/admin/lessons/drafts/discard",
         &[("csrf", &token), ("lesson", &id.to_string())],
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(asked.contains("Discard your unsaved text?"), "{asked}");
+    assert_eq!(drafts(&f).await, 1);
+    // Confirmed: gone, and the offer with it.
+    let (status, location, _) = post(
+        &client,
+        "/admin/lessons/drafts/discard",
+        &[
+            ("csrf", &token),
+            ("lesson", &id.to_string()),
+            ("confirm", "yes"),
+        ],
     )
     .await;
     assert_eq!(status, Status::SeeOther);

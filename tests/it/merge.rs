@@ -765,3 +765,34 @@ async fn a_marked_form_saved_again_after_another_edit_keeps_that_edit() {
         "{live}"
     );
 }
+
+#[rocket::async_test]
+async fn a_file_gone_while_its_lesson_has_admin_edits_is_reported() {
+    let (f, eve) = admin_site("eve").await;
+    let id = lesson_id(&f, "first-server").await;
+    let form = edit_form(&eve, id).await;
+    let body = body_of(&form).replace(FIRST, "Edited in the admin.");
+    let (status, _, _) = post(
+        &eve,
+        &format!("/admin/lessons/{id}/edit"),
+        &with(&form, &[("body_md", &body)]),
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    f.remove("backend-dev/03-first-server.md");
+    let report = f.sync(&f.connect().await).await;
+    assert_eq!(
+        report.archived,
+        vec!["backend-dev/03-first-server.md".to_string()]
+    );
+    assert!(
+        report.diagnostics.iter().any(|d| d
+            .message
+            .contains("while its lesson had admin edits not yet exported")),
+        "{report:?}"
+    );
+    assert!(
+        live_body(&f, id).await.contains("Edited in the admin."),
+        "kept"
+    );
+}

@@ -295,6 +295,14 @@ struct DiscardForm {
     csrf: CsrfToken,
     lesson: Option<i32>,
     course: Option<i32>,
+    /// Set by the confirm page's button; without it the page asks first.
+    confirm: super::confirm::Confirmed,
+}
+
+#[derive(Responder)]
+enum Discarded {
+    Done(Redirect),
+    Ask(RawHtml<Template>),
 }
 
 carries_csrf!(DiscardForm);
@@ -304,15 +312,38 @@ async fn discard(
     form: CsrfForm<DiscardForm>,
     user: Editor,
     db: &State<Db>,
-) -> Result<Redirect, AdminError> {
-    let (target, back) = match (form.lesson, form.course) {
-        (Some(id), _) => (DraftTarget::Lesson(id), format!("/admin/lessons/{id}/edit")),
+    site: &State<SiteView>,
+) -> Result<Discarded, AdminError> {
+    let (target, back, field) = match (form.lesson, form.course) {
+        (Some(id), _) => (
+            DraftTarget::Lesson(id),
+            format!("/admin/lessons/{id}/edit"),
+            ("lesson", id),
+        ),
         (None, Some(course)) => (
             DraftTarget::NewIn(course),
             format!("/admin/lessons/new?course={course}"),
+            ("course", course),
         ),
         (None, None) => return Err(AdminError::NotFound),
     };
+    if !form.confirm.0 {
+        let q = super::confirm::Question {
+            title: "Discard your unsaved text?".to_string(),
+            explain: vec![
+                "The text kept while you typed, and never saved, is deleted for good. \
+                 The lesson itself does not change."
+                    .to_string(),
+            ],
+            action: "/admin/lessons/drafts/discard".to_string(),
+            fields: vec![(field.0, field.1.to_string())],
+            button: "Discard the unsaved text".to_string(),
+            cancel: back,
+        };
+        return Ok(Discarded::Ask(super::confirm::confirm_page(
+            site, &user.0, q,
+        )));
+    }
     drafts::discard(db, &user.0, target).await?;
-    Ok(Redirect::to(back))
+    Ok(Discarded::Done(Redirect::to(back)))
 }
