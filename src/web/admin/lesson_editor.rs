@@ -63,12 +63,21 @@ async fn edit_page(
         state.notice = Some(match merged {
             Some(theirs) => format!(
                 "Saved as version {}. Version {theirs} was saved by someone else while you were editing; \
-                 your changes and theirs touched different parts, so both are in. \
-                 The history compares the two versions.",
+                 your changes and theirs touched different parts, so both are in.",
                 lesson.version
             ),
             None => format!("Saved as version {}.", lesson.version),
         });
+        if let Some(theirs) = merged {
+            // Their version against the merge: what your edit added to it.
+            let made = crate::db::revisions::making_version(db.inner(), id, theirs).await?;
+            state.notice_link = made.map(|r| {
+                (
+                    format!("/admin/lessons/{id}/revisions/{}", r.id),
+                    format!("See version {theirs} beside this one."),
+                )
+            });
+        }
     }
     // The same checks as `lectern check`, next to the text: a draft may be
     // saved with them, a published lesson may not.

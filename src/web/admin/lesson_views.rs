@@ -82,6 +82,8 @@ pub(super) struct EditView {
     stale: Option<StaleView>,
     lesson: Option<LessonInfo>,
     notice: Option<String>,
+    /// A link after the notice: (address, words).
+    notice_link: Option<(String, String)>,
     images: Vec<ImageItem>,
     draft_offer: Option<DraftOffer>,
 }
@@ -92,6 +94,7 @@ pub(super) struct EditState {
     pub(super) preview: Option<(String, Vec<String>)>,
     pub(super) stale: Option<StaleView>,
     pub(super) notice: Option<String>,
+    pub(super) notice_link: Option<(String, String)>,
     pub(super) draft: Option<DraftOffer>,
 }
 
@@ -103,6 +106,7 @@ impl EditState {
             preview: None,
             stale: None,
             notice: None,
+            notice_link: None,
             draft: None,
         }
     }
@@ -163,6 +167,7 @@ pub(super) async fn edit_view(
         stale: state.stale,
         lesson: info,
         notice: state.notice,
+        notice_link: state.notice_link,
         images,
         draft_offer: state.draft,
     })
