@@ -395,6 +395,82 @@ pub fn slug(data: &[u8]) {
     assert_eq!(crate::db::redirects::normalise(&n), n);
 }
 
+// ---------------------------------------------------------------------------
+// Three-way merges
+
+/// Three texts (split at the first two NUL bytes: base, mine, theirs)
+/// merged as a stale save or a sync merges them. Whatever the texts, the
+/// merge answers (no panic, bounded work); a side that changed nothing
+/// yields the other side; two equal sides yield that text; a clean merge
+/// holds no marker line it did not get; a conflict names both sides.
+pub fn merge(data: &[u8]) {
+    use crate::base::merge::{merge_body, BodyMerge, Labels};
+    let s = text(data);
+    let mut parts = s.splitn(3, '\0');
+    let base = parts.next().unwrap_or_default();
+    let mine = parts.next().unwrap_or_default();
+    let theirs = parts.next().unwrap_or_default();
+    let labels = Labels {
+        mine: "your text".into(),
+        theirs: "version 2 by fuzz".into(),
+    };
+    let text_of = |m: &BodyMerge| match m {
+        BodyMerge::Same(t)
+        | BodyMerge::Clean { text: t, .. }
+        | BodyMerge::Conflicts { text: t, .. } => t.clone(),
+    };
+    let ends = |t: &str| {
+        let mut t = t.to_string();
+        if !t.is_empty() && !t.ends_with('\n') {
+            t.push('\n');
+        }
+        t
+    };
+    // One side unchanged: the other side, exactly.
+    let only_mine = merge_body(Some(base), mine, base, &labels);
+    assert!(
+        matches!(only_mine, BodyMerge::Clean { .. } | BodyMerge::Same(_)),
+        "{only_mine:?}"
+    );
+    assert_eq!(ends(&text_of(&only_mine)), ends(mine));
+    let only_theirs = merge_body(Some(base), base, theirs, &labels);
+    assert_eq!(ends(&text_of(&only_theirs)), ends(theirs));
+    // Both sides equal: that text.
+    assert_eq!(
+        merge_body(Some(base), mine, mine, &labels),
+        BodyMerge::Same(mine.to_string())
+    );
+    let merged = merge_body(Some(base), mine, theirs, &labels);
+    match &merged {
+        BodyMerge::Conflicts { text, regions } => {
+            assert!(*regions >= 1);
+            let held = |line: &str| {
+                [base, mine, theirs]
+                    .iter()
+                    .any(|t| t.lines().any(|l| l == line))
+            };
+            let opened = text.lines().any(|l| l == "<<<<<<< your text");
+            let closed = text.lines().any(|l| l == ">>>>>>> version 2 by fuzz");
+            // Named markers, unless a side already held diffy's own.
+            assert!(
+                (opened && closed) || held("<<<<<<< ours") || held(">>>>>>> theirs"),
+                "{text:?}"
+            );
+        }
+        BodyMerge::Clean { text, .. } => {
+            for line in text.lines() {
+                if line.starts_with("<<<<<<< ") || line.starts_with(">>>>>>> ") {
+                    let held = [base, mine, theirs]
+                        .iter()
+                        .any(|t| t.lines().any(|l| l == line));
+                    assert!(held, "a clean merge made a marker line {line:?}");
+                }
+            }
+        }
+        BodyMerge::Same(_) => assert_eq!(mine, theirs),
+    }
+}
+
 fn check_slug(s: &str) {
     // The rule, restated: lowercase ASCII letters and digits in words joined
     // by single hyphens, at most MAX_SLUG_LEN bytes.

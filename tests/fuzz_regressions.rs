@@ -71,6 +71,11 @@ fn highlight() {
     run("highlight", lectern::fuzzing::highlight);
 }
 
+#[test]
+fn merge() {
+    run("merge", lectern::fuzzing::merge);
+}
+
 /// The targets replayed above, each by the function of its name.
 const TARGETS: &[&str] = &[
     "front_matter",
@@ -79,6 +84,7 @@ const TARGETS: &[&str] = &[
     "slug",
     "search",
     "highlight",
+    "merge",
 ];
 
 /// "Through the same checks": every fuzz target is nothing but a call to

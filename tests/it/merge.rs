@@ -70,7 +70,10 @@ async fn two_editors_saving_different_paragraphs_both_keep_their_edits() {
     let (_, page) = get(&eve, &location).await;
     assert!(page.contains("Saved as version 3"), "{page}");
     assert!(page.contains("both are in"), "the editor is told");
-    assert!(page.contains("See version 2 beside this one."), "with a comparison");
+    assert!(
+        page.contains("See version 2 beside this one."),
+        "with a comparison"
+    );
 
     let live = live_body(&f, id).await;
     assert!(live.contains("Time to write some real code."), "Eve's edit");
