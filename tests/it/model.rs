@@ -1203,6 +1203,8 @@ struct World {
     course_id: i32,
     /// The author pushed commits the site's working copy has not pulled.
     behind: std::cell::Cell<bool>,
+    /// The remote's history as last read, until the next push.
+    history: std::cell::RefCell<Option<String>>,
 }
 
 async fn run_case(ops: &[Op], shared: Option<&TestDb>) -> Result<(), Failure> {
@@ -1306,6 +1308,7 @@ impl World {
                 csrf,
                 course_id,
                 behind: std::cell::Cell::new(false),
+                history: std::cell::RefCell::new(None),
             },
             m,
         ))
@@ -1668,6 +1671,7 @@ impl World {
             git(&content, &["add", "-A"])?;
             git(&content, &["commit", "-q", "--allow-empty", "-m", "export"])?;
             git(&content, &["push", "-q"])?;
+            self.history.replace(None);
         }
         let mut written = report.written.clone();
         written.sort();
@@ -1722,6 +1726,7 @@ impl World {
         git(&author, &["add", "-A"])?;
         git(&author, &["commit", "-q", "-m", message])?;
         git(&author, &["push", "-q"])?;
+        self.history.replace(None);
         self.behind.set(true);
         Ok(())
     }
@@ -1972,6 +1977,8 @@ impl World {
     /// or as after it, and exactly the first `k / 2` lesson changes are in.
     async fn killed_sync(&self, m: &mut Model, k: u8) -> Result<(), String> {
         let (after, _) = m.synced();
+        // The texts a merge would make, to name them whether it is in or not.
+        m.texts.clone_from(&after.texts);
         self.site_pull()?;
         self.arm_crash(k).await?;
         let result = self.lib_sync().await;
@@ -2144,7 +2151,12 @@ impl World {
             .await
             .ctx("read all texts")?;
         let mut kept: BTreeSet<String> = tokens_in(&file_texts).into_iter().collect();
-        kept.extend(tokens_in(&git_history(&self.f.remote())?));
+        if self.history.borrow().is_none() {
+            self.history.replace(Some(git_history(&self.f.remote())?));
+        }
+        kept.extend(tokens_in(
+            self.history.borrow().as_deref().unwrap_or_default(),
+        ));
         for row in rows {
             let text: String = row.try_get_by_index(0).ctx("body_md")?;
             kept.extend(tokens_in(&text));
