@@ -6,29 +6,49 @@
 //! webhook, which pulls, or after the site's working copy pulled: the library
 //! call `lectern sync` makes, the admin's "Sync now", or the `lectern` binary
 //! in a child process); a sync is killed part-way; an editor opens the form,
-//! saves (fresh or from a stale version), archives, restores a revision; a
-//! conflict is resolved one of the three ways; an export runs and the editor
-//! commits and pushes what it wrote. Every step goes through the real parts
-//! (git repositories, files on disk, HTTP with sessions and CSRF, the
-//! database) and is followed by a comparison with a plain reference model
-//! ([`Model`]):
+//! saves (fresh or from a stale version), archives, restores a revision; the
+//! editor's script autosaves the open form as a private draft; a conflict is
+//! resolved one of the three ways; an export runs and the editor commits and
+//! pushes what it wrote. Every write changes one of the three paragraphs of a
+//! lesson's body, or all of them, so that the two sides' edits merge when
+//! they changed different paragraphs and overlap when not. Every step goes
+//! through the real parts (git repositories, files on disk, HTTP with
+//! sessions and CSRF, the database) and is followed by a comparison with a
+//! plain reference model ([`Model`]):
 //!
 //! 0. every lesson row (text, status, version, file and hashes, open
 //!    conflict, the whole revision list) and every file on disk is what the
 //!    model says;
-//! 1. every text ever written, by an author or an editor (refused stale saves
-//!    included), is still somewhere: a live lesson, a revision, a file, or
-//!    the git history;
-//! 2. a save from a stale version is merged three ways with the live one:
-//!    when only it changed the text and at most one side the status, the
-//!    merge is saved (and the edit as typed kept); otherwise it is refused
-//!    (409) and changes no live text;
-//! 3. a file change that meets unexported admin edits becomes a conflict and
-//!    leaves the live text alone (DESIGN §6);
+//! 1. every paragraph ever written, by an author or an editor (refused stale
+//!    saves included), is still somewhere: a live lesson, a revision, a
+//!    file, or the git history (a merged text holds the paragraphs of both
+//!    sides);
+//! 2. a save from a stale version is merged three ways with the live one
+//!    (base: the text of the version the form was opened at): when the two
+//!    sides changed different paragraphs and at most one side the status,
+//!    the merge is saved (and the edit as typed kept as a revision before
+//!    it); otherwise it is refused (409), the edit as typed is kept as a
+//!    revision and no live text changes;
+//! 3. a file change that meets unexported admin edits is merged three ways
+//!    by the sync (base: the text as last synced) when it changed the file
+//!    in place, the fields beside the text agree as `plan::merge_with_file`
+//!    requires and the two sides changed different paragraphs: the lesson
+//!    is updated with the merge (a git revision), the file's hashes are
+//!    recorded and the merge is left for export; otherwise it becomes a
+//!    conflict and leaves the live text alone (DESIGN §6);
 //! 4. the public site serves exactly the published, non-scheduled lessons
 //!    (200 with the live text, else 404; the course page lists exactly them);
 //! 5. after a sync, a second sync creates, updates, archives and conflicts
-//!    nothing.
+//!    nothing;
+//! 6. the editor's autosaved draft of a lesson is exactly the latest one it
+//!    posted, until a save of the lesson through the form succeeds (which
+//!    deletes it); no draft's text is ever live, in a revision, in a file,
+//!    in git or on the public site; the editor page offers to restore the
+//!    draft exactly when there is one and its text differs from the live
+//!    one. A draft is the editor's work in progress: a newer draft or a save
+//!    supersedes it, so a draft a later autosave replaced need not be
+//!    recoverable (invariant 1 does not cover drafts), but the latest is
+//!    kept.
 //!
 //! A sync killed part-way is simulated inside the database: triggers count
 //! the writes to `lessons` and `lesson_revisions` and fail every write after
@@ -41,16 +61,17 @@
 //! hence shrinkable; `git::a_sync_killed_at_several_points_is_completed_by_running_it_again`
 //! kills a real child process (timing-dependent, too slow to repeat here).
 //!
-//! Texts are numbered in the order they are written, `w0001`–`w0003` for the
-//! three files the site starts with, then one for each `AuthorWrite` and
-//! each editor's save (refused or not, merges included); failure messages
-//! name texts, files and revisions that way.
+//! Paragraphs are numbered in the order they are written, `w0001`–`w0009`
+//! for the three files the site starts with, then one for each paragraph an
+//! `AuthorWrite`, an editor's save (refused or not) or an autosave changes;
+//! failure messages name a text by its three paragraphs (`w0001+w0011+w0003`),
+//! and files and revisions that way.
 //!
 //! Runs on SQLite, or on PostgreSQL when TEST_DATABASE_URL is set. The number
 //! of cases is `PROPTEST_CASES` (default [`DEFAULT_CASES`], or
 //! [`DEFAULT_CASES_POSTGRES`]); a failure is shrunk and printed as a numbered
-//! list of operations. `MODEL_STATS=1` prints how often conflicts, stale
-//! saves, resolutions, kills and the like came up.
+//! list of operations. `MODEL_STATS=1` prints how often conflicts, merges,
+//! stale saves, autosaves, resolutions, kills and the like came up.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -116,10 +137,40 @@ enum How {
     Merge,
 }
 
+/// Which paragraphs of a body a write changes (with fresh tokens).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Edit {
+    First,
+    Second,
+    Third,
+    All,
+}
+
+impl Edit {
+    fn changes(self, part: usize) -> bool {
+        match self {
+            Edit::First => part == 0,
+            Edit::Second => part == 1,
+            Edit::Third => part == 2,
+            Edit::All => true,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Edit::First => "first part",
+            Edit::Second => "second part",
+            Edit::Third => "third part",
+            Edit::All => "all parts",
+        }
+    }
+}
+
 #[derive(Clone)]
 enum Op {
-    /// The author writes a new text to the lesson's file (created if needed).
-    Write(usize, Vis),
+    /// The author writes a new text to the lesson's file (created if needed):
+    /// these parts of the file's text change.
+    Write(usize, Vis, Edit),
     /// The author renames the lesson's file (another number, same slug).
     Rename(usize),
     Delete(usize),
@@ -132,7 +183,11 @@ enum Op {
         lesson: usize,
         stale: bool,
         draft: bool,
+        edit: Edit,
     },
+    /// The editor's script autosaves the open form as a private draft: the
+    /// live text with these parts changed, or (`None`) the live text as is.
+    Autosave(usize, Option<Edit>),
     Archive(usize, bool),
     /// Restore the lesson's revision with this index (modulo their number).
     Restore(usize, u8),
@@ -150,7 +205,7 @@ impl fmt::Debug for Op {
             Vis::Broken => "broken",
         };
         match self {
-            Op::Write(i, v) => write!(f, "AuthorWrite({}, {})", SLUGS[*i], vis(v)),
+            Op::Write(i, v, e) => write!(f, "AuthorWrite({}, {}, {})", SLUGS[*i], vis(v), e.name()),
             Op::Rename(i) => write!(f, "AuthorRename({})", SLUGS[*i]),
             Op::Delete(i) => write!(f, "AuthorDelete({})", SLUGS[*i]),
             Op::Sync(via) => write!(
@@ -169,12 +224,20 @@ impl fmt::Debug for Op {
                 lesson,
                 stale,
                 draft,
+                edit,
             } => write!(
                 f,
-                "EditorSave({}, {}, {})",
+                "EditorSave({}, {}, {}, {})",
                 SLUGS[*lesson],
                 if *stale { "stale" } else { "fresh" },
-                if *draft { "draft" } else { "published" }
+                if *draft { "draft" } else { "published" },
+                edit.name()
+            ),
+            Op::Autosave(i, e) => write!(
+                f,
+                "EditorAutosave({}, {})",
+                SLUGS[*i],
+                e.map_or("the live text", Edit::name)
             ),
             Op::Archive(i, true) => write!(f, "EditorArchive({})", SLUGS[*i]),
             Op::Archive(i, false) => write!(f, "EditorUnarchive({})", SLUGS[*i]),
@@ -224,14 +287,24 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Via::Cli),
     ];
     let how = prop_oneof![Just(How::TakeFile), Just(How::KeepAdmin), Just(How::Merge)];
+    // Mostly one part of three, so that edits of the two sides often merge;
+    // the same part, or all, still overlap.
+    let edit = prop_oneof![
+        4 => Just(Edit::First),
+        4 => Just(Edit::Second),
+        4 => Just(Edit::Third),
+        1 => Just(Edit::All),
+    ];
     // Earlier alternatives are what shrinking moves towards.
     prop_oneof![
-        5 => (lesson.clone(), vis).prop_map(|(i, v)| Op::Write(i, v)),
+        7 => (lesson.clone(), vis, edit.clone()).prop_map(|(i, v, e)| Op::Write(i, v, e)),
         5 => via.prop_map(Op::Sync),
-        5 => (lesson.clone(), prop::bool::weighted(0.3), prop::bool::weighted(0.2))
-            .prop_map(|(lesson, stale, draft)| Op::Save { lesson, stale, draft }),
+        7 => (lesson.clone(), prop::bool::weighted(0.3), prop::bool::weighted(0.2), edit.clone())
+            .prop_map(|(lesson, stale, draft, edit)| Op::Save { lesson, stale, draft, edit }),
+        1 => (lesson.clone(), prop::option::weighted(0.7, edit))
+            .prop_map(|(i, e)| Op::Autosave(i, e)),
         2 => lesson.clone().prop_map(Op::Open),
-        4 => how.prop_map(Op::Resolve),
+        3 => how.prop_map(Op::Resolve),
         2 => Just(Op::Export),
         2 => (lesson.clone(), 0u8..8).prop_map(|(i, k)| Op::Restore(i, k)),
         1 => lesson.clone().prop_map(Op::Rename),
@@ -250,6 +323,13 @@ enum Seen {
     ArchivedConflict,
     StaleRefused,
     StaleMerged,
+    /// A stale save merged with a live text that had changed meanwhile.
+    StaleMergedParts,
+    /// A file change over unexported admin edits merged by a sync.
+    GitMerge,
+    Autosave,
+    /// The editor page offered to restore a draft.
+    RestoreOffered,
     TakeFile,
     KeepAdmin,
     Merge,
@@ -261,12 +341,16 @@ enum Seen {
     Cli,
 }
 
-const ALL_SEEN: [Seen; 14] = [
+const ALL_SEEN: [Seen; 18] = [
     Seen::Conflict,
     Seen::RenameConflict,
     Seen::ArchivedConflict,
     Seen::StaleRefused,
     Seen::StaleMerged,
+    Seen::StaleMergedParts,
+    Seen::GitMerge,
+    Seen::Autosave,
+    Seen::RestoreOffered,
     Seen::TakeFile,
     Seen::KeepAdmin,
     Seen::Merge,
@@ -355,8 +439,9 @@ fn export_leaves_a_file_change_sync_has_not_seen() {
             lesson: 0,
             stale: false,
             draft: false,
+            edit: Edit::All,
         },
-        Op::Write(0, Vis::Public),
+        Op::Write(0, Vis::Public, Edit::All),
         Op::Export,
         Op::Sync(Via::Lib),
         Op::Resolve(How::TakeFile),
@@ -373,11 +458,12 @@ fn a_renamed_file_over_admin_edits_is_a_conflict() {
             lesson: 0,
             stale: false,
             draft: false,
+            edit: Edit::All,
         },
         Op::Rename(0),
         Op::Sync(Via::Lib),
         Op::Resolve(How::KeepAdmin),
-        Op::Write(0, Vis::Public),
+        Op::Write(0, Vis::Public, Edit::All),
         Op::Sync(Via::Lib),
     ]);
 }
@@ -391,8 +477,9 @@ fn a_file_change_over_admin_edits_of_an_archived_lesson_is_a_conflict() {
             lesson: 0,
             stale: false,
             draft: false,
+            edit: Edit::All,
         },
-        Op::Write(0, Vis::Public),
+        Op::Write(0, Vis::Public, Edit::All),
         Op::Archive(0, true),
         Op::Sync(Via::Lib),
     ]);
@@ -437,7 +524,7 @@ fn runtime() -> tokio::runtime::Runtime {
 struct FileM {
     /// 0: `NN-slug.md`, 1: the renamed `1N-slug.md`.
     slot: u8,
-    tok: u32,
+    text: Text,
     draft: bool,
     scheduled: bool,
     broken: bool,
@@ -454,12 +541,21 @@ impl FileM {
     }
 }
 
-/// A lesson row as the model knows it. Texts are tokens: each text ever
-/// written is `\nText wNNNN.\n` with a number never used before, so a token
-/// names exactly one (title, summary, body).
+/// A body as the model knows it: the tokens of its three paragraphs,
+/// `\nText wNNNN.\n\nMore wNNNN.\n\nEnd wNNNN.\n`. Every paragraph ever
+/// written has a number never used before, so a token names exactly one
+/// paragraph, and three tokens one text (title and summary never change).
+type Text = [u32; 3];
+
+/// The fields beside the text a revision records (`None`: a text kept
+/// without them, an edit as typed or a conflict's file text): the status
+/// and whether `publish_at` is set.
+type Fields = Option<(Status, bool)>;
+
+/// A lesson row as the model knows it.
 #[derive(Clone, Debug)]
 struct RowM {
-    live: u32,
+    live: Text,
     status: Status,
     scheduled: bool,
     /// The file the row is bound to (`source_path`).
@@ -467,19 +563,25 @@ struct RowM {
     /// Hash of the file bytes last applied (`source_hash`).
     applied: Option<String>,
     /// The text as last synced or exported (`synced_hash`).
-    synced: u32,
+    synced: Text,
     /// Index in `revs` of the open conflict's revision.
     conflict: Option<usize>,
     version: i32,
-    revs: Vec<(u32, Origin)>,
+    revs: Vec<(Text, Origin, Fields)>,
     /// Each version's text and status, for predicting three-way merges.
-    versions: Vec<(i32, u32, Status)>,
+    versions: Vec<(i32, Text, Status)>,
 }
 
 impl RowM {
     /// Notes the current version's text and status.
     fn record(&mut self) {
         self.versions.push((self.version, self.live, self.status));
+    }
+
+    /// A revision of `text` with the row's fields as they are now.
+    fn rev(&mut self, text: Text, origin: Origin) {
+        self.revs
+            .push((text, origin, Some((self.status, self.scheduled))));
     }
 
     /// Changed in the admin since the last sync (or export).
@@ -496,6 +598,12 @@ struct Model {
     written: Vec<(u32, usize, &'static str)>,
     /// The version at which the editor opened each lesson's form.
     forms: [Option<i32>; N],
+    /// The editor's latest autosaved draft of each lesson, until a save.
+    drafts: [Option<Text>; N],
+    /// Tokens written only into drafts: never live, never in a revision.
+    draft_only: Vec<u32>,
+    /// Every text made so far, to name a `synced_hash`.
+    texts: BTreeSet<Text>,
     /// Every file version ever made: hash → description.
     file_names: BTreeMap<String, String>,
     next_tok: u32,
@@ -541,15 +649,35 @@ fn path(i: usize, slot: u8) -> String {
     format!("{COURSE}/{:02}-{}.md", i + 1 + 10 * slot as usize, SLUGS[i])
 }
 
-/// A save of a new text with `status` from `version` over the row as it is
-/// now, merged three ways as the admin does: the merge is clean when the
-/// live text is still the text of `version` (only this edit changed it) and
-/// the status was changed by one side at most; then the merged status.
-fn merged_status(r: &RowM, version: i32, status: Status) -> Option<Status> {
-    let &(_, base_text, base_status) = r.versions.iter().find(|(v, ..)| *v == version)?;
-    if base_text != r.live {
-        return None;
+/// Merges `mine` and `theirs`, both edited from `base`, part by part as a
+/// line-wise three-way merge does (the parts are paragraphs one blank line
+/// apart: diffy merges changes of neighbouring ones, and the same change on
+/// both sides): `None` when a part was changed by both sides differently.
+fn merge_parts(base: Text, mine: Text, theirs: Text) -> Option<Text> {
+    let mut merged = base;
+    for p in 0..base.len() {
+        merged[p] = match (mine[p] != base[p], theirs[p] != base[p]) {
+            (true, true) if mine[p] != theirs[p] => return None,
+            (true, _) => mine[p],
+            _ => theirs[p],
+        };
     }
+    Some(merged)
+}
+
+/// A save of `typed` with `status` from `version` over the row as it is
+/// now, merged three ways as the admin does: the merge is clean when the two
+/// sides changed different parts of the text and the status was changed by
+/// one side at most; then the merged text and status.
+fn stale_merge(r: &RowM, version: i32, typed: Text, status: Status) -> Option<(Text, Status)> {
+    let &(_, base_text, base_status) = r.versions.iter().find(|(v, ..)| *v == version)?;
+    let text = merge_parts(base_text, typed, r.live)?;
+    let status = merged_status(r, base_status, status)?;
+    Some((text, status))
+}
+
+/// The status a clean merge saves, `None` when both sides changed it.
+fn merged_status(r: &RowM, base_status: Status, status: Status) -> Option<Status> {
     if status == r.status || base_status == r.status {
         Some(status)
     } else if base_status == status {
@@ -559,21 +687,31 @@ fn merged_status(r: &RowM, version: i32, status: Status) -> Option<Status> {
     }
 }
 
-fn body(tok: u32) -> String {
-    format!("\nText w{tok:04}.\n")
+fn body(text: Text) -> String {
+    format!(
+        "\nText w{:04}.\n\nMore w{:04}.\n\nEnd w{:04}.\n",
+        text[0], text[1], text[2]
+    )
 }
 
 fn tok_name(tok: u32) -> String {
     format!("w{tok:04}")
 }
 
-/// The token of a stored body, or the body itself when it is not one.
+fn text_name(text: Text) -> String {
+    format!("w{:04}+w{:04}+w{:04}", text[0], text[1], text[2])
+}
+
+/// The tokens of a stored body, or the body itself when it is not a model's.
 fn name_of_body(body_md: &str) -> String {
-    body_md
-        .strip_prefix("\nText ")
+    let parts = body_md
+        .strip_prefix("\nText w")
         .and_then(|b| b.strip_suffix(".\n"))
-        .filter(|t| t.len() == 5 && t.starts_with('w'))
-        .map_or_else(|| format!("{body_md:?}"), str::to_string)
+        .and_then(|b| b.split_once(".\n\nMore w"))
+        .and_then(|(a, b)| Some((a, b.split_once(".\n\nEnd w")?)))
+        .and_then(|(a, (b, c))| Some([a.parse().ok()?, b.parse().ok()?, c.parse().ok()?]))
+        .filter(|_| body_md.len() == body([0; 3]).len());
+    parts.map_or_else(|| format!("{body_md:?}"), text_name)
 }
 
 /// Every token in a text.
@@ -602,7 +740,7 @@ fn status_form_value(s: Status) -> &'static str {
     }
 }
 
-fn file_text(i: usize, tok: u32, vis: Vis) -> String {
+fn file_text(i: usize, text: Text, vis: Vis) -> String {
     let extra = match vis {
         Vis::Public => "",
         Vis::Draft => "draft = true\n",
@@ -613,7 +751,7 @@ fn file_text(i: usize, tok: u32, vis: Vis) -> String {
         Vis::Broken => "title = 3".to_string(),
         _ => format!("title = \"{}\"", TITLES[i]),
     };
-    format!("+++\n{title}\n{extra}+++\n{}", body(tok))
+    format!("+++\n{title}\n{extra}+++\n{}", body(text))
 }
 
 /// A lesson as compared between the model and the database.
@@ -639,6 +777,31 @@ impl Model {
         self.next_tok
     }
 
+    /// `from` with the parts `edit` names written anew by `who`.
+    fn edited(&mut self, i: usize, who: &'static str, from: Text, edit: Edit) -> Text {
+        let mut text = from;
+        for (p, tok) in text.iter_mut().enumerate() {
+            if edit.changes(p) {
+                *tok = self.fresh(i, who);
+            }
+        }
+        self.texts.insert(text);
+        text
+    }
+
+    /// `from` with the parts `edit` names changed in a draft only.
+    fn drafted(&mut self, from: Text, edit: Edit) -> Text {
+        let mut text = from;
+        for (p, tok) in text.iter_mut().enumerate() {
+            if edit.changes(p) {
+                self.next_tok += 1;
+                self.draft_only.push(self.next_tok);
+                *tok = self.next_tok;
+            }
+        }
+        text
+    }
+
     fn name_of_file(&self, hash: &str) -> String {
         self.file_names
             .get(hash)
@@ -651,9 +814,10 @@ impl Model {
         let Some(hash) = hash else {
             return "none".into();
         };
-        (1..=self.next_tok)
-            .find(|t| content_hash(TITLES[i], "", &body(*t)) == hash)
-            .map_or_else(|| format!("unknown text {}", &hash[..8]), tok_name)
+        self.texts
+            .iter()
+            .find(|t| content_hash(TITLES[i], "", &body(**t)) == hash)
+            .map_or_else(|| format!("unknown text {}", &hash[..8]), |t| text_name(*t))
     }
 
     fn view(&self, i: usize) -> Option<RowView> {
@@ -661,23 +825,23 @@ impl Model {
         Some(RowView {
             title: TITLES[i].into(),
             summary: String::new(),
-            live: tok_name(r.live),
+            live: text_name(r.live),
             status: r.status,
             scheduled: r.scheduled,
             path: path(i, r.slot),
             source: r.applied.as_deref().map(|h| self.name_of_file(h)),
-            synced: tok_name(r.synced),
+            synced: text_name(r.synced),
             conflict: r.conflict.map(|c| format!("revision #{c}")),
             version: r.version,
             revisions: r
                 .revs
                 .iter()
-                .map(|(t, o)| format!("{} {}", tok_name(*t), origin_name(*o)))
+                .map(|(t, o, _)| format!("{} {}", text_name(*t), origin_name(*o)))
                 .collect(),
         })
     }
 
-    fn public(&self, i: usize) -> Option<u32> {
+    fn public(&self, i: usize) -> Option<Text> {
         self.rows[i]
             .as_ref()
             .filter(|r| r.status == Status::Published && !r.scheduled)
@@ -692,13 +856,57 @@ impl Model {
         (changed && !f.broken).then_some(f)
     }
 
-    /// DESIGN §6: a changed file meeting unexported admin edits, with a
-    /// different text, is a conflict.
-    fn conflict_expected(&self, i: usize) -> bool {
+    /// A changed file meeting unexported admin edits, with a different text.
+    fn meets_admin_edits(&self, i: usize) -> bool {
         match (self.pending_file(i), self.rows[i].as_ref()) {
-            (Some(f), Some(r)) => r.admin_edited() && f.tok != r.live,
+            (Some(f), Some(r)) => r.admin_edited() && f.text != r.live,
             _ => false,
         }
+    }
+
+    /// DESIGN §6: a changed file meeting unexported admin edits is a
+    /// conflict, unless the sync merges the two.
+    fn conflict_expected(&self, i: usize) -> bool {
+        self.meets_admin_edits(i) && self.git_merge(i).is_none()
+    }
+
+    /// The merge a sync makes of a file change meeting unexported admin
+    /// edits, as `plan::merge_with_file`: the file changed in place (a
+    /// renamed file is a conflict), the base is the newest revision holding
+    /// the text as last synced, every field beside the text either agrees
+    /// with the file or was changed by the file alone (the status also by
+    /// the admin alone, which is kept), and the texts do not overlap. The
+    /// merged text and status.
+    fn git_merge(&self, i: usize) -> Option<(Text, Status)> {
+        if !self.meets_admin_edits(i) {
+            return None;
+        }
+        let (f, r) = (self.pending_file(i)?, self.rows[i].as_ref()?);
+        if f.slot != r.slot {
+            return None;
+        }
+        let &(base, _, fields) = r.revs.iter().rev().find(|(t, ..)| *t == r.synced)?;
+        let (base_status, base_scheduled) = (fields.map(|f| f.0), fields.map(|f| f.1));
+        let mut keep_admin_status = false;
+        if r.status != f.status() {
+            if base_status == Some(f.status()) {
+                keep_admin_status = true;
+            } else if base_status != Some(r.status) {
+                return None;
+            }
+        }
+        if r.scheduled != f.scheduled && base_scheduled != Some(r.scheduled) {
+            return None;
+        }
+        let text = merge_parts(base, r.live, f.text)?;
+        Some((
+            text,
+            if keep_admin_status {
+                r.status
+            } else {
+                f.status()
+            },
+        ))
     }
 
     /// The model after a complete sync, and what the sync reports.
@@ -707,21 +915,22 @@ impl Model {
         let mut out = Outcome::default();
         for i in 0..N {
             let conflict = self.conflict_expected(i);
+            let merge = self.git_merge(i);
             let file = self.files[i].as_ref();
             let row = &mut next.rows[i];
             let Some(r) = row.as_mut() else {
                 if let Some(f) = file.filter(|f| !f.broken) {
                     *row = Some(RowM {
-                        live: f.tok,
+                        live: f.text,
                         status: f.status(),
                         scheduled: f.scheduled,
                         slot: f.slot,
                         applied: Some(f.hash.clone()),
-                        synced: f.tok,
+                        synced: f.text,
                         conflict: None,
                         version: 1,
-                        revs: vec![(f.tok, Origin::Git)],
-                        versions: vec![(1, f.tok, f.status())],
+                        revs: vec![(f.text, Origin::Git, Some((f.status(), f.scheduled)))],
+                        versions: vec![(1, f.text, f.status())],
                     });
                     out.created.push(path(i, f.slot));
                 }
@@ -736,20 +945,24 @@ impl Model {
                 Some(f) if !f.broken => {
                     if conflict {
                         r.conflict = Some(r.revs.len());
-                        r.revs.push((f.tok, Origin::Conflict));
+                        r.revs.push((f.text, Origin::Conflict, None));
                         r.applied = Some(f.hash.clone());
                         r.slot = f.slot;
                         out.conflicts.push(path(i, f.slot));
                     } else {
-                        r.live = f.tok;
-                        r.status = f.status();
+                        // The file's text, or its merge with the admin's
+                        // (which then still has edits to export).
+                        let (live, status) = merge.unwrap_or((f.text, f.status()));
+                        next.texts.insert(live);
+                        r.live = live;
+                        r.status = status;
                         r.scheduled = f.scheduled;
                         r.slot = f.slot;
                         r.applied = Some(f.hash.clone());
-                        r.synced = f.tok;
+                        r.synced = f.text;
                         r.version += 1;
                         r.record();
-                        r.revs.push((f.tok, Origin::Git));
+                        r.rev(live, Origin::Git);
                         out.updated.push(path(i, f.slot));
                     }
                 }
@@ -761,7 +974,7 @@ impl Model {
                         r.applied = None;
                         r.version += 1;
                         r.record();
-                        r.revs.push((r.live, Origin::Git));
+                        r.rev(r.live, Origin::Git);
                     }
                 }
             }
@@ -990,6 +1203,8 @@ struct World {
     course_id: i32,
     /// The author pushed commits the site's working copy has not pulled.
     behind: std::cell::Cell<bool>,
+    /// The remote's history as last read, until the next push.
+    history: std::cell::RefCell<Option<String>>,
 }
 
 async fn run_case(ops: &[Op], shared: Option<&TestDb>) -> Result<(), Failure> {
@@ -1040,11 +1255,11 @@ impl World {
         let mut m = Model::default();
         let mut w_files = Vec::new();
         for i in 0..N {
-            let tok = m.fresh(i, "author");
-            w_files.push((i, tok));
+            let text = m.edited(i, "author", [0; 3], Edit::All);
+            w_files.push((i, text));
         }
-        for (i, tok) in w_files {
-            write_file(&f, &mut m, i, 0, tok, Vis::Public);
+        for (i, text) in w_files {
+            write_file(&f, &mut m, i, 0, text, Vis::Public);
         }
         git(&author, &["add", "-A"])?;
         git(&author, &["commit", "-q", "-m", "the course"])?;
@@ -1093,6 +1308,7 @@ impl World {
                 csrf,
                 course_id,
                 behind: std::cell::Cell::new(false),
+                history: std::cell::RefCell::new(None),
             },
             m,
         ))
@@ -1100,16 +1316,21 @@ impl World {
 
     async fn step(&mut self, m: &mut Model, op: &Op) -> Result<(), Failure> {
         match *op {
-            Op::Write(i, vis) => {
+            Op::Write(i, vis, edit) => {
                 let slot = m.files[i]
                     .as_ref()
                     .map(|f| f.slot)
                     .or(m.rows[i].as_ref().map(|r| r.slot))
                     .unwrap_or(0);
-                let tok = m.fresh(i, "author");
+                // The author edits the file as it is; a new file is new throughout.
+                let (from, edit) = match m.files[i].as_ref() {
+                    Some(f) => (f.text, edit),
+                    None => ([0; 3], Edit::All),
+                };
+                let text = m.edited(i, "author", from, edit);
                 self.author_pull()?;
-                write_file(&self.f, m, i, slot, tok, vis);
-                self.author_push(&format!("write {}", tok_name(tok)))?;
+                write_file(&self.f, m, i, slot, text, vis);
+                self.author_push(&format!("write {}", text_name(text)))?;
             }
             Op::Rename(i) => {
                 if let Some(f) = m.files[i].as_mut() {
@@ -1148,12 +1369,47 @@ impl World {
                     "the form is at version {version}, the lesson at {}",
                     r.version
                 );
+                check_draft_offer(&page, m, i)?;
                 m.forms[i] = Some(version);
+            }
+            Op::Autosave(i, edit) => {
+                let Some(r) = m.rows[i].as_ref() else {
+                    return Ok(());
+                };
+                let (live, version, status) = (r.live, r.version, r.status);
+                let text = match edit {
+                    Some(edit) => m.drafted(live, edit),
+                    None => live,
+                };
+                let id = self.id(i).await?;
+                let (http, _, answer) = post(
+                    &self.admin,
+                    &format!("/admin/lessons/autosave?lesson={id}"),
+                    &[
+                        ("csrf", &self.csrf),
+                        ("version", &version.to_string()),
+                        ("title", TITLES[i]),
+                        ("slug", SLUGS[i]),
+                        ("course_id", &self.course_id.to_string()),
+                        ("status", status_form_value(status)),
+                        ("summary", ""),
+                        ("body_md", &body(text)),
+                        ("action", "autosave"),
+                    ],
+                )
+                .await;
+                ensure!(http == Http::Ok, "autosave: {http} {answer}");
+                seen(Seen::Autosave);
+                m.drafts[i] = Some(text);
+                let (http, page) = get(&self.admin, &format!("/admin/lessons/{id}/edit")).await;
+                ensure!(http == Http::Ok, "the editor opens: {http}");
+                check_draft_offer(&page, m, i)?;
             }
             Op::Save {
                 lesson: i,
                 stale,
                 draft,
+                edit,
             } => {
                 let Some(r) = m.rows[i].as_ref() else {
                     return Ok(());
@@ -1172,7 +1428,7 @@ impl World {
                 } else {
                     Status::Published
                 };
-                self.save(m, i, version, status).await?;
+                self.save(m, i, version, status, edit).await?;
             }
             Op::Archive(i, archived) => {
                 let Some(r) = m.rows[i].as_mut() else {
@@ -1203,7 +1459,7 @@ impl World {
                 };
                 r.version += 1;
                 r.record();
-                r.revs.push((r.live, Origin::Admin));
+                r.rev(r.live, Origin::Admin);
             }
             Op::Restore(i, k) => {
                 let Some(r) = m.rows[i].as_ref() else {
@@ -1232,7 +1488,7 @@ impl World {
                     How::Merge => {
                         seen(Seen::Merge);
                         let (version, status) = (r.version, r.status);
-                        self.save(m, i, version, status).await?;
+                        self.save(m, i, version, status, Edit::All).await?;
                         self.keep(m, i).await?;
                     }
                 }
@@ -1254,16 +1510,24 @@ impl World {
             .ctx("read the lesson")
     }
 
-    /// Saves a new text through the editor's form, from `version`.
+    /// Saves a new text through the editor's form, from `version`: the
+    /// text of that version with the parts `edit` names changed.
     async fn save(
         &self,
         m: &mut Model,
         i: usize,
         version: i32,
         status: Status,
+        edit: Edit,
     ) -> Result<(), String> {
         let id = self.id(i).await?;
-        let tok = m.fresh(i, "editor");
+        let r = m.rows[i].as_ref().unwrap();
+        let from = r
+            .versions
+            .iter()
+            .find(|(v, ..)| *v == version)
+            .map_or(r.live, |&(_, text, _)| text);
+        let typed = m.edited(i, "editor", from, edit);
         let (http, location, page) = post(
             &self.admin,
             &format!("/admin/lessons/{id}/edit"),
@@ -1275,26 +1539,30 @@ impl World {
                 ("course_id", &self.course_id.to_string()),
                 ("status", status_form_value(status)),
                 ("summary", ""),
-                ("body_md", &body(tok)),
+                ("body_md", &body(typed)),
                 ("action", "save"),
             ],
         )
         .await;
+        if http == Http::SeeOther {
+            // A save deletes the editor's draft of the lesson.
+            m.drafts[i] = None;
+        }
         let r = m.rows[i].as_mut().unwrap();
-        r.revs.push((tok, Origin::Admin));
         if version == r.version {
             ensure!(
                 http == Http::SeeOther,
                 "a save from the current version {version} is refused: {http} {location:?}"
             );
-            r.live = tok;
+            r.live = typed;
             r.status = status;
             r.version += 1;
             r.record();
-        } else if let Some(merged) = merged_status(r, version, status) {
-            // Only the other side changed anything but the text (its status,
-            // by an archive), or nothing: the two edits merge without
-            // overlap. The edit as typed is kept too.
+            r.rev(typed, Origin::Admin);
+        } else if let Some((merged, merged_status)) = stale_merge(r, version, typed, status) {
+            // The two sides changed different parts of the text, and the
+            // status on one side at most: the edits merge without overlap.
+            // The edit as typed is kept too.
             ensure!(
                 http == Http::SeeOther
                     && location
@@ -1304,11 +1572,16 @@ impl World {
                 r.version
             );
             seen(Seen::StaleMerged);
-            r.revs.push((tok, Origin::Admin));
-            r.live = tok;
-            r.status = merged;
+            if merged != typed {
+                seen(Seen::StaleMergedParts);
+            }
+            r.revs.push((typed, Origin::Admin, None));
+            m.texts.insert(merged);
+            r.live = merged;
+            r.status = merged_status;
             r.version += 1;
             r.record();
+            r.rev(merged, Origin::Admin);
         } else {
             ensure!(
                 http == Http::Conflict,
@@ -1320,9 +1593,10 @@ impl World {
                 page.contains("changed while you were editing"),
                 "the stale page says what happened"
             );
+            r.revs.push((typed, Origin::Admin, None));
             let live = self.row(i).await?.map(|l| name_of_body(&l.body_md));
             ensure!(
-                live.as_deref() == Some(tok_name(r.live).as_str()),
+                live.as_deref() == Some(text_name(r.live).as_str()),
                 "invariant 2: a refused stale save changed the live text to {live:?}"
             );
         }
@@ -1352,14 +1626,14 @@ impl World {
                     == Some(format!("/admin/lessons/{id}/edit?saved=true").as_str()),
             "restore: {status} {location:?}"
         );
-        let tok = r.revs[index].0;
-        r.live = tok;
+        let text = r.revs[index].0;
+        r.live = text;
         r.version += 1;
         r.record();
-        r.revs.push((tok, Origin::Restore));
+        r.rev(text, Origin::Restore);
         if r.conflict == Some(index) {
             r.conflict = None;
-            r.synced = tok;
+            r.synced = text;
         }
         Ok(())
     }
@@ -1397,6 +1671,7 @@ impl World {
             git(&content, &["add", "-A"])?;
             git(&content, &["commit", "-q", "--allow-empty", "-m", "export"])?;
             git(&content, &["push", "-q"])?;
+            self.history.replace(None);
         }
         let mut written = report.written.clone();
         written.sort();
@@ -1426,10 +1701,10 @@ impl World {
             );
             let hash = hash_bytes(&bytes);
             m.file_names
-                .insert(hash.clone(), format!("exported {}", tok_name(r.live)));
+                .insert(hash.clone(), format!("exported {}", text_name(r.live)));
             m.files[i] = Some(FileM {
                 slot: r.slot,
-                tok: r.live,
+                text: r.live,
                 draft,
                 scheduled,
                 broken: false,
@@ -1451,6 +1726,7 @@ impl World {
         git(&author, &["add", "-A"])?;
         git(&author, &["commit", "-q", "-m", message])?;
         git(&author, &["push", "-q"])?;
+        self.history.replace(None);
         self.behind.set(true);
         Ok(())
     }
@@ -1619,6 +1895,9 @@ impl World {
             let (Some(f), Some(r)) = (before.pending_file(i), before.rows[i].as_ref()) else {
                 continue;
             };
+            if before.git_merge(i).is_some() {
+                seen(Seen::GitMerge);
+            }
             match before.conflict_expected(i) {
                 true if r.status == Status::Archived => seen(Seen::ArchivedConflict),
                 true if f.slot != r.slot => seen(Seen::RenameConflict),
@@ -1637,9 +1916,31 @@ impl World {
     }
 
     /// Invariant 3, on the database: every file change that met unexported
-    /// admin edits left the live text and opened a conflict with the file's.
+    /// admin edits was merged into the live text, or left it and opened a
+    /// conflict with the file's.
     async fn check_conflict_rule(&self, before: &Model) -> Result<(), String> {
         for (i, slug) in SLUGS.iter().enumerate() {
+            if let Some((merged, _)) = before.git_merge(i) {
+                let row = self.row(i).await?.ok_or("the lesson is gone")?;
+                let newest = lectern::db::revisions::for_lesson(&self.db, row.id)
+                    .await
+                    .ctx("read revisions")?
+                    .into_iter()
+                    .max_by_key(|r| r.id)
+                    .ok_or("no revision")?;
+                ensure!(
+                    name_of_body(&row.body_md) == text_name(merged)
+                        && newest.origin == Origin::Git
+                        && newest.note.as_deref().is_some_and(|n| n.starts_with("merged:")),
+                    "invariant 3: {slug}'s file change and its admin edits touched different parts: \
+                     expected the merge {} in a git revision noted \"merged:\"; found live {}, newest revision {:?} {:?}",
+                    text_name(merged),
+                    name_of_body(&row.body_md),
+                    newest.origin,
+                    newest.note
+                );
+                continue;
+            }
             if !before.conflict_expected(i) {
                 continue;
             }
@@ -1656,14 +1957,14 @@ impl World {
                 None => None,
             };
             ensure!(
-                name_of_body(&row.body_md) == tok_name(r.live)
-                    && conflict_text.as_deref() == Some(tok_name(f.tok).as_str()),
-                "invariant 3: {} changed (to {}) while {} had unexported admin edits ({}, {:?}): \
-                 expected a conflict keeping the live text; found live {} ({:?}), conflict {conflict_text:?}",
+                name_of_body(&row.body_md) == text_name(r.live)
+                    && conflict_text.as_deref() == Some(text_name(f.text).as_str()),
+                "invariant 3: {} changed (to {}) while {} had unexported admin edits ({}, {:?}) \
+                 that it overlaps: expected a conflict keeping the live text; found live {} ({:?}), conflict {conflict_text:?}",
                 path(i, f.slot),
-                tok_name(f.tok),
+                text_name(f.text),
                 slug,
-                tok_name(r.live),
+                text_name(r.live),
                 r.status,
                 name_of_body(&row.body_md),
                 row.status,
@@ -1676,6 +1977,8 @@ impl World {
     /// or as after it, and exactly the first `k / 2` lesson changes are in.
     async fn killed_sync(&self, m: &mut Model, k: u8) -> Result<(), String> {
         let (after, _) = m.synced();
+        // The texts a merge would make, to name them whether it is in or not.
+        m.texts.clone_from(&after.texts);
         self.site_pull()?;
         self.arm_crash(k).await?;
         let result = self.lib_sync().await;
@@ -1848,7 +2151,12 @@ impl World {
             .await
             .ctx("read all texts")?;
         let mut kept: BTreeSet<String> = tokens_in(&file_texts).into_iter().collect();
-        kept.extend(tokens_in(&git_history(&self.f.remote())?));
+        if self.history.borrow().is_none() {
+            self.history.replace(Some(git_history(&self.f.remote())?));
+        }
+        kept.extend(tokens_in(
+            self.history.borrow().as_deref().unwrap_or_default(),
+        ));
         for row in rows {
             let text: String = row.try_get_by_index(0).ctx("body_md")?;
             kept.extend(tokens_in(&text));
@@ -1862,17 +2170,63 @@ impl World {
             );
         }
 
+        // 6. Drafts: the editor's latest, never live nor in a revision.
+        let live_texts = &kept;
+        for tok in &m.draft_only {
+            ensure!(
+                !live_texts.contains(&tok_name(*tok)),
+                "invariant 6: the draft text {} is in a lesson, a revision, a file or git",
+                tok_name(*tok)
+            );
+        }
+        let backend = self.db.get_database_backend();
+        let mut drafts = BTreeMap::new();
+        for row in self
+            .db
+            .query_all_raw(Statement::from_string(
+                backend,
+                "SELECT target, fields FROM lesson_drafts",
+            ))
+            .await
+            .ctx("read the drafts")?
+        {
+            let target: String = row.try_get_by_index(0).ctx("target")?;
+            let fields: String = row.try_get_by_index(1).ctx("fields")?;
+            let json: serde_json::Value = serde_json::from_str(&fields).ctx("draft JSON")?;
+            drafts.insert(
+                target,
+                name_of_body(json["body_md"].as_str().unwrap_or_default()),
+            );
+        }
+        let mut want = BTreeMap::new();
+        for (i, draft) in m.drafts.iter().enumerate() {
+            if let Some(text) = draft {
+                want.insert(format!("lesson:{}", self.id(i).await?), text_name(*text));
+            }
+        }
+        ensure!(
+            drafts == want,
+            "invariant 6: the editor's drafts are {drafts:?}, the model says {want:?}"
+        );
+
         // 4. The public site serves exactly the public lessons.
         let (status, course_page) = get(&self.public, &format!("/{COURSE}/")).await;
         ensure!(status == Http::Ok, "the course page: {status}");
         for (i, slug) in SLUGS.iter().enumerate() {
             let url = format!("/{COURSE}/{slug}/");
             let (status, page) = get(&self.public, &url).await;
+            ensure!(
+                !m.draft_only.iter().any(|t| page.contains(&tok_name(*t))),
+                "invariant 6: {url} serves a draft's text"
+            );
             match m.public(i) {
-                Some(tok) => ensure!(
-                    status == Http::Ok && page.contains(&format!("Text {}.", tok_name(tok))),
+                Some(text) => ensure!(
+                    status == Http::Ok
+                        && page.contains(&format!("Text {}.", tok_name(text[0])))
+                        && page.contains(&format!("More {}.", tok_name(text[1])))
+                        && page.contains(&format!("End {}.", tok_name(text[2]))),
                     "invariant 4: {url} should serve {}: {status}",
-                    tok_name(tok)
+                    text_name(text)
                 ),
                 None => ensure!(
                     status == Http::NotFound,
@@ -1894,8 +2248,28 @@ impl World {
     }
 }
 
-/// Writes lesson `i`'s file at `slot` with text `tok`.
-fn write_file(f: &Site, m: &mut Model, i: usize, slot: u8, tok: u32, vis: Vis) {
+/// Invariant 6 on the editor page: it offers to restore the editor's draft
+/// exactly when there is one and it differs from the live text.
+fn check_draft_offer(page: &str, m: &Model, i: usize) -> Result<(), String> {
+    let live = m.rows[i].as_ref().map(|r| r.live);
+    let draft = m.drafts[i];
+    let offered = page.contains("Restore it");
+    if offered {
+        seen(Seen::RestoreOffered);
+    }
+    ensure!(
+        offered == (draft.is_some() && draft != live),
+        "invariant 6: the editor page of {} {} restoring the draft {:?} (live {:?})",
+        SLUGS[i],
+        if offered { "offers" } else { "does not offer" },
+        draft.map(text_name),
+        live.map(text_name)
+    );
+    Ok(())
+}
+
+/// Writes lesson `i`'s file at `slot` with `text`.
+fn write_file(f: &Site, m: &mut Model, i: usize, slot: u8, tok: Text, vis: Vis) {
     let text = file_text(i, tok, vis);
     let hash = hash_bytes(text.as_bytes());
     if let Some(old) = m.files[i].clone() {
@@ -1914,12 +2288,13 @@ fn write_file(f: &Site, m: &mut Model, i: usize, slot: u8, tok: u32, vis: Vis) {
                 Vis::Scheduled => "scheduled file",
                 Vis::Broken => "broken file",
             },
-            tok_name(tok)
+            text_name(tok)
         ),
     );
+    m.texts.insert(tok);
     m.files[i] = Some(FileM {
         slot,
-        tok,
+        text: tok,
         draft: vis == Vis::Draft,
         scheduled: vis == Vis::Scheduled,
         broken: vis == Vis::Broken,
