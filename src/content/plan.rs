@@ -352,7 +352,7 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
                         title: fields.title.clone(),
                         summary: fields.summary.clone(),
                         body_md: fields.body_md.clone(),
-                        fields: None,
+                        fields: Some(ShownFields::of_fields(r.course_id, &fields).to_map()),
                     };
                     let rendered = markdown::render_lesson(&parts.body_md, &this, 1, &map);
                     let fields = LessonFields {

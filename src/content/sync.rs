@@ -580,11 +580,15 @@ async fn apply_lesson(
                 if let Some(file) = file_text {
                     // After the merged version's own revision, so that one
                     // stays the version's; this one is the next merge's base.
+                    let shown = file
+                        .fields
+                        .as_ref()
+                        .and_then(|f| serde_json::to_string(f).ok());
                     let text = RevisionText {
                         title: &file.title,
                         summary: &file.summary,
                         body_md: &file.body_md,
-                        fields: None,
+                        fields: shown.as_deref(),
                     };
                     let note = super::plan::FILE_TEXT_KEPT;
                     revisions::record_text(

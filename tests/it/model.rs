@@ -26,7 +26,7 @@
 //! 2. a save from a stale version is merged three ways with the live one
 //!    (base: the text of the version the form was opened at): when the two
 //!    sides changed different paragraphs and at most one side the status,
-//!    the merge is saved (and the edit as typed kept as a revision before
+//!    the merge is saved (and the edit as typed kept as a revision after
 //!    it); otherwise it is refused (409), the edit as typed is kept as a
 //!    revision and no live text changes;
 //! 3. a file change that meets unexported admin edits is merged three ways
@@ -963,6 +963,12 @@ impl Model {
                         r.version += 1;
                         r.record();
                         r.rev(live, Origin::Git);
+                        if merge.is_some() {
+                            // The file's own text, kept beside the merge
+                            // (the base of the next one), with its fields.
+                            r.revs
+                                .push((f.text, Origin::Git, Some((f.status(), f.scheduled))));
+                        }
                         out.updated.push(path(i, f.slot));
                     }
                 }
@@ -1575,13 +1581,13 @@ impl World {
             if merged != typed {
                 seen(Seen::StaleMergedParts);
             }
-            r.revs.push((typed, Origin::Admin, None));
             m.texts.insert(merged);
             r.live = merged;
             r.status = merged_status;
             r.version += 1;
             r.record();
             r.rev(merged, Origin::Admin);
+            r.revs.push((typed, Origin::Admin, None));
         } else {
             ensure!(
                 http == Http::Conflict,
@@ -1922,14 +1928,15 @@ impl World {
         for (i, slug) in SLUGS.iter().enumerate() {
             if let Some((merged, _)) = before.git_merge(i) {
                 let row = self.row(i).await?.ok_or("the lesson is gone")?;
-                let newest = lectern::db::revisions::for_lesson(&self.db, row.id)
+                // The merged version's own revision (the file's own text is
+                // kept after it, as the next merge's base).
+                let newest = lectern::db::revisions::making_version(&self.db, row.id, row.version)
                     .await
                     .ctx("read revisions")?
-                    .into_iter()
-                    .max_by_key(|r| r.id)
                     .ok_or("no revision")?;
                 ensure!(
                     name_of_body(&row.body_md) == text_name(merged)
+                        && name_of_body(&newest.body_md) == text_name(merged)
                         && newest.origin == Origin::Git
                         && newest.note.as_deref().is_some_and(|n| n.starts_with("merged:")),
                     "invariant 3: {slug}'s file change and its admin edits touched different parts: \
