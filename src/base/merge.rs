@@ -261,7 +261,9 @@ fn whole_conflict(mine: &str, theirs: &str, labels: &Labels) -> BodyMerge {
 /// `diffy` writes its own marker names; put the people's labels on them,
 /// counting the regions. Marker lines a side already held are left alone.
 fn relabel(text: &str, sides: [&str; 3], labels: &Labels) -> BodyMerge {
-    let held = |line: &str| sides.iter().any(|s| s.lines().any(|l| l == line));
+    // Compared byte for byte, as the merged text's lines are below: a side's
+    // "…\r\n" line is not diffy's marker line.
+    let held = |line: &str| sides.iter().any(|s| s.split('\n').any(|l| l == line));
     let (start, end) = ("<<<<<<< ours", ">>>>>>> theirs");
     let (start_held, end_held) = (held(start), held(end));
     let mut out = String::with_capacity(text.len() + 64);
