@@ -385,6 +385,30 @@ async fn a_draft_over_the_lesson_limit_is_refused_and_keeps_nothing() {
         .unwrap()
         .starts_with("Not saved as a draft"));
     assert_eq!(drafts(&f).await, 0);
+
+    // Nor is a draft kept for a lesson or a course that does not exist; the
+    // script still gets JSON it can show.
+    let fields = lesson_fields(&f, id, &token, "Some text.").await;
+    for uri in [
+        "/admin/lessons/autosave?lesson=99999",
+        "/admin/lessons/autosave",
+    ] {
+        let mut fields = fields.clone();
+        if !uri.contains('?') {
+            fields.retain(|(k, _)| k != "course_id");
+            fields.push(("course_id".into(), "99999".into()));
+        }
+        let (status, answer) = post_json(&client, uri, &pairs(&fields)).await;
+        assert_eq!(status, Status::NotFound, "{uri}");
+        assert!(
+            answer["error"]
+                .as_str()
+                .unwrap()
+                .contains("no longer exists"),
+            "{uri}: {answer}"
+        );
+    }
+    assert_eq!(drafts(&f).await, 0);
 }
 
 #[rocket::async_test]

@@ -352,6 +352,10 @@ async fn moving_a_lesson_to_a_position_reorders_the_course_outline() {
         admin.contains(&format!("action=\"/admin/lessons/{last}/move-to\"")),
         "{admin}"
     );
+    assert!(
+        admin.contains(&format!("name=\"back\" value=\"{back}\"")),
+        "the form comes back to the course's page: {admin}"
+    );
     let (status, location, _) = post(
         &client,
         &format!("/admin/lessons/{last}/move-to"),

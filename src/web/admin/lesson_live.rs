@@ -102,13 +102,22 @@ async fn autosave(
         return Ok(session_ended());
     };
     check_csrf(&user, &form.csrf)?;
+    // A draft belongs to a lesson or a course that exists; the script
+    // reads the answer as JSON either way.
+    let exists = match lesson {
+        Some(id) => lessons::by_id(db.inner(), id).await?.is_some(),
+        None => courses::by_id(db.inner(), form.course_id).await?.is_some(),
+    };
+    if !exists {
+        return Ok((
+            Status::NotFound,
+            Json(json!({
+                "error": "Not saved as a draft: this lesson or course no longer exists. Copy your text somewhere safe.",
+            })),
+        ));
+    }
     let target = match lesson {
-        Some(id) => {
-            lessons::by_id(db.inner(), id)
-                .await?
-                .ok_or(AdminError::NotFound)?;
-            DraftTarget::Lesson(id)
-        }
+        Some(id) => DraftTarget::Lesson(id),
         None => DraftTarget::NewIn(form.course_id),
     };
     let now = Utc::now();
