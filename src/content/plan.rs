@@ -50,8 +50,6 @@ pub struct AdminEdit {
     pub base: Option<merge::Parts>,
     /// The admin's live text and fields.
     pub live: merge::Parts,
-    /// Who saved the live text.
-    pub editor: Option<String>,
 }
 
 #[derive(Debug)]

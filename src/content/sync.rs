@@ -9,7 +9,6 @@ use sea_orm::{DatabaseTransaction, DbErr, TransactionTrait};
 use serde::Serialize;
 use tokio::sync::Mutex;
 
-use crate::base::merge;
 use crate::db::entity::{Origin, SyncOrigin};
 use crate::db::revisions::RevisionText;
 use crate::db::Db;
@@ -266,26 +265,12 @@ async fn admin_edits_meeting_files(
         };
         let base = revisions::with_content_hash(db, row.id, synced)
             .await?
-            .map(|r| merge::Parts {
-                fields: r
-                    .fields
-                    .as_deref()
-                    .and_then(lessons::shown_fields_from_json),
-                title: r.title,
-                summary: r.summary,
-                body_md: r.body_md,
-            });
+            .map(revisions::merge_parts);
         edits.insert(
             row.id,
             AdminEdit {
                 base,
-                live: merge::Parts {
-                    fields: Some(lessons::ShownFields::of(&live).to_map()),
-                    title: live.title,
-                    summary: live.summary,
-                    body_md: live.body_md,
-                },
-                editor: live.updated_by,
+                live: lessons::merge_parts(&live),
             },
         );
     }

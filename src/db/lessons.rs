@@ -288,15 +288,10 @@ impl<'a> ShownFields<'a> {
     }
 
     pub fn to_map(&self) -> std::collections::BTreeMap<&'static str, String> {
-        let status = match self.status {
-            Status::Draft => "draft",
-            Status::Published => "published",
-            Status::Archived => "archived",
-        };
         let values = [
             self.slug.to_string(),
             self.course_id.to_string(),
-            status.to_string(),
+            self.status.as_str().to_string(),
             self.duration.map(|d| d.to_string()).unwrap_or_default(),
             self.level
                 .map(|l| l.as_str().to_string())
@@ -315,6 +310,16 @@ impl<'a> ShownFields<'a> {
     /// As stored in a revision.
     pub fn to_json(&self) -> String {
         serde_json::to_string(&self.to_map()).unwrap_or_default()
+    }
+}
+
+/// A lesson's live text and fields as one side of a merge.
+pub fn merge_parts(l: &Lesson) -> crate::base::merge::Parts {
+    crate::base::merge::Parts {
+        title: l.title.clone(),
+        summary: l.summary.clone(),
+        body_md: l.body_md.clone(),
+        fields: Some(ShownFields::of(l).to_map()),
     }
 }
 

@@ -189,6 +189,19 @@ pub async fn making_version(
         .await
 }
 
+/// A revision's text and fields as one side of a merge.
+pub fn merge_parts(r: Revision) -> crate::base::merge::Parts {
+    crate::base::merge::Parts {
+        fields: r
+            .fields
+            .as_deref()
+            .and_then(super::lessons::shown_fields_from_json),
+        title: r.title,
+        summary: r.summary,
+        body_md: r.body_md,
+    }
+}
+
 /// How far back [`with_content_hash`] looks.
 const HASH_LOOKBACK: u64 = 500;
 

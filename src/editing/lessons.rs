@@ -10,7 +10,7 @@ use crate::accounts::{audit, SessionUser};
 use crate::content::links::SiteResolver;
 use crate::content::store_assets;
 use crate::db::entity::{course, Origin, Status};
-use crate::db::lessons::{self, Lesson, LessonFields, ShownFields};
+use crate::db::lessons::{self, Lesson, LessonFields};
 use crate::db::revisions::{self, RevisionText};
 use crate::db::site_state;
 use crate::db::Db;
@@ -478,16 +478,6 @@ pub async fn replace(
     }
 }
 
-/// The editable parts of a saved version, for a merge.
-fn parts_of_lesson(l: &Lesson) -> merge::Parts {
-    merge::Parts {
-        title: l.title.clone(),
-        summary: l.summary.clone(),
-        body_md: l.body_md.clone(),
-        fields: Some(ShownFields::of(l).to_map()),
-    }
-}
-
 /// The editable parts of a form. Fields it did not send count as unchanged:
 /// `base`'s, else `theirs`'.
 fn parts_of_input(
@@ -504,7 +494,7 @@ fn parts_of_input(
     let mut fields = std::collections::BTreeMap::new();
     fields.insert("slug", input.slug.clone());
     fields.insert("course_id", input.course_id.to_string());
-    fields.insert("status", status_name(input.status).to_string());
+    fields.insert("status", input.status.as_str().to_string());
     let learner = input.learner.as_ref();
     for (name, value) in [
         ("duration", learner.map(|l| l.duration.clone())),
@@ -519,14 +509,6 @@ fn parts_of_input(
         summary: input.summary.clone(),
         body_md: input.body_md.clone(),
         fields: Some(fields),
-    }
-}
-
-fn status_name(s: Status) -> &'static str {
-    match s {
-        Status::Draft => "draft",
-        Status::Published => "published",
-        Status::Archived => "archived",
     }
 }
 
@@ -545,11 +527,7 @@ fn input_of_parts(parts: &merge::Parts, like: &LessonInput) -> LessonInput {
         title: parts.title.clone(),
         summary: parts.summary.clone(),
         body_md: parts.body_md.clone(),
-        status: match field("status").as_str() {
-            "published" => Status::Published,
-            "archived" => Status::Archived,
-            _ => Status::Draft,
-        },
+        status: Status::from_name(&field("status")),
         position: like.position,
         learner: Some(LearnerText {
             duration: field("duration"),
@@ -596,7 +574,7 @@ async fn merge_stale(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let theirs = parts_of_lesson(&current);
+        let theirs = lessons::merge_parts(&current);
         let mine = parts_of_input(input, base.as_ref(), &theirs);
         let labels = merge::Labels {
             mine: MINE_LABEL.to_string(),
@@ -668,7 +646,7 @@ async fn merge_stale(
             Err(EditError::Stale { current: newer }) => {
                 // Saves keep landing: show both whole texts rather than
                 // merge blindly.
-                let whole = merge::merge(None, &mine, &parts_of_lesson(&newer), &labels);
+                let whole = merge::merge(None, &mine, &lessons::merge_parts(&newer), &labels);
                 let whole_input = input_of_parts(&whole.parts, input);
                 keep_refused_text(
                     db,
@@ -712,15 +690,7 @@ async fn base_parts(
 ) -> Result<Option<merge::Parts>, EditError> {
     Ok(revisions::making_version(db, lesson_id, version)
         .await?
-        .map(|r| merge::Parts {
-            fields: r
-                .fields
-                .as_deref()
-                .and_then(lessons::shown_fields_from_json),
-            title: r.title,
-            summary: r.summary,
-            body_md: r.body_md,
-        }))
+        .map(revisions::merge_parts))
 }
 
 /// The version a text's conflict markers were made against, read from

@@ -56,6 +56,27 @@ impl From<crate::markdown::Level> for LessonLevel {
     }
 }
 
+impl Status {
+    /// The name the forms and stored fields use ("draft", "published",
+    /// "archived").
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Published => "published",
+            Status::Archived => "archived",
+        }
+    }
+
+    /// The status a form names; anything else is a draft (the safe side).
+    pub fn from_name(name: &str) -> Status {
+        match name {
+            "published" => Status::Published,
+            "archived" => Status::Archived,
+            _ => Status::Draft,
+        }
+    }
+}
+
 impl LessonLevel {
     pub fn as_str(self) -> &'static str {
         match self {

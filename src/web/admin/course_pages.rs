@@ -179,11 +179,7 @@ fn new_page(user: Editor, site: &State<SiteView>) -> RawHtml<Template> {
 
 async fn load_form(db: &Db, id: i32) -> Result<CourseForm, AdminError> {
     let c = courses::by_id(db, id).await?.ok_or(AdminError::NotFound)?;
-    let status = match c.status {
-        CourseStatus::Draft => "draft",
-        CourseStatus::Published => "published",
-        CourseStatus::Archived => "archived",
-    };
+    let status = c.status.as_str();
     Ok(CourseForm {
         csrf: CsrfToken(String::new()),
         slug: c.slug,

@@ -14,19 +14,11 @@ use super::carries_csrf;
 use super::{AdminError, CsrfToken};
 
 pub(super) fn parse_status(s: &str) -> LessonStatus {
-    match s {
-        "published" => LessonStatus::Published,
-        "archived" => LessonStatus::Archived,
-        _ => LessonStatus::Draft,
-    }
+    LessonStatus::from_name(s)
 }
 
 pub(super) fn status_name(s: LessonStatus) -> &'static str {
-    match s {
-        LessonStatus::Draft => "draft",
-        LessonStatus::Published => "published",
-        LessonStatus::Archived => "archived",
-    }
+    s.as_str()
 }
 
 /// "scheduled for …" for a published lesson whose moment is still ahead.
