@@ -18,6 +18,7 @@ mod m20261205_000009_login_limits;
 mod m20261205_000010_lesson_drafts;
 mod m20261205_000010_media_alt;
 mod m20261205_000010_revision_fields;
+mod m20261205_000011_text_changed_at;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000010_revision_fields::Migration),
             Box::new(m20261205_000010_lesson_drafts::Migration),
             Box::new(m20261205_000010_media_alt::Migration),
+            Box::new(m20261205_000011_text_changed_at::Migration),
         ]
     }
 }

@@ -56,6 +56,13 @@ pub struct Model {
     pub render_version: i32,
     /// The `updated` date from front matter, shown to learners when set.
     pub updated_on: Option<Date>,
+    /// When the text (title, summary, body) last changed: for text from a
+    /// file, the file's last commit (or, outside git, its modification
+    /// time), read at sync; for an edit in the admin, the moment it was
+    /// saved. Shown as "Updated" when front matter gives no `updated` (see
+    /// `db::lessons::shown_date`). A write that leaves the text as it was
+    /// leaves it too.
+    pub text_changed_at: DateTimeUtc,
     /// Lesson file relative to the content folder; `None` for lessons made in the admin.
     #[sea_orm(unique)]
     pub source_path: Option<String>,
@@ -70,6 +77,7 @@ pub struct Model {
     pub conflict_revision_id: Option<i32>,
     pub updated_by: Option<String>,
     pub created_at: DateTimeUtc,
+    /// When the row was last written, whatever changed.
     pub updated_at: DateTimeUtc,
 }
 
