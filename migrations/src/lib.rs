@@ -19,6 +19,7 @@ mod m20261205_000010_lesson_drafts;
 mod m20261205_000010_media_alt;
 mod m20261205_000010_revision_fields;
 mod m20261205_000011_text_changed_at;
+mod m20261205_000012_search_sections;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000010_lesson_drafts::Migration),
             Box::new(m20261205_000010_media_alt::Migration),
             Box::new(m20261205_000011_text_changed_at::Migration),
+            Box::new(m20261205_000012_search_sections::Migration),
         ]
     }
 }

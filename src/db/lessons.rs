@@ -423,7 +423,9 @@ impl LessonFields {
         m.body_md = Set(self.body_md.clone());
         m.body_html = Set(self.render.body_html.clone());
         // Derived from the body like the hash below, so no writer can forget it.
-        m.body_text = Set(Some(crate::markdown::plain_text(&self.body_md)));
+        let (text, sections) = text_columns(&self.body_md, &self.render.toc);
+        m.body_text = Set(Some(text));
+        m.body_sections = Set(Some(JsonText(sections)));
         m.all_html = Set(self.render.all_html.clone());
         m.toc = Set(JsonText(self.render.toc.clone()));
         m.position = Set(self.position);
@@ -442,6 +444,12 @@ impl LessonFields {
         m.render_version = Set(self.render.render_version);
         m.updated_at = Set(Utc::now());
     }
+}
+
+/// What search reads of a body: its plain text, and where the sections of
+/// the headings in its table of contents `toc` begin in it.
+fn text_columns(body_md: &str, toc: &[TocEntry]) -> (String, Vec<crate::markdown::Section>) {
+    crate::markdown::plain_text_with_sections(body_md, toc)
 }
 
 /// Inserts a new lesson at version 1.
@@ -995,17 +1003,29 @@ pub async fn set_file_dates(
     Ok(result.rows_affected)
 }
 
-/// Fills `body_text` of lessons written before it existed (it is `NULL`
-/// there), a hundred at a time, touching nothing else: not the version, not
-/// `updated_at`. Search indexes their markdown until then. Returns how many
-/// were filled; nothing to do is one cheap query.
+/// Fills what search reads of lessons written before it existed: `body_text`
+/// (`NULL` there; search indexes their markdown meanwhile) and
+/// `body_sections` (`NULL`; their results link to the lesson meanwhile), a
+/// hundred at a time, touching nothing else: not the version, not
+/// `updated_at`, not a `body_text` already there (which would index the
+/// row again). Returns how many lessons were filled; nothing to do is one
+/// cheap query.
 pub async fn fill_body_text(db: &impl ConnectionTrait) -> Result<usize, DbErr> {
     let mut filled = 0;
     loop {
-        let batch: Vec<(i32, String)> = lesson::Entity::find()
+        let batch: Vec<(i32, String, JsonText<Vec<TocEntry>>, bool)> = lesson::Entity::find()
             .select_only()
-            .columns([lesson::Column::Id, lesson::Column::BodyMd])
-            .filter(lesson::Column::BodyText.is_null())
+            .columns([
+                lesson::Column::Id,
+                lesson::Column::BodyMd,
+                lesson::Column::Toc,
+            ])
+            .expr_as(lesson::Column::BodyText.is_null(), "without_text")
+            .filter(
+                Condition::any()
+                    .add(lesson::Column::BodyText.is_null())
+                    .add(lesson::Column::BodySections.is_null()),
+            )
             .order_by_asc(lesson::Column::Id)
             .limit(100)
             .into_tuple()
@@ -1014,15 +1034,18 @@ pub async fn fill_body_text(db: &impl ConnectionTrait) -> Result<usize, DbErr> {
         if batch.is_empty() {
             return Ok(filled);
         }
-        for (id, body_md) in batch {
-            lesson::Entity::update_many()
+        for (id, body_md, toc, without_text) in batch {
+            let (text, sections) = text_columns(&body_md, &toc.0);
+            let mut update = lesson::Entity::update_many()
                 .col_expr(
-                    lesson::Column::BodyText,
-                    Expr::value(crate::markdown::plain_text(&body_md)),
+                    lesson::Column::BodySections,
+                    Expr::value(JsonText(sections)),
                 )
-                .filter(lesson::Column::Id.eq(id))
-                .exec(db)
-                .await?;
+                .filter(lesson::Column::Id.eq(id));
+            if without_text {
+                update = update.col_expr(lesson::Column::BodyText, Expr::value(text));
+            }
+            update.exec(db).await?;
             filled += 1;
         }
     }
@@ -1100,6 +1123,8 @@ impl StoredRender {
 /// edit since then was rendered by its writer) and no newer renderer wrote
 /// it (an older instance finishing late, during a rolling upgrade). Its text,
 /// version and dates stay: the lesson did not change, only how it is shown.
+/// Its search sections follow the new table of contents: see
+/// [`store_sections`].
 pub async fn store_render(
     db: &impl ConnectionTrait,
     id: i32,
@@ -1121,6 +1146,27 @@ pub async fn store_render(
         .exec(db)
         .await?;
     Ok(result.rows_affected > 0)
+}
+
+/// Stores the search sections of lesson `id`, still at `version`, made
+/// again (`markdown::plain_text_with_sections`) after [`store_render`]
+/// stored a new table of contents: heading ids may have changed.
+pub async fn store_sections(
+    db: &impl ConnectionTrait,
+    id: i32,
+    version: i32,
+    sections: Vec<crate::markdown::Section>,
+) -> Result<(), DbErr> {
+    lesson::Entity::update_many()
+        .col_expr(
+            lesson::Column::BodySections,
+            Expr::value(JsonText(sections)),
+        )
+        .filter(lesson::Column::Id.eq(id))
+        .filter(lesson::Column::Version.eq(version))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Another lesson of course `course_id` with `slug` than `except`, if any.

@@ -1,6 +1,7 @@
 //! What learners read about the site and its lessons beside the lessons
 //! themselves: honest "Updated" dates (the same in feeds, the sitemap and
-//! JSON-LD), and the site's description and icon.
+//! JSON-LD), search results that lead to the section the words are in with
+//! snippets that keep blocks apart, and the site's description and icon.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -17,7 +18,7 @@ use sea_orm::ConnectionTrait;
 
 use crate::admin::{edit_form, lesson_id, with};
 use crate::common::{
-    add_user, count, course, get, lesson, log_in, post, server_command, Fixture, PASSWORD,
+    add_user, count, course, form, get, lesson, log_in, post, server_command, Fixture, PASSWORD,
 };
 
 const BASE: &str = "https://lessons.example.org";
@@ -368,6 +369,193 @@ async fn the_sample_content_shows_the_dates_of_its_commits() {
         .merge(("content_dir", root.join("content")));
     let client = f.client_with(figment, Clock::system()).await;
     assert_eq!(dates_everywhere(&client).await, expected);
+}
+
+// ------------------------------------------------------------ search
+
+/// The results page for `q`; must be a 200.
+async fn search(client: &Client, q: &str) -> String {
+    let uri = format!("/search?{}", form(&[("q", q)]));
+    let (status, html) = get(client, &uri).await;
+    assert_eq!(status, Status::Ok, "{uri}");
+    html
+}
+
+/// Each result of a results page: (link, the section named, the snippet).
+fn results(html: &str) -> Vec<(String, Option<String>, String)> {
+    html.split("<li class=\"search-result\">")
+        .skip(1)
+        .map(|item| {
+            let item = &item[..item.find("</li>").unwrap()];
+            let between = |start: &str, end: &str| {
+                item.find(start).map(|at| {
+                    let rest = &item[at + start.len()..];
+                    rest[..rest.find(end).unwrap()].to_string()
+                })
+            };
+            (
+                between("<h2 class=\"search-result-title\"><a href=\"", "\"").unwrap(),
+                between("<span class=\"search-result-section\">", "</span>"),
+                between("<p class=\"search-result-snippet\">", "</p>").unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+const SERVER_LESSON: &str = "Start the server and wait until the server is ready.\n\n\
+    ## Run it\n\nIn your terminal, type `node server.js` and watch the panda.\n\n\
+    - open a browser\n- visit the page\n\n\
+    ### Look inside {#inside}\n\nThe request carries headers.\n\n\
+    ## Stop it\n\nPress Ctrl+C to stop the koala.\n";
+
+/// The issue's example: "…the server is ready. Run it In your terminal…".
+/// A result links to the heading of the section holding the words, with
+/// the id the page's table of contents uses, names the section, and its
+/// snippet comes from that section alone, blocks kept apart.
+#[rocket::async_test]
+async fn results_lead_to_the_section_holding_the_words_and_keep_blocks_apart() {
+    let f = Fixture::new().await;
+    f.write("alpha/_course.md", course("Alpha"));
+    f.write("alpha/01-server.md", lesson("Servers", SERVER_LESSON));
+    let client = site(&f).await;
+
+    let found = results(&search(&client, "terminal").await);
+    assert_eq!(
+        found,
+        [(
+            "/alpha/server/#run-it".to_string(),
+            Some("“Run it”".to_string()),
+            "In your <mark>terminal</mark>, type node server.js and watch the panda. · \
+             open a browser · visit the page"
+                .to_string()
+        )]
+    );
+    // The page's table of contents links to the same heading.
+    let page = get(&client, "/alpha/server/").await.1;
+    assert!(page.contains("id=\"run-it\"") && page.contains("href=\"#run-it\""));
+    assert!(page.contains("id=\"inside\"") && page.contains("href=\"#inside\""));
+
+    // The section with most of the words wins; an explicit id is kept.
+    // Words in two sections, one each: the first of them.
+    let found = results(&search(&client, "panda request").await);
+    assert_eq!(found[0].0, "/alpha/server/#run-it");
+    let found = results(&search(&client, "carries headers").await);
+    assert_eq!(found[0].0, "/alpha/server/#inside");
+    assert_eq!(found[0].1.as_deref(), Some("“Look inside”"));
+    assert_eq!(
+        found[0].2,
+        "The request <mark>carries</mark> <mark>headers</mark>."
+    );
+    let found = results(&search(&client, "stop koala").await);
+    assert_eq!(found[0].0, "/alpha/server/#stop-it");
+    assert!(
+        !found[0].2.contains("Stop it"),
+        "the heading is named, not repeated"
+    );
+
+    // Words before the first heading: the lesson's top, no section.
+    let found = results(&search(&client, "ready").await);
+    assert_eq!(
+        found,
+        [(
+            "/alpha/server/".to_string(),
+            None,
+            "Start the server and wait until the server is <mark>ready</mark>.".to_string()
+        )]
+    );
+    // No snippet ever runs a heading into the text after it.
+    for word in ["server", "terminal", "browser", "headers", "ctrl", "ready"] {
+        for (_, _, snippet) in results(&search(&client, word).await) {
+            for joined in ["ready. Run it", "Run it In", "page Look", "headers. Stop"] {
+                assert!(!snippet.contains(joined), "{word}: {snippet}");
+            }
+        }
+    }
+    // Words only in the title or summary: the summary, the lesson's top.
+    let found = results(&search(&client, "servers").await);
+    assert_eq!(found[0].0, "/alpha/server/");
+    assert_eq!(found[0].2, "About <mark>Servers</mark>");
+}
+
+/// README, Search: the results page says how many lessons were found, in
+/// its title too (what a screen reader says first).
+#[rocket::async_test]
+async fn the_results_page_says_how_many_lessons_were_found() {
+    let f = Fixture::new().await;
+    f.write("alpha/_course.md", course("Alpha"));
+    for i in 1..=12 {
+        f.write(
+            &format!("alpha/{i:02}-l{i}.md"),
+            lesson(&format!("L{i}"), "The wombat digs."),
+        );
+    }
+    f.write("alpha/13-one.md", lesson("Lone", "A quetzal flies."));
+    let client = site(&f).await;
+    let title = |html: &str| {
+        let start = html.find("<title>").unwrap() + 7;
+        html[start..start + html[start..].find("</title>").unwrap()].to_string()
+    };
+    let html = search(&client, "wombat").await;
+    assert!(
+        html.contains("12 lessons found · showing 1–10, page 1 of 2"),
+        "{html}"
+    );
+    assert!(
+        title(&html).starts_with("Search: wombat (12 lessons found)"),
+        "{html}"
+    );
+    let html = search(&client, "quetzal").await;
+    assert!(html.contains(">1 lesson found<"), "{html}");
+    assert!(title(&html).starts_with("Search: quetzal (1 lesson found)"));
+    let html = search(&client, "okapi").await;
+    assert!(
+        html.contains("Nothing found: no lesson has all of these words"),
+        "{html}"
+    );
+    assert!(title(&html).starts_with("Search: okapi (nothing found)"));
+}
+
+/// Rows written before sections were kept have none: their results lead to
+/// the lesson until the next start fills them in; rendering a lesson again
+/// (an upgrade of the renderer) makes them again with its headings.
+#[rocket::async_test]
+async fn lessons_stored_before_sections_were_kept_get_them_at_the_next_start() {
+    let f = Fixture::new().await;
+    f.write("alpha/_course.md", course("Alpha"));
+    f.write("alpha/01-server.md", lesson("Servers", SERVER_LESSON));
+    let client = site(&f).await;
+    let db = f.connect().await;
+    db.execute_unprepared("UPDATE lessons SET body_sections = NULL")
+        .await
+        .unwrap();
+    let found = results(&search(&client, "terminal").await);
+    assert_eq!(found[0].0, "/alpha/server/");
+    assert!(found[0].2.contains("panda. · open a browser"), "{found:?}");
+    assert!(found[0].2.contains(" · Look inside · "), "{found:?}");
+    lectern::db::migrate(&db).await.unwrap();
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM lessons WHERE body_sections IS NULL"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        results(&search(&client, "terminal").await)[0].0,
+        "/alpha/server/#run-it"
+    );
+
+    db.execute_unprepared("UPDATE lessons SET body_sections = '[]', render_version = 0")
+        .await
+        .unwrap();
+    lectern::content::rerender_stale(&db, &f.content())
+        .await
+        .unwrap();
+    assert_eq!(
+        results(&search(&client, "terminal").await)[0].0,
+        "/alpha/server/#run-it"
+    );
 }
 
 // ------------------------------------------------------------ settings

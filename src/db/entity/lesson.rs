@@ -2,7 +2,7 @@ use sea_orm::entity::prelude::*;
 
 use super::{LessonLevel, Status};
 use crate::db::json_text::JsonText;
-use crate::markdown::{LessonRef, TocEntry};
+use crate::markdown::{LessonRef, Section, TocEntry};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "lessons")]
@@ -23,6 +23,12 @@ pub struct Model {
     /// `None` for rows written before it existed, until `db::migrate` fills
     /// it; search reads `body_md` for those meanwhile.
     pub body_text: Option<String>,
+    /// Where each section of `body_text` begins (a heading of the table of
+    /// contents), made with it, so search can link to the section its words
+    /// were found in. `None` for rows written before it existed, until
+    /// `db::migrate` fills it.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub body_sections: Option<JsonText<Vec<Section>>>,
     /// Table of contents (`[{level, id, title}]`, JSON in the column).
     #[sea_orm(column_type = "Text")]
     pub toc: JsonText<Vec<TocEntry>>,
