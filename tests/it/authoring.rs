@@ -441,7 +441,7 @@ async fn code_titles_and_highlighted_lines_render() {
     assert!(marks[1].contains("listen"));
     assert!(!block.contains("style="));
     // A block without language or title has no caption.
-    assert!(html.contains("<div class=\"code-block\"><pre class=\"code\"><code>plain\n"));
+    assert!(html.contains("<div class=\"code-block\"><div class=\"code-scroll\" role=\"group\" tabindex=\"0\" aria-label=\"Code\"><pre class=\"code\"><code>plain\n"));
     // The copy button comes from our own script; the page works without it.
     assert!(html.contains("<script src=\"/static/site.js?v="), "{html}");
     let script = client.get("/static/site.js").dispatch().await;
