@@ -556,7 +556,7 @@ async fn whole_course_page_has_every_published_lesson_in_order_with_working_anch
     let (status, html) = get(&client, "/intro/all/").await;
     assert_eq!(status, Status::Ok);
     assert_eq!(html.matches("<h1").count(), 1);
-    assert!(html.contains(r#"<link rel="canonical" href="/intro/all/">"#));
+    assert!(html.contains(r#"<link rel="canonical" href="http://127.0.0.1:8000/intro/all/">"#));
 
     // Every published lesson, in order, each with its title and headings.
     let order: Vec<usize> = [

@@ -13,6 +13,7 @@ mod discovery;
 mod editor;
 mod git;
 mod images;
+mod learner;
 mod limits;
 mod merge;
 mod model;

@@ -1,0 +1,570 @@
+//! What a learner needs to keep their place in a course: the course's
+//! lessons beside every lesson (the current one marked), a way to start and
+//! to continue, a finish at the end of a course, and a lesson whose text is
+//! on a phone's first screen.
+//!
+//! The markup through Rocket's local client on the sample content first;
+//! then the same flows in headless Chromium (the harness of
+//! `tests/it/browser.rs`), with JavaScript on and off, in a desktop and a
+//! phone window.
+
+use rocket::http::Status;
+
+use crate::common::{get, Fixture};
+
+/// The public lessons of the sample's first course, in order.
+const BACKEND: [(&str, &str); 5] = [
+    (
+        "/backend-dev/what-backend-developers-do/",
+        "What backend developers do",
+    ),
+    ("/backend-dev/install-node/", "Installing Node.js"),
+    (
+        "/backend-dev/first-server/",
+        "Your first HTTP server in Node",
+    ),
+    ("/backend-dev/routes-and-data/", "Handling routes and data"),
+    ("/backend-dev/storing-data/", "Storing data in a database"),
+];
+
+/// The text of `html` from `open` to the first `close` after it.
+fn between<'a>(html: &'a str, open: &str, close: &str) -> &'a str {
+    let start = html
+        .find(open)
+        .unwrap_or_else(|| panic!("{open:?} not in the page: {html}"));
+    let end = html[start..]
+        .find(close)
+        .map(|i| start + i + close.len())
+        .unwrap_or_else(|| panic!("no {close:?} after {open:?}"));
+    &html[start..end]
+}
+
+/// The value of `name` in the first tag of `tag_html`.
+fn attribute(tag_html: &str, name: &str) -> Option<String> {
+    let tag = &tag_html[..tag_html.find('>')?];
+    let key = format!(" {name}=\"");
+    let start = tag.find(&key)? + key.len();
+    Some(tag[start..start + tag[start..].find('"')?].to_string())
+}
+
+/// The `href`s of the links in `html`, in order.
+fn hrefs(html: &str) -> Vec<String> {
+    html.split("<a ")
+        .skip(1)
+        .filter_map(|a| attribute(&format!("<a {a}"), "href"))
+        .collect()
+}
+
+#[rocket::async_test]
+async fn every_lesson_lists_its_course_in_order_with_itself_marked_current() {
+    let f = Fixture::with_sample_content().await;
+    let client = f.client().await;
+    for (i, (url, title)) in BACKEND.iter().enumerate() {
+        let (status, html) = get(&client, url).await;
+        assert_eq!(status, Status::Ok, "{url}");
+        let nav = between(&html, "<nav class=\"course-nav\"", "</nav>");
+        assert_eq!(
+            attribute(nav, "aria-label").as_deref(),
+            Some("Lessons in this course"),
+            "{url}: the navigation is named"
+        );
+        // A drawer that opens without a script.
+        assert!(
+            nav.contains("<details class=\"drawer\"") && nav.contains("<summary"),
+            "{url}: {nav}"
+        );
+        assert!(
+            nav.contains(&format!("{} of 5", i + 1)),
+            "{url}: the drawer says where the lesson is: {nav}"
+        );
+        let list = between(nav, "<ol class=\"course-nav-list\"", "</ol>");
+        let urls: Vec<&str> = BACKEND.iter().map(|(u, _)| *u).collect();
+        assert_eq!(hrefs(list), urls, "{url}: every public lesson, in order");
+        assert!(
+            !list.contains("deploying"),
+            "{url}: the draft is not listed"
+        );
+        let current: Vec<&str> = list.split("aria-current=\"page\"").collect();
+        assert_eq!(current.len(), 2, "{url}: one current lesson: {list}");
+        assert!(
+            current[0].ends_with(&format!("<a href=\"{url}\" ")),
+            "{url}: the current lesson is this one: {list}"
+        );
+        assert!(current[1].starts_with(&format!(">{title}</a>")), "{list}");
+        // Its ticks come from the browser's memory: the list says which
+        // course and lesson each item is.
+        assert!(list.contains("data-progress-course=\"/backend-dev/\""));
+        assert!(list.contains(&format!("data-progress-lesson=\"{url}\"")));
+    }
+}
+
+#[rocket::async_test]
+async fn the_last_lesson_ends_with_what_the_course_covered_and_the_next_course() {
+    let f = Fixture::with_sample_content().await;
+    let client = f.client().await;
+    for (url, _) in &BACKEND[..4] {
+        let (_, html) = get(&client, url).await;
+        assert!(!html.contains("class=\"finish\""), "{url}: not the end");
+    }
+    let (_, html) = get(&client, "/backend-dev/storing-data/").await;
+    let finish = between(&html, "<section class=\"finish\"", "</section>");
+    assert!(
+        finish.contains(">You finished Backend Developer</h2>"),
+        "{finish}"
+    );
+    let covered = between(finish, "<ol class=\"finish-covered\">", "</ol>");
+    let titles: Vec<&str> = covered
+        .split("</a>")
+        .filter_map(|s| s.rsplit_once('>').map(|(_, title)| title))
+        .filter(|t| !t.trim().is_empty())
+        .collect();
+    let expected: Vec<&str> = BACKEND.iter().map(|(_, t)| *t).collect();
+    assert_eq!(titles, expected, "what the course covered: {covered}");
+    assert!(
+        finish.contains(
+            r#"<a class="button button-primary" href="/web-foundations/">Next course: Web Foundations</a>"#
+        ),
+        "the next course on the home page follows: {finish}"
+    );
+    assert!(
+        finish.contains(r#"<a class="button" href="/backend-dev/">Back to the course</a>"#),
+        "{finish}"
+    );
+    // Server-rendered: shown without any script or memory.
+    assert!(!finish.contains("hidden"), "{finish}");
+
+    // The last course has nothing after it.
+    let (_, html) = get(&client, "/web-foundations/http-methods-and-status-codes/").await;
+    let finish = between(&html, "<section class=\"finish\"", "</section>");
+    assert!(finish.contains(">You finished Web Foundations</h2>"));
+    assert!(!finish.contains("Next course"), "{finish}");
+    assert!(finish.contains(r#"href="/web-foundations/">Back to the course</a>"#));
+}
+
+#[rocket::async_test]
+async fn the_course_page_offers_start_above_an_outline_that_comes_before_the_intro() {
+    let f = Fixture::with_sample_content().await;
+    let client = f.client().await;
+    let (_, html) = get(&client, "/backend-dev/").await;
+    let start = html
+        .find(r#"<a class="button button-primary start-link" href="/backend-dev/what-backend-developers-do/" data-start-course="/backend-dev/">Start the course</a>"#)
+        .unwrap_or_else(|| panic!("a start button to the first lesson: {html}"));
+    let outline = html.find("<ol class=\"lesson-list\"").expect("an outline");
+    let intro = html.find("class=\"course-intro prose\"").expect("an intro");
+    assert!(start < outline, "start comes above the outline");
+    assert!(outline < intro, "the outline starts high, before the intro");
+    // The progress bar needs the browser's memory: hidden in the HTML.
+    let progress = between(&html, "<div class=\"course-progress\"", "</div>");
+    assert!(progress.contains(" hidden>"), "{progress}");
+}
+
+#[rocket::async_test]
+async fn the_whole_course_page_lists_its_lessons_as_anchors_under_distinct_navigation_names() {
+    let f = Fixture::with_sample_content().await;
+    let client = f.client().await;
+    let (_, html) = get(&client, "/backend-dev/all/").await;
+    let nav = between(&html, "<nav class=\"all-contents\"", "</nav>");
+    assert!(nav.contains("<details class=\"drawer\""), "{nav}");
+    let lessons: Vec<String> = nav
+        .split("<li class=\"course-nav-item\"")
+        .skip(1)
+        .filter_map(|item| hrefs(item).into_iter().next())
+        .collect();
+    assert_eq!(
+        lessons,
+        [
+            "#lesson-what-backend-developers-do",
+            "#lesson-install-node",
+            "#lesson-first-server",
+            "#lesson-routes-and-data",
+            "#lesson-storing-data",
+        ],
+        "{nav}"
+    );
+    let lists = &nav[nav.find("<ol").expect("a list")..];
+    for href in hrefs(lists) {
+        let id = href
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("{href}: an in-page link"));
+        assert!(
+            html.contains(&format!(" id=\"{id}\"")),
+            "{href} has no target"
+        );
+    }
+    // Every navigation landmark has a name of its own (axe's landmark-unique).
+    let mut names = Vec::new();
+    for nav in html.split("<nav").skip(1) {
+        let tag = &nav[..=nav.find('>').unwrap()];
+        let name = attribute(tag, "aria-label")
+            .or_else(|| {
+                let id = attribute(tag, "aria-labelledby")?;
+                let at = html.find(&format!(" id=\"{id}\""))?;
+                let text = &html[at..];
+                let text = &text[text.find('>')? + 1..];
+                Some(text[..text.find('<')?].to_string())
+            })
+            .unwrap_or_else(|| panic!("a navigation without a name: <nav{tag}"));
+        assert!(!names.contains(&name), "two navigations named {name:?}");
+        names.push(name);
+    }
+    assert!(names.len() >= 2, "{names:?}");
+}
+
+#[rocket::async_test]
+async fn code_blocks_scroll_in_a_focusable_named_box_and_memory_slots_are_hidden() {
+    let f = Fixture::with_sample_content().await;
+    let client = f.client().await;
+    let (_, html) = get(&client, "/backend-dev/first-server/").await;
+    assert!(
+        html.contains(r#"<div class="code-scroll" role="group" tabindex="0" aria-label="server.js, JavaScript code"><pre class="code" data-lang="js">"#),
+        "{html}"
+    );
+    // What needs the browser's memory is hidden until the script fills it.
+    let slot = between(&html, "<div class=\"progress-slot\"", "</div>");
+    assert!(slot.contains(" hidden>"), "{slot}");
+    assert!(
+        slot.contains(r#"<a class="progress-next" href="/backend-dev/routes-and-data/" hidden>Next lesson: Handling routes and data</a>"#),
+        "{slot}"
+    );
+    let (_, home) = get(&client, "/").await;
+    let resume = between(&home, "<section class=\"resume\"", ">");
+    assert!(resume.ends_with(" hidden>"), "{resume}");
+    assert!(home.contains(">Continue where you left off</h2>"));
+}
+
+// ------------------------------------------------------------ in a browser
+
+mod in_a_browser {
+    use std::time::{Duration, Instant};
+
+    use anyhow::{bail, ensure, Context, Result};
+    use fantoccini::{Client as Browser, Locator};
+
+    use crate::browser::{
+        click, expect_heading, expect_path, require_browsers, save_evidence, wait_text,
+        ChromeDriver, Server, WAIT,
+    };
+    use crate::common::Fixture;
+
+    use super::BACKEND;
+
+    /// Sets the window's size and waits until the page's width follows
+    /// (the limit only catches a hang).
+    async fn window(c: &Browser, width: u32, height: u32) -> Result<()> {
+        c.set_window_size(width, height).await?;
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let (_, _, w, _) = c.find(Locator::Css("html")).await?.rectangle().await?;
+            if (w - f64::from(width)).abs() < 20.0 {
+                return Ok(());
+            }
+            ensure!(
+                Instant::now() < deadline,
+                "the page is {w} px wide, not {width}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Polls until `css` is shown (or hidden, with `shown` false).
+    async fn wait_shown(c: &Browser, css: &str, shown: bool) -> Result<()> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let now = match c.find(Locator::Css(css)).await {
+                Ok(el) => el.is_displayed().await.unwrap_or(false),
+                Err(_) => false,
+            };
+            if now == shown {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "`{css}` is {} after {WAIT:?}",
+                    if now { "still shown" } else { "not shown" }
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn displayed(c: &Browser, css: &str) -> Result<bool> {
+        Ok(c.find(Locator::Css(css)).await?.is_displayed().await?)
+    }
+
+    /// The top of the lesson's first paragraph and the window's height, in
+    /// CSS pixels, at the top of the page.
+    async fn first_paragraph(c: &Browser) -> Result<(f64, f64)> {
+        let (_, top, _, _) = c
+            .find(Locator::Css(".lesson-body > p"))
+            .await?
+            .rectangle()
+            .await?;
+        let (_, _, _, height) = c.find(Locator::Css("html")).await?.rectangle().await?;
+        let shown = c
+            .execute("return window.innerHeight;", vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(height);
+        Ok((top, shown))
+    }
+
+    /// On every lesson, in a phone's window, the first screen shows lesson
+    /// text: at least two lines of the first paragraph above the fold.
+    async fn text_on_the_first_screen(c: &Browser, base: &str) -> Result<Vec<(String, f64)>> {
+        let mut tops = Vec::new();
+        for (url, title) in BACKEND {
+            c.goto(&format!("{base}{url}")).await?;
+            expect_heading(c, title).await?;
+            let (top, height) = first_paragraph(c).await?;
+            ensure!(
+                top > 0.0 && top + 60.0 <= height,
+                "{url}: the first paragraph starts at {top} px in a {height} px high window"
+            );
+            tops.push((url.to_string(), top));
+        }
+        Ok(tops)
+    }
+
+    /// JavaScript off, in a phone's window: the lessons' drawer opens with
+    /// a tap, the current lesson is marked; contents and prerequisites
+    /// wait closed under the title; lesson text is on the first screen;
+    /// the last lesson ends with its finish.
+    async fn phone_without_javascript(c: &Browser, base: &str) -> Result<()> {
+        c.goto(&format!("{base}/backend-dev/first-server/")).await?;
+        window(c, 390, 844).await?;
+        expect_heading(c, "Your first HTTP server in Node").await?;
+        ensure!(
+            !displayed(c, ".course-nav-list").await?,
+            "the lessons wait in a closed drawer"
+        );
+        ensure!(
+            !displayed(c, ".toc-list").await? && !displayed(c, ".prereqs-list").await?,
+            "contents and prerequisites wait closed"
+        );
+        let summary = c.find(Locator::Css(".course-nav summary")).await?;
+        ensure!(
+            summary.text().await?.contains("3 of 5"),
+            "the drawer says where the lesson is"
+        );
+        click(c, summary, "the lessons' drawer").await?;
+        wait_shown(c, ".course-nav-list", true).await?;
+        let current = c
+            .find(Locator::Css(".course-nav-list a[aria-current='page']"))
+            .await?;
+        ensure!(current.is_displayed().await?);
+        ensure!(
+            current.text().await? == "Your first HTTP server in Node",
+            "the current lesson is marked"
+        );
+        ensure!(
+            c.find_all(Locator::Css(".course-nav-list a")).await?.len() == 5,
+            "every public lesson is in the drawer"
+        );
+        // A lesson from the drawer.
+        let other = c
+            .find(Locator::LinkText("Handling routes and data"))
+            .await?;
+        click(c, other, "a lesson in the drawer").await?;
+        expect_heading(c, "Handling routes and data").await?;
+        // The contents open too.
+        let toc = c.find(Locator::Css(".toc summary")).await?;
+        click(c, toc, "the contents' drawer").await?;
+        wait_shown(c, ".toc-list", true).await?;
+
+        let tops = text_on_the_first_screen(c, base).await?;
+        eprintln!("first paragraph at 390 × 844 without JavaScript: {tops:?}");
+
+        // The end of the course, without any memory.
+        c.goto(&format!("{base}/backend-dev/storing-data/")).await?;
+        wait_text(c, ".finish", "You finished Backend Developer").await?;
+        ensure!(
+            c.find_all(Locator::Css("button.mark-done"))
+                .await?
+                .is_empty(),
+            "no button that needs memory"
+        );
+        let next = c
+            .find(Locator::LinkText("Next course: Web Foundations"))
+            .await?;
+        click(c, next, "the next course").await?;
+        expect_heading(c, "Web Foundations").await?;
+        expect_path(c, "/web-foundations/").await?;
+        ensure!(
+            !displayed(c, ".course-progress").await?,
+            "no progress without memory"
+        );
+        c.goto(&format!("{base}/")).await?;
+        ensure!(!displayed(c, ".resume").await?, "no card without memory");
+        Ok(())
+    }
+
+    /// JavaScript on: "Mark as done" ticks the lesson beside the text and
+    /// offers the next one; the home page continues where the learner left
+    /// off; the course page's button continues too; the drawer stands open
+    /// on a wide screen and closed on a phone; the contents follow the
+    /// reading.
+    async fn moving_through_a_course(c: &Browser, base: &str) -> Result<()> {
+        window(c, 1280, 900).await?;
+        let first = BACKEND[0].0;
+        c.goto(&format!("{base}{first}")).await?;
+        let button = c
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css("button.mark-done"))
+            .await?;
+        ensure!(
+            displayed(c, ".course-nav-list").await?,
+            "beside the lesson on a wide screen"
+        );
+        ensure!(
+            c.find_all(Locator::Css(".course-nav-item.is-done"))
+                .await?
+                .is_empty(),
+            "nothing ticked yet"
+        );
+        ensure!(
+            !displayed(c, ".progress-next").await?,
+            "nothing offered yet"
+        );
+        click(c, button, "Mark as done").await?;
+        wait_text(c, ".course-nav-item.is-done", "What backend developers do").await?;
+        ensure!(
+            c.find_all(Locator::Css(".course-nav-item.is-done"))
+                .await?
+                .len()
+                == 1,
+            "one lesson ticked"
+        );
+        // The lesson after it, offered beside the button.
+        let next = c.find(Locator::Css(".progress-next")).await?;
+        ensure!(next.is_displayed().await?, "the next lesson is offered");
+        ensure!(next.text().await? == "Next lesson: Installing Node.js");
+        click(c, next, "Next lesson").await?;
+        expect_heading(c, "Installing Node.js").await?;
+        wait_text(c, ".course-nav-item.is-done", "What backend developers do").await?;
+        let current = c
+            .find(Locator::Css(".course-nav-list a[aria-current='page']"))
+            .await?;
+        ensure!(current.text().await? == "Installing Node.js");
+
+        // Unmarking takes the tick away again.
+        c.goto(&format!("{base}{first}")).await?;
+        let button = c
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css("button.mark-done[aria-pressed='true']"))
+            .await?;
+        click(c, button, "Done (to undo)").await?;
+        wait_shown(c, ".course-nav-item.is-done", false).await?;
+        ensure!(c
+            .find_all(Locator::Css(".course-nav-item.is-done"))
+            .await?
+            .is_empty());
+        let button = c.find(Locator::Css("button.mark-done")).await?;
+        click(c, button, "Mark as done").await?;
+        wait_text(c, ".course-nav-item.is-done", "What backend developers do").await?;
+
+        // Home: continue where the learner left off, at the right lesson.
+        c.goto(&format!("{base}/")).await?;
+        let resume = wait_text(c, ".resume", "Installing Node.js").await?;
+        ensure!(resume.contains("1 of 5 lessons done"), "the card: {resume}");
+        let heading = c
+            .find(Locator::Css(".resume h2"))
+            .await?
+            .prop("textContent")
+            .await?;
+        ensure!(
+            heading.as_deref() == Some("Continue where you left off"),
+            "the card's heading: {heading:?}"
+        );
+        let link = c.find(Locator::Css(".resume-link")).await?;
+        click(c, link, "Continue where you left off").await?;
+        expect_heading(c, "Installing Node.js").await?;
+        expect_path(c, BACKEND[1].0).await?;
+        let button = c
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css("button.mark-done"))
+            .await?;
+        click(c, button, "Mark as done").await?;
+        wait_text(c, ".mark-done", "Done").await?;
+        c.goto(&format!("{base}/")).await?;
+        wait_text(c, ".resume", "Your first HTTP server in Node").await?;
+        let link = c.find(Locator::Css(".resume-link")).await?;
+        click(c, link, "Continue where you left off").await?;
+        expect_path(c, BACKEND[2].0).await?;
+
+        // The course page's button continues at the first lesson not done.
+        c.goto(&format!("{base}/backend-dev/")).await?;
+        let start = wait_text(c, ".start-link", "Continue").await?;
+        ensure!(
+            start == "Continue: Your first HTTP server in Node",
+            "{start}"
+        );
+        wait_text(c, ".course-progress", "2 of 5 lessons done").await?;
+
+        // The contents mark the section being read.
+        c.goto(&format!("{base}/backend-dev/first-server/")).await?;
+        ensure!(displayed(c, ".toc-list").await?, "the contents stand open");
+        c.execute(
+            "document.getElementById('see-the-raw-conversation').scrollIntoView({block: 'start', behavior: 'instant'});",
+            vec![],
+        )
+        .await?;
+        wait_text(c, ".toc-list a.is-active", "See the raw conversation").await?;
+        let active = c.find_all(Locator::Css(".toc-list a.is-active")).await?;
+        ensure!(active.len() == 1, "one section marked");
+
+        // On a phone the drawer starts closed, with the script too.
+        window(c, 390, 844).await?;
+        c.goto(&format!("{base}/backend-dev/first-server/")).await?;
+        expect_heading(c, "Your first HTTP server in Node").await?;
+        ensure!(
+            !displayed(c, ".course-nav-list").await?,
+            "closed on a phone"
+        );
+        let (top, height) = first_paragraph(c).await?;
+        eprintln!("first paragraph at 390 × 844 with JavaScript: {top} of {height}");
+        text_on_the_first_screen(c, base).await?;
+        window(c, 1280, 900).await?;
+        Ok(())
+    }
+
+    #[rocket::async_test]
+    #[cfg_attr(
+        lectern_skip_browser,
+        ignore = "LECTERN_SKIP_BROWSER was set when the tests were built"
+    )]
+    async fn a_learner_moves_through_a_course_on_a_phone_and_a_desktop_with_and_without_javascript()
+    {
+        require_browsers();
+        let f = Fixture::with_sample_content().await;
+        let server = Server::start(&f);
+        let driver = ChromeDriver::start();
+
+        let no_js = driver.connect(&f.dir.path().join("js-off"), false).await;
+        let outcome = phone_without_javascript(&no_js, &server.base).await;
+        let evidence = match &outcome {
+            Err(_) => save_evidence(&no_js).await,
+            Ok(()) => String::new(),
+        };
+        let _ = no_js.close().await;
+        if let Err(e) = outcome {
+            panic!("without JavaScript: {e:#}\n{evidence}");
+        }
+
+        let c = driver.connect(&f.dir.path().join("js-on"), true).await;
+        let outcome = moving_through_a_course(&c, &server.base)
+            .await
+            .context("with JavaScript");
+        let evidence = match &outcome {
+            Err(_) => save_evidence(&c).await,
+            Ok(()) => String::new(),
+        };
+        let _ = c.close().await;
+        if let Err(e) = outcome {
+            panic!("{e:#}\n{evidence}\n--- lectern log ---\n{}", server.log());
+        }
+    }
+}
