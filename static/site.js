@@ -70,11 +70,11 @@
 })();
 
 
-// Code blocks scroll sideways when a line is longer than the box. The box
-// is in the tab order (so the arrow keys can scroll it) only while it does
-// scroll; without this script every box is.
+// Code blocks and tables scroll sideways when they are wider than their
+// box. The box is in the tab order (so the arrow keys can scroll it) only
+// while it does scroll; without this script every box is.
 (function () {
-  var boxes = document.querySelectorAll(".code-scroll");
+  var boxes = document.querySelectorAll(".code-scroll, .table-scroll");
   if (!boxes.length) return;
   var pending = false;
   function update() {

@@ -159,7 +159,7 @@ async fn the_course_page_offers_start_above_an_outline_that_comes_before_the_int
 }
 
 #[rocket::async_test]
-async fn the_whole_course_page_lists_its_lessons_as_anchors_under_distinct_navigation_names() {
+async fn the_whole_course_page_lists_its_lessons_as_anchors_and_no_two_landmarks_share_a_name() {
     let f = Fixture::with_sample_content().await;
     let client = f.client().await;
     let (_, html) = get(&client, "/backend-dev/all/").await;
@@ -191,23 +191,66 @@ async fn the_whole_course_page_lists_its_lessons_as_anchors_under_distinct_navig
             "{href} has no target"
         );
     }
-    // Every navigation landmark has a name of its own (axe's landmark-unique).
-    let mut names = Vec::new();
-    for nav in html.split("<nav").skip(1) {
-        let tag = &nav[..=nav.find('>').unwrap()];
-        let name = attribute(tag, "aria-label")
-            .or_else(|| {
-                let id = attribute(tag, "aria-labelledby")?;
-                let at = html.find(&format!(" id=\"{id}\""))?;
-                let text = &html[at..];
-                let text = &text[text.find('>')? + 1..];
-                Some(text[..text.find('<')?].to_string())
-            })
-            .unwrap_or_else(|| panic!("a navigation without a name: <nav{tag}"));
-        assert!(!names.contains(&name), "two navigations named {name:?}");
-        names.push(name);
+    // Every landmark has a name of its own (axe's landmark-unique): the
+    // navigations, and no box of a table or code block among them, though
+    // this page holds several of each.
+    let landmarks = landmarks(&html);
+    let navs = landmarks.iter().filter(|(role, _)| role == "navigation");
+    assert!(navs.count() >= 2, "{landmarks:?}");
+    assert!(html.matches("class=\"table-scroll\"").count() >= 2);
+    for (i, landmark) in landmarks.iter().enumerate() {
+        assert!(
+            !landmarks[..i].contains(landmark),
+            "two landmarks {landmark:?} on the page"
+        );
     }
-    assert!(names.len() >= 2, "{names:?}");
+}
+
+/// The landmarks of a page as (role, name, empty when it has none):
+/// navigations, named sections, complementary asides, and anything with an
+/// explicit landmark role. Names come from `aria-label` or the text of the element
+/// `aria-labelledby` names.
+fn landmarks(html: &str) -> Vec<(String, String)> {
+    let name = |tag: &str| {
+        attribute(tag, "aria-label").or_else(|| {
+            let id = attribute(tag, "aria-labelledby")?;
+            let at = html.find(&format!(" id=\"{id}\""))?;
+            let text = &html[at..];
+            let text = &text[text.find('>')? + 1..];
+            Some(text[..text.find('<')?].trim().to_string())
+        })
+    };
+    let mut out = Vec::new();
+    for (at, _) in html.match_indices('<') {
+        let rest = &html[at + 1..];
+        let Some(end) = rest.find('>') else { break };
+        let tag = &html[at..at + end + 2];
+        let element: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let role = match (attribute(tag, "role").as_deref(), element.as_str()) {
+            (
+                Some(
+                    r @ ("region" | "navigation" | "complementary" | "banner" | "contentinfo"
+                    | "main" | "search" | "form"),
+                ),
+                _,
+            ) => r.to_string(),
+            (Some(_), _) => continue,
+            (None, "nav") => "navigation".to_string(),
+            (None, "aside") => "complementary".to_string(),
+            (None, "section") => "region".to_string(),
+            _ => continue,
+        };
+        match name(tag) {
+            Some(n) => out.push((role, n)),
+            // A section without a name is no landmark.
+            None if role == "region" && attribute(tag, "role").is_none() => {}
+            None => out.push((role, String::new())),
+        }
+    }
+    out
 }
 
 #[rocket::async_test]
