@@ -266,7 +266,7 @@ async fn code_blocks_scroll_in_a_focusable_named_box_and_memory_slots_are_hidden
     let slot = between(&html, "<div class=\"progress-slot\"", "</div>");
     assert!(slot.contains(" hidden>"), "{slot}");
     assert!(
-        slot.contains(r#"<a class="progress-next" href="/backend-dev/routes-and-data/" hidden>Next lesson: Handling routes and data</a>"#),
+        slot.contains(r#"<a class="button button-primary progress-next" href="/backend-dev/routes-and-data/" hidden>Next lesson: Handling routes and data</a>"#),
         "{slot}"
     );
     let (_, home) = get(&client, "/").await;
@@ -291,20 +291,31 @@ mod in_a_browser {
 
     use super::BACKEND;
 
-    /// Sets the window's size and waits until the page's width follows
-    /// (the limit only catches a hang).
+    /// Gives the page a viewport of `width` × `height` CSS pixels (the
+    /// window is made taller by whatever the browser keeps for itself) and
+    /// waits until the page follows (the limit only catches a hang).
     async fn window(c: &Browser, width: u32, height: u32) -> Result<()> {
-        c.set_window_size(width, height).await?;
+        let mut outer = height;
         let deadline = Instant::now() + WAIT;
         loop {
-            let (_, _, w, _) = c.find(Locator::Css("html")).await?.rectangle().await?;
-            if (w - f64::from(width)).abs() < 20.0 {
+            c.set_window_size(width, outer).await?;
+            let seen = c
+                .execute("return [window.innerWidth, window.innerHeight];", vec![])
+                .await?;
+            let (w, h) = (
+                seen[0].as_f64().unwrap_or(0.0),
+                seen[1].as_f64().unwrap_or(0.0),
+            );
+            if (w - f64::from(width)).abs() < 20.0 && (h - f64::from(height)).abs() < 2.0 {
                 return Ok(());
             }
             ensure!(
                 Instant::now() < deadline,
-                "the page is {w} px wide, not {width}"
+                "the page is {w} × {h} px, not {width} × {height}"
             );
+            if h > 0.0 {
+                outer = (f64::from(outer) + f64::from(height) - h).max(100.0) as u32;
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -342,14 +353,8 @@ mod in_a_browser {
             .await?
             .rectangle()
             .await?;
-        let (_, _, _, height) = c.find(Locator::Css("html")).await?.rectangle().await?;
-        let shown = c
-            .execute("return window.innerHeight;", vec![])
-            .await
-            .ok()
-            .and_then(|v| v.as_f64())
-            .unwrap_or(height);
-        Ok((top, shown))
+        let height = c.execute("return window.innerHeight;", vec![]).await?;
+        Ok((top, height.as_f64().unwrap_or(0.0)))
     }
 
     /// On every lesson, in a phone's window, the first screen shows lesson
@@ -574,6 +579,157 @@ mod in_a_browser {
         Ok(())
     }
 
+    /// The contrast (WCAG) of every shown element matching the selectors
+    /// against the background it is drawn on: how many were checked, those
+    /// under 4.5:1 as (selector, text, ratio), and whether the page sees a
+    /// dark system setting. The search box's placeholder is checked too.
+    const CONTRAST: &str = r#"
+        const parse = c => {
+          const p = c.match(/[\d.]+/g).map(Number);
+          return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+        };
+        const lum = rgb => {
+          const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+          return 0.2126 * f(rgb[0]) + 0.7152 * f(rgb[1]) + 0.0722 * f(rgb[2]);
+        };
+        const background = el => {
+          const layers = [];
+          for (let e = el; e; e = e.parentElement) {
+            const c = parse(getComputedStyle(e).backgroundColor);
+            if (c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+          }
+          let out = [255, 255, 255];
+          for (let i = layers.length - 1; i >= 0; i--) {
+            const [r, g, b, a] = layers[i];
+            out = [r * a + out[0] * (1 - a), g * a + out[1] * (1 - a), b * a + out[2] * (1 - a)];
+          }
+          return out;
+        };
+        const ratio = (color, el) => {
+          const bg = background(el);
+          const [r, g, b, a] = parse(color);
+          const fg = [r * a + bg[0] * (1 - a), g * a + bg[1] * (1 - a), b * a + bg[2] * (1 - a)];
+          const [l1, l2] = [lum(fg), lum(bg)];
+          return (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+        };
+        const low = [];
+        let checked = 0;
+        for (const selector of arguments[0]) {
+          for (const el of document.querySelectorAll(selector)) {
+            const box = el.getBoundingClientRect();
+            if (!box.width || !box.height || getComputedStyle(el).visibility === "hidden") continue;
+            checked += 1;
+            const r = ratio(getComputedStyle(el).color, el);
+            if (r < 4.5) low.push([selector, el.textContent.trim().slice(0, 40), Math.round(r * 100) / 100]);
+          }
+        }
+        const input = document.querySelector(".site-search-input");
+        const r = ratio(getComputedStyle(input, "::placeholder").color, input);
+        if (r < 4.5) low.push(["placeholder", input.placeholder, Math.round(r * 100) / 100]);
+        return [checked, low, matchMedia("(prefers-color-scheme: dark)").matches];
+    "#;
+
+    /// Text on lesson and course pages whose contrast is checked.
+    const TEXT: [&str; 31] = [
+        ".site-title",
+        ".site-search-button",
+        ".breadcrumb a",
+        ".breadcrumb li",
+        ".kicker",
+        "h1",
+        ".lede",
+        ".meta",
+        ".drawer-summary",
+        ".drawer-where",
+        ".course-nav-title a",
+        ".course-nav-item > a",
+        ".toc-title",
+        ".toc-list a",
+        ".lesson-body p",
+        ".lesson-body a",
+        ".lesson-body code",
+        ".code-head",
+        ".mark-done",
+        ".pager-label",
+        ".pager-title",
+        ".lesson-item-title a",
+        ".lesson-item-summary",
+        ".button",
+        ".progress-text",
+        ".course-about p",
+        ".site-footer a",
+        ".prereqs a",
+        ".callout-title",
+        ".callout p",
+        "pre code span",
+    ];
+
+    /// Light and dark (as the system says), wide and narrow: text keeps
+    /// AA contrast (4.5:1) on lesson and course pages, with a lesson done
+    /// (ticks, Continue). The README's pictures are taken here when
+    /// `LECTERN_SCREENSHOTS` names a folder.
+    async fn colour_schemes(
+        driver: &ChromeDriver,
+        scratch: &std::path::Path,
+        base: &str,
+    ) -> Result<()> {
+        for dark in [false, true] {
+            let switches: &[&str] = if dark { &["--force-dark-mode"] } else { &[] };
+            let scheme = if dark { "dark" } else { "light" };
+            let c = driver
+                .connect_with(&scratch.join(scheme), true, switches)
+                .await;
+            let outcome = async {
+                c.goto(&format!("{base}{}", BACKEND[0].0)).await?;
+                let button = c
+                    .wait()
+                    .at_most(WAIT)
+                    .for_element(Locator::Css("button.mark-done"))
+                    .await?;
+                click(&c, button, "Mark as done").await?;
+                wait_text(&c, ".mark-done", "Done").await?;
+                for (width, height, size) in [(1280, 800, ""), (390, 844, "-phone")] {
+                    window(&c, width, height).await?;
+                    for (path, picture) in [
+                        ("/backend-dev/first-server/", "lesson"),
+                        ("/backend-dev/", "course"),
+                    ] {
+                        c.goto(&format!("{base}{path}")).await?;
+                        let seen = c.execute(CONTRAST, vec![serde_json::json!(TEXT)]).await?;
+                        ensure!(
+                            seen[2].as_bool() == Some(dark),
+                            "the page does not see a {scheme} system setting"
+                        );
+                        ensure!(
+                            seen[0].as_u64().unwrap_or(0) >= 20,
+                            "{width} px, {path}: only {} elements checked",
+                            seen[0]
+                        );
+                        ensure!(
+                            seen[1].as_array().is_some_and(|low| low.is_empty()),
+                            "{width} px, {path}: text under 4.5:1: {}",
+                            seen[1]
+                        );
+                        let tone = if dark { "-dark" } else { "" };
+                        crate::browser::docs_screenshot(&c, &format!("{picture}{size}{tone}.png"))
+                            .await?;
+                    }
+                }
+                anyhow::Ok(())
+            }
+            .await;
+            let evidence = match &outcome {
+                Err(_) => save_evidence(&c).await,
+                Ok(()) => String::new(),
+            };
+            let _ = c.close().await;
+            if let Err(e) = outcome {
+                bail!("in {scheme}: {e:#}\n{evidence}");
+            }
+        }
+        Ok(())
+    }
+
     #[rocket::async_test]
     #[cfg_attr(
         lectern_skip_browser,
@@ -608,6 +764,10 @@ mod in_a_browser {
         let _ = c.close().await;
         if let Err(e) = outcome {
             panic!("{e:#}\n{evidence}\n--- lectern log ---\n{}", server.log());
+        }
+
+        if let Err(e) = colour_schemes(&driver, f.dir.path(), &server.base).await {
+            panic!("colour schemes: {e:#}");
         }
     }
 }
