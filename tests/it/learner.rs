@@ -275,6 +275,20 @@ async fn code_blocks_scroll_in_a_focusable_named_box_and_memory_slots_are_hidden
     assert!(home.contains(">Continue where you left off</h2>"));
 }
 
+#[rocket::async_test]
+async fn a_missing_page_says_what_happened_in_its_description_and_leads_home() {
+    let f = Fixture::with_sample_content().await;
+    let client = f.client().await;
+    let (status, html) = get(&client, "/no-such-course/").await;
+    assert_eq!(status, Status::NotFound);
+    assert!(
+        html.contains(r#"<meta name="description" content="There is no page at this address. It may have moved, or the link may be mistyped.">"#),
+        "{html}"
+    );
+    assert_eq!(html.matches("<meta name=\"description\"").count(), 1);
+    assert!(html.contains(r#"<a href="/">Go to the home page</a>"#));
+}
+
 // ------------------------------------------------------------ in a browser
 
 mod in_a_browser {
