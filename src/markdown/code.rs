@@ -4,6 +4,8 @@
 //! A block with a language or a title becomes a `<figure>` whose caption names
 //! the file and the language in words (so a screen reader announces "server.js,
 //! JavaScript code" before the code); highlighted lines are `<mark>`ed. The
+//! code sits in a focusable, named box that scrolls sideways, so long lines
+//! keep their shape on a phone and the keyboard can still reach them. The
 //! copy button is not here: the site's script adds it, and pages are complete
 //! without it.
 
@@ -192,8 +194,9 @@ pub(crate) fn code_block(fence: &Fence, text: &str) -> String {
         .map(|spec| marked_lines(spec, lines.len()))
         .unwrap_or_default();
 
-    let mut out = String::with_capacity(text.len() * 3 + 200);
+    let mut out = String::with_capacity(text.len() * 3 + 300);
     let captioned = fence.title.is_some() || !lang.is_empty();
+    let language = (!lang.is_empty()).then(|| language_name(lang).unwrap_or(lang));
     if captioned {
         out.push_str("<figure class=\"code-block\"><figcaption class=\"code-head\">");
         if let Some(title) = &fence.title {
@@ -201,24 +204,30 @@ pub(crate) fn code_block(fence: &Fence, text: &str) -> String {
             out.push_str(&escaped(title));
             out.push_str("</span> ");
         }
-        if !lang.is_empty() {
+        if let Some(language) = language {
             out.push_str("<span class=\"code-lang\">");
-            out.push_str(&escaped(language_name(lang).unwrap_or(lang)));
+            out.push_str(&escaped(language));
             out.push_str("<span class=\"visually-hidden\"> code</span></span>");
         }
         out.push_str("</figcaption>");
-        out.push_str("<pre class=\"code\"");
-        if !lang.is_empty() {
-            out.push_str(" data-lang=\"");
-            out.push_str(&escaped(lang));
-            out.push_str("\"><code class=\"language-");
-            out.push_str(&escaped(lang));
-            out.push_str("\">");
-        } else {
-            out.push_str("><code>");
-        }
     } else {
-        out.push_str("<div class=\"code-block\"><pre class=\"code\"><code>");
+        out.push_str("<div class=\"code-block\">");
+    }
+    // The box that scrolls sideways: focusable, so the keyboard can scroll
+    // it, and named, so that focus lands on something a screen reader can
+    // announce.
+    out.push_str("<div class=\"code-scroll\" role=\"group\" tabindex=\"0\" aria-label=\"");
+    out.push_str(&escaped(&scroll_label(fence.title.as_deref(), language)));
+    out.push_str("\">");
+    out.push_str("<pre class=\"code\"");
+    if !lang.is_empty() {
+        out.push_str(" data-lang=\"");
+        out.push_str(&escaped(lang));
+        out.push_str("\"><code class=\"language-");
+        out.push_str(&escaped(lang));
+        out.push_str("\">");
+    } else {
+        out.push_str("><code>");
     }
     for (i, line) in lines.iter().enumerate() {
         if marked.get(i).copied().unwrap_or(false) {
@@ -229,9 +238,20 @@ pub(crate) fn code_block(fence: &Fence, text: &str) -> String {
             out.push_str(line);
         }
     }
-    out.push_str("</code></pre>");
+    out.push_str("</code></pre></div>");
     out.push_str(if captioned { "</figure>\n" } else { "</div>\n" });
     out
+}
+
+/// The name of a code block's scrolling box: its file name and language
+/// when it has them (`server.js, JavaScript code`), else `Code`.
+fn scroll_label(title: Option<&str>, language: Option<&str>) -> String {
+    match (title, language) {
+        (Some(t), Some(l)) => format!("{t}, {l} code"),
+        (Some(t), None) => format!("{t}, code"),
+        (None, Some(l)) => format!("{l} code"),
+        (None, None) => "Code".to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -295,10 +315,10 @@ mod tests {
     fn block_has_a_caption_naming_file_and_language() {
         let html = code_block(&Fence::parse(r#"js title="server.js""#), "let a = 1;\n");
         assert!(
-            html.starts_with(r#"<figure class="code-block"><figcaption class="code-head"><span class="code-title">server.js</span> <span class="code-lang">JavaScript<span class="visually-hidden"> code</span></span></figcaption><pre class="code" data-lang="js"><code class="language-js">"#),
+            html.starts_with(r#"<figure class="code-block"><figcaption class="code-head"><span class="code-title">server.js</span> <span class="code-lang">JavaScript<span class="visually-hidden"> code</span></span></figcaption><div class="code-scroll" role="group" tabindex="0" aria-label="server.js, JavaScript code"><pre class="code" data-lang="js"><code class="language-js">"#),
             "{html}"
         );
-        assert!(html.ends_with("</code></pre></figure>\n"));
+        assert!(html.ends_with("</code></pre></div></figure>\n"));
     }
 
     #[test]
@@ -306,7 +326,7 @@ mod tests {
         let html = code_block(&Fence::default(), "a <b>\n");
         assert_eq!(
             html,
-            "<div class=\"code-block\"><pre class=\"code\"><code>a &lt;b&gt;\n</code></pre></div>\n"
+            "<div class=\"code-block\"><div class=\"code-scroll\" role=\"group\" tabindex=\"0\" aria-label=\"Code\"><pre class=\"code\"><code>a &lt;b&gt;\n</code></pre></div></div>\n"
         );
     }
 
@@ -324,6 +344,17 @@ mod tests {
             mark.matches("</span>").count(),
             "spans balanced inside a marked line: {html}"
         );
+    }
+
+    #[test]
+    fn the_scrolling_box_is_focusable_and_named_with_escaped_text() {
+        let html = code_block(&Fence::parse(r#"rust title="a "b" <c>""#), "x\n");
+        assert!(
+            html.contains(r#"<div class="code-scroll" role="group" tabindex="0" aria-label="a &quot;b&quot; &lt;c&gt;, Rust code">"#),
+            "{html}"
+        );
+        let html = code_block(&Fence::parse("klingon"), "x\n");
+        assert!(html.contains(r#"aria-label="klingon code""#), "{html}");
     }
 
     #[test]

@@ -34,7 +34,9 @@ pub use text::{plain_text, plain_text_with_sections, Section};
 /// heading ids, link rewriting): rows written by an older version are then
 /// rendered again when Lectern starts (`content::rerender_stale`).
 /// 1: the lexical highlighter for common languages.
-pub const RENDER_VERSION: i32 = 1;
+/// 2: code blocks scroll sideways in a focusable, named box; tables' boxes
+///    are groups, not landmarks.
+pub const RENDER_VERSION: i32 = 2;
 
 /// The longest title front matter (and the admin) accepts, in characters.
 pub fn front_matter_title_limit() -> usize {

@@ -303,11 +303,13 @@ fn render_page(
             Event::End(TagEnd::Heading(HeadingLevel::H1)) => {
                 events.push(Event::End(TagEnd::Heading(HeadingLevel::H2)));
             }
-            // Tables scroll on narrow screens; a focusable, named region lets
-            // keyboard users scroll them too.
+            // Tables scroll on narrow screens; a focusable, named box lets
+            // keyboard users scroll them too. A group, not a region: every
+            // table would be a landmark of the same name, and a page of
+            // several tables (the whole course) would repeat it.
             Event::Start(Tag::Table(alignments)) => {
                 events.push(Event::Html(
-                    "<div class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"Table\">".into(),
+                    "<div class=\"table-scroll\" role=\"group\" tabindex=\"0\" aria-label=\"Table\">".into(),
                 ));
                 events.push(Event::Start(Tag::Table(alignments)));
             }
@@ -802,7 +804,7 @@ mod tests {
         assert!(r.html.contains(r#"aria-label="done""#), "{}", r.html);
         assert!(
             r.html
-                .contains(r#"<div class="table-scroll" role="region" tabindex="0""#),
+                .contains(r#"<div class="table-scroll" role="group" tabindex="0""#),
             "{}",
             r.html
         );

@@ -99,6 +99,9 @@ pub struct CoursePage {
     pub lessons: Vec<OutlineView>,
     /// The whole course on one page, when it has lessons.
     pub all_url: Option<String>,
+    /// The first lesson: where "Start the course" leads (the browser's
+    /// script may turn it into "Continue" with the learner's progress).
+    pub start: Option<NavLink>,
     pub edit_url: Option<String>,
     /// Reading time of the listed lessons together, in minutes.
     pub total_minutes: i32,
@@ -233,6 +236,10 @@ pub async fn course(
             ..PageMeta::new(&course.title, &course.summary, &url)
         },
         all_url: (!lessons.is_empty()).then(|| format!("{url}all/")),
+        start: lessons.first().map(|l| NavLink {
+            url: l.url.clone(),
+            title: l.title.clone(),
+        }),
         lessons,
         edit_url: (who == Audience::Editor).then(|| format!("/admin/courses/{}/edit", course.id)),
         course: CourseView {
@@ -249,6 +256,50 @@ pub async fn course(
 pub struct CourseLink {
     pub url: String,
     pub title: String,
+}
+
+/// One lesson in the course navigation beside a lesson.
+#[derive(Debug, Serialize)]
+pub struct CourseNavItem {
+    pub url: String,
+    pub title: String,
+    /// The page being shown (`aria-current="page"`).
+    pub current: bool,
+    pub badge: Option<String>,
+}
+
+/// The end of a course, under its last lesson: what it covered and where
+/// to go next. Shown to everyone: it needs no memory of the learner.
+#[derive(Debug, Serialize)]
+pub struct FinishView {
+    /// The course's lessons, in order.
+    pub covered: Vec<NavLink>,
+    /// The course after this one on the home page, if any.
+    pub next_course: Option<NextCourse>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NextCourse {
+    pub url: String,
+    pub title: String,
+    pub summary: String,
+}
+
+/// The published course after `course_id` in the home page's order.
+async fn next_course(
+    db: &impl ConnectionTrait,
+    course_id: i32,
+) -> Result<Option<NextCourse>, WebError> {
+    let published = courses::published(db).await?;
+    Ok(published
+        .iter()
+        .position(|c| c.id == course_id)
+        .and_then(|i| published.get(i + 1))
+        .map(|c| NextCourse {
+            url: course_url(&c.slug),
+            title: c.title.clone(),
+            summary: c.summary.clone(),
+        }))
 }
 
 #[derive(Debug, Serialize)]
@@ -276,6 +327,10 @@ pub struct LessonPage {
     pub page: PageMeta,
     pub course: CourseLink,
     pub lesson: LessonView,
+    /// The course's lessons in order, this one marked current.
+    pub course_nav: Vec<CourseNavItem>,
+    /// Under the course's last lesson only.
+    pub finish: Option<FinishView>,
     pub prev: Option<NavLink>,
     pub next: Option<NavLink>,
     pub position: usize,
@@ -325,12 +380,31 @@ pub async fn lesson(
             level: lesson.level.map(LessonLevel::as_str),
         },
     );
+    let course_nav = outline
+        .iter()
+        .map(|l| CourseNavItem {
+            url: lesson_url(&course.slug, &l.slug),
+            title: l.title.clone(),
+            current: l.id == lesson.id,
+            badge: badge(l.status, l.publish_at, now),
+        })
+        .collect();
+    let finish = if index + 1 == outline.len() {
+        Some(FinishView {
+            covered: outline.iter().map(link).collect(),
+            next_course: next_course(db, course.id).await?,
+        })
+    } else {
+        None
+    };
     Ok(LessonPage {
         page: PageMeta {
             og_type: "article",
             json_ld: Some(json_ld),
             ..PageMeta::new(&lesson.title, &lesson.summary, canonical)
         },
+        course_nav,
+        finish,
         prev: index.checked_sub(1).and_then(|i| outline.get(i)).map(link),
         next: outline.get(index + 1).map(link),
         position: index + 1,

@@ -441,7 +441,7 @@ async fn code_titles_and_highlighted_lines_render() {
     assert!(marks[1].contains("listen"));
     assert!(!block.contains("style="));
     // A block without language or title has no caption.
-    assert!(html.contains("<div class=\"code-block\"><pre class=\"code\"><code>plain\n"));
+    assert!(html.contains("<div class=\"code-block\"><div class=\"code-scroll\" role=\"group\" tabindex=\"0\" aria-label=\"Code\"><pre class=\"code\"><code>plain\n"));
     // The copy button comes from our own script; the page works without it.
     assert!(html.contains("<script src=\"/static/site.js?v="), "{html}");
     let script = client.get("/static/site.js").dispatch().await;
@@ -556,7 +556,7 @@ async fn whole_course_page_has_every_published_lesson_in_order_with_working_anch
     let (status, html) = get(&client, "/intro/all/").await;
     assert_eq!(status, Status::Ok);
     assert_eq!(html.matches("<h1").count(), 1);
-    assert!(html.contains(r#"<link rel="canonical" href="/intro/all/">"#));
+    assert!(html.contains(r#"<link rel="canonical" href="http://127.0.0.1:8000/intro/all/">"#));
 
     // Every published lesson, in order, each with its title and headings.
     let order: Vec<usize> = [

@@ -107,9 +107,10 @@ async fn learner_flow(c: &Client, base: &str) -> Result<()> {
     c.goto(&format!("{base}/backend-dev/")).await?;
     wait_text(c, ".course-progress", "1 of 5 lessons done").await?;
     c.refresh().await?;
-    let text = wait_text(c, ".course-progress", "1 of 5 lessons done").await?;
+    wait_text(c, ".course-progress", "1 of 5 lessons done").await?;
+    let text = wait_text(c, ".start-link", "Continue").await?;
     ensure!(
-        text.contains("Continue: Installing Node.js"),
+        text == "Continue: Installing Node.js",
         "continue points at the next lesson: {text}"
     );
     let value = c
@@ -782,27 +783,40 @@ impl ChromeDriver {
 
     /// A session of headless Chromium with a fresh profile under `scratch`.
     pub(crate) async fn connect(&self, scratch: &Path, javascript: bool) -> Client {
+        self.connect_with(scratch, javascript, &[]).await
+    }
+
+    /// The same, with more command-line switches for Chromium (such as
+    /// `--force-dark-mode`, for a reader whose system prefers dark).
+    pub(crate) async fn connect_with(
+        &self,
+        scratch: &Path,
+        javascript: bool,
+        switches: &[&str],
+    ) -> Client {
         let profile = scratch.join("chromium-profile");
         std::fs::create_dir_all(&profile).unwrap();
+        let mut args = vec![
+            "--headless=new".to_string(),
+            "--no-sandbox".to_string(),
+            "--disable-gpu".to_string(),
+            "--disable-dev-shm-usage".to_string(),
+            "--disable-background-networking".to_string(),
+            "--disable-component-update".to_string(),
+            "--no-first-run".to_string(),
+            "--disable-sync".to_string(),
+            // The site scrolls smoothly unless the reader prefers reduced
+            // motion; an animated scroll makes WebDriver clicks miss.
+            "--force-prefers-reduced-motion".to_string(),
+            "--window-size=1280,1024".to_string(),
+            format!("--user-data-dir={}", profile.display()),
+        ];
+        args.extend(switches.iter().map(|s| s.to_string()));
         let caps = json!({
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": CHROMIUM,
-                "args": [
-                    "--headless=new",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-dev-shm-usage",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--no-first-run",
-                    "--disable-sync",
-                    // The site scrolls smoothly unless the reader prefers reduced
-                    // motion; an animated scroll makes WebDriver clicks miss.
-                    "--force-prefers-reduced-motion",
-                    "--window-size=1280,1024",
-                    format!("--user-data-dir={}", profile.display()),
-                ],
+                "args": args,
                 // 2 = block: the reader with JavaScript turned off.
                 "prefs": { "profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 } },
             },

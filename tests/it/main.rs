@@ -13,6 +13,7 @@ mod discovery;
 mod editor;
 mod git;
 mod images;
+mod learner;
 mod learner_data;
 mod limits;
 mod merge;
