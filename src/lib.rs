@@ -29,6 +29,7 @@ pub mod editing;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod markdown;
+pub mod quiz;
 pub mod watch;
 pub mod web;
 

@@ -21,6 +21,7 @@ mod unclosed;
 pub use front_matter::{
     parse_date_time, split_document, Document, FrontMatter, FrontMatterError, Level,
 };
+pub(crate) use options::options as parser_options;
 pub use prerequisites::resolve_prerequisites;
 pub use render::{
     all_page_id, all_page_lesson_id, estimated_minutes, render, render_lesson, BrokenRef,
