@@ -29,7 +29,6 @@ pub mod editing;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod markdown;
-pub mod quiz;
 pub mod watch;
 pub mod web;
 

@@ -12,6 +12,7 @@ pub(crate) mod highlight;
 mod nesting;
 mod options;
 mod prerequisites;
+pub mod quiz;
 mod render;
 mod sanitize;
 pub mod slug;

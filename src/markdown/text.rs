@@ -3,7 +3,7 @@
 //! finds words that only occur in markup (link targets, raw HTML, a script
 //! that sanitising removes) nor shows markdown syntax in a snippet.
 
-use pulldown_cmark::{Event, Parser, TagEnd};
+use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 
 use super::options::options;
 
@@ -16,7 +16,23 @@ pub fn plain_text(body: &str) -> String {
     let mut out = String::with_capacity(body.len());
     // Inside an inline `<script>` or `<style>`: its closing tag.
     let mut skipping: Option<&str> = None;
+    // Inside a quiz block: its answers and explanations are never searchable.
+    let mut in_quiz = false;
     for event in Parser::new_ext(body, options()) {
+        match &event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
+                if super::quiz::is_quiz_fence(info) =>
+            {
+                in_quiz = true;
+                continue;
+            }
+            Event::End(TagEnd::CodeBlock) if in_quiz => {
+                in_quiz = false;
+                continue;
+            }
+            _ if in_quiz => continue,
+            _ => {}
+        }
         if let Some(close) = skipping {
             // Up to its closing tag, or at most to the end of the block.
             match &event {
@@ -118,5 +134,13 @@ mod tests {
         ] {
             assert!(!text.contains(dropped), "{dropped:?} in {text:?}");
         }
+    }
+
+    #[test]
+    fn quiz_blocks_are_left_out() {
+        let text = plain_text(
+            "Before.\n\n```quiz\n? Which code?\n- [x] 404\n- [ ] 200\n> Not Found.\n```\n\nAfter.\n",
+        );
+        assert_eq!(text, "Before.\nAfter.");
     }
 }

@@ -153,7 +153,7 @@ pub fn grade(quiz: &Quiz, fields: &[(String, String)]) -> Graded {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quiz::parse::{parse, Ids};
+    use crate::markdown::quiz::parse::{parse, Ids};
 
     fn quiz() -> Quiz {
         let text = "\

@@ -66,24 +66,32 @@ enum Mode<'a> {
     Key,
 }
 
+/// The `n`th quiz of the lesson at `lesson_url`, before answering.
 pub fn form(quiz: &Quiz, n: usize, lesson_url: &str) -> String {
-    write(quiz, n, Some(lesson_url), Mode::Form)
+    write(quiz, &quiz_id(n), Some((lesson_url, n)), Mode::Form)
 }
 
+/// The same form, answered.
 pub fn graded(quiz: &Quiz, n: usize, lesson_url: &str, graded: &Graded) -> String {
-    write(quiz, n, Some(lesson_url), Mode::Graded(graded))
+    write(
+        quiz,
+        &quiz_id(n),
+        Some((lesson_url, n)),
+        Mode::Graded(graded),
+    )
 }
 
-pub fn print(quiz: &Quiz, n: usize) -> String {
-    write(quiz, n, None, Mode::Print)
+/// The questions with empty boxes, as the element with id `id`.
+pub fn print(quiz: &Quiz, id: &str) -> String {
+    write(quiz, id, None, Mode::Print)
 }
 
+/// The `n`th quiz with its answers, for editors.
 pub fn key(quiz: &Quiz, n: usize) -> String {
-    write(quiz, n, None, Mode::Key)
+    write(quiz, &quiz_id(n), None, Mode::Key)
 }
 
-fn write(quiz: &Quiz, n: usize, lesson_url: Option<&str>, mode: Mode<'_>) -> String {
-    let id = quiz_id(n);
+fn write(quiz: &Quiz, id: &str, form: Option<(&str, usize)>, mode: Mode<'_>) -> String {
     let mut out = String::new();
     let count = quiz.questions.len();
     let label = if count == 1 {
@@ -91,8 +99,8 @@ fn write(quiz: &Quiz, n: usize, lesson_url: Option<&str>, mode: Mode<'_>) -> Str
     } else {
         format!("Check yourself: {count} questions")
     };
-    match (mode, lesson_url) {
-        (Mode::Form | Mode::Graded(_), Some(url)) => {
+    match (mode, form) {
+        (Mode::Form | Mode::Graded(_), Some((url, n))) => {
             let action = action(url, n);
             let mut href = String::new();
             let _ = escape_href(&mut href, &action);
@@ -143,7 +151,7 @@ fn write(quiz: &Quiz, n: usize, lesson_url: Option<&str>, mode: Mode<'_>) -> Str
             Mode::Graded(g) => g.questions.get(i),
             _ => None,
         };
-        write_question(&mut out, &id, i + 1, question, mode, result);
+        write_question(&mut out, id, i + 1, question, mode, result);
     }
     match mode {
         Mode::Form => out.push_str(
@@ -295,8 +303,8 @@ fn right_answer(question: &Question) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quiz::grade::grade;
-    use crate::quiz::parse::{parse, Ids};
+    use crate::markdown::quiz::grade::grade;
+    use crate::markdown::quiz::parse::{parse, Ids};
 
     const TEXT: &str = "\
 ? Which code means *not found*? {#code}
@@ -367,7 +375,7 @@ mod tests {
     #[test]
     fn print_has_empty_boxes_and_key_has_everything() {
         let q = quiz();
-        let printed = print(&q, 2);
+        let printed = print(&q, &quiz_id(2));
         assert!(!printed.contains("<form"));
         assert!(!printed.contains("404 Not Found"));
         assert!(printed.contains("disabled"));
