@@ -167,8 +167,8 @@ fn render_page(
     let mut events: Vec<Event> = Vec::new();
     let mut broken = Vec::new();
     let mut words = 0;
-    // The open code block, and the file line of its fence.
-    let mut code: Option<(Fence, String, usize)> = None;
+    // The open code block, and the file line of its fence if it is a quiz.
+    let mut code: Option<(Fence, String, Option<usize>)> = None;
     // The body's quiz blocks, each standing in the events as a placeholder
     // until the HTML is serialised (see `fill_quizzes`).
     let mut quizzes: Vec<quiz::Quiz> = Vec::new();
@@ -198,11 +198,13 @@ fn render_page(
         }
         match event {
             Event::Start(Tag::CodeBlock(kind)) => {
-                let fence = match kind {
-                    CodeBlockKind::Fenced(info) => Fence::parse(&info),
-                    CodeBlockKind::Indented => Fence::default(),
+                let (fence, is_quiz) = match kind {
+                    CodeBlockKind::Fenced(info) => {
+                        (Fence::parse(&info), quiz::is_quiz_fence(&info))
+                    }
+                    CodeBlockKind::Indented => (Fence::default(), false),
                 };
-                code = Some((fence, String::new(), line_of(range.start)));
+                code = Some((fence, String::new(), is_quiz.then(|| line_of(range.start))));
             }
             Event::Text(text) if code.is_some() => {
                 if let Some((_, buf, _)) = code.as_mut() {
@@ -210,13 +212,13 @@ fn render_page(
                 }
             }
             Event::End(TagEnd::CodeBlock) => match code.take() {
-                Some((fence, text, line)) if fence.lang == quiz::LANG => {
+                Some((_, text, Some(line))) => {
                     let (found, problems) = quiz::parse::parse(&text, line + 1, &mut quiz_ids);
                     quizzes.push(found);
                     quiz_problems.extend(problems);
                     events.push(Event::Html(slot.placeholder(quizzes.len()).into()));
                 }
-                Some((fence, text, _)) => {
+                Some((fence, text, None)) => {
                     events.push(Event::Html(code_block(&fence, &text).into()));
                 }
                 None => {}

@@ -102,31 +102,51 @@ impl Slot {
     }
 }
 
-/// A lesson's stored HTML with quiz forms replaced: `with(n)` gives the
-/// new HTML of the `n`th, or `None` to keep it. One pass. Forms never
-/// nest, and the sanitiser lets no author write one, so the first
-/// `</form>` after a quiz's start is its end.
-pub fn replace_forms(html: &str, with: impl Fn(usize) -> Option<String>) -> String {
-    const START: &str = "<form class=\"quiz\" id=\"quiz--";
-    const END: &str = "</form>";
+/// Rendered HTML with quizzes replaced: `with(n)` gives the new HTML of
+/// the `n`th (a form on a lesson's page, questions with empty boxes
+/// elsewhere), or `None` to keep it. One pass. Neither element nests in
+/// what a quiz writes, and the sanitiser lets no author write one, so the
+/// first closing tag after a quiz's start is its end.
+pub fn replace_quizzes(html: &str, with: impl Fn(usize) -> Option<String>) -> String {
+    const SHAPES: [(&str, &str); 2] = [
+        ("<form class=\"quiz\" id=\"quiz--", "</form>"),
+        (
+            "<section class=\"quiz quiz-static\" id=\"quiz--",
+            "</section>",
+        ),
+    ];
+    // The next start of each shape at or after `pos` (`None`: no more), each
+    // searched for again only once passed, so the whole is one pass.
+    let find = |shape: usize, from: usize| html[from..].find(SHAPES[shape].0).map(|i| from + i);
+    let mut next = [find(0, 0), find(1, 0)];
     let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(at) = rest.find(START) {
-        let after = &rest[at + START.len()..];
-        let (Some(quote), Some(end)) = (after.find('"'), after.find(END)) else {
+    let mut pos = 0;
+    while let Some((shape, at)) = (0..2)
+        .filter_map(|i| next[i].map(|at| (i, at)))
+        .min_by_key(|&(_, at)| at)
+    {
+        let (open, close) = SHAPES[shape];
+        let after = &html[at + open.len()..];
+        let (Some(quote), Some(end)) = (after.find('"'), after.find(close)) else {
             break;
         };
-        let n = after[..quote].parse::<usize>().ok();
-        out.push_str(&rest[..at]);
-        let tail = &after[end + END.len()..];
-        let tail = tail.strip_prefix('\n').unwrap_or(tail);
-        match n.and_then(&with) {
-            Some(new) => out.push_str(&new),
-            None => out.push_str(&rest[at..rest.len() - tail.len()]),
+        let mut stop = at + open.len() + end + close.len();
+        if html[stop..].starts_with('\n') {
+            stop += 1;
         }
-        rest = tail;
+        out.push_str(&html[pos..at]);
+        match after[..quote].parse::<usize>().ok().and_then(&with) {
+            Some(new) => out.push_str(&new),
+            None => out.push_str(&html[at..stop]),
+        }
+        pos = stop;
+        for (i, slot) in next.iter_mut().enumerate() {
+            if slot.is_some_and(|n| n < pos) {
+                *slot = find(i, pos);
+            }
+        }
     }
-    out.push_str(rest);
+    out.push_str(&html[pos..]);
     out
 }
 
@@ -134,7 +154,7 @@ pub fn replace_forms(html: &str, with: impl Fn(usize) -> Option<String>) -> Stri
 /// admin's preview. `body` is the markdown it was rendered from.
 pub fn reveal(html: &str, body: &str) -> String {
     let quizzes = blocks(body, 1);
-    replace_forms(html, |n| {
+    replace_quizzes(html, |n| {
         let (quiz, _) = quizzes.get(n.checked_sub(1)?)?;
         Some(html::key(quiz, n))
     })
