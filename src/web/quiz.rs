@@ -51,7 +51,7 @@ impl<'r> FromRequest<'r> for WantsJson {
 
 #[derive(Responder)]
 enum Checked {
-    Page(RawHtml<Template>, Header<'static>),
+    Page(Box<RawHtml<Template>>, Header<'static>),
     Json(Json<Value>, Header<'static>),
     #[response(status = 413)]
     TooLarge(&'static str),
@@ -160,7 +160,7 @@ async fn check(
         quiz::replace_quizzes(&page.lesson.body_html, |i| (i == n).then(|| html.clone()));
     let view = WithSite { site, view: page };
     Ok(Checked::Page(
-        RawHtml(Template::render("site/lesson", view)),
+        Box::new(RawHtml(Template::render("site/lesson", view))),
         no_store(),
     ))
 }
