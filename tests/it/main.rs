@@ -17,6 +17,7 @@ mod limits;
 mod merge;
 mod model;
 mod polish;
+mod quiz;
 mod redirects;
 mod security;
 mod sessions;
