@@ -756,6 +756,25 @@ mod tests {
     }
 
     #[test]
+    fn a_megabyte_of_quiz_blocks_renders_and_is_replaced_in_one_pass() {
+        // The shapes at the size limit: many small blocks, and one block of
+        // many questions; rendering and swapping stay linear.
+        let many_blocks = "```quiz\n? Q\n= a\n```\n\n".repeat(1 << 20 >> 5);
+        let r = lesson_html(&many_blocks);
+        let count = r.html.matches("<form class=\"quiz\"").count();
+        assert_eq!(count, (1 << 20) >> 5);
+        let shown = quiz::reveal(&r.html, &many_blocks);
+        assert_eq!(shown.matches("quiz-key-note").count(), count);
+        let one_block = format!(
+            "```quiz\n{}```\n",
+            "? Same words\n- [x] a\n- [ ] b\n".repeat(1 << 20 >> 5)
+        );
+        let r = lesson_html(&one_block);
+        assert!(r.quiz_problems.is_empty());
+        assert_eq!(r.html.matches("<fieldset").count(), (1 << 20) >> 5);
+    }
+
+    #[test]
     fn headings_get_unique_ids_and_a_toc() {
         let r = html("## Setup\n\ntext\n\n### Setup\n\n## Main\n\n#### Deep\n");
         let ids: Vec<_> = r.toc.iter().map(|t| (t.level, t.id.as_str())).collect();
