@@ -342,3 +342,153 @@ async fn export_writes_a_quiz_back_as_written_and_the_next_sync_is_quiet() {
         report.diagnostics
     );
 }
+
+mod in_a_browser {
+    //! A learner answers the sample course's quiz in headless Chromium, with
+    //! JavaScript off (a form post) and on (in place, remembered).
+
+    use anyhow::{ensure, Result};
+    use fantoccini::{Client, Locator};
+
+    use crate::browser::{
+        click, docs_screenshot, require_browsers, save_evidence, wait_text, ChromeDriver, Server,
+    };
+    use crate::common::Fixture;
+
+    const LESSON: &str = "/backend-dev/first-server/";
+
+    async fn answer_first_quiz(c: &Client) -> Result<()> {
+        // 404 for the missing path (the second option), a typed header
+        // name, and the wrong option for the third question.
+        let radio = c
+            .find(Locator::Css("input[name='answer-missing-path'][value='1']"))
+            .await?;
+        click(c, radio, "the 404 option").await?;
+        let text = c
+            .find(Locator::Css("input[name='answer-content-type']"))
+            .await?;
+        text.send_keys("content-type").await?;
+        let wrong = c
+            .find(Locator::Css(
+                "input[name='answer-second-response'][value='0']",
+            ))
+            .await?;
+        click(c, wrong, "a wrong option").await?;
+        let button = c.find(Locator::Css("form.quiz .quiz-submit")).await?;
+        click(c, button, "Check answers").await
+    }
+
+    async fn graded_as_expected(c: &Client) -> Result<()> {
+        let score = wait_text(c, ".quiz-score", "You got 2 of 3 right.").await?;
+        ensure!(score.contains("2 of 3"), "{score}");
+        let right = c
+            .find(Locator::Css("#quiz--1--missing-path .quiz-verdict"))
+            .await?
+            .text()
+            .await?;
+        ensure!(right.contains("Right"), "{right}");
+        let wrong = c
+            .find(Locator::Css("#quiz--1--second-response"))
+            .await?
+            .text()
+            .await?;
+        ensure!(
+            wrong.contains("Not quite") && wrong.contains("A second response to the same request"),
+            "the right answer is shown: {wrong}"
+        );
+        ensure!(
+            wrong.contains("headers were already sent"),
+            "with the explanation: {wrong}"
+        );
+        let kept = c
+            .find(Locator::Css("input[name='answer-missing-path'][value='1']"))
+            .await?
+            .prop("checked")
+            .await?;
+        ensure!(
+            kept.as_deref() == Some("true"),
+            "the choice is kept: {kept:?}"
+        );
+        Ok(())
+    }
+
+    async fn without_javascript(c: &Client, base: &str) -> Result<()> {
+        c.goto(&format!("{base}{LESSON}")).await?;
+        let source = c.source().await?;
+        ensure!(
+            !source.contains("headers were already sent") && !source.contains("404 Not Found says"),
+            "the page holds no explanation before answering"
+        );
+        answer_first_quiz(c).await?;
+        graded_as_expected(c).await?;
+        let url = c.current_url().await?;
+        ensure!(
+            url.path() == format!("{LESSON}quiz/1"),
+            "a form post: {url}"
+        );
+        Ok(())
+    }
+
+    async fn with_javascript(c: &Client, base: &str) -> Result<()> {
+        c.goto(&format!("{base}{LESSON}")).await?;
+        // A marker on the page: a reload would drop it.
+        c.execute("window.stayedHere = true;", vec![]).await?;
+        answer_first_quiz(c).await?;
+        graded_as_expected(c).await?;
+        let stayed = c
+            .execute("return window.stayedHere === true;", vec![])
+            .await?;
+        ensure!(
+            stayed == serde_json::json!(true),
+            "graded in place, no reload"
+        );
+        ensure!(c.current_url().await?.path() == LESSON);
+        docs_screenshot(c, "quiz.png").await?;
+        // All right this time: the course outline shows the quiz passed.
+        let fix = c
+            .find(Locator::Css(
+                "input[name='answer-second-response'][value='1']",
+            ))
+            .await?;
+        click(c, fix, "the right option").await?;
+        let button = c.find(Locator::Css("form.quiz .quiz-submit")).await?;
+        click(c, button, "Check again").await?;
+        wait_text(c, ".quiz-score", "You got 3 of 3 right.").await?;
+        c.goto(&format!("{base}/backend-dev/")).await?;
+        wait_text(
+            c,
+            "[data-progress-lesson='/backend-dev/first-server/']",
+            "quiz passed",
+        )
+        .await?;
+        Ok(())
+    }
+
+    #[rocket::async_test]
+    #[cfg_attr(
+        lectern_skip_browser,
+        ignore = "LECTERN_SKIP_BROWSER was set when the tests were built"
+    )]
+    async fn a_learner_answers_a_quiz_with_javascript_off_and_on() {
+        require_browsers();
+        let f = Fixture::with_sample_content().await;
+        let server = Server::start(&f);
+        let driver = ChromeDriver::start();
+        for (javascript, name) in [(false, "js-off"), (true, "js-on")] {
+            let c = driver.connect(&f.dir.path().join(name), javascript).await;
+            let outcome = if javascript {
+                with_javascript(&c, &server.base).await
+            } else {
+                without_javascript(&c, &server.base).await
+            };
+            let evidence = match &outcome {
+                Err(_) => save_evidence(&c).await,
+                Ok(()) => String::new(),
+            };
+            let _ = c.close().await;
+            if let Err(e) = outcome {
+                panic!("quiz with JavaScript {name}: {e:#}\n{evidence}");
+            }
+        }
+    }
+}
