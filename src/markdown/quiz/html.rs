@@ -95,9 +95,9 @@ fn write(quiz: &Quiz, id: &str, form: Option<(&str, usize)>, mode: Mode<'_>) -> 
     let mut out = String::new();
     let count = quiz.questions.len();
     let label = if count == 1 {
-        "Check yourself: 1 question".to_string()
+        "Self-check: 1 question".to_string()
     } else {
-        format!("Check yourself: {count} questions")
+        format!("Self-check: {count} questions")
     };
     match (mode, form) {
         (Mode::Form | Mode::Graded(_), Some((url, n))) => {
