@@ -273,3 +273,16 @@ pub fn problems(broken: &[BrokenRef]) -> Vec<Problem> {
         })
         .collect()
 }
+
+/// Everything wrong in a rendered body that every channel reports alike
+/// (`lectern check`, sync, the admin's save and preview): links and images
+/// that lead nowhere and mistakes in quiz blocks, in line order.
+pub fn render_problems(rendered: &crate::markdown::Rendered) -> Vec<Problem> {
+    let mut found = problems(&rendered.broken);
+    found.extend(rendered.quiz_problems.iter().map(|p| Problem {
+        line: p.line,
+        message: p.message.clone(),
+    }));
+    found.sort_by_key(|p| p.line);
+    found
+}

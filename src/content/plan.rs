@@ -16,7 +16,7 @@ use crate::db::courses::{Course, CourseFields};
 use crate::db::entity::Status;
 use crate::db::lessons::{LessonFields, ShownFields, SyncIndexRow};
 use crate::db::redirects;
-use crate::markdown::{self, slug, BrokenRef, LessonRef};
+use crate::markdown::{self, slug, LessonRef};
 
 use super::links::{self, LinkMap};
 use super::parse::{parse_course, parse_lesson, Parsed};
@@ -255,12 +255,7 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
             continue;
         };
         let rendered = markdown::render(&p.body, work.slug, p.body_line, &map);
-        report_broken(
-            &mut plan.diagnostics,
-            &p.path,
-            &rendered.broken,
-            broken_severity,
-        );
+        report_problems(&mut plan.diagnostics, &p.path, &rendered, broken_severity);
         let fields = CourseFields {
             slug: p.slug.clone(),
             title: p.meta.title.clone(),
@@ -318,12 +313,7 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
         })
         .collect();
     for ((p, row, course_slug, course_id), (this, rendered)) in pending.into_iter().zip(rendered) {
-        report_broken(
-            &mut plan.diagnostics,
-            &p.path,
-            &rendered.broken,
-            broken_severity,
-        );
+        report_problems(&mut plan.diagnostics, &p.path, &rendered, broken_severity);
         // Prerequisites are links too: one that points nowhere is reported
         // like a broken link (the others are kept).
         let (prerequisites, problems) =
@@ -612,18 +602,20 @@ fn check_aliases(
     kept
 }
 
-fn report_broken(
+/// Links and images that lead nowhere and mistakes in quizzes, in the
+/// words every channel uses ([`links::render_problems`]).
+fn report_problems(
     diags: &mut Vec<Diagnostic>,
     path: &str,
-    broken: &[BrokenRef],
+    rendered: &markdown::Rendered,
     severity: Severity,
 ) {
-    for b in broken {
+    for problem in links::render_problems(rendered) {
         diags.push(Diagnostic {
             severity,
             path: path.to_string(),
-            line: Some(b.line),
-            message: links::broken_message(b),
+            line: Some(problem.line),
+            message: problem.message,
         });
     }
 }

@@ -824,9 +824,10 @@ async fn save(
 }
 
 /// The problems `lectern check` reports for a rendered body (links and
-/// images that lead nowhere), with their lines and the same messages.
+/// images that lead nowhere, mistakes in quizzes), with their lines and the
+/// same messages.
 pub fn problems(rendered: &Rendered) -> Vec<crate::content::links::Problem> {
-    crate::content::links::problems(&rendered.broken)
+    crate::content::links::render_problems(rendered)
 }
 
 /// A lesson going live may not carry a dead link or image: the same check
@@ -840,7 +841,7 @@ fn refuse_unpublishable(status: Status, rendered: &Rendered) -> Result<(), EditE
     Err(EditError::Invalid(vec![invalid(
         "body_md",
         format!(
-            "a published lesson cannot link to what does not exist; fix these, or save it as a draft: {}",
+            "a published lesson cannot link to what does not exist or hold a quiz with mistakes; fix these, or save it as a draft: {}",
             problems_in_words(&found)
         ),
     )]))

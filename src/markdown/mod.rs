@@ -12,6 +12,7 @@ pub(crate) mod highlight;
 mod nesting;
 mod options;
 mod prerequisites;
+pub mod quiz;
 mod render;
 mod sanitize;
 pub mod slug;
@@ -21,6 +22,7 @@ mod unclosed;
 pub use front_matter::{
     parse_date_time, split_document, Document, FrontMatter, FrontMatterError, Level,
 };
+pub(crate) use options::options as parser_options;
 pub use prerequisites::resolve_prerequisites;
 pub use render::{
     all_page_id, all_page_lesson_id, estimated_minutes, render, render_lesson, BrokenRef,
@@ -36,7 +38,8 @@ pub use text::{plain_text, plain_text_with_sections, Section};
 /// 1: the lexical highlighter for common languages.
 /// 2: code blocks scroll sideways in a focusable, named box; tables' boxes
 ///    are groups, not landmarks.
-pub const RENDER_VERSION: i32 = 2;
+/// 3: `quiz` blocks become forms graded by the server.
+pub const RENDER_VERSION: i32 = 3;
 
 /// The longest title front matter (and the admin) accepts, in characters.
 pub fn front_matter_title_limit() -> usize {

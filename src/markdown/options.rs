@@ -4,7 +4,7 @@ use pulldown_cmark::Options;
 
 /// Tables, footnotes, strikethrough, task lists, heading attributes and the
 /// GitHub extensions (callouts).
-pub(super) fn options() -> Options {
+pub(crate) fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH

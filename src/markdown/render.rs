@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::code::{code_block, Fence};
 use super::options::options;
+use super::quiz;
 use super::unclosed::Unclosed;
 use super::{sanitize::sanitize, slug::slugify};
 
@@ -99,6 +100,9 @@ pub struct Rendered {
     /// scheduled lesson) points at no anchor there, as it leads to a 404 page
     /// from the lesson's own page. Empty unless rendered by [`render_lesson`].
     pub all_html: String,
+    /// Mistakes in the body's `quiz` blocks, with their file lines. The
+    /// questions with mistakes are left out of the page.
+    pub quiz_problems: Vec<quiz::Problem>,
 }
 
 /// The id on the course's one-page view of the element with id `id` in lesson
@@ -163,8 +167,14 @@ fn render_page(
     let mut events: Vec<Event> = Vec::new();
     let mut broken = Vec::new();
     let mut words = 0;
-    // The open code block.
-    let mut code: Option<(Fence, String)> = None;
+    // The open code block, and the file line of its fence if it is a quiz.
+    let mut code: Option<(Fence, String, Option<usize>)> = None;
+    // The body's quiz blocks, each standing in the events as a placeholder
+    // until the HTML is serialised (see `fill_quizzes`).
+    let mut quizzes: Vec<quiz::Quiz> = Vec::new();
+    let mut quiz_problems = Vec::new();
+    let mut quiz_ids = quiz::Ids::default();
+    let slot = quiz::Slot::new();
     // Links that become in-page anchors on the one-page view, by event index.
     let mut anchors: HashMap<usize, String> = HashMap::new();
     // Whether the author wrote HTML of their own (see `serialise`).
@@ -188,22 +198,31 @@ fn render_page(
         }
         match event {
             Event::Start(Tag::CodeBlock(kind)) => {
-                let fence = match kind {
-                    CodeBlockKind::Fenced(info) => Fence::parse(&info),
-                    CodeBlockKind::Indented => Fence::default(),
+                let (fence, is_quiz) = match kind {
+                    CodeBlockKind::Fenced(info) => {
+                        (Fence::parse(&info), quiz::is_quiz_fence(&info))
+                    }
+                    CodeBlockKind::Indented => (Fence::default(), false),
                 };
-                code = Some((fence, String::new()));
+                code = Some((fence, String::new(), is_quiz.then(|| line_of(range.start))));
             }
             Event::Text(text) if code.is_some() => {
-                if let Some((_, buf)) = code.as_mut() {
+                if let Some((_, buf, _)) = code.as_mut() {
                     buf.push_str(&text);
                 }
             }
-            Event::End(TagEnd::CodeBlock) => {
-                if let Some((fence, text)) = code.take() {
+            Event::End(TagEnd::CodeBlock) => match code.take() {
+                Some((_, text, Some(line))) => {
+                    let (found, problems) = quiz::parse::parse(&text, line + 1, &mut quiz_ids);
+                    quizzes.push(found);
+                    quiz_problems.extend(problems);
+                    events.push(Event::Html(slot.placeholder(quizzes.len()).into()));
+                }
+                Some((fence, text, None)) => {
                     events.push(Event::Html(code_block(&fence, &text).into()));
                 }
-            }
+                None => {}
+            },
             Event::Html(html) => {
                 raw_html = true;
                 events.push(Event::Html(unclosed.scan(html)));
@@ -346,6 +365,24 @@ fn render_page(
         None => String::new(),
     };
     let html = serialise(events, body.len(), raw_html);
+    let (html, all_html) = if quizzes.is_empty() {
+        (html, all_html)
+    } else {
+        // A lesson's page has forms; a course introduction and the one-page
+        // view show the questions with empty boxes.
+        let page = slot.fill(&html, |n| match lesson {
+            Some(this) => quiz::html::form(&quizzes[n - 1], n, &format!("/{base_dir}/{this}/")),
+            None => quiz::html::print(&quizzes[n - 1], &quiz::html::quiz_id(n)),
+        });
+        let all = slot.fill(&all_html, |n| {
+            let id = lesson.map_or_else(
+                || quiz::html::quiz_id(n),
+                |this| all_page_id(this, &quiz::html::quiz_id(n)),
+            );
+            quiz::html::print(&quizzes[n - 1], &id)
+        });
+        (page, all)
+    };
     if raw_html {
         // The sanitiser removes an element of another namespace's name
         // (`<or>`, `<set>`: MathML and SVG) with all it holds, headings
@@ -365,6 +402,7 @@ fn render_page(
         toc,
         broken,
         words,
+        quiz_problems,
     }
 }
 
@@ -676,6 +714,66 @@ mod tests {
             slug: "this".into(),
         };
         render_lesson(md, &this, 5, &Site)
+    }
+
+    #[test]
+    fn quiz_blocks_become_forms_with_no_answers_and_mistakes_name_their_line() {
+        let md = "Intro.\n\n```quiz\n? Which code means not found?\n- [ ] 200\n- [x] 404\n> Not Found.\n```\n\n<div id=\"quiz-slot-0000000000000000-1\"></div>\n\n```quiz\n? Nothing\n```\n";
+        let r = lesson_html(md);
+        assert!(
+            r.html.contains("<form class=\"quiz\" id=\"quiz--1\" method=\"post\" action=\"/course/this/quiz/1#quiz--1\""),
+            "{}",
+            r.html
+        );
+        assert!(!r.html.contains("Not Found"), "{}", r.html);
+        assert!(!r.html.contains("```"), "{}", r.html);
+        // The author's imitation of a stand-in is left as it is.
+        assert!(
+            r.html.contains("quiz-slot-0000000000000000-1"),
+            "{}",
+            r.html
+        );
+        // The second block's question is on file line 17 (the body starts at 5).
+        assert_eq!(r.quiz_problems.len(), 1, "{:?}", r.quiz_problems);
+        assert_eq!(r.quiz_problems[0].line, 17);
+        // The one-page view shows empty boxes under ids of this lesson.
+        assert!(
+            r.all_html.contains("id=\"this--quiz--1\""),
+            "{}",
+            r.all_html
+        );
+        assert!(!r.all_html.contains("<form"), "{}", r.all_html);
+        // A course introduction has no lesson to grade it.
+        let intro = html("```quiz\n? Q\n= a\n```\n");
+        assert!(!intro.html.contains("<form"), "{}", intro.html);
+        assert!(
+            intro.html.contains("class=\"quiz quiz-static\""),
+            "{}",
+            intro.html
+        );
+        // The editors' preview shows the answers.
+        let shown = quiz::reveal(&r.html, md);
+        assert!(shown.contains("Not Found."), "{shown}");
+        assert!(!shown.contains("<form"), "{shown}");
+    }
+
+    #[test]
+    fn a_megabyte_of_quiz_blocks_renders_and_is_replaced_in_one_pass() {
+        // The shapes at the size limit: many small blocks, and one block of
+        // many questions; rendering and swapping stay linear.
+        let many_blocks = "```quiz\n? Q\n= a\n```\n\n".repeat(1 << 20 >> 5);
+        let r = lesson_html(&many_blocks);
+        let count = r.html.matches("<form class=\"quiz\"").count();
+        assert_eq!(count, (1 << 20) >> 5);
+        let shown = quiz::reveal(&r.html, &many_blocks);
+        assert_eq!(shown.matches("quiz-key-note").count(), count);
+        let one_block = format!(
+            "```quiz\n{}```\n",
+            "? Same words\n- [x] a\n- [ ] b\n".repeat(1 << 20 >> 5)
+        );
+        let r = lesson_html(&one_block);
+        assert!(r.quiz_problems.is_empty());
+        assert_eq!(r.html.matches("<fieldset").count(), (1 << 20) >> 5);
     }
 
     #[test]

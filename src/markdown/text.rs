@@ -8,7 +8,7 @@
 //! begins, so a snippet can keep to one section and never run a heading
 //! into the paragraph after it.
 
-use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Parser, Tag, TagEnd};
 use serde::{Deserialize, Serialize};
 
 use super::options::options;
@@ -48,8 +48,21 @@ pub fn plain_text_with_sections(body: &str, toc: &[TocEntry]) -> (String, Vec<Se
     // begins in `out`, and its text as the table of contents has it.
     let mut headings: Vec<(usize, String)> = Vec::new();
     let mut heading: Option<(usize, String)> = None;
+    // Inside a quiz block: its answers and explanations are never searchable.
+    let mut in_quiz = false;
     for event in Parser::new_ext(body, options()) {
         match &event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
+                if super::quiz::is_quiz_fence(info) =>
+            {
+                in_quiz = true;
+                continue;
+            }
+            Event::End(TagEnd::CodeBlock) if in_quiz => {
+                in_quiz = false;
+                continue;
+            }
+            _ if in_quiz => continue,
             Event::Start(Tag::Heading { level, .. })
                 if *level <= HeadingLevel::H3 && skipping.is_none() =>
             {
@@ -229,5 +242,13 @@ mod tests {
         ] {
             assert!(!text.contains(dropped), "{dropped:?} in {text:?}");
         }
+    }
+
+    #[test]
+    fn quiz_blocks_are_left_out() {
+        let text = plain_text(
+            "Before.\n\n```quiz\n? Which code?\n- [x] 404\n- [ ] 200\n> Not Found.\n```\n\nAfter.\n",
+        );
+        assert_eq!(text, "Before.\nAfter.");
     }
 }

@@ -12,6 +12,7 @@ pub mod health;
 pub mod hooks;
 pub mod pages;
 pub mod paths;
+pub mod quiz;
 pub mod security;
 pub mod site;
 pub mod templates;
@@ -22,6 +23,7 @@ use rocket::{Build, Rocket};
 pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
     rocket
         .mount("/", site::routes())
+        .mount("/", quiz::routes())
         .mount("/", discovery::routes())
         .mount("/", assets::routes())
         .mount("/", health::routes())

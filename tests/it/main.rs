@@ -19,6 +19,7 @@ mod limits;
 mod merge;
 mod model;
 mod polish;
+mod quiz;
 mod redirects;
 mod security;
 mod sessions;

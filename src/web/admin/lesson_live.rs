@@ -16,6 +16,7 @@ use crate::db::lessons::{self, Lesson};
 use crate::db::{courses, Db};
 use crate::editing::drafts::{self, Draft, DraftFields, DraftTarget};
 use crate::editing::{lessons as edit, EditError};
+use crate::markdown;
 use crate::web::auth::Editor;
 use crate::web::templates::SiteView;
 
@@ -86,7 +87,9 @@ pub(super) async fn rendered_preview(
     if found.len() > 100 {
         problems.push(format!("and {} more", found.len() - 100));
     }
-    Ok((rendered.html, problems))
+    // Editors see each quiz's answers, marked as theirs alone.
+    let html = markdown::quiz::reveal(&rendered.html, &form.input().body_md);
+    Ok((html, problems))
 }
 
 /// Autosave: the form's fields kept as the editor's private draft of
