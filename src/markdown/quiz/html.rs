@@ -99,6 +99,8 @@ fn write(quiz: &Quiz, id: &str, form: Option<(&str, usize)>, mode: Mode<'_>) -> 
     } else {
         format!("Self-check: {count} questions")
     };
+    // Neither element is a landmark (an unnamed form, a group): a page may
+    // hold several quizzes of one title, and landmarks need names of their own.
     match (mode, form) {
         (Mode::Form | Mode::Graded(_), Some((url, n))) => {
             let action = action(url, n);
@@ -106,12 +108,12 @@ fn write(quiz: &Quiz, id: &str, form: Option<(&str, usize)>, mode: Mode<'_>) -> 
             let _ = escape_href(&mut href, &action);
             out.push_str(&format!(
                 "<form class=\"quiz\" id=\"{id}\" method=\"post\" action=\"{}#{id}\" \
-                 aria-labelledby=\"{id}--title\" data-quiz=\"{n}\">\n",
+                 data-quiz=\"{n}\">\n",
                 esc(&href)
             ));
         }
         _ => out.push_str(&format!(
-            "<section class=\"quiz quiz-static\" id=\"{id}\" aria-labelledby=\"{id}--title\">\n"
+            "<section class=\"quiz quiz-static\" id=\"{id}\" role=\"group\" aria-labelledby=\"{id}--title\">\n"
         )),
     }
     out.push_str(&format!(
