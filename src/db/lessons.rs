@@ -1005,50 +1005,46 @@ pub async fn set_file_dates(
 
 /// Fills what search reads of lessons written before it existed: `body_text`
 /// (`NULL` there; search indexes their markdown meanwhile) and
-/// `body_sections` (`NULL`; their results link to the lesson meanwhile), a
-/// hundred at a time, touching nothing else: not the version, not
+/// `body_sections` (`NULL`; their results link to the lesson meanwhile), for
+/// a hundred of them, touching nothing else: not the version, not
 /// `updated_at`, not a `body_text` already there (which would index the
-/// row again). Returns how many lessons were filled; nothing to do is one
-/// cheap query.
+/// row again). Returns how many lessons were filled, 0 when none is left;
+/// nothing to do is one cheap query. Run it in a transaction: on SQLite a
+/// hundred single writes cost a hundred commits.
 pub async fn fill_body_text(db: &impl ConnectionTrait) -> Result<usize, DbErr> {
-    let mut filled = 0;
-    loop {
-        let batch: Vec<(i32, String, JsonText<Vec<TocEntry>>, bool)> = lesson::Entity::find()
-            .select_only()
-            .columns([
-                lesson::Column::Id,
-                lesson::Column::BodyMd,
-                lesson::Column::Toc,
-            ])
-            .expr_as(lesson::Column::BodyText.is_null(), "without_text")
-            .filter(
-                Condition::any()
-                    .add(lesson::Column::BodyText.is_null())
-                    .add(lesson::Column::BodySections.is_null()),
+    let batch: Vec<(i32, String, JsonText<Vec<TocEntry>>, bool)> = lesson::Entity::find()
+        .select_only()
+        .columns([
+            lesson::Column::Id,
+            lesson::Column::BodyMd,
+            lesson::Column::Toc,
+        ])
+        .expr_as(lesson::Column::BodyText.is_null(), "without_text")
+        .filter(
+            Condition::any()
+                .add(lesson::Column::BodyText.is_null())
+                .add(lesson::Column::BodySections.is_null()),
+        )
+        .order_by_asc(lesson::Column::Id)
+        .limit(100)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let filled = batch.len();
+    for (id, body_md, toc, without_text) in batch {
+        let (text, sections) = text_columns(&body_md, &toc.0);
+        let mut update = lesson::Entity::update_many()
+            .col_expr(
+                lesson::Column::BodySections,
+                Expr::value(JsonText(sections)),
             )
-            .order_by_asc(lesson::Column::Id)
-            .limit(100)
-            .into_tuple()
-            .all(db)
-            .await?;
-        if batch.is_empty() {
-            return Ok(filled);
+            .filter(lesson::Column::Id.eq(id));
+        if without_text {
+            update = update.col_expr(lesson::Column::BodyText, Expr::value(text));
         }
-        for (id, body_md, toc, without_text) in batch {
-            let (text, sections) = text_columns(&body_md, &toc.0);
-            let mut update = lesson::Entity::update_many()
-                .col_expr(
-                    lesson::Column::BodySections,
-                    Expr::value(JsonText(sections)),
-                )
-                .filter(lesson::Column::Id.eq(id));
-            if without_text {
-                update = update.col_expr(lesson::Column::BodyText, Expr::value(text));
-            }
-            update.exec(db).await?;
-            filled += 1;
-        }
+        update.exec(db).await?;
     }
+    Ok(filled)
 }
 
 /// A lesson whose stored HTML an older renderer wrote.

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DbErr};
+use sea_orm::{ConnectOptions, Database, DbErr, TransactionTrait};
 
 pub use handle::Db;
 
@@ -59,9 +59,18 @@ pub async fn connect(url: &str) -> Result<Db, DbErr> {
 /// start-up.
 pub async fn migrate(db: &Db) -> Result<(), DbErr> {
     Migrator::up(db.connection(), None).await?;
-    let filled = lessons::fill_body_text(db).await?;
+    let mut filled = 0;
+    loop {
+        let txn = db.begin().await?;
+        let n = lessons::fill_body_text(&txn).await?;
+        txn.commit().await?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
     if filled > 0 {
-        tracing::info!("made the plain text of {filled} lesson(s) for search");
+        tracing::info!("made the search text of {filled} lesson(s)");
     }
     Ok(())
 }
