@@ -577,6 +577,30 @@ mod in_a_browser {
         wait_text(c, ".toc-list a.is-active", "See the raw conversation").await?;
         let active = c.find_all(Locator::Css(".toc-list a.is-active")).await?;
         ensure!(active.len() == 1, "one section marked");
+        // The whole course's page marks the section and its lesson.
+        c.goto(&format!("{base}/backend-dev/all/")).await?;
+        c.execute(
+            "document.getElementById('routes-and-data--routing-by-method-and-path').scrollIntoView({block: 'start', behavior: 'instant'});",
+            vec![],
+        )
+        .await?;
+        wait_text(c, ".all-contents a.is-active", "Routing by method and path").await?;
+        wait_text(c, ".all-contents a.is-active", "Handling routes and data").await?;
+        ensure!(
+            c.find_all(Locator::Css(".all-contents a.is-active"))
+                .await?
+                .len()
+                == 2,
+            "one section and its lesson marked"
+        );
+        // At the end of the page, the last section, which cannot reach the line.
+        c.execute(
+            "window.scrollTo({top: document.documentElement.scrollHeight, behavior: 'instant'});",
+            vec![],
+        )
+        .await?;
+        wait_text(c, ".all-contents a.is-active", "Recap").await?;
+        wait_text(c, ".all-contents a.is-active", "Storing data in a database").await?;
 
         // On a phone the drawer starts closed, with the script too.
         window(c, 390, 844).await?;
