@@ -13,6 +13,13 @@ use serde::{Deserialize, Serialize};
 pub struct Settings {
     /// Shown in the header and page titles.
     pub site_title: String,
+    /// What the site offers, in a sentence: shown on the home page, and its
+    /// description for search engines and link previews.
+    pub site_description: String,
+    /// An icon file (`.svg`, `.png` or `.ico`) to use as the site's icon
+    /// instead of Lectern's own; read once at start-up (a path relative to
+    /// the folder Lectern runs in, like `content_dir`).
+    pub favicon: Option<PathBuf>,
     /// The `lang` of every page.
     pub site_lang: String,
     /// The folder of course folders and lesson files.
@@ -61,6 +68,8 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             site_title: "Lectern".into(),
+            site_description: DEFAULT_SITE_DESCRIPTION.into(),
+            favicon: None,
             site_lang: "en".into(),
             content_dir: PathBuf::from("content"),
             database_url: "sqlite://data/lectern.db?mode=rwc".into(),
@@ -78,6 +87,13 @@ impl Default for Settings {
         }
     }
 }
+
+/// `site_description` when none is set.
+pub const DEFAULT_SITE_DESCRIPTION: &str =
+    "Courses and lessons to learn from, written to be read on any screen.";
+
+/// The largest `favicon` file accepted.
+pub const MAX_FAVICON_BYTES: u64 = 1024 * 1024;
 
 /// Default `form` limit: a lesson text at its largest (1 MiB), url-encoded
 /// at three bytes a byte, with the other fields of the editor.
@@ -137,6 +153,67 @@ pub enum ConfigError {
     BaseUrl(String),
     #[error("trusted_proxies: {0:?} is not an IP address (write each proxy's address, such as 127.0.0.1)")]
     TrustedProxy(String),
+    #[error("favicon “{}” cannot be read: {source}", path.display())]
+    FaviconUnreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("favicon “{}” must be an icon file named .svg, .png or .ico", .0.display())]
+    FaviconKind(PathBuf),
+    #[error("favicon “{}” is larger than {}, the most an icon may be", .0.display(), format_size(MAX_FAVICON_BYTES))]
+    FaviconTooLarge(PathBuf),
+    #[error("favicon “{}” is named .{} but does not hold {}", path.display(), kind.extension(), kind.described())]
+    FaviconContent { path: PathBuf, kind: IconKind },
+}
+
+/// The kinds of file `favicon` may name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IconKind {
+    Svg,
+    Png,
+    Ico,
+}
+
+impl IconKind {
+    pub fn extension(self) -> &'static str {
+        match self {
+            IconKind::Svg => "svg",
+            IconKind::Png => "png",
+            IconKind::Ico => "ico",
+        }
+    }
+
+    /// The kind a file name's extension says (case ignored).
+    fn of_name(path: &std::path::Path) -> Option<IconKind> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        [IconKind::Svg, IconKind::Png, IconKind::Ico]
+            .into_iter()
+            .find(|k| k.extension() == ext)
+    }
+
+    fn described(self) -> &'static str {
+        match self {
+            IconKind::Svg => "an SVG image",
+            IconKind::Png => "a PNG image",
+            IconKind::Ico => "an ICO icon",
+        }
+    }
+
+    /// Whether `bytes` start as a file of this kind does.
+    fn holds(self, bytes: &[u8]) -> bool {
+        match self {
+            IconKind::Png => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+            IconKind::Ico => bytes.starts_with(&[0, 0, 1, 0]),
+            IconKind::Svg => std::str::from_utf8(bytes).is_ok_and(|text| text.contains("<svg")),
+        }
+    }
+}
+
+/// The `favicon` file, read at start-up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IconFile {
+    pub kind: IconKind,
+    pub bytes: Vec<u8>,
 }
 
 /// Where [`Settings::public_base_url`] found the address.
@@ -148,6 +225,34 @@ pub enum BaseUrlSource {
 }
 
 impl Settings {
+    /// The `favicon` file, read and checked (its name, size and first
+    /// bytes); `None` when unset: Lectern's own icon is used.
+    pub fn favicon_file(&self) -> Result<Option<IconFile>, ConfigError> {
+        let Some(path) = self.favicon.as_deref() else {
+            return Ok(None);
+        };
+        if path.as_os_str().is_empty() {
+            return Ok(None);
+        }
+        let kind = IconKind::of_name(path).ok_or_else(|| ConfigError::FaviconKind(path.into()))?;
+        let unreadable = |source| ConfigError::FaviconUnreadable {
+            path: path.into(),
+            source,
+        };
+        let size = std::fs::metadata(path).map_err(unreadable)?.len();
+        if size > MAX_FAVICON_BYTES {
+            return Err(ConfigError::FaviconTooLarge(path.into()));
+        }
+        let bytes = std::fs::read(path).map_err(unreadable)?;
+        if !kind.holds(&bytes) {
+            return Err(ConfigError::FaviconContent {
+                path: path.into(),
+                kind,
+            });
+        }
+        Ok(Some(IconFile { kind, bytes }))
+    }
+
     /// `trusted_proxies`, parsed.
     pub fn trusted_proxy_addresses(&self) -> Result<Vec<std::net::IpAddr>, ConfigError> {
         self.trusted_proxies
@@ -268,5 +373,57 @@ mod tests {
             settings.public_base_url(&rocket).unwrap(),
             ("https://example.org".to_string(), BaseUrlSource::Configured)
         );
+    }
+
+    #[test]
+    fn a_favicon_file_is_read_and_checked_with_plain_messages() {
+        let dir = tempfile::tempdir().unwrap();
+        let with = |name: &str, bytes: &[u8]| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            Settings {
+                favicon: Some(path),
+                ..Settings::default()
+            }
+            .favicon_file()
+        };
+        assert_eq!(Settings::default().favicon_file().unwrap(), None);
+        let png = b"\x89PNG\r\n\x1a\nrest";
+        let icon = with("icon.PNG", png).unwrap().unwrap();
+        assert_eq!(
+            (icon.kind, icon.bytes.as_slice()),
+            (IconKind::Png, &png[..])
+        );
+        let svg = with("icon.svg", b"<?xml version=\"1.0\"?><svg></svg>")
+            .unwrap()
+            .unwrap();
+        assert_eq!(svg.kind, IconKind::Svg);
+        assert_eq!(
+            with("icon.ico", &[0, 0, 1, 0, 1]).unwrap().unwrap().kind,
+            IconKind::Ico
+        );
+
+        let message = |r: Result<Option<IconFile>, ConfigError>| r.unwrap_err().to_string();
+        let wrong = message(with("icon.gif", b"GIF89a"));
+        assert!(
+            wrong.ends_with("must be an icon file named .svg, .png or .ico"),
+            "{wrong}"
+        );
+        let fake = message(with("icon.png", b"<svg></svg>"));
+        assert!(
+            fake.ends_with("is named .png but does not hold a PNG image"),
+            "{fake}"
+        );
+        let big = message(with("big.svg", &vec![b' '; 1024 * 1024 + 1]));
+        assert!(
+            big.ends_with("is larger than 1 MiB, the most an icon may be"),
+            "{big}"
+        );
+        let missing = Settings {
+            favicon: Some(dir.path().join("nope.svg")),
+            ..Settings::default()
+        };
+        let gone = message(missing.favicon_file());
+        assert!(gone.contains("nope.svg” cannot be read: "), "{gone}");
     }
 }

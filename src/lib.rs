@@ -105,6 +105,13 @@ async fn set_up(rocket: Rocket<Build>, given: Option<db::Db>) -> fairing::Result
             return Err(rocket);
         }
     };
+    let favicon = match settings.favicon_file() {
+        Ok(file) => web::assets::Favicon::load(file),
+        Err(e) => {
+            tracing::error!("invalid configuration: {e}");
+            return Err(rocket);
+        }
+    };
     let proxies = match settings.trusted_proxy_addresses() {
         Ok(trusted) => web::auth::ProxyPolicy {
             trusted,
@@ -191,7 +198,9 @@ async fn set_up(rocket: Rocket<Build>, given: Option<db::Db>) -> fairing::Result
     let assets = StaticAssets::load();
     let site = SiteView {
         title: settings.site_title.clone(),
+        description: settings.site_description.clone(),
         lang: settings.site_lang.clone(),
+        favicon_url: favicon.url(),
         css_url: assets.url("style.css"),
         admin_css_url: assets.url("admin.css"),
         admin_js_url: assets.url("admin.js"),
@@ -202,6 +211,7 @@ async fn set_up(rocket: Rocket<Build>, given: Option<db::Db>) -> fairing::Result
         .manage(db)
         .manage(settings)
         .manage(assets)
+        .manage(favicon)
         .manage(site)
         .manage(policy)
         .manage(proxies)

@@ -18,6 +18,8 @@ mod m20261205_000009_login_limits;
 mod m20261205_000010_lesson_drafts;
 mod m20261205_000010_media_alt;
 mod m20261205_000010_revision_fields;
+mod m20261205_000011_text_changed_at;
+mod m20261205_000012_search_sections;
 
 pub struct Migrator;
 
@@ -37,6 +39,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000010_revision_fields::Migration),
             Box::new(m20261205_000010_lesson_drafts::Migration),
             Box::new(m20261205_000010_media_alt::Migration),
+            Box::new(m20261205_000011_text_changed_at::Migration),
+            Box::new(m20261205_000012_search_sections::Migration),
         ]
     }
 }

@@ -1,10 +1,13 @@
 //! `git pull --ff-only` in the content repository, with a time limit. Only
-//! fast-forwards: a diverged history is reported and changes nothing.
+//! fast-forwards: a diverged history is reported and changes nothing. And
+//! the date of each file's last commit, read in one pass for sync.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use tokio::process::Command;
 use tokio::time::Instant;
 
@@ -176,6 +179,150 @@ pub async fn last_commit(dir: &Path, path: &str) -> Option<LastCommit> {
     })
 }
 
+/// Longest the pass over `git log` for file dates may take.
+const DATES_TIMEOUT_SECS: u64 = 60;
+
+/// The date of the last commit that touched each of the `wanted` files
+/// (paths relative to `dir`, with `/`), as `git log -1 -- <file>` would say
+/// for each, in one `git log` for them all: a sync of 100,000 lessons starts
+/// one process, not 100,000. Commits are read newest first, and reading
+/// stops once every wanted file has its date, so the work is linear in the
+/// history read (never per file and commit).
+///
+/// A file never committed has no date here, nor one changed since its last
+/// commit (one `git diff` finds them; `lectern export` leaves files so until
+/// they are committed): their modification time says more.
+///
+/// `Ok(None)`: `dir` is not inside a git work tree, or git is not there.
+pub async fn committed_file_dates(
+    dir: &Path,
+    wanted: &HashSet<String>,
+) -> Result<Option<HashMap<String, DateTime<Utc>>>, GitError> {
+    let deadline = Instant::now() + Duration::from_secs(DATES_TIMEOUT_SECS);
+    let inside = ["rev-parse", "--is-inside-work-tree"];
+    match git(dir, &inside, deadline, DATES_TIMEOUT_SECS).await {
+        Ok(answer) if answer == "true" => {}
+        Ok(_) | Err(GitError::Failed(_)) | Err(GitError::Spawn(_)) => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let changed = ["diff", "--name-only", "-z", "--relative", "HEAD", "--", "."];
+    let changed = match git(dir, &changed, deadline, DATES_TIMEOUT_SECS).await {
+        Ok(names) => names,
+        // No commit yet: nothing has a commit's date.
+        Err(GitError::Failed(_)) => return Ok(Some(HashMap::new())),
+        Err(e) => return Err(e),
+    };
+    let changed: HashSet<&str> = changed.split('\0').collect();
+    let wanted: HashSet<String> = wanted
+        .iter()
+        .filter(|path| !changed.contains(path.as_str()))
+        .cloned()
+        .collect();
+    if wanted.is_empty() {
+        return Ok(Some(HashMap::new()));
+    }
+    let mut command = Command::new("git");
+    command
+        .arg("-C")
+        .arg(dir)
+        // NUL-separated, so no name is quoted; a commit is "\x01<author
+        // date>" followed by the files it changed, relative to `dir`.
+        .args([
+            "log",
+            "-z",
+            "--name-only",
+            "--no-renames",
+            "--relative",
+            "--format=%x01%at",
+            "--",
+            ".",
+        ])
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    let mut child = command.spawn().map_err(GitError::Spawn)?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| GitError::Failed("git log gave no output".into()))?;
+    let read = read_commit_dates(tokio::io::BufReader::new(stdout), &wanted);
+    let dates = match tokio::time::timeout_at(deadline, read).await {
+        Ok(dates) => dates.map_err(GitError::Spawn)?,
+        Err(_) => return Err(GitError::TimedOut(DATES_TIMEOUT_SECS)),
+    };
+    if dates.len() < wanted.len() {
+        // The whole history was read: git must have ended well.
+        let status = tokio::time::timeout_at(deadline, child.wait())
+            .await
+            .map_err(|_| GitError::TimedOut(DATES_TIMEOUT_SECS))?
+            .map_err(GitError::Spawn)?;
+        if !status.success() {
+            return Err(GitError::Failed(format!("git log ended with {status}")));
+        }
+    }
+    // Otherwise git is stopped as `child` is dropped: older history is not needed.
+    Ok(Some(dates))
+}
+
+/// Reads `git log -z --name-only --format=%x01%at` until every wanted file
+/// has the date of the newest commit that named it.
+async fn read_commit_dates(
+    mut out: impl tokio::io::AsyncBufRead + Unpin,
+    wanted: &HashSet<String>,
+) -> std::io::Result<HashMap<String, DateTime<Utc>>> {
+    use tokio::io::AsyncBufReadExt;
+    let mut dates = HashMap::new();
+    let mut commit_date: Option<DateTime<Utc>> = None;
+    let mut field = Vec::new();
+    while dates.len() < wanted.len() {
+        field.clear();
+        if out.read_until(0, &mut field).await? == 0 {
+            break;
+        }
+        if field.last() == Some(&0) {
+            field.pop();
+        }
+        match read_log_field(&field) {
+            LogField::Commit(at) => commit_date = at,
+            LogField::File(path) => {
+                if let Some(at) = commit_date {
+                    if wanted.contains(path.as_ref()) && !dates.contains_key(path.as_ref()) {
+                        dates.insert(path.into_owned(), at);
+                    }
+                }
+            }
+            LogField::Nothing => {}
+        }
+    }
+    Ok(dates)
+}
+
+enum LogField<'a> {
+    /// A commit's author date (`None` if git wrote no number).
+    Commit(Option<DateTime<Utc>>),
+    File(std::borrow::Cow<'a, str>),
+    Nothing,
+}
+
+/// One NUL-separated field of the log: a commit's "\x01<seconds>", or a
+/// file name (the first of a commit comes after a line break).
+fn read_log_field(field: &[u8]) -> LogField<'_> {
+    if let Some(date) = field.strip_prefix(b"\x01") {
+        let at = std::str::from_utf8(date)
+            .ok()
+            .and_then(|d| d.trim().parse::<i64>().ok())
+            .and_then(|secs| DateTime::from_timestamp(secs, 0));
+        return LogField::Commit(at);
+    }
+    let name = field.strip_prefix(b"\n").unwrap_or(field);
+    if name.is_empty() {
+        return LogField::Nothing;
+    }
+    LogField::File(String::from_utf8_lossy(name))
+}
+
 /// `git pull --ff-only` in `dir`; the whole pull (with the two `rev-parse`
 /// around it) takes at most `timeout_secs`.
 pub async fn pull(dir: &Path, timeout_secs: u64) -> Result<Pulled, GitError> {
@@ -284,5 +431,50 @@ async fn record_failed_pull(db: &crate::db::Db, repo: &Path, e: &GitError) {
     };
     if let Err(e) = recorded {
         tracing::error!("cannot record the failed pull: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn each_wanted_file_gets_the_date_of_the_newest_commit_naming_it() {
+        // As `git log -z --name-only --format=%x01%at` writes it, newest first;
+        // a merge names no file.
+        let log: &[u8] = b"\x01300\0\na/02-b.md\0a/_course.md\0\x01250\0\x01200\0\na/01-a.md\0a/02-b.md\0a/img.png\0odd\nname.md\0";
+        let wanted: HashSet<String> = ["a/01-a.md", "a/02-b.md", "a/03-never.md", "odd\nname.md"]
+            .map(String::from)
+            .into();
+        let dates = read_commit_dates(log, &wanted).await.unwrap();
+        let at = |secs| DateTime::from_timestamp(secs, 0).unwrap();
+        assert_eq!(dates.get("a/02-b.md"), Some(&at(300)));
+        assert_eq!(dates.get("a/01-a.md"), Some(&at(200)));
+        assert_eq!(dates.get("odd\nname.md"), Some(&at(200)));
+        assert_eq!(dates.len(), 3, "never committed, not wanted: no date");
+    }
+
+    #[tokio::test]
+    async fn reading_stops_once_every_wanted_file_has_its_date() {
+        /// A log that never ends: reading past the first commit would hang.
+        struct Endless(std::io::Cursor<&'static [u8]>);
+        impl tokio::io::AsyncRead for Endless {
+            fn poll_read(
+                mut self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut tokio::io::ReadBuf<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                if self.0.position() as usize == self.0.get_ref().len() {
+                    return std::task::Poll::Pending;
+                }
+                std::pin::Pin::new(&mut self.0).poll_read(cx, buf)
+            }
+        }
+        let log = Endless(std::io::Cursor::new(b"\x01100\0\na/01-a.md\0"));
+        let wanted: HashSet<String> = ["a/01-a.md".to_string()].into();
+        let dates = read_commit_dates(tokio::io::BufReader::new(log), &wanted)
+            .await
+            .unwrap();
+        assert_eq!(dates.len(), 1);
     }
 }

@@ -338,7 +338,8 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
         }
         let aliases = check_aliases(&p, &map, &mut alias_owners, &mut plan.diagnostics);
         let path = p.path.clone();
-        let fields = lesson_fields(p, rendered, &prerequisites);
+        let changed_at = tree.file_dates.get(&p.path).copied();
+        let fields = lesson_fields(p, rendered, &prerequisites, changed_at);
         let action = if let Some(r) = row.filter(|r| meets_admin_edits(r, &fields)) {
             let merged = known
                 .admin_edits
@@ -363,6 +364,8 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
                         summary: parts.summary,
                         body_md: parts.body_md,
                         render: crate::db::lessons::StoredRender::of(rendered),
+                        // Neither side's text: written now, if it changed.
+                        text_changed_at: None,
                         ..fields
                     };
                     LessonAction::Update {
@@ -625,10 +628,13 @@ fn report_broken(
     }
 }
 
+/// A lesson's fields from its parsed file; `changed_at`: when the file last
+/// changed (its last commit, or its modification time).
 fn lesson_fields(
     p: Parsed,
     rendered: markdown::Rendered,
     prerequisites: &[LessonRef],
+    changed_at: Option<chrono::DateTime<Utc>>,
 ) -> LessonFields {
     let m = p.meta;
     LessonFields {
@@ -650,6 +656,7 @@ fn lesson_fields(
         level: m.level.map(Into::into),
         publish_at: m.publish_at.map(|d| d.with_timezone(&Utc)),
         updated_on: m.updated,
+        text_changed_at: changed_at,
         source_path: Some(p.path),
         source_hash: Some(p.hash),
     }

@@ -23,7 +23,7 @@ use crate::content::store_assets;
 use crate::db::lessons::{StaleRender, StoredRender};
 use crate::db::Db;
 use crate::db::{courses, lessons, site_state};
-use crate::markdown::{self, LessonRef, RENDER_VERSION};
+use crate::markdown::{self, LessonRef, Section, RENDER_VERSION};
 
 /// Lessons rendered and written per transaction.
 const BATCH: usize = 200;
@@ -78,8 +78,9 @@ pub async fn rerender_stale(db: &Db, content_dir: &Path) -> Result<Rerendered, s
         // Images the pages now point at (a file may have changed since).
         store_assets(db, resolver.take_used().iter()).await?;
         let txn = db.begin().await?;
-        for (id, version, render) in rendered {
+        for (id, version, sections, render) in rendered {
             if lessons::store_render(&txn, id, version, render).await? {
+                lessons::store_sections(&txn, id, version, sections).await?;
                 done.lessons += 1;
             }
         }
@@ -88,15 +89,20 @@ pub async fn rerender_stale(db: &Db, content_dir: &Path) -> Result<Rerendered, s
     Ok(done)
 }
 
-/// Renders a batch in parallel, off the async runtime.
-fn render_all(batch: Vec<StaleRender>, resolver: &SiteResolver) -> Vec<(i32, i32, StoredRender)> {
+/// Renders a batch in parallel, off the async runtime, with the search
+/// sections of each lesson's new table of contents.
+fn render_all(
+    batch: Vec<StaleRender>,
+    resolver: &SiteResolver,
+) -> Vec<(i32, i32, Vec<Section>, StoredRender)> {
     let render = |l: StaleRender| {
         let this = LessonRef {
             course: l.course_slug,
             slug: l.slug,
         };
         let stored = StoredRender::of(markdown::render_lesson(&l.body_md, &this, 1, resolver));
-        (l.id, l.version, stored)
+        let (_, sections) = markdown::plain_text_with_sections(&l.body_md, &stored.toc);
+        (l.id, l.version, sections, stored)
     };
     batch.into_par_iter().map(render).collect()
 }

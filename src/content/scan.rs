@@ -2,10 +2,12 @@
 //! exist, with the bytes and hash of each markdown file. Nothing is parsed
 //! here, so an unchanged file costs one read and one hash.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
 
 pub use crate::base::hash::hash_bytes;
 
@@ -68,6 +70,10 @@ pub struct Tree {
     /// Files in course folders that are not published, with the rule that
     /// refused them, so a reference to one can say why it is broken.
     pub refused: BTreeMap<String, Refused>,
+    /// When each markdown file last changed, by path: its modification time
+    /// (to the microsecond) as scanned; sync puts the date of the file's last
+    /// commit in its place when the content folder is in git.
+    pub file_dates: HashMap<String, DateTime<Utc>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -190,8 +196,11 @@ fn read_markdown(
 ) -> Option<SourceFile> {
     let buf = &mut reader.buf;
     buf.clear();
+    let mut modified = None;
     let result = fs::File::open(abs).and_then(|file| {
-        let len = file.metadata()?.len();
+        let metadata = file.metadata()?;
+        modified = metadata.modified().ok().and_then(to_the_microsecond);
+        let len = metadata.len();
         if len > MAX_MARKDOWN_BYTES {
             return Err(io::Error::other(format!(
                 "file is {} KiB; the limit is {} KiB",
@@ -211,6 +220,9 @@ fn read_markdown(
     });
     match result {
         Ok(()) => {
+            if let Some(at) = modified {
+                tree.file_dates.insert(path.to_string(), at);
+            }
             let hash = hash_bytes(buf);
             let bytes = if (reader.unchanged)(path, &hash) {
                 Vec::new()
@@ -230,6 +242,13 @@ fn read_markdown(
             None
         }
     }
+}
+
+/// A file time as the databases keep it, to the microsecond, so an
+/// unchanged file's date compares equal to the one stored.
+fn to_the_microsecond(at: std::time::SystemTime) -> Option<DateTime<Utc>> {
+    let micros = at.duration_since(std::time::UNIX_EPOCH).ok()?.as_micros();
+    DateTime::from_timestamp_micros(i64::try_from(micros).ok()?)
 }
 
 fn scan_assets(root: &Path, dir: &Path, prefix: &str, tree: &mut Tree) {

@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseTransaction, DbErr, TransactionTrait};
 use serde::Serialize;
 use tokio::sync::Mutex;
@@ -205,6 +206,15 @@ async fn sync_inner(
     })
     .await
     .map_err(|e| SyncError::Worker(e.to_string()))??;
+    let mut tree = tree;
+    let dated = date_files_by_git(root, &mut tree).await;
+    // Unchanged files whose date is not the one stored (the plan dates
+    // the changed ones): lessons from before dates were kept, and files
+    // committed since they were synced. Only when every date is known.
+    let redate = match dated {
+        true => files_to_redate(&known, &tree),
+        false => Vec::new(),
+    };
     known.admin_edits = admin_edits_meeting_files(db, &known, &tree).await?;
 
     // Parsing and rendering too.
@@ -230,9 +240,75 @@ async fn sync_inner(
     let used = plan.used_assets.iter().filter_map(|p| tree.assets.get(p));
     report.diagnostics.extend(store_assets(db, used).await?);
     apply(db, plan, &mut report, progress).await?;
+    redate_files(db, &redate).await?;
     progress.finish();
     Ok(report)
 }
+
+/// Puts the date of each markdown file's last commit in `tree.file_dates`
+/// when the content folder is in git (files never committed, or changed
+/// since their last commit, keep their modification time). False when git
+/// could not say: the dates of unchanged files then stay as they are.
+async fn date_files_by_git(root: &Path, tree: &mut crate::content::scan::Tree) -> bool {
+    let wanted: HashSet<String> = tree
+        .courses
+        .iter()
+        .flat_map(|c| c.lessons.iter().map(|l| &l.file).chain(&c.course_file))
+        .map(|f| f.path.clone())
+        .collect();
+    match super::git::committed_file_dates(root, &wanted).await {
+        Ok(Some(dates)) => {
+            tree.file_dates.extend(dates);
+            true
+        }
+        Ok(None) => true,
+        Err(e) => {
+            tracing::warn!(
+                "cannot read the dates of the content files from git ({e}); \
+                 lessons whose files did not change keep the dates they had"
+            );
+            false
+        }
+    }
+}
+
+/// Lessons whose file is unchanged and whose live text is the file's, but
+/// whose date is not the file's: `(lesson id, the file's date)`.
+fn files_to_redate(known: &Known, tree: &crate::content::scan::Tree) -> Vec<(i32, DateTime<Utc>)> {
+    let hashes: HashMap<&str, &str> = tree
+        .courses
+        .iter()
+        .flat_map(|c| &c.lessons)
+        .map(|l| (l.file.path.as_str(), l.file.hash.as_str()))
+        .collect();
+    known
+        .lessons
+        .iter()
+        .filter(|row| row.text_is_the_files())
+        .filter_map(|row| {
+            let path = row.source_path.as_deref()?;
+            let unchanged = hashes.get(path).copied() == row.source_hash.as_deref();
+            let date = *tree.file_dates.get(path)?;
+            (unchanged && date != row.text_changed_at).then_some((row.id, date))
+        })
+        .collect()
+}
+
+/// Writes the dates [`files_to_redate`] found, a batch per transaction.
+async fn redate_files(db: &Db, dates: &[(i32, DateTime<Utc>)]) -> Result<(), DbErr> {
+    for batch in dates.chunks(REDATE_BATCH) {
+        let txn = db.begin().await?;
+        lessons::set_file_dates(&txn, batch).await?;
+        site_state::commit(db, txn).await?;
+    }
+    if !dates.is_empty() {
+        tracing::info!("{} lesson(s) now show the date of their file", dates.len());
+    }
+    Ok(())
+}
+
+/// Lessons given their file's date per statement: two bound values each.
+const REDATE_BATCH: usize = 500;
 
 /// The texts a merge needs for each lesson with unexported admin edits
 /// whose file changed: the text as last synced and the live one. Few

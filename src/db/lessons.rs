@@ -348,6 +348,15 @@ pub struct SyncIndexRow {
     pub source_hash: Option<String>,
     pub synced_hash: Option<String>,
     pub content_hash: String,
+    pub text_changed_at: DateTime<Utc>,
+}
+
+impl SyncIndexRow {
+    /// Whether the live text is the one last synced from its file (no admin
+    /// edit since): then the file's date is the text's date.
+    pub fn text_is_the_files(&self) -> bool {
+        self.synced_hash.as_deref() == Some(self.content_hash.as_str())
+    }
 }
 
 pub async fn sync_index(db: &impl ConnectionTrait) -> Result<Vec<SyncIndexRow>, DbErr> {
@@ -363,6 +372,7 @@ pub async fn sync_index(db: &impl ConnectionTrait) -> Result<Vec<SyncIndexRow>, 
             lesson::Column::SourceHash,
             lesson::Column::SyncedHash,
             lesson::Column::ContentHash,
+            lesson::Column::TextChangedAt,
         ])
         .into_model::<SyncIndexRow>()
         .all(db)
@@ -390,6 +400,10 @@ pub struct LessonFields {
     pub level: Option<LessonLevel>,
     pub publish_at: Option<DateTime<Utc>>,
     pub updated_on: Option<chrono::NaiveDate>,
+    /// When this text was written, when its source can tell: a file's last
+    /// commit, or its modification time (sync). `None` (an admin save): the
+    /// moment of writing if the text changed, else the time kept.
+    pub text_changed_at: Option<DateTime<Utc>>,
     pub source_path: Option<String>,
     pub source_hash: Option<String>,
     pub synced_hash: Option<String>,
@@ -409,7 +423,9 @@ impl LessonFields {
         m.body_md = Set(self.body_md.clone());
         m.body_html = Set(self.render.body_html.clone());
         // Derived from the body like the hash below, so no writer can forget it.
-        m.body_text = Set(Some(crate::markdown::plain_text(&self.body_md)));
+        let (text, sections) = text_columns(&self.body_md, &self.render.toc);
+        m.body_text = Set(Some(text));
+        m.body_sections = Set(Some(JsonText(sections)));
         m.all_html = Set(self.render.all_html.clone());
         m.toc = Set(JsonText(self.render.toc.clone()));
         m.position = Set(self.position);
@@ -428,6 +444,12 @@ impl LessonFields {
         m.render_version = Set(self.render.render_version);
         m.updated_at = Set(Utc::now());
     }
+}
+
+/// What search reads of a body: its plain text, and where the sections of
+/// the headings in its table of contents `toc` begin in it.
+fn text_columns(body_md: &str, toc: &[TocEntry]) -> (String, Vec<crate::markdown::Section>) {
+    crate::markdown::plain_text_with_sections(body_md, toc)
 }
 
 /// Inserts a new lesson at version 1.
@@ -456,6 +478,7 @@ fn new_lesson(
         version: Set(1),
         updated_by: Set(updated_by.map(str::to_string)),
         created_at: Set(now),
+        text_changed_at: Set(fields.text_changed_at.unwrap_or(now)),
         ..Default::default()
     };
     fields.apply_to(&mut m);
@@ -500,6 +523,10 @@ pub async fn insert_many(
 
 /// Replaces a lesson's content if it is still at `expected_version`, bumping
 /// the version. `None` means somebody changed it first and nothing was written.
+///
+/// `text_changed_at` becomes the fields' own date when they have one (a
+/// file's), else now if the text changed, else it stays: saving a form
+/// whose text is as it was does not move the lesson's "Updated" date.
 pub async fn update_if_version(
     db: &impl ConnectionTrait,
     id: i32,
@@ -514,8 +541,19 @@ pub async fn update_if_version(
         ..Default::default()
     };
     fields.apply_to(&mut m);
+    // Every expression of an UPDATE reads the row as it was before it.
+    let text_changed_at = match fields.text_changed_at {
+        Some(at) => Expr::value(at),
+        None => Expr::case(
+            lesson::Column::ContentHash.eq(fields.content_hash()),
+            Expr::col(lesson::Column::TextChangedAt),
+        )
+        .finally(Expr::value(Utc::now()))
+        .into(),
+    };
     let result = lesson::Entity::update_many()
         .set(m)
+        .col_expr(lesson::Column::TextChangedAt, text_changed_at)
         .filter(lesson::Column::Id.eq(id))
         .filter(lesson::Column::Version.eq(expected_version))
         .exec(db)
@@ -842,6 +880,26 @@ pub async fn next_scheduled(
     Ok(next.flatten())
 }
 
+/// The moment a lesson's "Updated" stands for: front matter's `updated`
+/// (the start of that day, UTC) when given, else when its text last changed
+/// (`text_changed_at`: a file's last commit or modification time, or an
+/// admin's save that changed the text). Never the time of a write that left
+/// the text as it was. The lesson page, its JSON-LD, feeds and the sitemap
+/// all show this one.
+pub fn shown_change(
+    updated_on: Option<chrono::NaiveDate>,
+    text_changed_at: DateTime<Utc>,
+) -> DateTime<Utc> {
+    updated_on.map_or(text_changed_at, |day| {
+        day.and_time(chrono::NaiveTime::MIN).and_utc()
+    })
+}
+
+/// The date a lesson's page shows as "Updated" ([`shown_change`]).
+pub fn shown_date(l: &Lesson) -> chrono::NaiveDate {
+    shown_change(l.updated_on, l.text_changed_at).date_naive()
+}
+
 /// A public lesson as feeds and the sitemap list it: no bodies.
 #[derive(Clone, Debug, FromQueryResult)]
 pub struct PublicListing {
@@ -853,16 +911,24 @@ pub struct PublicListing {
     pub title: String,
     pub summary: String,
     pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+    pub updated_on: Option<chrono::NaiveDate>,
+    pub text_changed_at: DateTime<Utc>,
     pub publish_at: Option<DateTime<Utc>>,
 }
 
 impl PublicListing {
-    /// When the public last saw it change: its last write, or the moment it
-    /// was scheduled to appear if that came later.
+    /// When the lesson last changed, as its page says ([`shown_change`]):
+    /// the `updated` of feeds and the `lastmod` of the sitemap.
     pub fn changed_at(&self) -> DateTime<Utc> {
-        self.publish_at
-            .map_or(self.updated_at, |at| at.max(self.updated_at))
+        shown_change(self.updated_on, self.text_changed_at)
+    }
+
+    /// When the public last saw something new of it: its change, or the
+    /// moment it was scheduled to appear if that came later. Feeds list
+    /// their newest entries by it.
+    pub fn news_at(&self) -> DateTime<Utc> {
+        let changed = self.changed_at();
+        self.publish_at.map_or(changed, |at| at.max(changed))
     }
 
     /// When it first appeared to the public (as far as the row knows).
@@ -889,7 +955,8 @@ pub async fn public_listing(
             lesson::Column::Title,
             lesson::Column::Summary,
             lesson::Column::CreatedAt,
-            lesson::Column::UpdatedAt,
+            lesson::Column::UpdatedOn,
+            lesson::Column::TextChangedAt,
             lesson::Column::PublishAt,
         ])
         .column_as(course::Column::Slug, "course_slug")
@@ -910,17 +977,55 @@ pub async fn public_listing(
         .await
 }
 
-/// Fills `body_text` of lessons written before it existed (it is `NULL`
-/// there), a hundred at a time, touching nothing else: not the version, not
-/// `updated_at`. Search indexes their markdown until then. Returns how many
-/// were filled; nothing to do is one cheap query.
+/// Gives lessons `dates` of their files, `(lesson id, date)`, as their
+/// `text_changed_at`, where the live text is still the file's (an admin
+/// edit since is dated by its save). Touches nothing else: not the version,
+/// not `updated_at`. One statement for them all.
+pub async fn set_file_dates(
+    db: &impl ConnectionTrait,
+    dates: &[(i32, DateTime<Utc>)],
+) -> Result<u64, DbErr> {
+    use sea_orm::sea_query::{CaseStatement, ExprTrait};
+    if dates.is_empty() {
+        return Ok(0);
+    }
+    let mut date_of = CaseStatement::new();
+    for (id, at) in dates {
+        date_of = date_of.case(lesson::Column::Id.eq(*id), Expr::value(*at));
+    }
+    let date_of = date_of.finally(Expr::col(lesson::Column::TextChangedAt));
+    let result = lesson::Entity::update_many()
+        .col_expr(lesson::Column::TextChangedAt, date_of.into())
+        .filter(lesson::Column::Id.is_in(dates.iter().map(|(id, _)| *id)))
+        .filter(Expr::col(lesson::Column::SyncedHash).equals(lesson::Column::ContentHash))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Fills what search reads of lessons written before it existed: `body_text`
+/// (`NULL` there; search indexes their markdown meanwhile) and
+/// `body_sections` (`NULL`; their results link to the lesson meanwhile), a
+/// hundred at a time, touching nothing else: not the version, not
+/// `updated_at`, not a `body_text` already there (which would index the
+/// row again). Returns how many lessons were filled; nothing to do is one
+/// cheap query.
 pub async fn fill_body_text(db: &impl ConnectionTrait) -> Result<usize, DbErr> {
     let mut filled = 0;
     loop {
-        let batch: Vec<(i32, String)> = lesson::Entity::find()
+        let batch: Vec<(i32, String, JsonText<Vec<TocEntry>>, bool)> = lesson::Entity::find()
             .select_only()
-            .columns([lesson::Column::Id, lesson::Column::BodyMd])
-            .filter(lesson::Column::BodyText.is_null())
+            .columns([
+                lesson::Column::Id,
+                lesson::Column::BodyMd,
+                lesson::Column::Toc,
+            ])
+            .expr_as(lesson::Column::BodyText.is_null(), "without_text")
+            .filter(
+                Condition::any()
+                    .add(lesson::Column::BodyText.is_null())
+                    .add(lesson::Column::BodySections.is_null()),
+            )
             .order_by_asc(lesson::Column::Id)
             .limit(100)
             .into_tuple()
@@ -929,15 +1034,18 @@ pub async fn fill_body_text(db: &impl ConnectionTrait) -> Result<usize, DbErr> {
         if batch.is_empty() {
             return Ok(filled);
         }
-        for (id, body_md) in batch {
-            lesson::Entity::update_many()
+        for (id, body_md, toc, without_text) in batch {
+            let (text, sections) = text_columns(&body_md, &toc.0);
+            let mut update = lesson::Entity::update_many()
                 .col_expr(
-                    lesson::Column::BodyText,
-                    Expr::value(crate::markdown::plain_text(&body_md)),
+                    lesson::Column::BodySections,
+                    Expr::value(JsonText(sections)),
                 )
-                .filter(lesson::Column::Id.eq(id))
-                .exec(db)
-                .await?;
+                .filter(lesson::Column::Id.eq(id));
+            if without_text {
+                update = update.col_expr(lesson::Column::BodyText, Expr::value(text));
+            }
+            update.exec(db).await?;
             filled += 1;
         }
     }
@@ -1013,8 +1121,10 @@ impl StoredRender {
 
 /// Stores a new rendering of lesson `id` if it is still at `version` (an
 /// edit since then was rendered by its writer) and no newer renderer wrote
-/// it (an older instance finishing late, during a rolling upgrade). Its text
-/// and version stay: the lesson did not change, only how it is shown.
+/// it (an older instance finishing late, during a rolling upgrade). Its text,
+/// version and dates stay: the lesson did not change, only how it is shown.
+/// Its search sections follow the new table of contents: see
+/// [`store_sections`].
 pub async fn store_render(
     db: &impl ConnectionTrait,
     id: i32,
@@ -1036,6 +1146,27 @@ pub async fn store_render(
         .exec(db)
         .await?;
     Ok(result.rows_affected > 0)
+}
+
+/// Stores the search sections of lesson `id`, still at `version`, made
+/// again (`markdown::plain_text_with_sections`) after [`store_render`]
+/// stored a new table of contents: heading ids may have changed.
+pub async fn store_sections(
+    db: &impl ConnectionTrait,
+    id: i32,
+    version: i32,
+    sections: Vec<crate::markdown::Section>,
+) -> Result<(), DbErr> {
+    lesson::Entity::update_many()
+        .col_expr(
+            lesson::Column::BodySections,
+            Expr::value(JsonText(sections)),
+        )
+        .filter(lesson::Column::Id.eq(id))
+        .filter(lesson::Column::Version.eq(version))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Another lesson of course `course_id` with `slug` than `except`, if any.
@@ -1089,4 +1220,21 @@ pub async fn renumber(db: &impl ConnectionTrait, ids: &[i32]) -> Result<(), DbEr
             .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown_change;
+
+    #[test]
+    fn front_matter_updated_comes_before_the_texts_own_date() {
+        let changed = chrono::DateTime::parse_from_rfc3339("2026-11-25T17:42:10+00:00")
+            .unwrap()
+            .to_utc();
+        assert_eq!(shown_change(None, changed), changed);
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        let shown = shown_change(Some(day), changed);
+        assert_eq!(shown.to_rfc3339(), "2026-03-01T00:00:00+00:00");
+        assert_eq!(shown.date_naive(), day);
+    }
 }

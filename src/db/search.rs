@@ -14,20 +14,13 @@ use sea_orm::{
 };
 
 use super::entity::{course, lesson, Status};
+use super::json_text::JsonText;
 use super::lessons;
+use crate::markdown::Section;
 
-/// Marks around matched words in [`Hit::snippet`]: characters no lesson text
-/// is expected to hold, turned into markup only after escaping.
-pub const MARK_START: char = '\u{1}';
-pub const MARK_END: char = '\u{2}';
-
-/// PostgreSQL: snippets are cut from this many characters of summary and
-/// body at most (the index covers as many of the body).
-const PG_SNIPPET_CHARS: usize = 262_144;
-
-/// One lesson found, with a snippet of its text in which matched words sit
-/// between [`MARK_START`] and [`MARK_END`]. The snippet is raw lesson text:
-/// escape it before showing it.
+/// One lesson found, with the text its snippet and section are found in
+/// (`discovery::search` does that, for the page's hits only). Raw lesson
+/// text: escape it before showing it.
 #[derive(Clone, Debug, FromQueryResult)]
 pub struct Hit {
     pub id: i32,
@@ -36,7 +29,11 @@ pub struct Hit {
     pub slug: String,
     pub title: String,
     pub summary: String,
-    pub snippet: String,
+    /// The body's plain text (its markdown for a row written before plain
+    /// text was kept, until it is filled in).
+    pub body: String,
+    /// Where the body's sections begin (`None` until filled in).
+    pub sections: Option<JsonText<Vec<Section>>>,
 }
 
 /// The public lessons matching every word of `words` (the last one also as a
@@ -55,8 +52,6 @@ pub async fn lessons(
     let Some(mut query) = matching(backend, words, now)? else {
         return Ok(Vec::new());
     };
-    let start = MARK_START.to_string();
-    let end = MARK_END.to_string();
     query
         .expr_as(Expr::col((lesson::Entity, lesson::Column::Id)), "id")
         .expr_as(
@@ -73,29 +68,19 @@ pub async fn lessons(
             Expr::col((lesson::Entity, lesson::Column::Summary)),
             "summary",
         );
-    let tsquery = tsquery(words);
-    let options = format!(
-        "StartSel={start}, StopSel={end}, MaxWords=20, MinWords=10, \
-         MaxFragments=2, FragmentDelimiter=\" … \""
-    );
     query
         .expr_as(
-            Expr::cust_with_values(
-                format!(
-                    "ts_headline('simple', \
-                     left(\"lessons\".\"summary\" || E'\\n' || \
-                     coalesce(\"lessons\".\"body_text\", \"lessons\".\"body_md\"), \
-                     {PG_SNIPPET_CHARS}), \
-                     to_tsquery('simple', $1), $2)"
-                ),
-                [tsquery.clone(), options],
-            ),
-            "snippet",
+            Expr::cust("coalesce(\"lessons\".\"body_text\", \"lessons\".\"body_md\")"),
+            "body",
+        )
+        .expr_as(
+            Expr::col((lesson::Entity, lesson::Column::BodySections)),
+            "sections",
         )
         .order_by_expr(
             Expr::cust_with_values(
                 "ts_rank(\"lessons\".\"search_vector\", to_tsquery('simple', $1))",
-                [tsquery],
+                [tsquery(words)],
             ),
             Order::Desc,
         );
@@ -164,7 +149,7 @@ fn fts5_words(words: &[String]) -> Option<String> {
 }
 
 /// SQLite: one page of hits in two steps. Ranking needs bm25 of every match,
-/// but snippets and the wide columns are read for the page's lessons only.
+/// but the wide columns are read for the page's lessons only.
 async fn sqlite_lessons(
     db: &impl ConnectionTrait,
     words: &[String],
@@ -201,22 +186,16 @@ async fn sqlite_lessons(
         return Ok(Vec::new());
     }
     let placeholders = vec!["?"; ids.len()].join(", ");
-    // The column with the most matches; up to 24 tokens around them.
     let sql = format!(
         "SELECT lessons.id AS id, courses.slug AS course_slug, courses.title AS course_title, \
          lessons.slug AS slug, lessons.title AS title, lessons.summary AS summary, \
-         snippet(lesson_search, -1, ?, ?, '…', 24) AS snippet \
-         FROM lesson_search \
-         JOIN lessons ON lessons.id = lesson_search.rowid \
+         coalesce(lessons.body_text, lessons.body_md) AS body, \
+         lessons.body_sections AS sections \
+         FROM lessons \
          JOIN courses ON courses.id = lessons.course_id \
-         WHERE lesson_search MATCH ? AND lesson_search.rowid IN ({placeholders})"
+         WHERE lessons.id IN ({placeholders})"
     );
-    let mut values: Vec<Value> = vec![
-        MARK_START.to_string().into(),
-        MARK_END.to_string().into(),
-        fts.into(),
-    ];
-    values.extend(ids.iter().map(|&id| Value::from(id)));
+    let values: Vec<Value> = ids.iter().map(|&id| Value::from(id)).collect();
     let mut hits = Hit::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
         .all(db)
         .await?;

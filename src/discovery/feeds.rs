@@ -41,7 +41,7 @@ pub async fn site_feed(
     now: DateTime<Utc>,
 ) -> Result<String, DbErr> {
     let listing = lessons::public_listing(db, now, None).await?;
-    let latest = listing.iter().map(PublicListing::changed_at).max();
+    let latest = listing.iter().map(PublicListing::news_at).max();
     let head = FeedHead {
         id: site.absolute(SITE_FEED_URL),
         title: site.title.to_string(),
@@ -69,7 +69,7 @@ pub async fn course_feed(
     let listing = lessons::public_listing(db, now, Some(course.id)).await?;
     let latest = listing
         .iter()
-        .map(PublicListing::changed_at)
+        .map(PublicListing::news_at)
         .chain([course.updated_at])
         .max()
         .unwrap_or(course.updated_at);
@@ -93,7 +93,9 @@ struct FeedHead {
     updated: DateTime<Utc>,
 }
 
-/// An Atom document: the newest [`FEED_ENTRIES`] of `listing`, newest first.
+/// An Atom document: the newest [`FEED_ENTRIES`] of `listing`, newest first
+/// (by [`PublicListing::news_at`]: a scheduled lesson joins at the top when
+/// it appears). Each entry's `updated` is the date its page shows.
 /// `with_course`: entries name their course (the site's feed).
 fn atom(
     site: Site<'_>,
@@ -101,11 +103,7 @@ fn atom(
     mut listing: Vec<PublicListing>,
     with_course: bool,
 ) -> String {
-    listing.sort_by(|a, b| {
-        b.changed_at()
-            .cmp(&a.changed_at())
-            .then_with(|| b.id.cmp(&a.id))
-    });
+    listing.sort_by(|a, b| b.news_at().cmp(&a.news_at()).then_with(|| b.id.cmp(&a.id)));
     listing.truncate(FEED_ENTRIES);
     let mut xml = XmlWriter::new();
     xml.open("feed", &[("xmlns", ATOM_NS), ("xml:lang", site.lang)]);

@@ -314,6 +314,8 @@ fn fields(
         // Metadata the form does not edit stays as it was.
         tags: current.map_or_else(Vec::new, |c| c.tags.0.clone()),
         updated_on: current.and_then(|c| c.updated_on),
+        // The moment of saving, if the text changed (`update_if_version`).
+        text_changed_at: None,
         source_path: current.and_then(|c| c.source_path.clone()),
         source_hash: current.and_then(|c| c.source_hash.clone()),
         synced_hash: current.and_then(|c| c.synced_hash.clone()),

@@ -27,7 +27,7 @@ pub use render::{
     LessonRef, RefKind, Rendered, Resolver, TocEntry,
 };
 pub use sanitize::sanitize;
-pub use text::plain_text;
+pub use text::{plain_text, plain_text_with_sections, Section};
 
 /// The version of what rendering produces. Bump it whenever the HTML stored
 /// for an unchanged markdown text would change (highlighting, sanitising,

@@ -1,5 +1,6 @@
-//! Static files (embedded CSS and the like, fingerprinted for long caching)
-//! and media (images stored in the database by content hash).
+//! Static files (embedded CSS and the like, fingerprinted for long caching),
+//! the site's icon, and media (images stored in the database by content
+//! hash).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -9,6 +10,7 @@ use rocket::{get, routes, Responder, Route, State};
 use rust_embed::RustEmbed;
 use sha2::{Digest, Sha256};
 
+use crate::config::{IconFile, IconKind};
 use crate::db::{media, Db};
 
 use super::error::WebError;
@@ -45,8 +47,89 @@ impl StaticAssets {
     }
 }
 
+/// The site's icon: the `favicon` file read at start-up, or Lectern's own
+/// (`static/favicon.svg`, inside the binary).
+pub struct Favicon {
+    kind: IconKind,
+    bytes: Vec<u8>,
+    fingerprint: String,
+}
+
+/// Lectern's own icon.
+const DEFAULT_FAVICON: &str = "favicon.svg";
+
+impl Favicon {
+    /// The icon `file` (from `Settings::favicon_file`), or Lectern's own.
+    pub fn load(file: Option<IconFile>) -> Favicon {
+        let IconFile { kind, bytes } = file.unwrap_or_else(|| IconFile {
+            kind: IconKind::Svg,
+            bytes: StaticFiles::get(DEFAULT_FAVICON)
+                .map(|f| f.data.into_owned())
+                .unwrap_or_default(),
+        });
+        let fingerprint = hex::encode(&Sha256::digest(&bytes)[..6]);
+        Favicon {
+            kind,
+            bytes,
+            fingerprint,
+        }
+    }
+
+    /// `/favicon.<svg|png|ico>?v=<fingerprint>`: a new URL whenever the icon changes.
+    pub fn url(&self) -> String {
+        format!("/favicon.{}?v={}", self.kind.extension(), self.fingerprint)
+    }
+
+    fn content_type(&self) -> ContentType {
+        match self.kind {
+            IconKind::Svg => ContentType::SVG,
+            IconKind::Png => ContentType::PNG,
+            IconKind::Ico => ContentType::Icon,
+        }
+    }
+
+    /// The icon as an answer to `/favicon.<extension>`, if that is its
+    /// name; long-cached when asked for with its fingerprint.
+    fn serve(&self, extension: &str, v: Option<&str>) -> Result<CachedFile, WebError> {
+        if extension != self.kind.extension() {
+            return Err(WebError::NotFound);
+        }
+        let fresh = v == Some(self.fingerprint.as_str());
+        Ok(CachedFile {
+            body: self.bytes.clone(),
+            content_type: self.content_type(),
+            cache: Header::new("Cache-Control", if fresh { IMMUTABLE } else { "no-cache" }),
+        })
+    }
+}
+
 pub fn routes() -> Vec<Route> {
-    routes![static_file, media_file]
+    routes![
+        static_file,
+        media_file,
+        favicon_svg,
+        favicon_png,
+        favicon_ico
+    ]
+}
+
+#[get("/favicon.svg?<v>")]
+fn favicon_svg(v: Option<&str>, icon: &State<Favicon>) -> Result<CachedFile, WebError> {
+    icon.serve("svg", v)
+}
+
+#[get("/favicon.png?<v>")]
+fn favicon_png(v: Option<&str>, icon: &State<Favicon>) -> Result<CachedFile, WebError> {
+    icon.serve("png", v)
+}
+
+/// Where browsers look for an icon when a page names none: the site's icon,
+/// whatever its kind, so the request is never a 404 (which browsers log as
+/// an error on the page).
+#[get("/favicon.ico")]
+fn favicon_ico(icon: &State<Favicon>) -> Result<CachedFile, WebError> {
+    let extension = icon.kind.extension();
+    icon.serve(extension, None)
 }
 
 #[derive(Responder)]

@@ -165,8 +165,12 @@ struct WithSite<'a, T: Serialize> {
 
 #[derive(Debug, Serialize)]
 pub struct SearchResultView {
+    /// The lesson's page, at the heading of the section the words were
+    /// found in when there is one.
     pub url: String,
     pub title: String,
+    /// That section's heading.
+    pub section_title: Option<String>,
     pub course_url: String,
     pub course_title: String,
     /// Escaped text with matched words in `<mark>`: safe to output as is.
@@ -212,17 +216,23 @@ pub async fn search_page(
         .found
         .into_iter()
         .map(|f| SearchResultView {
-            url: lesson_url(&f.course_slug, &f.slug),
+            url: match &f.section {
+                Some(section) => format!("{}#{}", lesson_url(&f.course_slug, &f.slug), section.id),
+                None => lesson_url(&f.course_slug, &f.slug),
+            },
+            section_title: f.section.map(|s| s.title),
             course_url: course_url(&f.course_slug),
             title: f.title,
             course_title: f.course_title,
             snippet_html: f.snippet_html,
         })
         .collect();
-    let title = if query.is_empty() {
-        "Search".to_string()
-    } else {
-        format!("Search: {query}")
+    // The count in the title too: it is the first thing a screen reader says.
+    let title = match found.total {
+        _ if query.is_empty() => "Search".to_string(),
+        0 => format!("Search: {query} (nothing found)"),
+        1 => format!("Search: {query} (1 lesson found)"),
+        n => format!("Search: {query} ({n} lessons found)"),
     };
     Ok(SearchPage {
         page: PageMeta {

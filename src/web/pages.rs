@@ -358,10 +358,7 @@ pub async fn lesson(
         title: l.title.clone(),
     };
     let toc: Vec<TocEntry> = lesson.toc.0.clone();
-    let updated = lesson
-        .updated_on
-        .unwrap_or_else(|| lesson.updated_at.date_naive())
-        .to_string();
+    let updated = lessons::shown_date(&lesson).to_string();
     let prerequisites = prerequisite_links(db, &[&lesson.prerequisites.0], now, who, |r| {
         lesson_url(&r.course, &r.slug)
     })

@@ -19,7 +19,13 @@ struct Embedded;
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct SiteView {
     pub title: String,
+    /// What the site offers, in a sentence (`site_description`): the home
+    /// page shows it and uses it as its description.
+    pub description: String,
     pub lang: String,
+    /// Root-relative URL of the site's icon (`favicon`, else Lectern's own),
+    /// fingerprinted for long caching; `/favicon.ico` answers with it too.
+    pub favicon_url: String,
     pub css_url: String,
     pub admin_css_url: String,
     pub admin_js_url: String,

@@ -994,20 +994,26 @@ async fn feeds_hold_the_fifty_newest_lessons_newest_first() {
             lesson(&format!("L{i}"), "Text."),
         );
     }
-    let db = f.connect().await;
-    f.sync(&db).await;
-    // Lesson i last changed (37 i mod 60) minutes after a fixed moment.
+    // Lesson i last changed (37 i mod 60) minutes after a fixed moment:
+    // its file's modification time says so (the content is not in git).
     let base = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
         .unwrap()
         .with_timezone(&Utc);
     let minute = |i: i64| (i * 37) % 60;
     for i in 0..60 {
+        let course = if i % 2 == 0 { "alpha" } else { "gamma" };
         let at = base + chrono::Duration::minutes(minute(i));
+        std::fs::File::options()
+            .write(true)
+            .open(f.content().join(format!("{course}/{i:02}-l{i}.md")))
+            .unwrap()
+            .set_modified(at.into())
+            .unwrap();
+    }
+    let db = f.connect().await;
+    f.sync(&db).await;
+    for i in 0..60 {
         lesson::Entity::update_many()
-            .col_expr(
-                lesson::Column::UpdatedAt,
-                sea_orm::sea_query::Expr::value(at),
-            )
             .col_expr(
                 lesson::Column::CreatedAt,
                 sea_orm::sea_query::Expr::value(base),

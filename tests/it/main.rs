@@ -14,6 +14,7 @@ mod editor;
 mod git;
 mod images;
 mod learner;
+mod learner_data;
 mod limits;
 mod merge;
 mod model;

@@ -2,7 +2,7 @@ use sea_orm::entity::prelude::*;
 
 use super::{LessonLevel, Status};
 use crate::db::json_text::JsonText;
-use crate::markdown::{LessonRef, TocEntry};
+use crate::markdown::{LessonRef, Section, TocEntry};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "lessons")]
@@ -23,6 +23,12 @@ pub struct Model {
     /// `None` for rows written before it existed, until `db::migrate` fills
     /// it; search reads `body_md` for those meanwhile.
     pub body_text: Option<String>,
+    /// Where each section of `body_text` begins (a heading of the table of
+    /// contents), made with it, so search can link to the section its words
+    /// were found in. `None` for rows written before it existed, until
+    /// `db::migrate` fills it.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub body_sections: Option<JsonText<Vec<Section>>>,
     /// Table of contents (`[{level, id, title}]`, JSON in the column).
     #[sea_orm(column_type = "Text")]
     pub toc: JsonText<Vec<TocEntry>>,
@@ -56,6 +62,13 @@ pub struct Model {
     pub render_version: i32,
     /// The `updated` date from front matter, shown to learners when set.
     pub updated_on: Option<Date>,
+    /// When the text (title, summary, body) last changed: for text from a
+    /// file, the file's last commit (or, outside git, its modification
+    /// time), read at sync; for an edit in the admin, the moment it was
+    /// saved. Shown as "Updated" when front matter gives no `updated` (see
+    /// `db::lessons::shown_date`). A write that leaves the text as it was
+    /// leaves it too.
+    pub text_changed_at: DateTimeUtc,
     /// Lesson file relative to the content folder; `None` for lessons made in the admin.
     #[sea_orm(unique)]
     pub source_path: Option<String>,
@@ -70,6 +83,7 @@ pub struct Model {
     pub conflict_revision_id: Option<i32>,
     pub updated_by: Option<String>,
     pub created_at: DateTimeUtc,
+    /// When the row was last written, whatever changed.
     pub updated_at: DateTimeUtc,
 }
 
