@@ -276,6 +276,58 @@ async fn code_blocks_scroll_in_a_focusable_named_box_and_memory_slots_are_hidden
 }
 
 #[rocket::async_test]
+async fn the_home_page_names_the_site_once_and_says_what_it_is() {
+    let f = Fixture::with_sample_content().await;
+    let figment = f.figment().merge(("site_title", "Bee School")).merge((
+        "site_description",
+        "Lessons on keeping bees, for beginners.",
+    ));
+    let client = f
+        .client_with(figment, lectern::base::clock::Clock::system())
+        .await;
+    let (_, html) = get(&client, "/").await;
+    // The description is the page's visible lead and its meta description.
+    assert!(
+        html.contains(r#"<p class="home-description">Lessons on keeping bees, for beginners.</p>"#),
+        "{html}"
+    );
+    assert!(html.contains(
+        r#"<meta name="description" content="Lessons on keeping bees, for beginners.">"#
+    ));
+    // The name shows once, in the header; the heading that names the page
+    // for screen readers is hidden from sight by the stylesheet.
+    let body = &html[html.find("<body").unwrap()..];
+    let shown: Vec<&str> = body.split("Bee School").collect();
+    assert_eq!(shown.len(), 3, "the header and the page's heading: {body}");
+    assert!(body.contains(r#"<a class="site-title" href="/">Bee School</a>"#));
+    let hero = between(body, "<header class=\"home-hero\">", "</header>");
+    assert!(
+        hero.contains(r#"<h1 class="page-title">Bee School</h1>"#),
+        "{hero}"
+    );
+    // The icon and an absolute canonical link, on every page.
+    for uri in [
+        "/",
+        "/backend-dev/",
+        "/backend-dev/install-node/",
+        "/backend-dev/all/",
+    ] {
+        let (_, html) = get(&client, uri).await;
+        let icon = between(&html, "<link rel=\"icon\"", ">");
+        assert!(
+            attribute(icon, "href").is_some_and(|h| h.starts_with("/favicon.svg?v=")),
+            "{uri}: {icon}"
+        );
+        assert!(
+            html.contains(&format!(
+                r#"<link rel="canonical" href="http://127.0.0.1:8000{uri}">"#
+            )),
+            "{uri}"
+        );
+    }
+}
+
+#[rocket::async_test]
 async fn a_missing_page_says_what_happened_in_its_description_and_leads_home() {
     let f = Fixture::with_sample_content().await;
     let client = f.client().await;
