@@ -764,7 +764,12 @@ mod in_a_browser {
         base: &str,
     ) -> Result<()> {
         for dark in [false, true] {
-            let switches: &[&str] = if dark { &["--force-dark-mode"] } else { &[] };
+            // No scroll bars: the pictures show the page as a phone would.
+            let switches: &[&str] = if dark {
+                &["--force-dark-mode", "--hide-scrollbars"]
+            } else {
+                &["--hide-scrollbars"]
+            };
             let scheme = if dark { "dark" } else { "light" };
             let c = driver
                 .connect_with(&scratch.join(scheme), true, switches)
