@@ -338,6 +338,10 @@ async fn a_missing_page_says_what_happened_in_its_description_and_leads_home() {
         "{html}"
     );
     assert_eq!(html.matches("<meta name=\"description\"").count(), 1);
+    assert!(
+        !html.contains("rel=\"canonical\""),
+        "a missing page names no canonical address"
+    );
     assert!(html.contains(r#"<a href="/">Go to the home page</a>"#));
 }
 
