@@ -668,6 +668,57 @@ mod in_a_browser {
         );
         let (top, height) = first_paragraph(c).await?;
         eprintln!("first paragraph at 390 × 844 with JavaScript: {top} of {height}");
+        // Long code lines keep their shape: the box scrolls sideways, and
+        // the keyboard scrolls it; a box that fits, once it has come into
+        // view and been measured, is no tab stop.
+        // Each box is brought into view; two frames and a task later the
+        // script's observer has reported it (the settling point, not a timer).
+        const BOX: &str = "const done = arguments[arguments.length - 1];\
+             const b = document.querySelectorAll('.code-scroll')[arguments[0]];\
+             if (!b) { done(null); return; }\
+             b.scrollIntoView({block: 'center', behavior: 'instant'});\
+             requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(() =>\
+               done([b.scrollWidth > b.clientWidth, b.getAttribute('tabindex'),\
+                     getComputedStyle(b.querySelector('pre')).whiteSpace]), 0)));";
+        let mut seen = Vec::new();
+        for i in 0.. {
+            let b = c.execute_async(BOX, vec![serde_json::json!(i)]).await?;
+            if b.is_null() {
+                break;
+            }
+            ensure!(b[2] == "pre", "code box {i}: lines never wrap: {b}");
+            ensure!(
+                (b[0] == true) == (b[1] == "0"),
+                "code box {i}: a tab stop when it scrolls, else none: {b}"
+            );
+            seen.push(b[0] == true);
+        }
+        ensure!(
+            seen.contains(&true) && seen.contains(&false),
+            "some code is wider than a phone, some not: {seen:?}"
+        );
+        let wide = c.find(Locator::Css(".code-scroll[tabindex='0']")).await?;
+        click(c, wide.clone(), "a wide code box").await?;
+        wide.send_keys("\u{E014}\u{E014}\u{E014}").await?;
+        // (Chromium animates a scroll by key: poll until it has moved.)
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let moved = c
+                .execute(
+                    "const a = document.activeElement;\
+                     return [a.classList.contains('code-scroll'), a.scrollLeft];",
+                    vec![],
+                )
+                .await?;
+            if moved[0] == true && moved[1].as_f64().unwrap_or(0.0) > 0.0 {
+                break;
+            }
+            ensure!(
+                Instant::now() < deadline,
+                "the arrow keys scroll the focused box: focused, scrolled by {moved}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         text_on_the_first_screen(c, base).await?;
         window(c, 1280, 900).await?;
         Ok(())
