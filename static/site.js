@@ -72,27 +72,33 @@
 
 // Code blocks and tables scroll sideways when they are wider than their
 // box. The box is in the tab order (so the arrow keys can scroll it) only
-// while it does scroll; without this script every box is.
+// while it does scroll; without this script every box is. Each box is
+// measured when it comes near the window, so a long page is not laid out
+// at once while it loads.
 (function () {
   var boxes = document.querySelectorAll(".code-scroll, .table-scroll");
-  if (!boxes.length) return;
-  var pending = false;
-  function update() {
-    pending = false;
-    boxes.forEach(function (box) {
+  if (!boxes.length || !("IntersectionObserver" in window)) return;
+  var watch = new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      if (!entry.isIntersecting) return;
+      var box = entry.target;
       if (box.scrollWidth > box.clientWidth + 1) {
         box.setAttribute("tabindex", "0");
       } else {
         box.removeAttribute("tabindex");
       }
     });
-  }
-  update();
+  }, { rootMargin: "200px 0px" });
+  boxes.forEach(function (box) { watch.observe(box); });
+  // A new width: measure again (observing anew reports each box once more).
+  var pending = false;
   window.addEventListener("resize", function () {
-    if (!pending) {
-      pending = true;
-      window.requestAnimationFrame(update);
-    }
+    if (pending) return;
+    pending = true;
+    window.requestAnimationFrame(function () {
+      pending = false;
+      boxes.forEach(function (box) { watch.unobserve(box); watch.observe(box); });
+    });
   });
 })();
 
@@ -107,12 +113,18 @@
     apply();
     if (query.addEventListener) query.addEventListener("change", apply);
   });
-  // Beside a long course, the current lesson is scrolled into the column's view.
+  // Beside a long course, the current lesson is scrolled into the column's
+  // view, once the page has been laid out for its first paint.
   var current = document.querySelector(".course-nav [aria-current='page']");
   var column = current && current.closest(".course-nav");
-  if (column && column.scrollHeight > column.clientHeight) {
-    column.scrollTop = Math.max(0, current.offsetTop - column.clientHeight / 3);
-  }
+  if (!column) return;
+  window.requestAnimationFrame(function () {
+    window.setTimeout(function () {
+      if (column.scrollHeight > column.clientHeight) {
+        column.scrollTop = Math.max(0, current.offsetTop - column.clientHeight / 3);
+      }
+    }, 0);
+  });
 })();
 
 // "On this page": the section being read is marked in the contents (and on
@@ -128,9 +140,12 @@
     });
     if (!pairs.length) return;
     var marked = [];
+    // At the end of the page the last headings cannot reach the line: then
+    // the last one in the window counts.
+    var atEnd = false;
     function update() {
       // The last heading above a line a quarter down the window.
-      var line = window.innerHeight / 4;
+      var line = atEnd ? window.innerHeight : window.innerHeight / 4;
       var active = null;
       var best = -Infinity;
       pairs.forEach(function (pair) {
@@ -153,9 +168,17 @@
       if (active) active.setAttribute("aria-current", "location");
       marked = next;
     }
+    // The observer reports every heading once at the start (after the
+    // page is laid out), then whenever one crosses the line.
     var observer = new IntersectionObserver(update, { rootMargin: "0px 0px -75% 0px" });
     pairs.forEach(function (pair) { observer.observe(pair.target); });
-    update();
+    var footer = document.querySelector(".site-footer");
+    if (footer) {
+      new IntersectionObserver(function (entries) {
+        atEnd = entries[entries.length - 1].isIntersecting;
+        update();
+      }).observe(footer);
+    }
   });
 })();
 

@@ -52,7 +52,7 @@ pub async fn home(
     Ok(HomePage {
         page: PageMeta {
             json_ld: Some(meta::website(site.discovery())),
-            ..PageMeta::new(&site.title, format!("The courses of {}", site.title), "/")
+            ..PageMeta::new(&site.title, &site.description, "/")
         },
         courses,
     })

@@ -276,6 +276,58 @@ async fn code_blocks_scroll_in_a_focusable_named_box_and_memory_slots_are_hidden
 }
 
 #[rocket::async_test]
+async fn the_home_page_names_the_site_once_and_says_what_it_is() {
+    let f = Fixture::with_sample_content().await;
+    let figment = f.figment().merge(("site_title", "Bee School")).merge((
+        "site_description",
+        "Lessons on keeping bees, for beginners.",
+    ));
+    let client = f
+        .client_with(figment, lectern::base::clock::Clock::system())
+        .await;
+    let (_, html) = get(&client, "/").await;
+    // The description is the page's visible lead and its meta description.
+    assert!(
+        html.contains(r#"<p class="home-description">Lessons on keeping bees, for beginners.</p>"#),
+        "{html}"
+    );
+    assert!(html.contains(
+        r#"<meta name="description" content="Lessons on keeping bees, for beginners.">"#
+    ));
+    // The name shows once, in the header; the heading that names the page
+    // for screen readers is hidden from sight by the stylesheet.
+    let body = &html[html.find("<body").unwrap()..];
+    let shown: Vec<&str> = body.split("Bee School").collect();
+    assert_eq!(shown.len(), 3, "the header and the page's heading: {body}");
+    assert!(body.contains(r#"<a class="site-title" href="/">Bee School</a>"#));
+    let hero = between(body, "<header class=\"home-hero\">", "</header>");
+    assert!(
+        hero.contains(r#"<h1 class="page-title">Bee School</h1>"#),
+        "{hero}"
+    );
+    // The icon and an absolute canonical link, on every page.
+    for uri in [
+        "/",
+        "/backend-dev/",
+        "/backend-dev/install-node/",
+        "/backend-dev/all/",
+    ] {
+        let (_, html) = get(&client, uri).await;
+        let icon = between(&html, "<link rel=\"icon\"", ">");
+        assert!(
+            attribute(icon, "href").is_some_and(|h| h.starts_with("/favicon.svg?v=")),
+            "{uri}: {icon}"
+        );
+        assert!(
+            html.contains(&format!(
+                r#"<link rel="canonical" href="http://127.0.0.1:8000{uri}">"#
+            )),
+            "{uri}"
+        );
+    }
+}
+
+#[rocket::async_test]
 async fn a_missing_page_says_what_happened_in_its_description_and_leads_home() {
     let f = Fixture::with_sample_content().await;
     let client = f.client().await;
@@ -286,6 +338,10 @@ async fn a_missing_page_says_what_happened_in_its_description_and_leads_home() {
         "{html}"
     );
     assert_eq!(html.matches("<meta name=\"description\"").count(), 1);
+    assert!(
+        !html.contains("rel=\"canonical\""),
+        "a missing page names no canonical address"
+    );
     assert!(html.contains(r#"<a href="/">Go to the home page</a>"#));
 }
 
@@ -577,6 +633,30 @@ mod in_a_browser {
         wait_text(c, ".toc-list a.is-active", "See the raw conversation").await?;
         let active = c.find_all(Locator::Css(".toc-list a.is-active")).await?;
         ensure!(active.len() == 1, "one section marked");
+        // The whole course's page marks the section and its lesson.
+        c.goto(&format!("{base}/backend-dev/all/")).await?;
+        c.execute(
+            "document.getElementById('routes-and-data--routing-by-method-and-path').scrollIntoView({block: 'start', behavior: 'instant'});",
+            vec![],
+        )
+        .await?;
+        wait_text(c, ".all-contents a.is-active", "Routing by method and path").await?;
+        wait_text(c, ".all-contents a.is-active", "Handling routes and data").await?;
+        ensure!(
+            c.find_all(Locator::Css(".all-contents a.is-active"))
+                .await?
+                .len()
+                == 2,
+            "one section and its lesson marked"
+        );
+        // At the end of the page, the last section, which cannot reach the line.
+        c.execute(
+            "window.scrollTo({top: document.documentElement.scrollHeight, behavior: 'instant'});",
+            vec![],
+        )
+        .await?;
+        wait_text(c, ".all-contents a.is-active", "Recap").await?;
+        wait_text(c, ".all-contents a.is-active", "Storing data in a database").await?;
 
         // On a phone the drawer starts closed, with the script too.
         window(c, 390, 844).await?;
@@ -588,6 +668,57 @@ mod in_a_browser {
         );
         let (top, height) = first_paragraph(c).await?;
         eprintln!("first paragraph at 390 × 844 with JavaScript: {top} of {height}");
+        // Long code lines keep their shape: the box scrolls sideways, and
+        // the keyboard scrolls it; a box that fits, once it has come into
+        // view and been measured, is no tab stop.
+        // Each box is brought into view; two frames and a task later the
+        // script's observer has reported it (the settling point, not a timer).
+        const BOX: &str = "const done = arguments[arguments.length - 1];\
+             const b = document.querySelectorAll('.code-scroll')[arguments[0]];\
+             if (!b) { done(null); return; }\
+             b.scrollIntoView({block: 'center', behavior: 'instant'});\
+             requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(() =>\
+               done([b.scrollWidth > b.clientWidth, b.getAttribute('tabindex'),\
+                     getComputedStyle(b.querySelector('pre')).whiteSpace]), 0)));";
+        let mut seen = Vec::new();
+        for i in 0.. {
+            let b = c.execute_async(BOX, vec![serde_json::json!(i)]).await?;
+            if b.is_null() {
+                break;
+            }
+            ensure!(b[2] == "pre", "code box {i}: lines never wrap: {b}");
+            ensure!(
+                (b[0] == true) == (b[1] == "0"),
+                "code box {i}: a tab stop when it scrolls, else none: {b}"
+            );
+            seen.push(b[0] == true);
+        }
+        ensure!(
+            seen.contains(&true) && seen.contains(&false),
+            "some code is wider than a phone, some not: {seen:?}"
+        );
+        let wide = c.find(Locator::Css(".code-scroll[tabindex='0']")).await?;
+        click(c, wide.clone(), "a wide code box").await?;
+        wide.send_keys("\u{E014}\u{E014}\u{E014}").await?;
+        // (Chromium animates a scroll by key: poll until it has moved.)
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let moved = c
+                .execute(
+                    "const a = document.activeElement;\
+                     return [a.classList.contains('code-scroll'), a.scrollLeft];",
+                    vec![],
+                )
+                .await?;
+            if moved[0] == true && moved[1].as_f64().unwrap_or(0.0) > 0.0 {
+                break;
+            }
+            ensure!(
+                Instant::now() < deadline,
+                "the arrow keys scroll the focused box: focused, scrolled by {moved}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         text_on_the_first_screen(c, base).await?;
         window(c, 1280, 900).await?;
         Ok(())
@@ -688,7 +819,12 @@ mod in_a_browser {
         base: &str,
     ) -> Result<()> {
         for dark in [false, true] {
-            let switches: &[&str] = if dark { &["--force-dark-mode"] } else { &[] };
+            // No scroll bars: the pictures show the page as a phone would.
+            let switches: &[&str] = if dark {
+                &["--force-dark-mode", "--hide-scrollbars"]
+            } else {
+                &["--hide-scrollbars"]
+            };
             let scheme = if dark { "dark" } else { "light" };
             let c = driver
                 .connect_with(&scratch.join(scheme), true, switches)
