@@ -1,11 +1,14 @@
-//! Static files (embedded CSS and the like, fingerprinted for long caching),
-//! the site's icon, and media (images stored in the database by content
-//! hash).
+//! Static files (embedded CSS and the like, fingerprinted for long caching,
+//! text ones sent compressed), the site's icon, and media (images stored in
+//! the database by content hash).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use rocket::http::{ContentType, Header};
+use rocket::request::Request;
+use rocket::response::{self, Response};
 use rocket::{get, routes, Responder, Route, State};
 use rust_embed::RustEmbed;
 use sha2::{Digest, Sha256};
@@ -13,6 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::config::{IconFile, IconKind};
 use crate::db::{media, Db};
 
+use super::cache::{self, Conditional};
 use super::error::WebError;
 
 #[derive(RustEmbed)]
@@ -21,21 +25,71 @@ struct StaticFiles;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
-/// Fingerprints of the static files, computed once at start.
+/// Fingerprints of the static files, computed once at start, and the
+/// compressed forms of the text ones, made when first asked for.
 pub struct StaticAssets {
     fingerprints: HashMap<String, String>,
+    compressed: HashMap<String, OnceLock<Compressed>>,
+}
+
+/// A text file's gzip and brotli forms.
+struct Compressed {
+    gzip: Vec<u8>,
+    brotli: Vec<u8>,
+}
+
+/// Static files worth compressing: text (stylesheets, scripts, SVG).
+fn is_text(name: &str) -> bool {
+    [".css", ".js", ".svg", ".txt"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
 }
 
 impl StaticAssets {
     pub fn load() -> Self {
-        let fingerprints = StaticFiles::iter()
+        let fingerprints: HashMap<String, String> = StaticFiles::iter()
             .filter_map(|name| {
                 let file = StaticFiles::get(&name)?;
                 let hash = hex::encode(&Sha256::digest(&file.data)[..6]);
                 Some((name.into_owned(), hash))
             })
             .collect();
-        StaticAssets { fingerprints }
+        let compressed = fingerprints
+            .keys()
+            .filter(|name| is_text(name))
+            .map(|name| (name.clone(), OnceLock::new()))
+            .collect();
+        StaticAssets {
+            fingerprints,
+            compressed,
+        }
+    }
+
+    /// `data` (the file `name`) in the best encoding `request` takes:
+    /// `(body, Content-Encoding)`.
+    fn encoded(
+        &self,
+        name: &str,
+        data: Vec<u8>,
+        request: &Conditional,
+    ) -> (Vec<u8>, Option<&'static str>) {
+        let Some(forms) = self.compressed.get(name) else {
+            return (data, None);
+        };
+        if !request.takes_brotli() && !request.takes_gzip() {
+            return (data, None);
+        }
+        let forms = forms.get_or_init(|| Compressed {
+            gzip: cache::gzip(&data),
+            brotli: cache::brotli(&data),
+        });
+        if request.takes_brotli() && !forms.brotli.is_empty() {
+            (forms.brotli.clone(), Some("br"))
+        } else if request.takes_gzip() && !forms.gzip.is_empty() {
+            (forms.gzip.clone(), Some("gzip"))
+        } else {
+            (data, None)
+        }
     }
 
     /// `/static/<name>?v=<fingerprint>`: a new URL whenever the file changes.
@@ -99,6 +153,7 @@ impl Favicon {
             body: self.bytes.clone(),
             content_type: self.content_type(),
             cache: Header::new("Cache-Control", if fresh { IMMUTABLE } else { "no-cache" }),
+            encoding: None,
         })
     }
 }
@@ -132,11 +187,26 @@ fn favicon_ico(icon: &State<Favicon>) -> Result<CachedFile, WebError> {
     icon.serve(extension, None)
 }
 
-#[derive(Responder)]
+/// A file of the binary's, with its caching and (when sent compressed) its
+/// encoding.
 struct CachedFile {
     body: Vec<u8>,
     content_type: ContentType,
     cache: Header<'static>,
+    encoding: Option<&'static str>,
+}
+
+impl<'r> response::Responder<'r, 'static> for CachedFile {
+    fn respond_to(self, _req: &'r Request<'_>) -> response::Result<'static> {
+        let mut res = Response::build();
+        res.header(self.content_type).header(self.cache);
+        if let Some(encoding) = self.encoding {
+            res.header(Header::new("Content-Encoding", encoding))
+                .header(Header::new("Vary", "Accept-Encoding"));
+        }
+        res.sized_body(self.body.len(), std::io::Cursor::new(self.body))
+            .ok()
+    }
 }
 
 #[get("/static/<path..>?<v>")]
@@ -144,6 +214,7 @@ fn static_file(
     path: PathBuf,
     v: Option<&str>,
     assets: &State<StaticAssets>,
+    request: Conditional,
 ) -> Result<CachedFile, WebError> {
     let name = path.to_str().ok_or(WebError::NotFound)?.replace('\\', "/");
     let file = StaticFiles::get(&name).ok_or(WebError::NotFound)?;
@@ -153,10 +224,12 @@ fn static_file(
         .and_then(|e| e.to_str())
         .and_then(ContentType::from_extension)
         .unwrap_or(ContentType::Binary);
+    let (body, encoding) = assets.encoded(&name, file.data.into_owned(), &request);
     Ok(CachedFile {
-        body: file.data.into_owned(),
+        body,
         content_type,
         cache: Header::new("Cache-Control", if fresh { IMMUTABLE } else { "no-cache" }),
+        encoding,
     })
 }
 

@@ -279,7 +279,7 @@ pub fn poller() -> impl rocket::fairing::Fairing {
     })
 }
 
-fn gzip(bytes: &[u8]) -> Vec<u8> {
+pub(super) fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut enc = flate2::write::GzEncoder::new(
         Vec::with_capacity(bytes.len() / 4),
         flate2::Compression::default(),
@@ -290,7 +290,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-fn brotli(bytes: &[u8]) -> Vec<u8> {
+pub(super) fn brotli(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len() / 4);
     // Quality 5 keeps most of the size win at a fraction of quality 9's time:
     // a page is compressed when first requested, on the request path.
@@ -342,6 +342,18 @@ impl<'r> FromRequest<'r> for Conditional {
                 .get_one("If-Modified-Since")
                 .and_then(|d| httpdate::parse_http_date(d).ok()),
         })
+    }
+}
+
+impl Conditional {
+    /// Whether the client takes brotli (`br`).
+    pub(super) fn takes_brotli(&self) -> bool {
+        self.accept_br
+    }
+
+    /// Whether the client takes gzip.
+    pub(super) fn takes_gzip(&self) -> bool {
+        self.accept_gzip
     }
 }
 

@@ -683,3 +683,65 @@ async fn a_favicon_that_cannot_be_used_stops_start_up_with_a_message() {
         );
     }
 }
+
+/// Stylesheets and scripts are sent compressed (brotli, else gzip) to a
+/// browser that takes it, whole to one that does not; images as they are.
+#[rocket::async_test]
+async fn stylesheets_and_scripts_are_sent_compressed_when_the_browser_takes_it() {
+    use std::io::Read;
+    let f = Fixture::new().await;
+    let client = f.client().await;
+    let site = client.rocket().state::<SiteView>().unwrap().clone();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
+    for (url, file) in [(&site.css_url, "style.css"), (&site.js_url, "site.js")] {
+        let plain = std::fs::read(root.join(file)).unwrap();
+        for (accept, encoding) in [
+            ("gzip, deflate, br", "br"),
+            ("gzip", "gzip"),
+            ("identity", ""),
+        ] {
+            let res = client
+                .get(url.to_string())
+                .header(rocket::http::Header::new("Accept-Encoding", accept))
+                .dispatch()
+                .await;
+            assert_eq!(res.status(), Status::Ok, "{url}");
+            let header = |name: &str| res.headers().get_one(name).unwrap_or_default().to_string();
+            assert_eq!(header("Content-Encoding"), encoding, "{url} for {accept}");
+            assert_eq!(
+                header("Cache-Control"),
+                "public, max-age=31536000, immutable"
+            );
+            if !encoding.is_empty() {
+                assert_eq!(header("Vary"), "Accept-Encoding", "{url}");
+            }
+            let bytes = res.into_bytes().await.unwrap();
+            let mut body = Vec::new();
+            match encoding {
+                "br" => brotli::Decompressor::new(bytes.as_slice(), 4096)
+                    .read_to_end(&mut body)
+                    .map(|_| ())
+                    .unwrap(),
+                "gzip" => flate2::read::GzDecoder::new(bytes.as_slice())
+                    .read_to_end(&mut body)
+                    .map(|_| ())
+                    .unwrap(),
+                _ => body = bytes.clone(),
+            }
+            assert_eq!(body, plain, "{url} for {accept}");
+            if !encoding.is_empty() {
+                assert!(
+                    bytes.len() < plain.len() / 2,
+                    "{url}: {} bytes",
+                    bytes.len()
+                );
+            }
+        }
+    }
+    let icon = client
+        .get("/favicon.ico")
+        .header(rocket::http::Header::new("Accept-Encoding", "br"))
+        .dispatch()
+        .await;
+    assert_eq!(icon.headers().get_one("Content-Encoding"), None);
+}
