@@ -205,7 +205,8 @@ struct Hit {
 }
 
 /// The section of `text` (a lesson's plain text, whose `sections` begin
-/// where they say) holding most of `words` (the earliest of equals), and a
+/// where they say) holding most of `words` (then: most often; then: the
+/// earliest), and a
 /// snippet cut from it: from a little before the first word found there,
 /// within the section, its heading left out (the result names it). When
 /// the body holds none of the words (they were in the title or summary),
@@ -221,24 +222,29 @@ pub fn excerpt(text: &str, sections: &[Section], summary: &str, words: &[String]
         return summary_only();
     }
     // Section starts, in order, each on a character of the text: the
-    // lesson's top (0) and then each heading's line.
+    // lesson's top (0; a section of its own unless a heading opens the
+    // text) and then each heading's line.
     let mut starts: Vec<(usize, Option<&Section>)> = vec![(0, None)];
     for s in sections {
-        if s.at > starts[starts.len() - 1].0 && text.is_char_boundary(s.at) {
+        if s.at == 0 && starts.len() == 1 {
+            starts[0] = (0, Some(s));
+        } else if s.at > starts[starts.len() - 1].0 && text.is_char_boundary(s.at) {
             starts.push((s.at, Some(s)));
         }
     }
-    // Which of the words each section holds (at most 8: a bit each).
-    let mut held = vec![0u16; starts.len()];
+    // Which of the words each section holds (at most 8: a bit each), and
+    // how often it holds them.
+    let mut held = vec![(0u16, 0usize); starts.len()];
     let mut k = 0;
     for hit in &hits {
         while k + 1 < starts.len() && starts[k + 1].0 <= hit.start {
             k += 1;
         }
-        held[k] |= 1 << hit.word.min(15);
+        held[k].0 |= 1 << hit.word.min(15);
+        held[k].1 += 1;
     }
     let best = (0..starts.len())
-        .max_by_key(|&k| (held[k].count_ones(), std::cmp::Reverse(k)))
+        .max_by_key(|&k| (held[k].0.count_ones(), held[k].1, std::cmp::Reverse(k)))
         .unwrap_or(0);
     let (from, section) = starts[best];
     let to = starts.get(best + 1).map_or(text.len(), |s| s.0);
@@ -565,6 +571,18 @@ mod tests {
         // One word in two sections: the first; the last word also a prefix.
         let found = excerpt(&text, &sections, "", &ws(&["termin"]));
         assert_eq!(found.section.unwrap().id, "run-it");
+        // As many words: the section holding them more often.
+        let other = "A\nOne node.\nB\nA node, then a node.";
+        let two = vec![
+            section(0, "a", "A"),
+            section(other.find("B").unwrap(), "b", "B"),
+        ];
+        let found = excerpt(other, &two, "", &ws(&["node"]));
+        assert_eq!(found.section.unwrap().id, "b", "twice there, once before");
+        // A heading that opens the text opens its first section.
+        let found = excerpt(other, &two, "", &ws(&["one"]));
+        assert_eq!(found.section.unwrap().id, "a");
+        assert_eq!(found.snippet_html, "<mark>One</mark> node.");
         // Before the first heading: no section, the lesson's top.
         let found = excerpt(&text, &sections, "", &ws(&["ready"]));
         assert_eq!(found.section, None);
@@ -629,14 +647,10 @@ mod tests {
 
     #[test]
     fn odd_texts_and_sections_give_safe_balanced_snippets() {
-        // Stored offsets that are not on a character, out of order or past
-        // the end are passed over; marks in the text are dropped.
+        // Stored offsets that are not on a character or past the end are
+        // passed over; marks in the text are dropped.
         let text = "é\u{1}x\u{2} <script>node</script> & \"nodes\" nodé \n\n\nnode";
-        let sections = vec![
-            section(1, "a", "A"),
-            section(0, "b", "B"),
-            section(999, "c", "C"),
-        ];
+        let sections = vec![section(1, "a", "A"), section(999, "c", "C")];
         let found = excerpt(text, &sections, "", &ws(&["node"]));
         assert_eq!(found.section, None);
         assert_eq!(
