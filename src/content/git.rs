@@ -339,6 +339,47 @@ pub async fn pull(dir: &Path, timeout_secs: u64) -> Result<Pulled, GitError> {
     })
 }
 
+/// The branch, as the remote names it (`refs/heads/main`), that `git pull`
+/// in `dir` merges: the current branch's upstream (`branch.<name>.merge`),
+/// else the current branch itself. `None` on a detached HEAD, where there is
+/// no branch to follow (the pull then fails and says so).
+pub async fn tracked_branch(dir: &Path, timeout_secs: u64) -> Result<Option<String>, GitError> {
+    let deadline = Instant::now() + Duration::from_secs(timeout_secs);
+    // Exit status 1 (no symbolic ref, no such key) is an answer, not a failure.
+    let answer = |r: Result<String, GitError>| match r {
+        Ok(text) if !text.is_empty() => Ok(Some(text)),
+        Ok(_) | Err(GitError::Failed(_)) => Ok(None),
+        Err(e) => Err(e),
+    };
+    let head = git(dir, &["symbolic-ref", "-q", "HEAD"], deadline, timeout_secs).await;
+    let Some(head) = answer(head)? else {
+        return Ok(None);
+    };
+    let local = head.strip_prefix("refs/heads/").unwrap_or(&head);
+    let key = format!("branch.{local}.merge");
+    let upstream = git(dir, &["config", "--get", &key], deadline, timeout_secs).await;
+    Ok(Some(answer(upstream)?.unwrap_or(head)))
+}
+
+/// A push the webhook left alone is a run with one warning saying why, so
+/// the admin's list of runs shows every delivery that reached the site.
+pub async fn record_ignored_push(
+    db: &crate::db::Db,
+    repo: &Path,
+    reason: &str,
+) -> Result<i32, sea_orm::DbErr> {
+    use crate::db::{entity::SyncOrigin, sync_runs};
+    let finding = vec![super::Diagnostic::warning(
+        repo.display().to_string(),
+        None,
+        reason,
+    )];
+    let id = sync_runs::start(db, SyncOrigin::Webhook).await?;
+    let report = serde_json::to_string(&finding).unwrap_or_default();
+    sync_runs::finish(db, id, sync_runs::Counts::default(), report).await?;
+    Ok(id)
+}
+
 /// What a push did: pulled and synced in time, or pulled and still syncing.
 #[derive(Debug)]
 pub enum PushOutcome {

@@ -13,9 +13,9 @@ use sha2::Sha256;
 
 use crate::common::{add_user, count, course, get, lesson, log_in, post, Fixture, PASSWORD};
 
-const SECRET: &str = "webhook secret for tests";
+pub(crate) const SECRET: &str = "webhook secret for tests";
 
-fn git(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -37,13 +37,13 @@ fn git(dir: &Path, args: &[&str]) -> String {
 
 /// A remote, an author's clone with a small course pushed, and the site's
 /// clone as the fixture's content folder.
-struct Repos {
-    f: Fixture,
-    author: PathBuf,
+pub(crate) struct Repos {
+    pub(crate) f: Fixture,
+    pub(crate) author: PathBuf,
 }
 
 impl Repos {
-    async fn new() -> Repos {
+    pub(crate) async fn new() -> Repos {
         let f = Fixture::new().await;
         let root = f.dir.path().to_path_buf();
         let root = root.as_path();
@@ -81,13 +81,13 @@ impl Repos {
         repos
     }
 
-    fn write(&self, rel: &str, text: &str) {
+    pub(crate) fn write(&self, rel: &str, text: &str) {
         let path = self.author.join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
 
-    fn push(&self, message: &str) {
+    pub(crate) fn push(&self, message: &str) {
         git(&self.author, &["add", "-A"]);
         git(&self.author, &["commit", "-q", "-m", message]);
         git(&self.author, &["push", "-q", "origin", "HEAD:main"]);
@@ -95,7 +95,7 @@ impl Repos {
 
     /// The site, answering each push once its sync is done (the limit of
     /// ten minutes only catches a sync that never ends).
-    async fn client(&self) -> Client {
+    pub(crate) async fn client(&self) -> Client {
         self.client_answering_within(600).await
     }
 
@@ -108,7 +108,7 @@ impl Repos {
     }
 }
 
-fn signature(body: &[u8]) -> String {
+pub(crate) fn signature(body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
     mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))

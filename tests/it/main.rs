@@ -12,6 +12,7 @@ mod common;
 mod discovery;
 mod editor;
 mod git;
+mod hooks;
 mod images;
 mod learner;
 mod learner_data;
