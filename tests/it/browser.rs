@@ -8,15 +8,16 @@
 //! progress bar after a reload, and the same pages with JavaScript off.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` packages (CI installs
-//! them). On a machine without them, build with `LECTERN_SKIP_BROWSER=1`:
-//! the tests are then ignored, and the run reports them as skipped
-//! (`build.rs`); `.ci/run` never skips them.
+//! them), found on `PATH`. Without them each browser test (here and in the
+//! other modules, through [`require_browsers`]) is skipped at run time with
+//! one line on stderr saying what to install, except under CI (`CI=true`,
+//! `LECTERN_CI=1`) or with `LECTERN_REQUIRE_BROWSER=1`, where it fails.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, ensure, Context, Result};
@@ -26,8 +27,6 @@ use serde_json::json;
 
 use crate::common::{free_port, Fixture};
 
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CHROMIUM: &str = "/usr/bin/chromium";
 /// The longest any single wait may take: a broken run fails, it never hangs.
 pub(crate) const WAIT: Duration = Duration::from_secs(60);
 
@@ -38,27 +37,124 @@ const USERNAME: &str = "ada";
 const DISPLAY_NAME: &str = "Ada Lovelace";
 const PASSWORD: &str = "analytical-engine-1843";
 
-/// Fails loudly, naming the packages, when Chromium is missing: a browser
-/// test either runs or is reported as skipped, never passes unrun.
-pub(crate) fn require_browsers() {
-    for (path, package) in [(CHROMEDRIVER, "chromium-driver"), (CHROMIUM, "chromium")] {
-        assert!(
-            Path::new(path).exists(),
-            "{path} is missing: the browser test needs Debian's chromium and \
-             chromium-driver packages (apt-get install chromium chromium-driver; \
-             {package} provides this one), or build the tests with \
-             LECTERN_SKIP_BROWSER=1 to skip them"
+/// Chromium and chromedriver, found on `PATH` (as `.ci/run` looks for them).
+struct Browsers {
+    chromium: Option<PathBuf>,
+    chromedriver: Option<PathBuf>,
+}
+
+fn browsers() -> &'static Browsers {
+    static FOUND: OnceLock<Browsers> = OnceLock::new();
+    FOUND.get_or_init(|| Browsers {
+        chromium: on_path("chromium"),
+        chromedriver: on_path("chromedriver"),
+    })
+}
+
+fn on_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|file| file.is_file())
+}
+
+fn chromium() -> &'static Path {
+    browsers()
+        .chromium
+        .as_deref()
+        .expect("require_browsers found chromium")
+}
+
+fn chromedriver() -> &'static Path {
+    let found = browsers().chromedriver.as_deref();
+    found.expect("require_browsers found chromedriver")
+}
+
+/// Whether a missing browser fails the run rather than skipping: under CI
+/// (`CI=true`, `LECTERN_CI=1`) or when asked (`LECTERN_REQUIRE_BROWSER=1`).
+fn browsers_required(var: impl Fn(&str) -> Option<String>) -> bool {
+    let set = |name: &str| {
+        var(name).is_some_and(|v| {
+            let v = v.trim().to_ascii_lowercase();
+            !v.is_empty() && v != "0" && v != "false"
+        })
+    };
+    set("CI") || set("LECTERN_CI") || set("LECTERN_REQUIRE_BROWSER")
+}
+
+/// The Debian packages missing for the browser tests (none: they run).
+fn missing_packages(browsers: &Browsers) -> Vec<&'static str> {
+    let mut missing = Vec::new();
+    if browsers.chromium.is_none() {
+        missing.push("chromium");
+    }
+    if browsers.chromedriver.is_none() {
+        missing.push("chromium-driver");
+    }
+    missing
+}
+
+/// Called first by every browser test: `true` to run it. Without Chromium
+/// or chromedriver on `PATH` the test is skipped (`false`) with one loud
+/// line on stderr naming the packages, or fails when the run requires the
+/// browsers ([`browsers_required`]). The line goes to stderr itself, past
+/// the test harness's capture, so a passing run shows it.
+pub(crate) fn require_browsers() -> bool {
+    let missing = missing_packages(browsers());
+    if missing.is_empty() {
+        return true;
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a browser test")
+        .to_string();
+    let install = format!("apt-get install {}", missing.join(" "));
+    if browsers_required(|name| std::env::var(name).ok()) {
+        panic!(
+            "{test}: the browser tests are required here (CI=true, LECTERN_CI=1 or \
+             LECTERN_REQUIRE_BROWSER=1 is set) but Chromium or chromedriver is not on PATH: \
+             {install}"
         );
     }
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: needs Chromium and chromedriver on PATH; to run the browser tests, \
+         {install} (Debian's packages; LECTERN_REQUIRE_BROWSER=1 makes this a failure)"
+    );
+    false
+}
+
+#[test]
+fn browsers_are_required_under_ci_or_when_asked() {
+    let env = |pairs: &'static [(&str, &str)]| {
+        move |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    };
+    assert!(!browsers_required(env(&[])));
+    assert!(browsers_required(env(&[("CI", "true")])));
+    assert!(browsers_required(env(&[("LECTERN_CI", "1")])));
+    assert!(browsers_required(env(&[("LECTERN_REQUIRE_BROWSER", "1")])));
+    assert!(!browsers_required(env(&[
+        ("CI", "false"),
+        ("LECTERN_CI", "0")
+    ])));
+    assert!(!browsers_required(env(&[("LECTERN_REQUIRE_BROWSER", "")])));
+    let none = Browsers {
+        chromium: None,
+        chromedriver: None,
+    };
+    assert_eq!(missing_packages(&none), ["chromium", "chromium-driver"]);
 }
 
 #[rocket::async_test]
-#[cfg_attr(
-    lectern_skip_browser,
-    ignore = "LECTERN_SKIP_BROWSER was set when the tests were built"
-)]
 async fn a_learner_marks_a_lesson_done_and_sees_progress_and_pages_work_without_javascript() {
-    require_browsers();
+    if !require_browsers() {
+        return;
+    }
     let f = Fixture::with_sample_content().await;
     let server = Server::start(&f);
     let driver = ChromeDriver::start();
@@ -160,12 +256,10 @@ async fn without_javascript(c: &Client, base: &str) -> Result<()> {
 }
 
 #[rocket::async_test]
-#[cfg_attr(
-    lectern_skip_browser,
-    ignore = "LECTERN_SKIP_BROWSER was set when the tests were built"
-)]
 async fn an_editor_sets_up_logs_in_edits_previews_saves_and_restores_in_a_browser() {
-    require_browsers();
+    if !require_browsers() {
+        return;
+    }
     let started = Instant::now();
 
     // Declared first, so dropped last: the server is gone before its database.
@@ -752,7 +846,7 @@ impl ChromeDriver {
         let port = free_port();
         let logs = tempfile::tempdir().expect("a folder for chromedriver's log");
         let mut process = Guarded::spawn(
-            Command::new(CHROMEDRIVER)
+            Command::new(chromedriver())
                 .arg(format!("--port={port}"))
                 .arg("--verbose")
                 .arg(format!(
@@ -815,7 +909,7 @@ impl ChromeDriver {
         let caps = json!({
             "browserName": "chrome",
             "goog:chromeOptions": {
-                "binary": CHROMIUM,
+                "binary": chromium(),
                 "args": args,
                 // 2 = block: the reader with JavaScript turned off.
                 "prefs": { "profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 } },
@@ -837,7 +931,8 @@ impl ChromeDriver {
         match tokio::time::timeout(WAIT, connect).await {
             Ok(Ok(client)) => client,
             Ok(Err(e)) => panic!(
-                "chromedriver could not start {CHROMIUM}: {e}\n{}",
+                "chromedriver could not start {}: {e}\n{}",
+                chromium().display(),
                 self.log()
             ),
             Err(_) => panic!("no browser session within {WAIT:?}\n{}", self.log()),
