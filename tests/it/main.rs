@@ -25,5 +25,6 @@ mod security;
 mod sessions;
 mod setup;
 mod site;
+mod storage;
 mod sync;
 mod watch;
