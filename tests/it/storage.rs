@@ -215,3 +215,51 @@ async fn an_existing_database_upgrades_to_shared_texts_and_the_leaner_index() {
     let (_, page) = get(&client, "/search?q=okapi").await;
     assert!(!page.contains("/alpha/fish/"), "{page}");
 }
+
+#[rocket::async_test]
+async fn a_resync_reads_only_files_whose_size_or_time_changed() {
+    use std::time::{Duration, SystemTime};
+    let f = Fixture::new().await;
+    f.write("intro/_course.md", course("Intro"));
+    f.write("intro/01-old.md", lesson("Old", "Written long ago."));
+    f.write("intro/02-new.md", lesson("New", "Written just now."));
+    let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
+    let set_time = |rel: &str| {
+        let file = std::fs::File::options()
+            .write(true)
+            .open(f.content().join(rel))
+            .unwrap();
+        file.set_modified(an_hour_ago).unwrap();
+    };
+    set_time("intro/01-old.md");
+    let db = f.connect().await;
+    f.sync(&db).await;
+    // Only a file old enough that a change could not hide in its time.
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM file_hashes").await,
+        1,
+        "the old file alone is remembered"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM file_hashes WHERE path = 'intro/01-old.md'"
+        )
+        .await,
+        1
+    );
+    // Same size and time: taken as unchanged without being read (what a
+    // tool that rewrites a file and puts its time back would hide).
+    f.write("intro/01-old.md", lesson("Old", "Written long ago!"));
+    set_time("intro/01-old.md");
+    let report = f.sync(&db).await;
+    assert!(report.updated.is_empty(), "{report:?}");
+    // A new time: read, and applied.
+    f.write("intro/01-old.md", lesson("Old", "Written long ago?"));
+    let report = f.sync(&db).await;
+    assert_eq!(report.updated, ["intro/01-old.md"]);
+    // A file that is gone is forgotten.
+    f.remove("intro/01-old.md");
+    f.sync(&db).await;
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM file_hashes").await, 0);
+}
