@@ -309,7 +309,7 @@ pub fn sanitize(data: &[u8]) {
 
 /// The first byte picks a language (one of the lexical highlighter's, or a
 /// grammar's), the rest is the code. Each line must hold only balanced
-/// `hl-` spans, and the lines, tags removed and text unescaped, must give the
+/// highlight spans (`<span class=hk>`), and the lines, tags removed and text unescaped, must give the
 /// code back exactly: nothing lost, added or left unescaped.
 pub fn highlight(data: &[u8]) {
     let Some((&pick, code)) = data.split_first() else {
@@ -343,8 +343,8 @@ pub fn highlight(data: &[u8]) {
                     .expect("a span closed before it opened");
             } else {
                 let class = tag
-                    .strip_prefix("<span class=\"hl-")
-                    .and_then(|t| t.strip_suffix("\">"))
+                    .strip_prefix("<span class=h")
+                    .and_then(|t| t.strip_suffix('>'))
                     .unwrap_or_else(|| panic!("{lang}: unexpected markup {tag}"));
                 assert!(class.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'));
                 depth += 1;

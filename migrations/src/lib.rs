@@ -20,6 +20,9 @@ mod m20261205_000010_media_alt;
 mod m20261205_000010_revision_fields;
 mod m20261205_000011_text_changed_at;
 mod m20261205_000012_search_sections;
+mod m20261206_000013_shared_revision_text;
+mod m20261206_000014_search_without_copy;
+mod m20261206_000015_file_hashes;
 
 pub struct Migrator;
 
@@ -41,6 +44,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000010_media_alt::Migration),
             Box::new(m20261205_000011_text_changed_at::Migration),
             Box::new(m20261205_000012_search_sections::Migration),
+            Box::new(m20261206_000013_shared_revision_text::Migration),
+            Box::new(m20261206_000014_search_without_copy::Migration),
+            Box::new(m20261206_000015_file_hashes::Migration),
         ]
     }
 }

@@ -14,13 +14,13 @@ use rayon::prelude::*;
 use crate::base::merge;
 use crate::db::courses::{Course, CourseFields};
 use crate::db::entity::Status;
-use crate::db::lessons::{LessonFields, ShownFields, SyncIndexRow};
+use crate::db::lessons::{LessonFields, ShownFields, StoredRender, SyncIndexRow};
 use crate::db::redirects;
 use crate::markdown::{self, slug, LessonRef};
 
 use super::links::{self, LinkMap};
 use super::parse::{parse_course, parse_lesson, Parsed};
-use super::scan::{Tree, COURSE_FILE};
+use super::scan::{LessonFile, Tree, COURSE_FILE};
 use super::{content_hash, Diagnostic, Severity};
 
 /// What the database holds, as far as sync needs to know.
@@ -121,215 +121,369 @@ struct CourseWork<'t> {
     parsed: Option<Parsed>,
 }
 
+/// A changed lesson file waiting to be rendered: small, so that a cold
+/// sync of many thousands of files keeps only these between its passes,
+/// never every file's text (issue 20).
+struct Pending<'t> {
+    file: &'t LessonFile,
+    row: Option<&'t SyncIndexRow>,
+    course: &'t str,
+    course_id: Option<i32>,
+    /// The slug its front matter (or name) gave when the link map was made.
+    slug: String,
+}
+
+/// Lesson files rendered together (in parallel) by [`Planner::next_batch`]:
+/// enough to keep both cores busy, few enough that a batch's texts and
+/// renderings stay a few megabytes.
+pub const LESSON_BATCH: usize = 200;
+
+/// A plan made in steps, so that sync can write each batch of rendered
+/// lessons before the next is rendered: [`Planner::start`] decides the
+/// courses and the link map, [`Planner::next_batch`] renders and decides
+/// the next changed lesson files, [`Planner::finish`] the files that are
+/// gone. [`plan`] runs all three.
+pub struct Planner<'t> {
+    tree: &'t Tree,
+    known: &'t Known,
+    broken_severity: Severity,
+    map: LinkMap<'t>,
+    lessons_by_slug: HashMap<(i32, &'t str), &'t SyncIndexRow>,
+    present: HashSet<&'t str>,
+    adopted: HashSet<&'t str>,
+    alias_owners: HashMap<String, String>,
+    /// Changed lesson files, those of known lessons first (see `start`);
+    /// `next` is the first not yet planned.
+    pending: Vec<Pending<'t>>,
+    next: usize,
+}
+
 /// Plans a sync of `tree` over `known`. Broken links and images are reported
 /// with `broken_severity` (an error for `check`, a warning for sync, where the
 /// lesson is still applied).
 pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
-    let mut plan = Plan {
-        diagnostics: tree.diagnostics.clone(),
-        ..Plan::default()
-    };
-    let courses_by_slug: HashMap<&str, &Course> =
-        known.courses.iter().map(|c| (c.slug.as_str(), c)).collect();
-    let lessons_by_path: HashMap<&str, &SyncIndexRow> = known
-        .lessons
-        .iter()
-        .filter_map(|l| Some((l.source_path.as_deref()?, l)))
-        .collect();
-    let lessons_by_slug: HashMap<(i32, &str), &SyncIndexRow> = known
-        .lessons
-        .iter()
-        .map(|l| ((l.course_id, l.slug.as_str()), l))
-        .collect();
-    let present: HashSet<&str> = tree
-        .courses
-        .iter()
-        .flat_map(|c| c.lessons.iter().map(|l| l.file.path.as_str()))
-        .chain(tree.unusable.iter().map(String::as_str))
-        .collect();
-    let mut map = LinkMap::new(&tree.assets, &tree.refused).with_media(known.media.as_ref());
+    let (mut plan, mut planner) = Planner::start(tree, known, broken_severity);
+    while let Some(batch) = planner.next_batch(LESSON_BATCH, &mut plan.diagnostics) {
+        plan.lessons.extend(batch);
+    }
+    planner.finish(&mut plan);
+    plan
+}
 
-    // 1. Courses: which are usable, which changed.
-    let mut usable: Vec<(CourseWork, &super::scan::CourseDir)> = Vec::new();
-    for dir in &tree.courses {
-        plan.course_count += 1;
-        plan.lesson_count += dir.lessons.len();
-        let row = courses_by_slug.get(dir.slug.as_str()).copied();
-        if let Err(message) = slug::validate_course(&dir.slug) {
-            plan.diagnostics.push(Diagnostic::error(
-                &dir.slug,
-                None,
-                format!("course folder name: {message}; its lessons are skipped"),
-            ));
-            continue;
-        }
-        let parsed = match &dir.course_file {
-            None => {
-                plan.diagnostics.push(Diagnostic::error(
-                    format!("{}/{COURSE_FILE}", dir.slug),
-                    None,
-                    "missing: every course folder needs a _course.md with at least a title",
-                ));
-                None
-            }
-            Some(f) if row.is_some_and(|r| r.source_hash.as_deref() == Some(&f.hash)) => {
-                plan.unchanged += 1;
-                None
-            }
-            Some(f) => match parse_course(&dir.slug, f, &mut plan.diagnostics) {
-                Ok(p) => Some(p),
-                Err(d) => {
-                    plan.diagnostics.push(d);
-                    None
-                }
-            },
+impl<'t> Planner<'t> {
+    /// Courses (planned whole, in the returned plan) and the link map of
+    /// every lesson; the changed lesson files are parsed for their slugs
+    /// only, and their texts let go.
+    pub fn start(tree: &'t Tree, known: &'t Known, broken_severity: Severity) -> (Plan, Self) {
+        let mut plan = Plan {
+            diagnostics: tree.diagnostics.clone(),
+            ..Plan::default()
         };
-        // A course is usable if it exists already or is about to be created.
-        if row.is_none() && parsed.is_none() {
-            if !dir.lessons.is_empty() {
+        let courses_by_slug: HashMap<&str, &Course> =
+            known.courses.iter().map(|c| (c.slug.as_str(), c)).collect();
+        let lessons_by_path: HashMap<&str, &SyncIndexRow> = known
+            .lessons
+            .iter()
+            .filter_map(|l| Some((l.source_path.as_deref()?, l)))
+            .collect();
+        let lessons_by_slug: HashMap<(i32, &str), &SyncIndexRow> = known
+            .lessons
+            .iter()
+            .map(|l| ((l.course_id, l.slug.as_str()), l))
+            .collect();
+        let present: HashSet<&str> = tree
+            .courses
+            .iter()
+            .flat_map(|c| c.lessons.iter().map(|l| l.file.path.as_str()))
+            .chain(tree.unusable.iter().map(String::as_str))
+            .collect();
+        let mut map = LinkMap::new(&tree.assets, &tree.refused).with_media(known.media.as_ref());
+
+        // 1. Courses: which are usable, which changed.
+        let mut usable: Vec<(CourseWork, &super::scan::CourseDir)> = Vec::new();
+        for dir in &tree.courses {
+            plan.course_count += 1;
+            plan.lesson_count += dir.lessons.len();
+            let row = courses_by_slug.get(dir.slug.as_str()).copied();
+            if let Err(message) = slug::validate_course(&dir.slug) {
                 plan.diagnostics.push(Diagnostic::error(
                     &dir.slug,
                     None,
-                    format!(
-                        "{} lesson(s) skipped until the course file is fixed",
-                        dir.lessons.len()
-                    ),
+                    format!("course folder name: {message}; its lessons are skipped"),
                 ));
+                continue;
             }
-            continue;
-        }
-        map.add_course(&dir.slug);
-        usable.push((
-            CourseWork {
-                slug: &dir.slug,
-                row,
-                parsed,
-            },
-            dir,
-        ));
-    }
-
-    // 2. Lessons: unchanged ones keep their slug; changed ones are parsed.
-    let mut pending: Vec<(Parsed, Option<&SyncIndexRow>, &str, Option<i32>)> = Vec::new();
-    for (work, dir) in &usable {
-        let course_id = work.row.map(|r| r.id);
-        let mut slugs: HashMap<String, &str> = HashMap::new();
-        for lf in &dir.lessons {
-            let path = lf.file.path.as_str();
-            let row = lessons_by_path.get(path).copied();
-            let (slug, parsed) = match row {
-                // Same bytes as last applied: nothing to do, whatever the status
-                // (an archive made in the admin stays; a file that was deleted
-                // and comes back has no stored hash and is applied again).
-                Some(r) if r.source_hash.as_deref() == Some(&lf.file.hash) => {
-                    (r.slug.clone(), None)
+            let parsed = match &dir.course_file {
+                None => {
+                    plan.diagnostics.push(Diagnostic::error(
+                        format!("{}/{COURSE_FILE}", dir.slug),
+                        None,
+                        "missing: every course folder needs a _course.md with at least a title",
+                    ));
+                    None
                 }
-                _ => match parse_lesson(lf, &mut plan.diagnostics) {
-                    Ok(p) => (p.slug.clone(), Some(p)),
+                Some(f) if row.is_some_and(|r| r.source_hash.as_deref() == Some(&f.hash)) => {
+                    plan.unchanged += 1;
+                    None
+                }
+                Some(f) => match tree
+                    .bytes_of(f)
+                    .and_then(|f| parse_course(&dir.slug, &f, &mut plan.diagnostics))
+                {
+                    Ok(p) => Some(p),
                     Err(d) => {
                         plan.diagnostics.push(d);
-                        continue;
+                        None
                     }
                 },
             };
-            if let Some(first) = slugs.get(&slug) {
-                plan.diagnostics.push(Diagnostic::error(
-                    path,
-                    Some(1),
-                    format!("slug “{slug}” is already used by {first}; this file is skipped"),
-                ));
+            // A course is usable if it exists already or is about to be created.
+            if row.is_none() && parsed.is_none() {
+                if !dir.lessons.is_empty() {
+                    plan.diagnostics.push(Diagnostic::error(
+                        &dir.slug,
+                        None,
+                        format!(
+                            "{} lesson(s) skipped until the course file is fixed",
+                            dir.lessons.len()
+                        ),
+                    ));
+                }
                 continue;
             }
-            slugs.insert(slug.clone(), path);
-            map.add_lesson(path, work.slug, &slug);
-            match parsed {
-                Some(p) => pending.push((p, row, work.slug, course_id)),
-                None => plan.unchanged += 1,
+            map.add_course(&dir.slug);
+            usable.push((
+                CourseWork {
+                    slug: &dir.slug,
+                    row,
+                    parsed,
+                },
+                dir,
+            ));
+        }
+
+        // 2. Lessons: unchanged ones keep their slug; changed ones are parsed
+        // for theirs (and their problems), then let go until rendered.
+        let mut pending: Vec<Pending> = Vec::new();
+        for (work, dir) in &usable {
+            let course_id = work.row.map(|r| r.id);
+            let mut slugs: HashMap<String, &str> = HashMap::new();
+            for lf in &dir.lessons {
+                let path = lf.file.path.as_str();
+                let row = lessons_by_path.get(path).copied();
+                let (slug, changed) = match row {
+                    // Same bytes as last applied: nothing to do, whatever the status
+                    // (an archive made in the admin stays; a file that was deleted
+                    // and comes back has no stored hash and is applied again).
+                    Some(r) if r.source_hash.as_deref() == Some(&lf.file.hash) => {
+                        (r.slug.clone(), false)
+                    }
+                    _ => match tree
+                        .lesson_bytes(lf)
+                        .and_then(|lf| parse_lesson(&lf, &mut plan.diagnostics))
+                    {
+                        Ok(p) => (p.slug, true),
+                        Err(d) => {
+                            plan.diagnostics.push(d);
+                            continue;
+                        }
+                    },
+                };
+                if let Some(first) = slugs.get(&slug) {
+                    plan.diagnostics.push(Diagnostic::error(
+                        path,
+                        Some(1),
+                        format!("slug “{slug}” is already used by {first}; this file is skipped"),
+                    ));
+                    continue;
+                }
+                slugs.insert(slug.clone(), path);
+                map.add_lesson(path, work.slug, &slug);
+                match changed {
+                    true => pending.push(Pending {
+                        file: lf,
+                        row,
+                        course: work.slug,
+                        course_id,
+                        slug,
+                    }),
+                    false => plan.unchanged += 1,
+                }
             }
         }
-    }
+        // Files of known lessons first, new files after: an update that
+        // frees a slug is written before a new file that takes it, even
+        // when they fall in different batches.
+        pending.sort_by_key(|p| p.row.is_none());
 
-    // 3. Render what changed, against the complete link map.
-    for (work, _) in &mut usable {
-        let Some(p) = work.parsed.take() else {
-            continue;
-        };
-        let rendered = markdown::render(&p.body, work.slug, p.body_line, &map);
-        report_problems(&mut plan.diagnostics, &p.path, &rendered, broken_severity);
-        let fields = CourseFields {
-            slug: p.slug.clone(),
-            title: p.meta.title.clone(),
-            summary: p.meta.summary.clone(),
-            synced_hash: Some(content_hash(&p.meta.title, &p.meta.summary, &p.body)),
-            body_md: p.body,
-            body_html: rendered.html,
-            position: p.position,
-            status: if p.meta.draft {
-                Status::Draft
-            } else {
-                Status::Published
-            },
-            source_path: Some(p.path.clone()),
-            source_hash: Some(p.hash),
-        };
-        let action = match work.row {
-            // Edited in the admin since the last sync, and the file says
-            // otherwise: keep the live text (the file stays in the content
-            // folder and in git) until `lectern export` or a person settles it.
-            Some(r)
-                if r.source_path.is_some()
-                    && r.synced_hash.as_deref()
-                        != Some(&content_hash(&r.title, &r.summary, &r.body_md))
-                    && fields.synced_hash.as_deref()
-                        != Some(&content_hash(&r.title, &r.summary, &r.body_md)) =>
-            {
-                plan.diagnostics.push(Diagnostic::warning(
-                    &p.path,
-                    None,
-                    "conflict: the course was edited in the admin and in this file; the admin's text stays live \
-                     (run “lectern export” to write it here, or edit the course to match the file)",
-                ));
+        // 3. Courses that changed, rendered against the complete link map.
+        for (work, _) in &mut usable {
+            let Some(p) = work.parsed.take() else {
                 continue;
-            }
-            Some(r) => CourseAction::Update { id: r.id, fields },
-            None => CourseAction::Create(fields),
+            };
+            let rendered = markdown::render(&p.body, work.slug, p.body_line, &map);
+            report_problems(&mut plan.diagnostics, &p.path, &rendered, broken_severity);
+            let fields = CourseFields {
+                slug: p.slug.clone(),
+                title: p.meta.title.clone(),
+                summary: p.meta.summary.clone(),
+                synced_hash: Some(content_hash(&p.meta.title, &p.meta.summary, &p.body)),
+                body_md: p.body,
+                body_html: rendered.html,
+                position: p.position,
+                status: if p.meta.draft {
+                    Status::Draft
+                } else {
+                    Status::Published
+                },
+                source_path: Some(p.path.clone()),
+                source_hash: Some(p.hash),
+            };
+            let action = match work.row {
+                // Edited in the admin since the last sync, and the file says
+                // otherwise: keep the live text (the file stays in the content
+                // folder and in git) until `lectern export` or a person settles it.
+                Some(r)
+                    if r.source_path.is_some()
+                        && r.synced_hash.as_deref()
+                            != Some(&content_hash(&r.title, &r.summary, &r.body_md))
+                        && fields.synced_hash.as_deref()
+                            != Some(&content_hash(&r.title, &r.summary, &r.body_md)) =>
+                {
+                    plan.diagnostics.push(Diagnostic::warning(
+                        &p.path,
+                        None,
+                        "conflict: the course was edited in the admin and in this file; the admin's text stays live \
+                         (run “lectern export” to write it here, or edit the course to match the file)",
+                    ));
+                    continue;
+                }
+                Some(r) => CourseAction::Update { id: r.id, fields },
+                None => CourseAction::Create(fields),
+            };
+            plan.courses.push((p.path, action));
+        }
+
+        let planner = Planner {
+            tree,
+            known,
+            broken_severity,
+            map,
+            lessons_by_slug,
+            present,
+            adopted: HashSet::new(),
+            alias_owners: HashMap::new(),
+            pending,
+            next: 0,
         };
-        plan.courses.push((p.path, action));
+        (plan, planner)
     }
 
-    let mut adopted: HashSet<&str> = HashSet::new();
-    let mut alias_owners: HashMap<String, String> = HashMap::new();
-    // Rendering (highlighting above all) is the costly part of a cold sync:
-    // it runs on every core; the rest of the plan stays sequential.
-    let rendered: Vec<_> = pending
-        .par_iter()
-        .map(|(p, _, course_slug, _)| {
-            let this = LessonRef {
-                course: course_slug.to_string(),
-                slug: p.slug.clone(),
+    /// How many changed lesson files are still to be planned.
+    pub fn remaining(&self) -> usize {
+        self.pending.len() - self.next
+    }
+
+    /// The actions for the next `size` changed lesson files, rendered in
+    /// parallel (highlighting above all is the costly part of a cold
+    /// sync); `None` when every file was planned. Their problems go to
+    /// `diagnostics`. The files are read again here: a file that changed
+    /// since the scan is left for the next sync, with a warning.
+    pub fn next_batch(
+        &mut self,
+        size: usize,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<Vec<(String, LessonAction)>> {
+        if self.next == self.pending.len() {
+            return None;
+        }
+        let end = (self.next + size.max(1)).min(self.pending.len());
+        // Taken out while the batch is planned (which needs `self`), then put back.
+        let all = std::mem::take(&mut self.pending);
+        let batch = &all[self.next..end];
+        self.next = end;
+        let tree = self.tree;
+        let map = &self.map;
+        // Parse problems were reported when the link map was made.
+        let parsed: Vec<_> = batch
+            .par_iter()
+            .map(|pending| {
+                let parsed = tree
+                    .lesson_bytes(pending.file)
+                    .and_then(|lf| parse_lesson(&lf, &mut Vec::new()))
+                    .ok()
+                    .filter(|p| p.slug == pending.slug);
+                let Some(p) = parsed else {
+                    return Err(pending.file.file.path.clone());
+                };
+                let this = LessonRef {
+                    course: pending.course.to_string(),
+                    slug: p.slug.clone(),
+                };
+                let mut rendered = markdown::render_lesson(&p.body, &this, p.body_line, map);
+                // What is stored is made here too, on every core; what is
+                // left of `rendered` is what its problems are told from.
+                let stored = StoredRender::of(markdown::Rendered {
+                    html: std::mem::take(&mut rendered.html),
+                    all_html: std::mem::take(&mut rendered.all_html),
+                    toc: std::mem::take(&mut rendered.toc),
+                    words: rendered.words,
+                    broken: Vec::new(),
+                    quiz_problems: Vec::new(),
+                })
+                .with_text(&p.body);
+                Ok((p, this, (rendered, stored)))
+            })
+            .collect();
+        let mut actions = Vec::with_capacity(parsed.len());
+        for (pending, parsed) in batch.iter().zip(parsed) {
+            let (p, this, rendered) = match parsed {
+                Ok(done) => done,
+                Err(path) => {
+                    diagnostics.push(Diagnostic::warning(
+                        path,
+                        None,
+                        "the file changed while this sync ran; it is applied at the next sync",
+                    ));
+                    continue;
+                }
             };
-            let rendered = markdown::render_lesson(&p.body, &this, p.body_line, &map);
-            (this, rendered)
-        })
-        .collect();
-    for ((p, row, course_slug, course_id), (this, rendered)) in pending.into_iter().zip(rendered) {
-        report_problems(&mut plan.diagnostics, &p.path, &rendered, broken_severity);
+            if let Some(action) = self.lesson_action(pending, p, this, rendered, diagnostics) {
+                actions.push(action);
+            }
+        }
+        self.pending = all;
+        Some(actions)
+    }
+
+    /// What to do with one changed lesson file, rendered.
+    fn lesson_action(
+        &mut self,
+        pending: &Pending<'t>,
+        p: Parsed,
+        this: LessonRef,
+        (rendered, stored): (markdown::Rendered, StoredRender),
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<(String, LessonAction)> {
+        let (row, course_slug, course_id) = (pending.row, pending.course, pending.course_id);
+        let (known, map, broken_severity) = (self.known, &self.map, self.broken_severity);
+        report_problems(diagnostics, &p.path, &rendered, broken_severity);
         // Prerequisites are links too: one that points nowhere is reported
         // like a broken link (the others are kept).
         let (prerequisites, problems) =
-            markdown::resolve_prerequisites(&p.meta.prerequisites, &this, &map);
+            markdown::resolve_prerequisites(&p.meta.prerequisites, &this, map);
         for message in problems {
-            plan.diagnostics.push(Diagnostic {
+            diagnostics.push(Diagnostic {
                 severity: broken_severity,
                 path: p.path.clone(),
                 line: Some(p.prerequisites_line),
                 message,
             });
         }
-        let aliases = check_aliases(&p, &map, &mut alias_owners, &mut plan.diagnostics);
+        let aliases = check_aliases(&p, map, &mut self.alias_owners, diagnostics);
         let path = p.path.clone();
-        let changed_at = tree.file_dates.get(&p.path).copied();
-        let fields = lesson_fields(p, rendered, &prerequisites, changed_at);
+        let changed_at = self.tree.file_dates.get(&p.path).copied();
+        let fields = lesson_fields(p, stored, &prerequisites, changed_at);
         let action = if let Some(r) = row.filter(|r| meets_admin_edits(r, &fields)) {
             let merged = known
                 .admin_edits
@@ -343,7 +497,7 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
                         body_md: fields.body_md.clone(),
                         fields: Some(ShownFields::of_fields(r.course_id, &fields).to_map()),
                     };
-                    let rendered = markdown::render_lesson(&parts.body_md, &this, 1, &map);
+                    let rendered = markdown::render_lesson(&parts.body_md, &this, 1, map);
                     let fields = LessonFields {
                         status: if keep_admin_status {
                             r.status
@@ -353,7 +507,7 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
                         title: parts.title,
                         summary: parts.summary,
                         body_md: parts.body_md,
-                        render: crate::db::lessons::StoredRender::of(rendered),
+                        render: StoredRender::of(rendered),
                         // Neither side's text: written now, if it changed.
                         text_changed_at: None,
                         ..fields
@@ -392,10 +546,13 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
                 file_text: None,
             }
         } else {
-            let same_slug =
-                course_id.and_then(|c| lessons_by_slug.get(&(c, fields.slug.as_str())).copied());
+            let same_slug = course_id.and_then(|c| {
+                self.lessons_by_slug
+                    .get(&(c, fields.slug.as_str()))
+                    .copied()
+            });
             if same_slug.is_some_and(|other| other.source_path.is_none()) {
-                plan.diagnostics.push(Diagnostic::error(
+                diagnostics.push(Diagnostic::error(
                     &path,
                     Some(1),
                     format!(
@@ -403,8 +560,9 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
                         fields.slug
                     ),
                 ));
-                continue;
+                return None;
             }
+            let present = &self.present;
             let file_gone = |l: &SyncIndexRow| {
                 l.source_path
                     .as_deref()
@@ -415,6 +573,7 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
             // gone, or else (a file renamed to a new name, its slug with it)
             // the lesson whose gone file held these very bytes, whose old URL
             // then redirects. Never onto a slug another live file holds.
+            let adopted = &self.adopted;
             let renamed = match same_slug {
                 Some(other) => Some(other).filter(|o| file_gone(o)),
                 None => course_id.and_then(|c| {
@@ -433,7 +592,7 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
             match renamed {
                 Some(other) => {
                     let old = other.source_path.as_deref().unwrap_or_default();
-                    adopted.insert(old);
+                    self.adopted.insert(old);
                     // A renamed file is a changed file: over admin edits, a conflict.
                     if meets_admin_edits(other, &fields) {
                         LessonAction::Conflict {
@@ -461,44 +620,54 @@ pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
                 },
             }
         };
-        plan.lessons.push((path, action));
+        Some((path, action))
     }
-    plan.used_assets = map.take_used_assets();
 
-    // 4. Files that are gone: archive, never delete.
-    for row in &known.lessons {
-        if let Some(path) = row.source_path.as_deref() {
-            if row.status != Status::Archived && !present.contains(path) && !adopted.contains(path)
-            {
-                if row.synced_hash.as_deref() != Some(row.content_hash.as_str()) {
-                    // Its admin edits stay in the archived lesson and its
-                    // history; say so, since nothing else shows it.
-                    plan.diagnostics.push(Diagnostic::warning(
-                        path,
-                        None,
-                        "the file is gone (deleted or renamed to a new name) while its lesson had admin edits not yet exported: the lesson is archived with those edits; bring it back from the admin or write them to a file",
+    /// Media the lessons rendered since the last call refer to.
+    pub fn take_used_assets(&self) -> BTreeSet<String> {
+        self.map.take_used_assets()
+    }
+
+    /// The files that are gone (archive, never delete), once every changed
+    /// file was planned; and the media the last batches used.
+    pub fn finish(self, plan: &mut Plan) {
+        plan.used_assets.extend(self.map.take_used_assets());
+        let (known, tree) = (self.known, self.tree);
+        for row in &known.lessons {
+            if let Some(path) = row.source_path.as_deref() {
+                if row.status != Status::Archived
+                    && !self.present.contains(path)
+                    && !self.adopted.contains(path)
+                {
+                    if row.synced_hash.as_deref() != Some(row.content_hash.as_str()) {
+                        // Its admin edits stay in the archived lesson and its
+                        // history; say so, since nothing else shows it.
+                        plan.diagnostics.push(Diagnostic::warning(
+                            path,
+                            None,
+                            "the file is gone (deleted or renamed to a new name) while its lesson had admin edits not yet exported: the lesson is archived with those edits; bring it back from the admin or write them to a file",
+                        ));
+                    }
+                    plan.lessons.push((
+                        path.to_string(),
+                        LessonAction::Archive {
+                            id: row.id,
+                            version: row.version,
+                        },
                     ));
                 }
-                plan.lessons.push((
-                    path.to_string(),
-                    LessonAction::Archive {
-                        id: row.id,
-                        version: row.version,
-                    },
-                ));
+            }
+        }
+        let folders: HashSet<&str> = tree.courses.iter().map(|c| c.slug.as_str()).collect();
+        for course in &known.courses {
+            if let Some(path) = course.source_path.as_deref() {
+                if course.status != Status::Archived && !folders.contains(course.slug.as_str()) {
+                    plan.courses
+                        .push((path.to_string(), CourseAction::Archive { id: course.id }));
+                }
             }
         }
     }
-    let folders: HashSet<&str> = tree.courses.iter().map(|c| c.slug.as_str()).collect();
-    for course in &known.courses {
-        if let Some(path) = course.source_path.as_deref() {
-            if course.status != Status::Archived && !folders.contains(course.slug.as_str()) {
-                plan.courses
-                    .push((path.to_string(), CourseAction::Archive { id: course.id }));
-            }
-        }
-    }
-    plan
 }
 
 /// The admin's edits and the file's changes merged three ways (base: the
@@ -624,7 +793,7 @@ fn report_problems(
 /// changed (its last commit, or its modification time).
 fn lesson_fields(
     p: Parsed,
-    rendered: markdown::Rendered,
+    render: StoredRender,
     prerequisites: &[LessonRef],
     changed_at: Option<chrono::DateTime<Utc>>,
 ) -> LessonFields {
@@ -635,7 +804,7 @@ fn lesson_fields(
         title: m.title,
         summary: m.summary,
         body_md: p.body,
-        render: crate::db::lessons::StoredRender::of(rendered),
+        render,
         position: p.position,
         status: if m.draft {
             Status::Draft

@@ -2,6 +2,7 @@
 //! exist, with the bytes and hash of each markdown file. Nothing is parsed
 //! here, so an unchanged file costs one read and one hash.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::{self, Read};
@@ -10,6 +11,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 pub use crate::base::hash::hash_bytes;
+
+use crate::db::file_hashes::FileStamp;
 
 use super::safe_path::{self, Refused};
 use super::Diagnostic;
@@ -75,12 +78,90 @@ pub struct Tree {
     /// commit in its place when the content folder is in git.
     pub file_dates: HashMap<String, DateTime<Utc>>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Set by [`scan_hashes`]: no markdown bytes were kept, and a file
+    /// needed again is read from this folder ([`Tree::lesson_bytes`]).
+    pub read_from: Option<PathBuf>,
+    /// Markdown files [`scan_hashes`] read and hashed, with their size and
+    /// time, old enough to be trusted next time.
+    pub stamps: Vec<(String, FileStamp)>,
+}
+
+impl Tree {
+    /// `file` with its bytes: as scanned, or read again when the scan kept
+    /// none. A file whose bytes are no longer the ones scanned is refused
+    /// with a warning (it changed meanwhile; the next sync applies it).
+    pub fn bytes_of<'f>(&self, file: &'f SourceFile) -> Result<Cow<'f, SourceFile>, Diagnostic> {
+        let Some(root) = &self.read_from else {
+            return Ok(Cow::Borrowed(file));
+        };
+        let mut bytes = Vec::new();
+        read_limited(&root.join(&file.path), &mut bytes)
+            .map_err(|e| Diagnostic::error(&file.path, None, e.to_string()))?;
+        if hash_bytes(&bytes) != file.hash {
+            return Err(Diagnostic::warning(
+                &file.path,
+                None,
+                "the file changed while this sync ran; it is applied at the next sync",
+            ));
+        }
+        Ok(Cow::Owned(SourceFile {
+            path: file.path.clone(),
+            bytes,
+            hash: file.hash.clone(),
+        }))
+    }
+
+    /// [`Tree::bytes_of`] for a lesson file.
+    pub fn lesson_bytes<'f>(&self, lf: &'f LessonFile) -> Result<Cow<'f, LessonFile>, Diagnostic> {
+        Ok(match self.bytes_of(&lf.file)? {
+            Cow::Borrowed(_) => Cow::Borrowed(lf),
+            Cow::Owned(file) => Cow::Owned(LessonFile {
+                file,
+                name_slug: lf.name_slug.clone(),
+                number: lf.number,
+            }),
+        })
+    }
 }
 
 /// Reads the content folder at `root`. Fails only when `root` itself cannot be
 /// read; problems with single files become diagnostics.
 pub fn scan(root: &Path) -> io::Result<Tree> {
     scan_changed(root, &|_, _| false)
+}
+
+/// Like [`scan`], but keeps no markdown bytes at all, only each file's path,
+/// hash and date: what sync needs of every file, whatever their number.
+/// The files it must parse are read again, a batch at a time (issue 20:
+/// a cold sync of 100,000 lessons held every file's text, 760 MB).
+///
+/// A file whose size and modification time are those in `known` (what the
+/// last sync read) is not read at all: its hash is taken from there. The
+/// files read are listed in [`Tree::stamps`], to be remembered.
+pub fn scan_hashes(root: &Path, known: &HashMap<String, FileStamp>) -> io::Result<Tree> {
+    let mut reader = Reader {
+        unchanged: &|_, _| true,
+        buf: Vec::new(),
+        known: Some(known),
+        // A file changed within this margin of the scan may change again
+        // within the same tick of its clock, unseen: it is not remembered.
+        trusted_before: now_micros() - TRUST_MARGIN_MICROS,
+    };
+    let mut tree = scan_with(root, &mut reader)?;
+    tree.read_from = Some(root.to_path_buf());
+    Ok(tree)
+}
+
+/// See [`scan_hashes`]: two seconds, more than any file system's time step.
+const TRUST_MARGIN_MICROS: i64 = 2_000_000;
+
+fn now_micros() -> i64 {
+    micros(std::time::SystemTime::now()).unwrap_or(i64::MAX)
+}
+
+fn micros(at: std::time::SystemTime) -> Option<i64> {
+    let micros = at.duration_since(std::time::UNIX_EPOCH).ok()?.as_micros();
+    i64::try_from(micros).ok()
 }
 
 /// Like [`scan`], but keeps the bytes of a markdown file only when
@@ -92,7 +173,13 @@ pub fn scan_changed(root: &Path, unchanged: &dyn Fn(&str, &str) -> bool) -> io::
     let mut reader = Reader {
         unchanged,
         buf: Vec::new(),
+        known: None,
+        trusted_before: i64::MIN,
     };
+    scan_with(root, &mut reader)
+}
+
+fn scan_with(root: &Path, reader: &mut Reader) -> io::Result<Tree> {
     let mut tree = Tree::default();
     let mut dirs: Vec<_> = fs::read_dir(root)?.collect::<Result<_, _>>()?;
     dirs.sort_by_key(|e| e.file_name());
@@ -101,7 +188,7 @@ pub fn scan_changed(root: &Path, unchanged: &dyn Fn(&str, &str) -> bool) -> io::
         if name.starts_with('.') || !entry.file_type()?.is_dir() {
             continue; // the content root may hold a README, .git, and the like
         }
-        let course = scan_course(root, &entry.path(), &name, &mut tree, &mut reader);
+        let course = scan_course(root, &entry.path(), &name, &mut tree, reader);
         tree.courses.push(course);
     }
     Ok(tree)
@@ -111,6 +198,10 @@ pub fn scan_changed(root: &Path, unchanged: &dyn Fn(&str, &str) -> bool) -> io::
 struct Reader<'a> {
     unchanged: &'a dyn Fn(&str, &str) -> bool,
     buf: Vec<u8>,
+    /// Files whose hash is known by size and time (see [`scan_hashes`]).
+    known: Option<&'a HashMap<String, FileStamp>>,
+    /// Files modified before this (microseconds) may be remembered.
+    trusted_before: i64,
 }
 
 fn scan_course(
@@ -194,36 +285,44 @@ fn read_markdown(
     tree: &mut Tree,
     reader: &mut Reader,
 ) -> Option<SourceFile> {
+    if let Some(known) = reader.known.and_then(|k| k.get(path)) {
+        // Size and time as when last read: the same bytes, not read again.
+        let stamp = fs::metadata(abs).ok().and_then(|m| {
+            let modified = m.modified().ok().and_then(micros)?;
+            Some((i64::try_from(m.len()).ok()?, modified))
+        });
+        if stamp == Some((known.size, known.modified)) && known.size as u64 <= MAX_MARKDOWN_BYTES {
+            if let Some(at) = DateTime::from_timestamp_micros(known.modified) {
+                tree.file_dates.insert(path.to_string(), at);
+            }
+            return Some(SourceFile {
+                path: path.to_string(),
+                bytes: Vec::new(),
+                hash: known.hash.clone(),
+            });
+        }
+    }
     let buf = &mut reader.buf;
-    buf.clear();
-    let mut modified = None;
-    let result = fs::File::open(abs).and_then(|file| {
-        let metadata = file.metadata()?;
-        modified = metadata.modified().ok().and_then(to_the_microsecond);
-        let len = metadata.len();
-        if len > MAX_MARKDOWN_BYTES {
-            return Err(io::Error::other(format!(
-                "file is {} KiB; the limit is {} KiB",
-                len / 1024,
-                MAX_MARKDOWN_BYTES / 1024
-            )));
-        }
-        // One byte more than the limit tells a file that grew meanwhile.
-        file.take(MAX_MARKDOWN_BYTES + 1).read_to_end(buf)?;
-        if buf.len() as u64 > MAX_MARKDOWN_BYTES {
-            return Err(io::Error::other(format!(
-                "file is over the limit of {} KiB",
-                MAX_MARKDOWN_BYTES / 1024
-            )));
-        }
-        Ok(())
-    });
+    let result = read_limited(abs, buf);
     match result {
-        Ok(()) => {
+        Ok(modified) => {
             if let Some(at) = modified {
                 tree.file_dates.insert(path.to_string(), at);
             }
             let hash = hash_bytes(buf);
+            if reader.known.is_some() {
+                if let Some(at) = modified.map(|at| at.timestamp_micros()) {
+                    if at < reader.trusted_before {
+                        let size = buf.len() as i64;
+                        let stamp = FileStamp {
+                            size,
+                            modified: at,
+                            hash: hash.clone(),
+                        };
+                        tree.stamps.push((path.to_string(), stamp));
+                    }
+                }
+            }
             let bytes = if (reader.unchanged)(path, &hash) {
                 Vec::new()
             } else {
@@ -242,6 +341,32 @@ fn read_markdown(
             None
         }
     }
+}
+
+/// Reads the markdown file at `abs` into `buf` (cleared first), refusing one
+/// over [`MAX_MARKDOWN_BYTES`]; returns its modification time.
+fn read_limited(abs: &Path, buf: &mut Vec<u8>) -> io::Result<Option<DateTime<Utc>>> {
+    buf.clear();
+    let file = fs::File::open(abs)?;
+    let metadata = file.metadata()?;
+    let modified = metadata.modified().ok().and_then(to_the_microsecond);
+    let len = metadata.len();
+    if len > MAX_MARKDOWN_BYTES {
+        return Err(io::Error::other(format!(
+            "file is {} KiB; the limit is {} KiB",
+            len / 1024,
+            MAX_MARKDOWN_BYTES / 1024
+        )));
+    }
+    // One byte more than the limit tells a file that grew meanwhile.
+    file.take(MAX_MARKDOWN_BYTES + 1).read_to_end(buf)?;
+    if buf.len() as u64 > MAX_MARKDOWN_BYTES {
+        return Err(io::Error::other(format!(
+            "file is over the limit of {} KiB",
+            MAX_MARKDOWN_BYTES / 1024
+        )));
+    }
+    Ok(modified)
 }
 
 /// A file time as the databases keep it, to the microsecond, so an
@@ -321,7 +446,33 @@ fn add_asset(root: &Path, path: String, name: String, tree: &mut Tree) {
 
 #[cfg(test)]
 mod tests {
-    use super::split_number;
+    use super::{scan_hashes, split_number};
+
+    #[test]
+    fn a_scan_for_sync_keeps_no_text_and_reads_a_file_again_only_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("c")).unwrap();
+        std::fs::write(
+            dir.path().join("c/01-a.md"),
+            "+++\ntitle = \"A\"\n+++\nText.\n",
+        )
+        .unwrap();
+        let tree = scan_hashes(dir.path(), &Default::default()).unwrap();
+        let lf = &tree.courses[0].lessons[0];
+        assert!(lf.file.bytes.is_empty());
+        let read = tree.lesson_bytes(lf).unwrap();
+        assert!(read.file.bytes.ends_with(b"Text.\n"));
+        // Changed between the scan and the read: named, and left alone.
+        std::fs::write(dir.path().join("c/01-a.md"), "+++\ntitle = \"B\"\n+++\n").unwrap();
+        let refused = tree.lesson_bytes(lf).unwrap_err();
+        assert_eq!(refused.path, "c/01-a.md");
+        assert!(
+            refused.message.contains("changed while this sync ran"),
+            "{}",
+            refused.message
+        );
+        assert!(!refused.is_error());
+    }
 
     #[test]
     fn number_prefix_orders_and_the_rest_is_the_slug() {

@@ -13,11 +13,11 @@ use tokio::sync::Mutex;
 use crate::db::entity::{Origin, SyncOrigin};
 use crate::db::revisions::RevisionText;
 use crate::db::Db;
-use crate::db::{courses, lessons, redirects, revisions, site_state, sync_runs};
+use crate::db::{courses, file_hashes, lessons, redirects, revisions, site_state, sync_runs};
 
 use super::assets::store_assets;
-use super::plan::{plan, AdminEdit, CourseAction, Known, LessonAction, Plan};
-use super::scan::scan_changed;
+use super::plan::{AdminEdit, CourseAction, Known, LessonAction, Plan, Planner, LESSON_BATCH};
+use super::scan::{scan_hashes, Asset, Tree};
 use super::{Diagnostic, Severity};
 
 /// One sync (or export) at a time per process: concurrent triggers wait their turn.
@@ -187,26 +187,34 @@ async fn sync_inner(
         admin_edits: Default::default(),
     };
 
-    // Reading and hashing are blocking work.
+    // Reading and hashing are blocking work. Only each file's path, hash
+    // and date are kept: the files to render are read again in batches.
     let root_buf = root.to_path_buf();
-    let (tree, mut known) = tokio::task::spawn_blocking(move || {
-        // Files applied with the same hash are not parsed again (see `plan`).
-        let applied: HashSet<(&str, &str)> = known
-            .lessons
-            .iter()
-            .filter_map(|l| Some((l.source_path.as_deref()?, l.source_hash.as_deref()?)))
-            .collect();
-        let unchanged = |path: &str, hash: &str| applied.contains(&(path, hash));
-        let tree = scan_changed(&root_buf, &unchanged).map_err(|source| SyncError::ContentDir {
+    let stamps = file_hashes::all(db).await?;
+    let (mut tree, gone) = tokio::task::spawn_blocking(move || {
+        let tree = scan_hashes(&root_buf, &stamps).map_err(|source| SyncError::ContentDir {
             path: root_buf.clone(),
             source,
         })?;
-        drop(applied);
-        Ok::<_, SyncError>((tree, known))
+        let seen: HashSet<&str> = tree
+            .courses
+            .iter()
+            .flat_map(|c| c.lessons.iter().map(|l| &l.file).chain(&c.course_file))
+            .map(|f| f.path.as_str())
+            .collect();
+        let gone: Vec<String> = stamps
+            .into_keys()
+            .filter(|path| !seen.contains(path.as_str()))
+            .collect();
+        Ok::<_, SyncError>((tree, gone))
     })
     .await
     .map_err(|e| SyncError::Worker(e.to_string()))??;
-    let mut tree = tree;
+    if !options.dry_run {
+        // Only a cache of what the files hold: kept whatever the sync does.
+        file_hashes::remember(db, &std::mem::take(&mut tree.stamps)).await?;
+        file_hashes::forget(db, &gone).await?;
+    }
     let dated = date_files_by_git(root, &mut tree).await;
     // Unchanged files whose date is not the one stored (the plan dates
     // the changed ones): lessons from before dates were kept, and files
@@ -215,34 +223,133 @@ async fn sync_inner(
         true => files_to_redate(&known, &tree),
         false => Vec::new(),
     };
+    let mut known = known;
     known.admin_edits = admin_edits_meeting_files(db, &known, &tree).await?;
 
-    // Parsing and rendering too.
-    let (tree, plan) = tokio::task::spawn_blocking(move || {
-        let plan = plan(&tree, &known, Severity::Warning);
-        (tree, plan)
-    })
-    .await
-    .map_err(|e| SyncError::Worker(e.to_string()))?;
+    // Parsing and rendering, a batch at a time on a blocking thread, while
+    // the batch before is written: memory holds a few batches, never the
+    // whole content folder (issue 20).
+    let (steps, mut next) = tokio::sync::mpsc::channel(1);
+    let planning = tokio::task::spawn_blocking(move || plan_in_steps(&tree, &known, &steps));
 
-    let mut plan = plan;
     let mut report = SyncReport {
         dry_run: options.dry_run,
-        unchanged: plan.unchanged,
-        diagnostics: std::mem::take(&mut plan.diagnostics),
         ..Default::default()
     };
+    let mut writer = Writer::default();
+    let written = async {
+        while let Some(step) = next.recv().await {
+            match step {
+                Step::Start(plan, lessons) => {
+                    report.unchanged = plan.unchanged;
+                    report.diagnostics.extend(plan.diagnostics);
+                    if options.dry_run {
+                        describe(&plan.courses, &[], &mut report);
+                        continue;
+                    }
+                    writer = apply_courses(db, plan.courses, &mut report).await?;
+                    progress.phase("writing", Some(lessons as u64));
+                }
+                Step::Lessons(batch) => {
+                    report.diagnostics.extend(batch.diagnostics);
+                    if options.dry_run {
+                        describe(&[], &batch.actions, &mut report);
+                        continue;
+                    }
+                    report
+                        .diagnostics
+                        .extend(store_assets(db, batch.assets.iter()).await?);
+                    write_batch(db, &writer.course_ids, batch.actions, &mut report, progress)
+                        .await?;
+                }
+                Step::End(plan) => {
+                    report.diagnostics.extend(plan.diagnostics);
+                    if options.dry_run {
+                        describe(&plan.courses, &plan.lessons, &mut report);
+                        continue;
+                    }
+                    write_batch(db, &writer.course_ids, plan.lessons, &mut report, progress)
+                        .await?;
+                    writer.archives.extend(plan.courses.into_iter().filter_map(
+                        |(path, action)| match action {
+                            CourseAction::Archive { id } => Some((path, id)),
+                            _ => None,
+                        },
+                    ));
+                }
+            }
+        }
+        Ok::<_, SyncError>(())
+    }
+    .await;
+    // The planner stops at its next batch when writing failed.
+    drop(next);
+    planning
+        .await
+        .map_err(|e| SyncError::Worker(e.to_string()))?;
+    written?;
     if options.dry_run {
-        describe(&plan, &mut report);
         return Ok(report);
     }
-
-    let used = plan.used_assets.iter().filter_map(|p| tree.assets.get(p));
-    report.diagnostics.extend(store_assets(db, used).await?);
-    apply(db, plan, &mut report, progress).await?;
+    for (path, id) in std::mem::take(&mut writer.archives) {
+        courses::archive_missing_folder(db, id).await?;
+        site_state::changed(db).await?;
+        report.archived.push(path);
+    }
     redate_files(db, &redate).await?;
     progress.finish();
     Ok(report)
+}
+
+/// What the planning thread hands the writer, in this order.
+enum Step {
+    /// The courses, the diagnostics so far and the files found unchanged,
+    /// with how many lesson files are to be written.
+    Start(Plan, usize),
+    /// The next batch of lesson files.
+    Lessons(Batch),
+    /// The files that are gone, and the last problems.
+    End(Plan),
+}
+
+struct Batch {
+    actions: Vec<(String, LessonAction)>,
+    /// Media this batch's lessons show that earlier batches did not.
+    assets: Vec<Asset>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Plans `tree` over `known` a batch at a time into `steps`, waiting while
+/// the writer is busy with the one before; stops early if the writer is
+/// gone (writing failed).
+fn plan_in_steps(tree: &Tree, known: &Known, steps: &tokio::sync::mpsc::Sender<Step>) {
+    let (plan, mut planner) = Planner::start(tree, known, Severity::Warning);
+    let remaining = planner.remaining();
+    if steps.blocking_send(Step::Start(plan, remaining)).is_err() {
+        return;
+    }
+    loop {
+        let mut diagnostics = Vec::new();
+        let Some(actions) = planner.next_batch(LESSON_BATCH, &mut diagnostics) else {
+            break;
+        };
+        let assets = planner
+            .take_used_assets()
+            .iter()
+            .filter_map(|path| tree.assets.get(path).cloned())
+            .collect();
+        let batch = Batch {
+            actions,
+            assets,
+            diagnostics,
+        };
+        if steps.blocking_send(Step::Lessons(batch)).is_err() {
+            return;
+        }
+    }
+    let mut end = Plan::default();
+    planner.finish(&mut end);
+    let _ = steps.blocking_send(Step::End(end));
 }
 
 /// Puts the date of each markdown file's last commit in `tree.file_dates`
@@ -353,9 +460,13 @@ async fn admin_edits_meeting_files(
     Ok(edits)
 }
 
-/// Fills a dry run's report from the plan.
-fn describe(plan: &Plan, report: &mut SyncReport) {
-    for (path, action) in &plan.courses {
+/// Fills a dry run's report from (part of) the plan.
+fn describe(
+    courses: &[(String, CourseAction)],
+    lessons: &[(String, LessonAction)],
+    report: &mut SyncReport,
+) {
+    for (path, action) in courses {
         let list = match action {
             CourseAction::Create(_) => &mut report.created,
             CourseAction::Update { .. } => &mut report.updated,
@@ -363,7 +474,7 @@ fn describe(plan: &Plan, report: &mut SyncReport) {
         };
         list.push(path.clone());
     }
-    for (path, action) in &plan.lessons {
+    for (path, action) in lessons {
         let list = match action {
             LessonAction::Create { .. } => &mut report.created,
             LessonAction::Update { .. } => &mut report.updated,
@@ -387,19 +498,23 @@ const WRITE_BATCH: usize = 200;
 // 65,535).
 const _: () = assert!(WRITE_BATCH * 30 < 32_766);
 
-/// Applies a plan: courses first (lessons need their ids), then lesson
-/// updates before creates (so a slug freed by one file can be taken by
-/// another), then archives. Lessons are written in batches (see
-/// [`WRITE_BATCH`]); a failure is reported against the file and the others
-/// go on.
-async fn apply(
+/// The courses' ids, for the lessons written after them, and the course
+/// folders that are gone, archived once every lesson is written.
+#[derive(Default)]
+struct Writer {
+    course_ids: HashMap<String, i32>,
+    archives: Vec<(String, i32)>,
+}
+
+/// Writes the courses (lessons need their ids); a failure is reported
+/// against the file and the others go on.
+async fn apply_courses(
     db: &Db,
-    plan: Plan,
+    courses: Vec<(String, CourseAction)>,
     report: &mut SyncReport,
-    progress: &dyn Progress,
-) -> Result<(), SyncError> {
+) -> Result<Writer, SyncError> {
     let mut archives = Vec::new();
-    for (path, action) in plan.courses {
+    for (path, action) in courses {
         let result = match &action {
             CourseAction::Create(f) => courses::save(db, None, f)
                 .await
@@ -424,20 +539,33 @@ async fn apply(
             }
         }
     }
-
-    let course_ids: HashMap<String, i32> = courses::all(db)
+    let course_ids = courses::all(db)
         .await?
         .into_iter()
         .map(|c| (c.slug, c.id))
         .collect();
-    let mut lesson_actions = plan.lessons;
-    // Updates, then creates, then archives.
+    Ok(Writer {
+        course_ids,
+        archives,
+    })
+}
+
+/// Writes a batch of lesson actions: updates before creates (so that a
+/// slug freed by one file can be taken by another), then archives, in
+/// transactions of [`WRITE_BATCH`] files; a failure is reported against
+/// the file and the others go on.
+async fn write_batch(
+    db: &Db,
+    course_ids: &HashMap<String, i32>,
+    mut lesson_actions: Vec<(String, LessonAction)>,
+    report: &mut SyncReport,
+    progress: &dyn Progress,
+) -> Result<(), SyncError> {
     lesson_actions.sort_by_key(|(_, a)| match a {
         LessonAction::Update { .. } | LessonAction::Conflict { .. } => 0,
         LessonAction::Create { .. } => 1,
         LessonAction::Archive { .. } => 2,
     });
-    progress.phase("writing", Some(lesson_actions.len() as u64));
     let mut actions = lesson_actions.into_iter().peekable();
     while actions.peek().is_some() {
         let batch = db.begin().await?;
@@ -450,22 +578,16 @@ async fn apply(
             }
             create_files(
                 &batch,
-                &course_ids,
+                course_ids,
                 std::mem::take(&mut new_files),
                 report,
                 progress,
             )
             .await?;
-            write_file(&batch, &course_ids, path, action, report, progress).await?;
+            write_file(&batch, course_ids, path, action, report, progress).await?;
         }
-        create_files(&batch, &course_ids, new_files, report, progress).await?;
+        create_files(&batch, course_ids, new_files, report, progress).await?;
         site_state::commit(db, batch).await?;
-    }
-
-    for (path, id) in archives {
-        courses::archive_missing_folder(db, id).await?;
-        site_state::changed(db).await?;
-        report.archived.push(path);
     }
     Ok(())
 }

@@ -140,6 +140,19 @@ pub async fn whole_course(
         .into_model::<WholeCourseItem>()
         .all(db)
         .await
+        .map(|items| {
+            items
+                .into_iter()
+                .map(|mut item| {
+                    // Stored as its changes from the lesson page (see
+                    // `html_delta`); one that does not fit shows the page.
+                    let stored = std::mem::take(&mut item.all_html);
+                    item.all_html =
+                        super::html_delta::decode(&item.body_html, stored).unwrap_or_default();
+                    item
+                })
+                .collect()
+        })
 }
 
 /// The titles of the lessons `refs` name that exist: those the public may
@@ -422,8 +435,12 @@ impl LessonFields {
         m.summary = Set(self.summary.clone());
         m.body_md = Set(self.body_md.clone());
         m.body_html = Set(self.render.body_html.clone());
-        // Derived from the body like the hash below, so no writer can forget it.
-        let (text, sections) = text_columns(&self.body_md, &self.render.toc);
+        // Derived from the body like the hash below, so no writer can forget
+        // it (sync makes it beforehand, on every core).
+        let (text, sections) = match &self.render.text {
+            Some(made) => made.clone(),
+            None => text_columns(&self.body_md, &self.render.toc),
+        };
         m.body_text = Set(Some(text));
         m.body_sections = Set(Some(JsonText(sections)));
         m.all_html = Set(self.render.all_html.clone());
@@ -1095,10 +1112,14 @@ pub async fn render_sources(
 #[derive(Clone, Debug)]
 pub struct StoredRender {
     pub body_html: String,
+    /// As stored: a delta from `body_html` (see `db::html_delta`).
     pub all_html: String,
     pub toc: Vec<TocEntry>,
     pub word_count: i32,
     pub render_version: i32,
+    /// The plain text and search sections of the body, when made already
+    /// ([`StoredRender::with_text`]); else they are made as the row is written.
+    pub text: Option<(String, Vec<crate::markdown::Section>)>,
 }
 
 impl StoredRender {
@@ -1106,12 +1127,20 @@ impl StoredRender {
     /// the admin and rendering again alike.
     pub fn of(rendered: Rendered) -> StoredRender {
         StoredRender {
+            all_html: super::html_delta::encode(&rendered.html, &rendered.all_html),
             body_html: rendered.html,
-            all_html: rendered.all_html,
             toc: rendered.toc,
             word_count: i32::try_from(rendered.words).unwrap_or(i32::MAX),
             render_version: crate::markdown::RENDER_VERSION,
+            text: None,
         }
+    }
+
+    /// Makes the plain text and search sections of `body_md` now, so that
+    /// a caller rendering on several threads does that work there too.
+    pub fn with_text(mut self, body_md: &str) -> StoredRender {
+        self.text = Some(text_columns(body_md, &self.toc));
+        self
     }
 }
 

@@ -6,7 +6,9 @@
 pub mod courses;
 pub mod drafts;
 pub mod entity;
+pub mod file_hashes;
 mod handle;
+pub mod html_delta;
 pub mod json_text;
 pub mod lessons;
 pub mod media;

@@ -1,8 +1,9 @@
 //! Queries on `lesson_revisions`.
 
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    FromQueryResult, Iterable, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
 use super::entity::{lesson, lesson_revision, Origin};
@@ -25,7 +26,48 @@ pub async fn record(
         body_md: &lesson.body_md,
         fields: Some(&fields),
     };
-    record_text(db, lesson.id, lesson.version, text, origin, author, note).await
+    let row = new_revision(
+        lesson.id,
+        lesson.version,
+        text,
+        Shared::Yes,
+        (origin, author, note),
+        chrono::Utc::now(),
+    );
+    Ok(with_body(row.insert(db).await?, &lesson.body_md))
+}
+
+/// Whether a revision's text is the lesson's live one, kept once, in the
+/// lesson (migration 13).
+#[derive(Clone, Copy, PartialEq)]
+enum Shared {
+    Yes,
+    No,
+}
+
+/// A revision just written as shared, with its text put in.
+fn with_body(mut revision: Revision, body_md: &str) -> Revision {
+    if revision.body_in_lesson {
+        revision.body_md = body_md.to_string();
+    }
+    revision
+}
+
+/// Revisions with their texts: a shared revision's text is read from its
+/// lesson in the same statement, so no write can fall between the two.
+fn with_text() -> Select<lesson_revision::Entity> {
+    use lesson_revision::Column as C;
+    lesson_revision::Entity::find()
+        .select_only()
+        .columns(C::iter().filter(|c| !matches!(c, C::BodyMd)))
+        .column_as(
+            Expr::cust(
+                "CASE WHEN lesson_revisions.body_in_lesson \
+                 THEN (SELECT l.body_md FROM lessons l WHERE l.id = lesson_revisions.lesson_id) \
+                 ELSE lesson_revisions.body_md END",
+            ),
+            "body_md",
+        )
 }
 
 /// The text a revision keeps.
@@ -54,9 +96,8 @@ pub async fn record_text(
         lesson_id,
         version,
         text,
-        origin,
-        author,
-        note,
+        Shared::No,
+        (origin, author, note),
         chrono::Utc::now(),
     )
     .insert(db)
@@ -68,17 +109,22 @@ fn new_revision(
     lesson_id: i32,
     version: i32,
     text: RevisionText<'_>,
-    origin: Origin,
-    author: Option<&str>,
-    note: Option<&str>,
+    shared: Shared,
+    (origin, author, note): (Origin, Option<&str>, Option<&str>),
     now: chrono::DateTime<chrono::Utc>,
 ) -> lesson_revision::ActiveModel {
+    let shared = shared == Shared::Yes;
     lesson_revision::ActiveModel {
         lesson_id: Set(lesson_id),
         version: Set(version),
         title: Set(text.title.to_string()),
         summary: Set(text.summary.to_string()),
-        body_md: Set(text.body_md.to_string()),
+        body_md: Set(if shared {
+            String::new()
+        } else {
+            text.body_md.to_string()
+        }),
+        body_in_lesson: Set(shared),
         fields: Set(text.fields.map(str::to_string)),
         origin: Set(origin),
         author: Set(author.map(str::to_string)),
@@ -89,7 +135,7 @@ fn new_revision(
 }
 
 /// Records the first revision of lessons just inserted, with one statement
-/// (see `lessons::insert_many`).
+/// (see `lessons::insert_many`); each text is the lesson's, so kept there.
 pub async fn record_created(
     db: &impl ConnectionTrait,
     created: &[(i32, RevisionText<'_>)],
@@ -100,9 +146,10 @@ pub async fn record_created(
         return Ok(());
     }
     let now = chrono::Utc::now();
-    let models = created
-        .iter()
-        .map(|(lesson_id, text)| new_revision(*lesson_id, 1, *text, origin, None, Some(note), now));
+    let models = created.iter().map(|(lesson_id, text)| {
+        let why = (origin, None, Some(note));
+        new_revision(*lesson_id, 1, *text, Shared::Yes, why, now)
+    });
     lesson_revision::Entity::insert_many(models)
         .exec_without_returning(db)
         .await?;
@@ -111,7 +158,7 @@ pub async fn record_created(
 
 /// A lesson's revisions, newest first.
 pub async fn for_lesson(db: &impl ConnectionTrait, lesson_id: i32) -> Result<Vec<Revision>, DbErr> {
-    lesson_revision::Entity::find()
+    with_text()
         .filter(lesson_revision::Column::LessonId.eq(lesson_id))
         .order_by_desc(lesson_revision::Column::Id)
         .all(db)
@@ -168,7 +215,10 @@ pub async fn count_for_lesson(db: &impl ConnectionTrait, lesson_id: i32) -> Resu
 }
 
 pub async fn by_id(db: &impl ConnectionTrait, id: i32) -> Result<Option<Revision>, DbErr> {
-    lesson_revision::Entity::find_by_id(id).one(db).await
+    with_text()
+        .filter(lesson_revision::Column::Id.eq(id))
+        .one(db)
+        .await
 }
 
 /// The revision that made `version` of lesson `lesson_id`: the first one
@@ -180,7 +230,7 @@ pub async fn making_version(
     version: i32,
 ) -> Result<Option<Revision>, DbErr> {
     use lesson_revision::Column as C;
-    lesson_revision::Entity::find()
+    with_text()
         .filter(C::LessonId.eq(lesson_id))
         .filter(C::Version.eq(version))
         .filter(C::Origin.ne(Origin::Conflict))
@@ -212,7 +262,7 @@ pub async fn with_content_hash(
     lesson_id: i32,
     hash: &str,
 ) -> Result<Option<Revision>, DbErr> {
-    let recent = lesson_revision::Entity::find()
+    let recent = with_text()
         .filter(lesson_revision::Column::LessonId.eq(lesson_id))
         .order_by_desc(lesson_revision::Column::Id)
         .limit(HASH_LOOKBACK)

@@ -39,7 +39,8 @@ pub use text::{plain_text, plain_text_with_sections, Section};
 /// 2: code blocks scroll sideways in a focusable, named box; tables' boxes
 ///    are groups, not landmarks.
 /// 3: `quiz` blocks become forms graded by the server.
-pub const RENDER_VERSION: i32 = 3;
+/// 4: two-letter highlight classes; the one-page view stored as a delta.
+pub const RENDER_VERSION: i32 = 4;
 
 /// The longest title front matter (and the admin) accepts, in characters.
 pub fn front_matter_title_limit() -> usize {

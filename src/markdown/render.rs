@@ -849,7 +849,7 @@ mod tests {
             "{}",
             r.html
         );
-        assert!(r.html.contains("hl-comment"));
+        assert!(r.html.contains("<span class=hc>"));
         assert!(r.html.contains("plain &lt;b&gt;"));
         assert!(!r.html.contains("style="));
     }
@@ -925,9 +925,8 @@ mod tests {
             r.html
         );
         assert!(
-            r.html.contains(
-                "<mark class=\"code-hl\"><span class=\"hl-function\">b</span>();\n</mark>"
-            ),
+            r.html
+                .contains("<mark class=\"code-hl\"><span class=hf>b</span>();\n</mark>"),
             "{}",
             r.html
         );

@@ -903,7 +903,7 @@ async fn preview_renders_without_saving() {
     assert_eq!(status, Status::Ok);
     assert!(html.contains("Preview <strong>only</strong>"), "{html}");
     assert!(
-        html.contains(r#"<span class="hl-keyword">"#),
+        html.contains("<span class=hk>"),
         "highlighted like the public page"
     );
     assert!(html.contains("99-nope.md"), "broken links are pointed out");

@@ -26,5 +26,6 @@ mod security;
 mod sessions;
 mod setup;
 mod site;
+mod storage;
 mod sync;
 mod watch;

@@ -89,7 +89,7 @@ async fn lesson_page_has_toc_navigation_highlighting_and_rewritten_links() {
     assert!(html.contains("Lesson 3 of 5"));
     // Code highlighted into classes, not inline styles.
     assert!(html.contains(r#"<pre class="code" data-lang="js"><code class="language-js">"#));
-    assert!(html.contains(r#"<span class="hl-keyword">"#));
+    assert!(html.contains("<span class=hk>"));
     assert!(!html.contains("style=\"color"));
     // Links in the lesson's body became site URLs: checked in the body
     // alone, where the pager's prev/next links are not.

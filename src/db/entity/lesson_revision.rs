@@ -15,7 +15,12 @@ pub struct Model {
     pub version: i32,
     pub title: String,
     pub summary: String,
+    /// Empty when `body_in_lesson`: read revisions through `db::revisions`,
+    /// which puts the text in.
     pub body_md: String,
+    /// The text is the lesson's live `body_md`, not repeated here (migration
+    /// 13; a trigger copies it here before the lesson's text changes).
+    pub body_in_lesson: bool,
     /// The lesson's other fields at this version, as JSON (see
     /// `db::lessons::ShownFields`); `None` for revisions written before
     /// fields were kept.

@@ -50,9 +50,11 @@ impl Lines {
             self.close();
             self.flush_space();
             if let Some(class) = class {
-                self.line.push_str("<span class=\"");
+                // Short class names, unquoted (issue 20): most of a code
+                // block's HTML is its spans, stored for every lesson.
+                self.line.push_str("<span class=");
                 self.line.push_str(class);
-                self.line.push_str("\">");
+                self.line.push('>');
                 self.open = Some(class);
             }
         } else {
@@ -101,27 +103,27 @@ mod tests {
     #[test]
     fn runs_of_one_class_share_a_span_across_spaces() {
         let mut lines = Lines::with_capacity(0);
-        lines.push("pub", Some("hl-keyword"));
+        lines.push("pub", Some("hk"));
         lines.push(" ", None);
-        lines.push("fn", Some("hl-keyword"));
+        lines.push("fn", Some("hk"));
         lines.push(" ", None);
-        lines.push("main", Some("hl-function"));
+        lines.push("main", Some("hf"));
         assert_eq!(
             lines.finish(),
-            [r#"<span class="hl-keyword">pub fn</span> <span class="hl-function">main</span>"#]
+            [r#"<span class=hk>pub fn</span> <span class=hf>main</span>"#]
         );
     }
 
     #[test]
     fn a_run_over_lines_is_closed_and_reopened_at_each_end() {
         let mut lines = Lines::with_capacity(0);
-        lines.push("/* a\nb <c> */", Some("hl-comment"));
+        lines.push("/* a\nb <c> */", Some("hc"));
         lines.push("\n", None);
         assert_eq!(
             lines.finish(),
             [
-                "<span class=\"hl-comment\">/* a</span>\n",
-                "<span class=\"hl-comment\">b &lt;c&gt; */</span>\n"
+                "<span class=hc>/* a</span>\n",
+                "<span class=hc>b &lt;c&gt; */</span>\n"
             ]
         );
     }

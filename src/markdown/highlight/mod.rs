@@ -1,6 +1,11 @@
-//! Server-side code highlighting into a few CSS classes (`hl-comment`,
-//! `hl-string`, `hl-keyword`, …), so pages carry no inline styles and one
-//! stylesheet themes both colour schemes.
+//! Server-side code highlighting into a few CSS classes, so pages carry no
+//! inline styles and one stylesheet themes both colour schemes. The class
+//! names are two letters, written unquoted (`<span class=hk>`), as most of a
+//! code block's stored HTML is its spans (issue 20): `hc` comment, `hs`
+//! string, `hn` constant or number, `ho` operator, `hk` keyword, `hf`
+//! function, `ht` tag, `ha` attribute name, `hv` variable, `hh` heading,
+//! `hb` bold, `hi` italic, `hp` inserted, `hd` deleted (static/style.css
+//! styles both these and the `hl-` names of pages rendered before).
 //!
 //! The languages lessons use most are read by a one-pass lexical scanner
 //! (`scan`, tables in `languages`): highlighting is most of the work of
@@ -36,24 +41,24 @@ fn syntaxes() -> &'static SyntaxSet {
 /// mapped to `None` (a plain read/write variable) takes the colour of what
 /// encloses it.
 const CLASSES: &[(&str, Option<&str>)] = &[
-    ("comment", Some("hl-comment")),
-    ("string", Some("hl-string")),
-    ("constant", Some("hl-constant")),
-    ("keyword.operator", Some("hl-operator")),
-    ("keyword", Some("hl-keyword")),
-    ("storage", Some("hl-keyword")),
-    ("entity.name.function", Some("hl-function")),
-    ("support.function", Some("hl-function")),
-    ("variable.function", Some("hl-function")),
-    ("entity.name.tag", Some("hl-tag")),
-    ("entity.other.attribute-name", Some("hl-attribute-name")),
+    ("comment", Some("hc")),
+    ("string", Some("hs")),
+    ("constant", Some("hn")),
+    ("keyword.operator", Some("ho")),
+    ("keyword", Some("hk")),
+    ("storage", Some("hk")),
+    ("entity.name.function", Some("hf")),
+    ("support.function", Some("hf")),
+    ("variable.function", Some("hf")),
+    ("entity.name.tag", Some("ht")),
+    ("entity.other.attribute-name", Some("ha")),
     ("variable.other.readwrite", None),
-    ("variable", Some("hl-variable")),
-    ("markup.heading", Some("hl-heading")),
-    ("markup.bold", Some("hl-bold")),
-    ("markup.italic", Some("hl-italic")),
-    ("markup.inserted", Some("hl-inserted")),
-    ("markup.deleted", Some("hl-deleted")),
+    ("variable", Some("hv")),
+    ("markup.heading", Some("hh")),
+    ("markup.bold", Some("hb")),
+    ("markup.italic", Some("hi")),
+    ("markup.inserted", Some("hp")),
+    ("markup.deleted", Some("hd")),
 ];
 
 /// The class of one scope, if it has one.
@@ -137,11 +142,8 @@ mod tests {
         let html = highlight_lines("const x = 1; // note\n", "js")
             .unwrap()
             .concat();
-        assert!(html.contains("hl-comment"), "{html}");
-        assert!(
-            html.contains("hl-storage") || html.contains("hl-keyword"),
-            "{html}"
-        );
+        assert!(html.contains("class=hc>"), "{html}");
+        assert!(html.contains("class=hk>"), "{html}");
         assert!(!html.contains("style="));
     }
 
@@ -150,14 +152,11 @@ mod tests {
         let html = highlight_lines("let s = \"a\\tb\"; // one two three\n", "rust")
             .unwrap()
             .concat();
-        assert_eq!(html.matches("hl-comment").count(), 1, "{html}");
-        assert!(
-            html.contains(r#"<span class="hl-constant">\t</span>"#),
-            "{html}"
-        );
-        for class in html.split("class=\"").skip(1) {
-            let class = &class[..class.find('"').unwrap()];
-            assert!(class.starts_with("hl-") && !class.contains(' '), "{html}");
+        assert_eq!(html.matches("class=hc>").count(), 1, "{html}");
+        assert!(html.contains(r#"<span class=hn>\t</span>"#), "{html}");
+        for class in html.split("class=").skip(1) {
+            let class = &class[..class.find('>').unwrap()];
+            assert!(class.len() == 2 && class.starts_with('h'), "{html}");
         }
     }
 
@@ -186,7 +185,7 @@ mod tests {
                 "{line}"
             );
         }
-        assert!(lines[1].contains("hl-comment"), "{lines:?}");
+        assert!(lines[1].contains("class=hc>"), "{lines:?}");
     }
 
     /// The text of highlighted HTML: spans removed, entities read back.
@@ -198,8 +197,7 @@ mod tests {
             let gt = rest[lt..].find('>').expect("a tag ends") + lt;
             let tag = &rest[lt..=gt];
             assert!(
-                tag == "</span>"
-                    || (tag.starts_with("<span class=\"hl-") && !tag[6..].contains('<')),
+                tag == "</span>" || (tag.starts_with("<span class=h") && !tag[6..].contains('<')),
                 "unexpected markup {tag} in {html}"
             );
             rest = &rest[gt + 1..];
@@ -235,10 +233,10 @@ mod tests {
 
     /// `(class, text)` of every span in `html`.
     fn spans(html: &str) -> Vec<(String, String)> {
-        html.split("<span class=\"")
+        html.split("<span class=")
             .skip(1)
             .map(|s| {
-                let (class, rest) = s.split_once("\">").unwrap();
+                let (class, rest) = s.split_once('>').unwrap();
                 let text = rest.split("</span>").next().unwrap();
                 (class.to_string(), text_of(text))
             })
@@ -256,114 +254,69 @@ mod tests {
 
     #[test]
     fn lexical_languages_tell_tokens_apart() {
-        has("rust", "fn main() {}", "hl-keyword", "fn");
-        has("rust", "fn main() {}", "hl-function", "main");
-        has("rust", r#"println!("{x}");"#, "hl-function", "println!");
+        has("rust", "fn main() {}", "hk", "fn");
+        has("rust", "fn main() {}", "hf", "main");
+        has("rust", r#"println!("{x}");"#, "hf", "println!");
         has(
             "rust",
             r##"let r = r#"a "quoted" b"#;"##,
-            "hl-string",
+            "hs",
             r##"r#"a "quoted" b"#"##,
         );
-        has(
-            "rust",
-            "fn f<'a>(c: char) { let c = 'x'; }",
-            "hl-keyword",
-            "'a",
-        );
-        has("rust", "let c = 'x';", "hl-string", "'x'");
-        has("rust", r"let n = '\n';", "hl-constant", r"\n");
+        has("rust", "fn f<'a>(c: char) { let c = 'x'; }", "hk", "'a");
+        has("rust", "let c = 'x';", "hs", "'x'");
+        has("rust", r"let n = '\n';", "hn", r"\n");
         has(
             "rust",
             "/* a /* nested */ still */ x",
-            "hl-comment",
+            "hc",
             "/* a /* nested */ still */",
         );
-        has(
-            "rust",
-            "let x = 1_000u32 + 2.5e-3;",
-            "hl-constant",
-            "1_000u32",
-        );
-        has(
-            "rust",
-            "let x = 1_000u32 + 2.5e-3;",
-            "hl-constant",
-            "2.5e-3",
-        );
-        has(
-            "js",
-            "const s = `a ${b}\nc`; // done",
-            "hl-comment",
-            "// done",
-        );
-        has(
-            "js",
-            "function add(a, b) { return a + b; }",
-            "hl-function",
-            "add",
-        );
-        has("js", "x === null", "hl-operator", "===");
-        has("js", "x === null", "hl-constant", "null");
-        has(
-            "ts",
-            "interface User { name: string }",
-            "hl-keyword",
-            "interface",
-        );
-        has("ts", "let name: string", "hl-keyword", "string");
+        has("rust", "let x = 1_000u32 + 2.5e-3;", "hn", "1_000u32");
+        has("rust", "let x = 1_000u32 + 2.5e-3;", "hn", "2.5e-3");
+        has("js", "const s = `a ${b}\nc`; // done", "hc", "// done");
+        has("js", "function add(a, b) { return a + b; }", "hf", "add");
+        has("js", "x === null", "ho", "===");
+        has("js", "x === null", "hn", "null");
+        has("ts", "interface User { name: string }", "hk", "interface");
+        has("ts", "let name: string", "hk", "string");
         has(
             "python",
             "@app.route\ndef hello():\n    return f'hi {x}'",
-            "hl-function",
+            "hf",
             "@app.route",
         );
         has(
             "python",
             "@app.route\ndef hello():\n    return f'hi {x}'",
-            "hl-string",
+            "hs",
             "f'hi {x}'",
         );
-        has("python", "def hello():\n    pass", "hl-function", "hello");
-        has("python", "x = '''one\ntwo'''  # end", "hl-string", "two'''");
-        has("python", "print(None)", "hl-function", "print");
-        has("bash", r#"echo "$HOME/x" # note"#, "hl-variable", "$HOME");
-        has("bash", r#"echo "$HOME/x" # note"#, "hl-comment", "# note");
-        has(
-            "bash",
-            "if [ -f a#b ]; then echo ${X}; fi",
-            "hl-keyword",
-            "then",
-        );
-        has(
-            "bash",
-            "if [ -f a#b ]; then echo ${X}; fi",
-            "hl-variable",
-            "${X}",
-        );
+        has("python", "def hello():\n    pass", "hf", "hello");
+        has("python", "x = '''one\ntwo'''  # end", "hs", "two'''");
+        has("python", "print(None)", "hf", "print");
+        has("bash", r#"echo "$HOME/x" # note"#, "hv", "$HOME");
+        has("bash", r#"echo "$HOME/x" # note"#, "hc", "# note");
+        has("bash", "if [ -f a#b ]; then echo ${X}; fi", "hk", "then");
+        has("bash", "if [ -f a#b ]; then echo ${X}; fi", "hv", "${X}");
         has(
             "sql",
             "select count(*) from t where a = 'it''s' -- c",
-            "hl-keyword",
+            "hk",
             "select",
         );
-        has("sql", "SELECT 'it''s' -- c", "hl-comment", "-- c");
-        has("sql", "SELECT 'it''s'", "hl-constant", "''");
-        has("sql", "SELECT COUNT(*) FROM t", "hl-function", "COUNT");
-        has(
-            "go",
-            "func main() { s := `raw\\n` }",
-            "hl-string",
-            "`raw\\n`",
-        );
+        has("sql", "SELECT 'it''s' -- c", "hc", "-- c");
+        has("sql", "SELECT 'it''s'", "hn", "''");
+        has("sql", "SELECT COUNT(*) FROM t", "hf", "COUNT");
+        has("go", "func main() { s := `raw\\n` }", "hs", "`raw\\n`");
         has(
             "c",
             "#include <stdio.h>\nint main(void) {}",
-            "hl-keyword",
+            "hk",
             "#include",
         );
-        has("json", r#"{"a": [true, 1.5]}"#, "hl-string", r#""a""#);
-        has("toml", "[x]\nname = \"lectern\" # c", "hl-comment", "# c");
+        has("json", r#"{"a": [true, 1.5]}"#, "hs", r#""a""#);
+        has("toml", "[x]\nname = \"lectern\" # c", "hc", "# c");
         // A shell word that contains a keyword is not one; nor is a comment
         // sign inside a word.
         let html = highlight_lines("ls format-done a#b", "bash")
@@ -378,7 +331,7 @@ mod tests {
         for code in [r"echo It\'s fine", r"echo a \# b", r#"echo \"x"#] {
             let html = highlight_lines(code, "bash").unwrap().concat();
             assert!(
-                !html.contains("hl-string") && !html.contains("hl-comment"),
+                !html.contains("class=hs>") && !html.contains("class=hc>"),
                 "{html}"
             );
         }
@@ -386,12 +339,12 @@ mod tests {
         let lines = highlight_lines("$ cat x\ncan't open x\nnext line\n", "console").unwrap();
         assert!(!lines[2].contains("span"), "{lines:?}");
         // Members are not keywords.
-        has("js", "map.get(k); Array.from(xs);", "hl-function", "get");
-        has("js", "map.get(k); Array.from(xs);", "hl-function", "from");
+        has("js", "map.get(k); Array.from(xs);", "hf", "get");
+        has("js", "map.get(k); Array.from(xs);", "hf", "from");
         let html = highlight_lines("re.match(p, s)", "python")
             .unwrap()
             .concat();
-        assert!(!html.contains("hl-keyword"), "{html}");
+        assert!(!html.contains("class=hk>"), "{html}");
         // Inputs that once made the scanner rescan a line for every token.
         assert_faithful(&"${".repeat(20_000), "bash");
         assert_faithful(
@@ -399,36 +352,36 @@ mod tests {
             "rust",
         );
         assert_faithful(&"(/[".repeat(20_000), "js");
-        has("c", "int x = 0X1E+5;", "hl-constant", "0X1E");
+        has("c", "int x = 0X1E+5;", "hn", "0X1E");
         // Regular expression literals are strings; division is not.
         has(
             "js",
             r#"const re = /"[a-z/]+"\//g; // note"#,
-            "hl-string",
+            "hs",
             r#"/"[a-z/]+"\//g"#,
         );
         has(
             "js",
             r#"const re = /"[a-z/]+"\//g; // note"#,
-            "hl-comment",
+            "hc",
             "// note",
         );
         has(
             "js",
             "if (/^\\d+$/.test(s)) return a / b / c;",
-            "hl-string",
+            "hs",
             "/^\\d+$/",
         );
         let html = highlight_lines("let x = a / b / c;", "js")
             .unwrap()
             .concat();
-        assert!(!html.contains("hl-string"), "{html}");
+        assert!(!html.contains("class=hs>"), "{html}");
         // A Python raw string shows no escapes.
-        has("python", r"re.compile(r'\d+\.')", "hl-string", r"r'\d+\.'");
+        has("python", r"re.compile(r'\d+\.')", "hs", r"r'\d+\.'");
         // Names in capitals are constants; a single capital is not.
-        has("js", "const PORT = 3000;", "hl-constant", "PORT");
+        has("js", "const PORT = 3000;", "hn", "PORT");
         let html = highlight_lines("fn f<T>() {}", "rust").unwrap().concat();
-        assert!(!html.contains("hl-constant"), "{html}");
+        assert!(!html.contains("class=hn>"), "{html}");
     }
 
     #[test]

@@ -15,14 +15,14 @@
 
 use super::lines::Lines;
 
-const COMMENT: Option<&str> = Some("hl-comment");
-const STRING: Option<&str> = Some("hl-string");
-const ESCAPE: Option<&str> = Some("hl-constant");
-const CONSTANT: Option<&str> = Some("hl-constant");
-const KEYWORD: Option<&str> = Some("hl-keyword");
-const FUNCTION: Option<&str> = Some("hl-function");
-const VARIABLE: Option<&str> = Some("hl-variable");
-const OPERATOR: Option<&str> = Some("hl-operator");
+const COMMENT: Option<&str> = Some("hc");
+const STRING: Option<&str> = Some("hs");
+const ESCAPE: Option<&str> = Some("hn");
+const CONSTANT: Option<&str> = Some("hn");
+const KEYWORD: Option<&str> = Some("hk");
+const FUNCTION: Option<&str> = Some("hf");
+const VARIABLE: Option<&str> = Some("hv");
+const OPERATOR: Option<&str> = Some("ho");
 
 /// How a string's escapes are written.
 #[derive(Clone, Copy, PartialEq, Eq)]

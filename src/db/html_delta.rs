@@ -1,0 +1,140 @@
+//! A lesson's one-page rendering (`lessons.all_html`) stored as its changes
+//! from the lesson page's (`lessons.body_html`), which it repeats but for
+//! heading levels, ids and a few links (issue 20: the two were a third of a
+//! database each). The delta is made when the lesson is written and turned
+//! back into the very bytes rendered when the page is read: nothing is
+//! patched by meaning, so the safety argument of `Rendered::all_html` holds.
+//!
+//! Format: a marker character, then operations: `=START,LEN;` copies bytes
+//! `START..START+LEN` of the base; `+LEN:TEXT` adds `LEN` bytes of text.
+//! A stored value without the marker is the rendering itself (rows written
+//! before, or ones a delta would not shrink).
+
+use std::fmt::Write;
+use std::time::Duration;
+
+use similar::{DiffOp, TextDiff};
+
+/// Starts a delta. Rendered HTML starts with `<` or a letter, never this.
+const MARK: char = '\u{1}';
+
+/// How long a diff may look for the smallest delta; past it the delta is
+/// still exact, only larger (a pathological body stays linear to store).
+const DIFF_TIME: Duration = Duration::from_millis(20);
+
+/// `full` as stored beside `base`: a delta when that is smaller.
+pub fn encode(base: &str, full: &str) -> String {
+    if full.is_empty() {
+        return String::new();
+    }
+    let diff = TextDiff::configure()
+        .timeout(DIFF_TIME)
+        .diff_lines(base, full);
+    // Byte offsets of the base's lines, so the delta does not depend on how
+    // lines are split when it is read.
+    let mut starts = Vec::with_capacity(diff.old_slices().len() + 1);
+    let mut at = 0;
+    for line in diff.old_slices() {
+        starts.push(at);
+        at += line.len();
+    }
+    starts.push(at);
+    let mut out = String::with_capacity(full.len() / 4);
+    out.push(MARK);
+    for op in diff.ops() {
+        match *op {
+            DiffOp::Equal { old_index, len, .. } => {
+                let (from, to) = (starts[old_index], starts[old_index + len]);
+                let _ = write!(out, "={from},{};", to - from);
+            }
+            DiffOp::Delete { .. } => {}
+            DiffOp::Insert {
+                new_index, new_len, ..
+            }
+            | DiffOp::Replace {
+                new_index, new_len, ..
+            } => {
+                let text: String = diff.new_slices()[new_index..new_index + new_len].concat();
+                let _ = write!(out, "+{}:{text}", text.len());
+            }
+        }
+    }
+    if out.len() < full.len() || full.starts_with(MARK) {
+        out
+    } else {
+        full.to_string()
+    }
+}
+
+/// The rendering `stored` stands for beside `base`; `None` for a delta that
+/// does not fit `base` (never written so; the caller shows `base`).
+pub fn decode(base: &str, stored: String) -> Option<String> {
+    let Some(mut rest) = stored.strip_prefix(MARK) else {
+        return Some(stored);
+    };
+    let mut out = String::with_capacity(base.len() + base.len() / 8);
+    while let Some(&op) = rest.as_bytes().first() {
+        rest = rest.get(1..)?;
+        match op {
+            b'=' => {
+                let (range, after) = rest.split_once(';')?;
+                let (start, len) = range.split_once(',')?;
+                let (start, len): (usize, usize) = (start.parse().ok()?, len.parse().ok()?);
+                out.push_str(base.get(start..start.checked_add(len)?)?);
+                rest = after;
+            }
+            b'+' => {
+                let (len, after) = rest.split_once(':')?;
+                let len: usize = len.parse().ok()?;
+                out.push_str(after.get(..len)?);
+                rest = &after[len..];
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{decode, encode, MARK};
+
+    #[test]
+    fn a_rendering_comes_back_byte_for_byte_from_its_delta() {
+        let base = "<h1 id=\"a\">A</h1>\n<p>one é</p>\n<p>two</p>\r\n<pre>x\ry</pre>\n<p>end";
+        let full = "<h2 id=\"s--a\">A</h2>\n<p>one é</p>\n<p>two</p>\r\n<pre>x\ry</pre>\n<p>end";
+        let stored = encode(base, full);
+        assert!(stored.starts_with(MARK), "{stored:?}");
+        assert_eq!(decode(base, stored).as_deref(), Some(full));
+        for (base, full) in [
+            ("", ""),
+            ("", "<p>x</p>"),
+            ("<p>x</p>", ""),
+            ("a\nb\n", "c\nd\n"),
+        ] {
+            assert_eq!(decode(base, encode(base, full)).as_deref(), Some(full));
+        }
+    }
+
+    #[test]
+    fn a_long_page_with_few_changes_is_stored_small() {
+        let base: String = (0..500).map(|i| format!("<p>line {i}</p>\n")).collect();
+        let full = base.replacen("<p>line 7</p>", "<p>line 7 <a href=\"#x\">x</a></p>", 1);
+        let stored = encode(&base, &full);
+        assert!(stored.len() < 100, "{} bytes", stored.len());
+        assert_eq!(decode(&base, stored).as_deref(), Some(full.as_str()));
+    }
+
+    #[test]
+    fn plain_renderings_and_broken_deltas_are_told_apart() {
+        assert_eq!(decode("b", "<p>x</p>".into()).as_deref(), Some("<p>x</p>"));
+        let odd = format!("{MARK}<p>starts with the mark</p>");
+        assert_eq!(
+            decode("b", encode("b", &odd)).as_deref(),
+            Some(odd.as_str())
+        );
+        for broken in ["=0,9;", "=x;", "+5:ab", "?", "=1,1"] {
+            assert_eq!(decode("ab", format!("{MARK}{broken}")), None, "{broken}");
+        }
+    }
+}
