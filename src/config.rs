@@ -45,6 +45,9 @@ pub struct Settings {
     /// How often the page cache looks for edits made through other
     /// instances, in milliseconds (its own edits it sees at once).
     pub content_poll_ms: u64,
+    /// Most URLs in one sitemap file (the protocol's limit, 50,000, is also
+    /// the most this takes); more make `/sitemap.xml` an index of parts.
+    pub sitemap_urls: usize,
     /// The site's public address (`https://lessons.example.org`): scheme,
     /// host and port, no path. Feeds, the sitemap and page metadata make
     /// absolute URLs with it. See [`Settings::public_base_url`] when unset.
@@ -81,6 +84,7 @@ impl Default for Settings {
             webhook_answer_secs: 8,
             page_cache_mib: 32,
             content_poll_ms: 250,
+            sitemap_urls: crate::discovery::feeds::SITEMAP_MAX_URLS,
             base_url: None,
             trusted_proxies: Vec::new(),
             client_ip_header: "X-Forwarded-For".into(),

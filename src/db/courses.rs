@@ -19,6 +19,106 @@ pub async fn published(db: &impl ConnectionTrait) -> Result<Vec<Course>, DbErr> 
         .await
 }
 
+/// A published course as the home page lists it: no bodies.
+#[derive(Clone, Debug, sea_orm::FromQueryResult)]
+pub struct CourseCard {
+    pub id: i32,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+}
+
+/// How many courses are published.
+pub async fn published_count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    course::Entity::find()
+        .filter(course::Column::Status.eq(Status::Published))
+        .count(db)
+        .await
+}
+
+/// Published courses `offset..offset + limit` in home-page order, without
+/// their bodies (a home page of 1,000 courses reads only the page it shows).
+pub async fn published_cards(
+    db: &impl ConnectionTrait,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<CourseCard>, DbErr> {
+    course::Entity::find()
+        .select_only()
+        .columns([
+            course::Column::Id,
+            course::Column::Slug,
+            course::Column::Title,
+            course::Column::Summary,
+        ])
+        .filter(course::Column::Status.eq(Status::Published))
+        .order_by_asc(course::Column::Position)
+        .order_by_asc(course::Column::Slug)
+        .offset(offset)
+        .limit(limit)
+        .into_model::<CourseCard>()
+        .all(db)
+        .await
+}
+
+/// The published course after `course` in home-page order, if any (one
+/// indexed row, not the whole list).
+pub async fn next_published(
+    db: &impl ConnectionTrait,
+    course: &Course,
+) -> Result<Option<CourseCard>, DbErr> {
+    use sea_orm::Condition;
+    if course.status != Status::Published {
+        return Ok(None);
+    }
+    let after = Condition::any()
+        .add(course::Column::Position.gt(course.position))
+        .add(
+            Condition::all()
+                .add(course::Column::Position.eq(course.position))
+                .add(course::Column::Slug.gt(course.slug.as_str())),
+        );
+    course::Entity::find()
+        .select_only()
+        .columns([
+            course::Column::Id,
+            course::Column::Slug,
+            course::Column::Title,
+            course::Column::Summary,
+        ])
+        .filter(course::Column::Status.eq(Status::Published))
+        .filter(after)
+        .order_by_asc(course::Column::Position)
+        .order_by_asc(course::Column::Slug)
+        .into_model::<CourseCard>()
+        .one(db)
+        .await
+}
+
+/// Public lessons of each course in `ids` (the home page's cards), at `now`.
+pub async fn public_lesson_counts(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<std::collections::HashMap<i32, i64>, DbErr> {
+    use super::entity::lesson;
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(i32, i64)> = lesson::Entity::find()
+        .select_only()
+        .column(lesson::Column::CourseId)
+        .column_as(lesson::Column::Id.count(), "n")
+        .filter(lesson::Column::CourseId.is_in(ids.iter().copied()))
+        .filter(super::lessons::public_condition(now))
+        .group_by(lesson::Column::CourseId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
 pub async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<Course>, DbErr> {
     course::Entity::find()
         .filter(course::Column::Slug.eq(slug))

@@ -16,6 +16,7 @@ pub mod redirects;
 pub mod revisions;
 pub mod search;
 pub mod site_state;
+pub mod sitemap;
 pub mod sync_runs;
 
 use std::path::Path;

@@ -159,15 +159,33 @@ fn atom(
     xml.finish()
 }
 
-/// The sitemap: every public course page and lesson page, each with the
-/// time it last changed, and nothing else.
-pub async fn sitemap(
+/// The most URLs one sitemap file may list (the sitemap protocol's limit).
+pub const SITEMAP_MAX_URLS: usize = 50_000;
+
+/// The URL of part `n` (1-based) of a sitemap too large for one file.
+pub fn sitemap_part_url(n: usize) -> String {
+    format!("/sitemap-{n}.xml")
+}
+
+/// The part number in a path segment such as `sitemap-2.xml`, if it is one
+/// (digits only, no leading zero: one URL per part).
+pub fn sitemap_part_number(segment: &str) -> Option<usize> {
+    let digits = segment.strip_prefix("sitemap-")?.strip_suffix(".xml")?;
+    let well_formed = !digits.is_empty()
+        && digits.len() <= 9
+        && !digits.starts_with('0')
+        && digits.bytes().all(|b| b.is_ascii_digit());
+    well_formed.then(|| digits.parse().ok()).flatten()
+}
+
+/// Every public course page and lesson page, in site order (the courses as
+/// on the home page, then the lessons), each with the time it last changed.
+async fn sitemap_entries(
     db: &impl ConnectionTrait,
-    site: Site<'_>,
     now: DateTime<Utc>,
-) -> Result<String, DbErr> {
+) -> Result<Vec<(String, DateTime<Utc>)>, DbErr> {
     let courses: Vec<Course> = courses::published(db).await?;
-    let listing = lessons::public_listing(db, now, None).await?;
+    let listing = crate::db::sitemap::lessons(db, now).await?;
     let mut course_changed: HashMap<i32, DateTime<Utc>> = HashMap::new();
     for entry in &listing {
         let at = course_changed
@@ -175,28 +193,82 @@ pub async fn sitemap(
             .or_insert(entry.changed_at());
         *at = (*at).max(entry.changed_at());
     }
-    let mut xml = XmlWriter::new();
-    xml.open("urlset", &[("xmlns", SITEMAP_NS)]);
-    let mut url = |loc: String, changed: DateTime<Utc>| {
-        xml.open("url", &[]);
-        xml.text("loc", &[], &loc);
-        xml.text("lastmod", &[], &timestamp(changed));
-        xml.close("url");
-    };
+    let slugs: HashMap<i32, &str> = courses.iter().map(|c| (c.id, c.slug.as_str())).collect();
+    let mut entries = Vec::with_capacity(courses.len() + listing.len());
     for course in &courses {
         let changed = course_changed
             .get(&course.id)
             .map_or(course.updated_at, |at| (*at).max(course.updated_at));
-        url(site.absolute(&course_url(&course.slug)), changed);
+        entries.push((course_url(&course.slug), changed));
     }
     for entry in &listing {
-        url(
-            site.absolute(&lesson_url(&entry.course_slug, &entry.slug)),
-            entry.changed_at(),
-        );
+        if let Some(course) = slugs.get(&entry.course_id) {
+            entries.push((lesson_url(course, &entry.slug), entry.changed_at()));
+        }
+    }
+    Ok(entries)
+}
+
+fn urlset(site: Site<'_>, entries: &[(String, DateTime<Utc>)]) -> String {
+    let mut xml = XmlWriter::new();
+    xml.open("urlset", &[("xmlns", SITEMAP_NS)]);
+    for (path, changed) in entries {
+        xml.open("url", &[]);
+        xml.text("loc", &[], &site.absolute(path));
+        xml.text("lastmod", &[], &timestamp(*changed));
+        xml.close("url");
     }
     xml.close("urlset");
+    xml.finish()
+}
+
+/// `/sitemap.xml`: every public course page and lesson page with the time
+/// it last changed, and nothing else; when there are more than `per_file`
+/// (at most [`SITEMAP_MAX_URLS`]), a sitemap index of the parts
+/// ([`sitemap_part`]) instead, each with the latest change it lists.
+pub async fn sitemap(
+    db: &impl ConnectionTrait,
+    site: Site<'_>,
+    now: DateTime<Utc>,
+    per_file: usize,
+) -> Result<String, DbErr> {
+    let per_file = per_file.clamp(1, SITEMAP_MAX_URLS);
+    let entries = sitemap_entries(db, now).await?;
+    if entries.len() <= per_file {
+        return Ok(urlset(site, &entries));
+    }
+    let mut xml = XmlWriter::new();
+    xml.open("sitemapindex", &[("xmlns", SITEMAP_NS)]);
+    for (i, part) in entries.chunks(per_file).enumerate() {
+        xml.open("sitemap", &[]);
+        xml.text("loc", &[], &site.absolute(&sitemap_part_url(i + 1)));
+        if let Some(latest) = part.iter().map(|(_, at)| *at).max() {
+            xml.text("lastmod", &[], &timestamp(latest));
+        }
+        xml.close("sitemap");
+    }
+    xml.close("sitemapindex");
     Ok(xml.finish())
+}
+
+/// Part `n` (1-based) of a sitemap split into parts of `per_file` URLs, or
+/// `None` when the sitemap fits in one file or has no such part.
+pub async fn sitemap_part(
+    db: &impl ConnectionTrait,
+    site: Site<'_>,
+    now: DateTime<Utc>,
+    per_file: usize,
+    n: usize,
+) -> Result<Option<String>, DbErr> {
+    let per_file = per_file.clamp(1, SITEMAP_MAX_URLS);
+    let entries = sitemap_entries(db, now).await?;
+    if entries.len() <= per_file {
+        return Ok(None);
+    }
+    Ok(entries
+        .chunks(per_file)
+        .nth(n.wrapping_sub(1))
+        .map(|part| urlset(site, part)))
 }
 
 /// robots.txt: everything public may be crawled; the admin, the webhook
@@ -208,4 +280,29 @@ pub fn robots(site: Site<'_>) -> String {
         "User-agent: *\nDisallow: /admin/\nDisallow: /hooks/\nDisallow: /search$\nDisallow: /search?\n\nSitemap: {}\n",
         site.absolute(SITEMAP_URL)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_well_formed_part_names_are_parts() {
+        assert_eq!(sitemap_part_number("sitemap-1.xml"), Some(1));
+        assert_eq!(sitemap_part_number("sitemap-20.xml"), Some(20));
+        for other in [
+            "sitemap.xml",
+            "sitemap-.xml",
+            "sitemap-0.xml",
+            "sitemap-01.xml",
+            "sitemap-1",
+            "sitemap-1.xml.gz",
+            "sitemap-+1.xml",
+            "sitemap-1234567890.xml",
+            "course",
+        ] {
+            assert_eq!(sitemap_part_number(other), None, "{other}");
+        }
+        assert_eq!(sitemap_part_url(3), "/sitemap-3.xml");
+    }
 }

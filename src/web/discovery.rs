@@ -19,6 +19,7 @@ use sea_orm::{ConnectionTrait, DbErr};
 use serde::Serialize;
 
 use crate::base::clock::Clock;
+use crate::config::Settings;
 use crate::content::links::{course_url, lesson_url};
 use crate::db::Db;
 use crate::discovery::{feeds, search as finder};
@@ -29,7 +30,14 @@ use super::error::WebError;
 use super::templates::{PageMeta, SiteView};
 
 pub fn routes() -> Vec<Route> {
-    routes![search, site_feed, course_feed, sitemap, robots]
+    routes![
+        search,
+        site_feed,
+        course_feed,
+        sitemap,
+        sitemap_part,
+        robots
+    ]
 }
 
 fn atom() -> ContentType {
@@ -84,12 +92,44 @@ async fn course_feed(course: &str, req: DocumentRequest<'_>) -> Result<Cached, W
     .await
 }
 
+/// `/sitemap.xml`: the sitemap, or the index of its parts when it holds
+/// more than `sitemap_urls` URLs.
 #[get("/sitemap.xml")]
-async fn sitemap(req: DocumentRequest<'_>) -> Result<Cached, WebError> {
-    let (db, site, now) = (req.db, req.site, req.now);
+async fn sitemap(req: DocumentRequest<'_>, settings: &State<Settings>) -> Result<Cached, WebError> {
+    let (db, site, now, per_file) = (req.db, req.site, req.now, settings.sitemap_urls);
     req.serve(xml(), async move {
-        Ok(Some(feeds::sitemap(db, site.discovery(), now).await?))
+        Ok(Some(
+            feeds::sitemap(db, site.discovery(), now, per_file).await?,
+        ))
     })
+    .await
+}
+
+/// A path segment `sitemap-N.xml`; anything else is left to the other
+/// routes (a course's slug never has a dot).
+struct SitemapPart(usize);
+
+impl<'a> rocket::request::FromParam<'a> for SitemapPart {
+    type Error = ();
+
+    fn from_param(param: &'a str) -> Result<Self, ()> {
+        feeds::sitemap_part_number(param).map(SitemapPart).ok_or(())
+    }
+}
+
+/// `/sitemap-N.xml`: part N of a sitemap too large for one file. Ranked
+/// before the course route (rank 2), which gets every other one-segment path.
+#[get("/<part>", rank = 1)]
+async fn sitemap_part(
+    part: SitemapPart,
+    req: DocumentRequest<'_>,
+    settings: &State<Settings>,
+) -> Result<Cached, WebError> {
+    let (db, site, now, per_file) = (req.db, req.site, req.now, settings.sitemap_urls);
+    req.serve(
+        xml(),
+        feeds::sitemap_part(db, site.discovery(), now, per_file, part.0),
+    )
     .await
 }
 

@@ -31,16 +31,56 @@ pub struct CourseCardView {
 pub struct HomePage {
     pub page: PageMeta,
     pub courses: Vec<CourseCardView>,
+    /// Published courses on all pages together.
+    pub total_courses: u64,
+    pub page_number: u64,
+    pub pages: u64,
+    /// Numbers of the first and last course shown (1-based).
+    pub first: u64,
+    pub last: u64,
+    pub prev_url: Option<String>,
+    pub next_url: Option<String>,
 }
 
+/// Courses on one home page. A site with this many or fewer has one home
+/// page, with no pager; a thousand courses make twenty pages of about 25 KB
+/// instead of one of 470 KB.
+pub const COURSES_PER_PAGE: u64 = 50;
+
+/// Home pages past this one are answered as the last page; keeping the
+/// number small keeps the cache key small whatever the query says.
+const MAX_HOME_PAGE: u64 = 100_000;
+
+/// The home page's page number from its `page` parameter, read as every
+/// paged list reads it (anything odd is page 1).
+pub fn home_page_number(raw: Option<&str>) -> u64 {
+    crate::discovery::search::page_number(raw).min(MAX_HOME_PAGE)
+}
+
+/// The URL of home page `n`: the first is the site's root.
+pub fn home_url(n: u64) -> String {
+    if n <= 1 {
+        "/".to_string()
+    } else {
+        format!("/?page={n}")
+    }
+}
+
+/// Home page `requested` (1-based; past the last, the last), at `now`.
 pub async fn home(
     db: &impl ConnectionTrait,
     site: &SiteView,
+    requested: u64,
     now: DateTime<Utc>,
 ) -> Result<HomePage, WebError> {
-    let counts = lessons::public_counts(db, now).await?;
-    let courses = courses::published(db)
-        .await?
+    let total_courses = courses::published_count(db).await?;
+    let pages = total_courses.div_ceil(COURSES_PER_PAGE).max(1);
+    let page_number = requested.clamp(1, pages);
+    let first = (page_number - 1) * COURSES_PER_PAGE;
+    let cards = courses::published_cards(db, first, COURSES_PER_PAGE).await?;
+    let ids: Vec<i32> = cards.iter().map(|c| c.id).collect();
+    let counts = courses::public_lesson_counts(db, &ids, now).await?;
+    let courses: Vec<CourseCardView> = cards
         .into_iter()
         .map(|c| CourseCardView {
             url: course_url(&c.slug),
@@ -49,11 +89,27 @@ pub async fn home(
             summary: c.summary,
         })
         .collect();
-    Ok(HomePage {
-        page: PageMeta {
+    let meta = if page_number == 1 {
+        PageMeta {
             json_ld: Some(meta::website(site.discovery())),
             ..PageMeta::new(&site.title, &site.description, "/")
-        },
+        }
+    } else {
+        PageMeta::new(
+            format!("Courses, page {page_number} of {pages}"),
+            &site.description,
+            home_url(page_number),
+        )
+    };
+    Ok(HomePage {
+        page: meta,
+        total_courses,
+        first: first + 1,
+        last: first + courses.len() as u64,
+        prev_url: (page_number > 1).then(|| home_url(page_number - 1)),
+        next_url: (page_number < pages).then(|| home_url(page_number + 1)),
+        page_number,
+        pages,
         courses,
     })
 }
@@ -285,20 +341,17 @@ pub struct NextCourse {
     pub summary: String,
 }
 
-/// The published course after `course_id` in the home page's order.
+/// The published course after `course` in the home page's order.
 async fn next_course(
     db: &impl ConnectionTrait,
-    course_id: i32,
+    course: &courses::Course,
 ) -> Result<Option<NextCourse>, WebError> {
-    let published = courses::published(db).await?;
-    Ok(published
-        .iter()
-        .position(|c| c.id == course_id)
-        .and_then(|i| published.get(i + 1))
+    Ok(courses::next_published(db, course)
+        .await?
         .map(|c| NextCourse {
             url: course_url(&c.slug),
-            title: c.title.clone(),
-            summary: c.summary.clone(),
+            title: c.title,
+            summary: c.summary,
         }))
 }
 
@@ -392,7 +445,7 @@ pub async fn lesson(
     let finish = if index + 1 == outline.len() {
         Some(FinishView {
             covered: outline.iter().map(link).collect(),
-            next_course: next_course(db, course.id).await?,
+            next_course: next_course(db, &course).await?,
         })
     } else {
         None

@@ -63,6 +63,7 @@ async fn canonical(uri: &Origin<'_>, db: &Db) -> Result<Option<SiteResponse>, We
 /// Everything a public page needs besides its own view: who is looking, the
 /// cache and the request's caching headers.
 struct PageRequest<'r> {
+    /// The page's key in the cache: its path (and page number, if any).
     path: String,
     editor: bool,
     conditional: Conditional,
@@ -146,13 +147,19 @@ impl PageRequest<'_> {
     }
 }
 
-#[get("/")]
-async fn home(req: PageRequest<'_>) -> Result<SiteResponse, WebError> {
+/// `/` and `/?page=N`: the courses, a page at a time. Each page is cached
+/// under its own key (`/` for the first, whatever odd `page` came).
+#[get("/?<page>")]
+async fn home(page: Option<String>, mut req: PageRequest<'_>) -> Result<SiteResponse, WebError> {
+    let requested = pages::home_page_number(page.as_deref());
+    req.path = pages::home_url(requested);
     let (db, site, now) = (req.db, req.site, req.now);
-    req.serve("site/home", pages::home(db, site, now)).await
+    req.serve("site/home", pages::home(db, site, requested, now))
+        .await
 }
 
-#[get("/<course>")]
+// After `/sitemap-N.xml` (rank 1), which forwards every other segment here.
+#[get("/<course>", rank = 2)]
 async fn course(
     course: &str,
     uri: &Origin<'_>,

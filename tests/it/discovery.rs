@@ -1195,6 +1195,117 @@ fn disallowed(rules: &[&str], path: &str) -> bool {
         .any(|r| !r.is_empty() && matches(r.as_bytes(), path.as_bytes()))
 }
 
+/// The `loc` and `lastmod` of every `sitemap` of a sitemap index.
+fn sitemap_index(text: &str) -> Vec<(String, String)> {
+    const NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
+    let doc = roxmltree::Document::parse(text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    let root = doc.root_element();
+    assert!(root.has_tag_name((NS, "sitemapindex")), "{text}");
+    root.children()
+        .filter(|n| n.is_element())
+        .map(|part| {
+            assert!(part.has_tag_name((NS, "sitemap")));
+            let text_of = |name: &str| {
+                part.children()
+                    .find(|n| n.has_tag_name((NS, name)))
+                    .and_then(|n| n.text())
+                    .unwrap_or_else(|| panic!("sitemap has {name}"))
+                    .to_string()
+            };
+            let lastmod = text_of("lastmod");
+            chrono::DateTime::parse_from_rfc3339(&lastmod).expect("lastmod");
+            (text_of("loc"), lastmod)
+        })
+        .collect()
+}
+
+/// README: "more than `sitemap_urls` (at most 50,000, the protocol's
+/// limit) make `/sitemap.xml` a sitemap index of `/sitemap-N.xml` parts".
+/// Here the limit is 3 URLs a file, so seven public pages make three parts.
+#[rocket::async_test]
+async fn a_sitemap_over_the_limit_becomes_an_index_of_parts() {
+    let (f, _) = feed_site().await;
+    // A course whose slug looks like a part stays a course.
+    f.write("sitemap-1/_course.md", course("Sitemap one"));
+    f.write("sitemap-1/01-maps.md", lesson("Maps", "Pages."));
+    f.sync(&f.connect().await).await;
+    let figment = f
+        .figment()
+        .merge(("base_url", BASE))
+        .merge(("sitemap_urls", 3));
+    let client = f.client_with(figment, Clock::system()).await;
+    let every = urls(&[
+        "/alpha/",
+        "/gamma/",
+        "/sitemap-1/",
+        "/alpha/one/",
+        "/alpha/two/",
+        "/gamma/three/",
+        "/sitemap-1/maps/",
+    ]);
+
+    let index =
+        sitemap_index(&xml(&client, "/sitemap.xml", "application/xml; charset=utf-8").await);
+    let locs: Vec<&str> = index.iter().map(|(loc, _)| loc.as_str()).collect();
+    let parts: Vec<String> = (1..=3).map(|n| format!("{BASE}/sitemap-{n}.xml")).collect();
+    assert_eq!(locs, parts);
+    let mut listed = BTreeSet::new();
+    for (n, (_, lastmod)) in index.iter().enumerate() {
+        let uri = format!("/sitemap-{}.xml", n + 1);
+        let text = xml(&client, &uri, "application/xml; charset=utf-8").await;
+        let part = sitemap_urls(&text);
+        assert!(!part.is_empty() && part.len() <= 3, "{uri}: {part:?}");
+        // The part's lastmod is the latest of its URLs'.
+        // (One format, UTC: the latest is the greatest string.)
+        let latest = text
+            .split("<lastmod>")
+            .skip(1)
+            .map(|rest| rest.split("</lastmod>").next().unwrap())
+            .max()
+            .unwrap();
+        assert_eq!(lastmod, latest, "{uri}");
+        for url in part {
+            assert!(listed.insert(url), "listed once");
+        }
+    }
+    assert_eq!(listed, every, "the parts together list every public page");
+    for missing in [
+        "/sitemap-4.xml",
+        "/sitemap-0.xml",
+        "/sitemap-01.xml",
+        "/sitemap-x.xml",
+    ] {
+        let res = client.get(missing).dispatch().await;
+        assert_eq!(res.status(), Status::NotFound, "{missing}");
+    }
+    let (status, html) = get(&client, "/sitemap-1/").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("Sitemap one"));
+    let robots = client
+        .get("/robots.txt")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        robots.contains(&format!("Sitemap: {BASE}/sitemap.xml\n")),
+        "{robots}"
+    );
+
+    // At the limit, one file, and no parts.
+    let figment = f
+        .figment()
+        .merge(("base_url", BASE))
+        .merge(("sitemap_urls", 7));
+    let client = f.client_with(figment, Clock::system()).await;
+    let listed =
+        sitemap_urls(&xml(&client, "/sitemap.xml", "application/xml; charset=utf-8").await);
+    assert_eq!(listed, every);
+    let res = client.get("/sitemap-1.xml").dispatch().await;
+    assert_eq!(res.status(), Status::NotFound);
+}
+
 #[rocket::async_test]
 async fn a_scheduled_lesson_joins_feeds_and_sitemap_at_its_moment() {
     let f = Fixture::new().await;

@@ -4,7 +4,7 @@ use rocket::http::{ContentType, Status};
 
 use sea_orm::ConnectionTrait;
 
-use crate::common::{get, Fixture};
+use crate::common::{course, get, lesson, Fixture};
 
 #[rocket::async_test]
 async fn home_lists_courses_with_lesson_counts() {
@@ -262,4 +262,106 @@ async fn stored_data_that_cannot_be_read_is_an_error_not_an_empty_list() {
     // The other lessons are unaffected.
     let (status, _) = get(&client, "/backend-dev/install-node/").await;
     assert_eq!(status, Status::Ok);
+}
+
+/// 101 courses `c001`…`c101`, each with one lesson, synced.
+async fn many_courses() -> Fixture {
+    let f = Fixture::new().await;
+    for n in 1..=101 {
+        f.write(
+            &format!("c{n:03}/_course.md"),
+            course(&format!("Course {n:03}")),
+        );
+        f.write(&format!("c{n:03}/01-only.md"), lesson("Only", "Text."));
+    }
+    f.sync(&f.connect().await).await;
+    f
+}
+
+/// The course slugs a home page links cards to, in order.
+fn cards(html: &str) -> Vec<String> {
+    let needle = "<h3 class=\"course-card-title\"><a href=\"/";
+    html.match_indices(needle)
+        .map(|(at, _)| {
+            let start = at + needle.len();
+            html[start..start + html[start..].find('/').unwrap()].to_string()
+        })
+        .collect()
+}
+
+fn slugs(range: std::ops::RangeInclusive<u32>) -> Vec<String> {
+    range.map(|n| format!("c{n:03}")).collect()
+}
+
+/// README: "the home page lists 50 courses a page (`/?page=2`, …) with
+/// previous and next links (`rel="prev"`/`rel="next"`); a site with 50
+/// courses or fewer has one home page, as before".
+#[rocket::async_test]
+async fn a_home_page_holds_fifty_courses_and_links_the_next_and_previous() {
+    let f = many_courses().await;
+    let client = f.client().await;
+
+    let (status, first) = get(&client, "/").await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(cards(&first), slugs(1..=50));
+    assert!(
+        first.contains(r#"<link rel="next" href="/?page=2">"#),
+        "{first}"
+    );
+    assert!(!first.contains(r#"rel="prev""#));
+    assert!(first.contains("Courses 1 to 50 of 101, page 1 of 3"));
+    assert!(
+        first.contains(r#"<nav class="search-pager course-pager" aria-label="Pages of courses">"#)
+    );
+    assert!(first.contains(r#"<link rel="canonical" href="http://127.0.0.1:8000/">"#));
+    assert!(first.contains("1 lesson"), "each card counts its lessons");
+
+    let (status, second) = get(&client, "/?page=2").await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(cards(&second), slugs(51..=100));
+    assert!(second.contains(r#"<link rel="prev" href="/">"#));
+    assert!(second.contains(r#"<link rel="next" href="/?page=3">"#));
+    assert!(
+        second.contains("<title>Courses, page 2 of 3 · Lectern</title>"),
+        "{second}"
+    );
+    assert!(second.contains(r#"<link rel="canonical" href="http://127.0.0.1:8000/?page=2">"#));
+
+    let (_, last) = get(&client, "/?page=3").await;
+    assert_eq!(cards(&last), slugs(101..=101));
+    assert!(last.contains(r#"<link rel="prev" href="/?page=2">"#));
+    assert!(!last.contains(r#"rel="next""#));
+
+    // Any page number answers: odd ones are the first page, large ones the last.
+    for (uri, expected) in [
+        ("/?page=0", slugs(1..=50)),
+        ("/?page=abc", slugs(1..=50)),
+        ("/?page=1", slugs(1..=50)),
+        ("/?page=99999999999999999999999", slugs(101..=101)),
+        ("/?page=4", slugs(101..=101)),
+    ] {
+        let (status, html) = get(&client, uri).await;
+        assert_eq!(status, Status::Ok, "{uri}");
+        assert_eq!(cards(&html), expected, "{uri}");
+    }
+
+    // Each page is cached under its own number, and rebuilt after a change:
+    // a new first course moves every other one page on.
+    f.write("c000/_course.md", course("Course 000"));
+    f.sync(&f.connect().await).await;
+    let (_, second) = get(&client, "/?page=2").await;
+    assert_eq!(cards(&second), slugs(50..=99));
+}
+
+#[rocket::async_test]
+async fn a_small_site_has_one_home_page_and_no_pager() {
+    let f = Fixture::with_sample_content().await;
+    let client = f.client().await;
+    let (_, html) = get(&client, "/").await;
+    assert!(!html.contains("course-pager"), "{html}");
+    assert!(!html.contains(r#"rel="next""#) && !html.contains(r#"rel="prev""#));
+    assert!(!html.contains("page 1 of"));
+    let (status, again) = get(&client, "/?page=2").await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(cards(&again), cards(&html));
 }
