@@ -27,11 +27,16 @@ pub fn encode(base: &str, full: &str) -> String {
     if full.is_empty() {
         return String::new();
     }
+    // Compared tag by tag (pieces ending in `>`), not line by line: a
+    // paragraph with one rewritten link then costs the link, not the
+    // paragraph.
+    let old: Vec<&str> = base.split_inclusive('>').collect();
+    let new: Vec<&str> = full.split_inclusive('>').collect();
     let diff = TextDiff::configure()
         .timeout(DIFF_TIME)
-        .diff_lines(base, full);
-    // Byte offsets of the base's lines, so the delta does not depend on how
-    // lines are split when it is read.
+        .diff_slices(&old, &new);
+    // Byte offsets of the base's pieces, so the delta does not depend on
+    // how they are split when it is read.
     let mut starts = Vec::with_capacity(diff.old_slices().len() + 1);
     let mut at = 0;
     for line in diff.old_slices() {
