@@ -18,7 +18,7 @@ use crate::db::{courses, lessons, redirects, revisions, site_state, sync_runs};
 use super::assets::store_assets;
 use super::plan::{plan, AdminEdit, CourseAction, Known, LessonAction, Plan};
 use super::scan::scan_changed;
-use super::{Diagnostic, Severity};
+use super::Diagnostic;
 
 /// One sync (or export) at a time per process: concurrent triggers wait their turn.
 pub(crate) static SYNC_LOCK: Mutex<()> = Mutex::const_new(());
@@ -41,6 +41,8 @@ pub struct SyncOptions {
     pub origin: SyncOrigin,
     /// Plan and report, but write nothing.
     pub dry_run: bool,
+    /// The setting `strict_links` (see [`super::links::LinkPolicy`]).
+    pub strict_links: bool,
 }
 
 /// Progress of a long sync, for a terminal. Every method has a do-nothing
@@ -219,7 +221,11 @@ async fn sync_inner(
 
     // Parsing and rendering too.
     let (tree, plan) = tokio::task::spawn_blocking(move || {
-        let plan = plan(&tree, &known, Severity::Warning);
+        let plan = plan(
+            &tree,
+            &known,
+            super::links::LinkPolicy::strict(options.strict_links),
+        );
         (tree, plan)
     })
     .await

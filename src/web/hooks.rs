@@ -93,7 +93,8 @@ async fn git_push(
     let timeout = settings.git_timeout_secs;
     // How long to wait for the sync before answering 202.
     let within = Duration::from_secs(settings.webhook_answer_secs);
-    answer(git::pull_and_sync(db.inner(), repo, content, timeout, within).await)
+    let strict = settings.strict_links;
+    answer(git::pull_and_sync(db.inner(), repo, content, timeout, within, strict).await)
 }
 
 /// The body, whole and within the limit.
