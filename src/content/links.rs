@@ -458,16 +458,11 @@ impl LinkPolicy {
             Severity::Warning
         }
     }
-
-    /// What becomes of a refused lesson, said once per file.
-    pub fn refusal(self, already_live: bool) -> &'static str {
-        if already_live {
-            "not published: a lesson may not go live with a link, image or prerequisite that leads nowhere, or a quiz with mistakes (strict_links); the version already live stays until these are fixed"
-        } else {
-            "not published: a lesson may not go live with a link, image or prerequisite that leads nowhere, or a quiz with mistakes (strict_links); fix these, or set draft = true to keep it unpublished"
-        }
-    }
 }
+
+/// What becomes of a lesson the strict rule refuses, said once per file,
+/// in the same words by `lectern check` and sync.
+pub const NOT_PUBLISHED: &str = "not published: a lesson may not go live with a link, image or prerequisite that leads nowhere, or a quiz with mistakes (strict_links); fix these or set draft = true (a version already live stays live meanwhile)";
 
 #[cfg(test)]
 mod tests {

@@ -369,11 +369,8 @@ pub fn plan(tree: &Tree, known: &Known, links: LinkPolicy) -> Plan {
             });
         }
         if links.refuses(live, found) {
-            plan.diagnostics.push(Diagnostic::error(
-                &p.path,
-                None,
-                links.refusal(row.is_some_and(|r| r.status == Status::Published)),
-            ));
+            plan.diagnostics
+                .push(Diagnostic::error(&p.path, None, links::NOT_PUBLISHED));
             continue;
         }
         let aliases = check_aliases(&p, &map, &mut alias_owners, &mut plan.diagnostics);
