@@ -562,6 +562,7 @@ async fn active_files_from_content_are_downloads_not_pages() {
         lectern::content::SyncOptions {
             origin: lectern::db::entity::SyncOrigin::Cli,
             dry_run: false,
+            strict_links: true,
         },
     )
     .await

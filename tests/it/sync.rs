@@ -163,6 +163,7 @@ async fn dry_run_writes_nothing() {
         lectern::content::SyncOptions {
             origin: lectern::db::entity::SyncOrigin::Cli,
             dry_run: true,
+            strict_links: true,
         },
     )
     .await
