@@ -58,6 +58,12 @@ pub struct Settings {
     pub trusted_proxies: Vec<String>,
     /// The header trusted proxies name the client in.
     pub client_ip_header: String,
+    /// The one rule for lessons with a link, image or prerequisite that
+    /// leads nowhere, or a quiz with mistakes: `true`, such a lesson is not
+    /// published (by sync or the admin's save; the version already live
+    /// stays) and `lectern check` counts them as errors; `false`, it is
+    /// published and they are warnings.
+    pub strict_links: bool,
 }
 
 impl Settings {
@@ -88,6 +94,7 @@ impl Default for Settings {
             base_url: None,
             trusted_proxies: Vec::new(),
             client_ip_header: "X-Forwarded-For".into(),
+            strict_links: true,
         }
     }
 }

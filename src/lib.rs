@@ -141,6 +141,7 @@ async fn set_up(rocket: Rocket<Build>, given: Option<db::Db>) -> fairing::Result
         let options = SyncOptions {
             origin: SyncOrigin::Startup,
             dry_run: false,
+            strict_links: settings.strict_links,
         };
         match content::sync(&db, &settings.content_dir, options).await {
             Ok(report) => {

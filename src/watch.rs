@@ -51,6 +51,7 @@ pub fn fairing() -> impl Fairing {
                     let options = SyncOptions {
                         origin: SyncOrigin::Watch,
                         dry_run: false,
+                        strict_links: settings.strict_links,
                     };
                     match content::sync(&db, &settings.content_dir, options).await {
                         Ok(report) => {

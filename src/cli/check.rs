@@ -6,15 +6,22 @@ use std::process::ExitCode;
 use rocket::figment::Figment;
 
 use crate::config::Settings;
-use crate::content;
+use crate::content::{self, links::LinkPolicy};
 
 pub(super) fn run(figment: &Figment, dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let dir = match dir {
         Some(d) => d,
         None => Settings::from_figment(figment)?.content_dir,
     };
-    let report =
-        content::check(&dir).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", dir.display()))?;
+    // The same rule sync applies (a setting of the site, default true).
+    let strict: bool = figment
+        .extract_inner("strict_links")
+        .map_err(|_| anyhow::anyhow!("the setting strict_links must be true or false"))?;
+    let report = content::check_with(&dir, LinkPolicy::strict(strict))
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", dir.display()))?;
+    if report.course.is_some() {
+        println!("{} is a course folder; checking that course", dir.display());
+    }
     for d in &report.diagnostics {
         println!("{d}");
     }

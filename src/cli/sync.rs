@@ -20,6 +20,7 @@ pub(super) async fn run(figment: &Figment, dry_run: bool) -> anyhow::Result<Exit
     let options = SyncOptions {
         origin: SyncOrigin::Cli,
         dry_run,
+        strict_links: settings.strict_links,
     };
     let progress = super::progress::TerminalProgress::new();
     let report = content::sync_with_progress(&db, &settings.content_dir, options, &progress).await;

@@ -1,17 +1,21 @@
 //! `lectern check`: everything sync would complain about, without a database.
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use super::links::LinkPolicy;
 use super::plan::{plan, Known};
-use super::scan::scan;
-use super::{Diagnostic, Severity};
+use super::scan::{scan, COURSE_FILE};
+use super::Diagnostic;
 
 #[derive(Debug)]
 pub struct CheckReport {
     pub courses: usize,
     pub lessons: usize,
     pub diagnostics: Vec<Diagnostic>,
+    /// When the folder checked was one course's folder rather than the
+    /// content folder: that course's slug (its folder's name).
+    pub course: Option<String>,
 }
 
 impl CheckReport {
@@ -24,14 +28,68 @@ impl CheckReport {
     }
 }
 
-/// Validates the content folder at `root`: front matter, slugs, reserved
-/// names, duplicates, links and images. Broken links are errors here.
+/// Validates the content folder at `root` under the strict link rule (the
+/// default of `strict_links`): see [`check_with`].
 pub fn check(root: &Path) -> io::Result<CheckReport> {
-    let tree = scan(root)?;
-    let plan = plan(&tree, &Known::default(), Severity::Error);
+    check_with(root, LinkPolicy::default())
+}
+
+/// Validates `dir`: front matter, slugs, reserved names, duplicates, links
+/// and images, with what sync would make of each under `links`. `dir` is
+/// the content folder, or one course folder in it, which is then checked
+/// alone (against the whole content folder, so its links to other courses
+/// resolve).
+pub fn check_with(dir: &Path, links: LinkPolicy) -> io::Result<CheckReport> {
+    let Some((root, slug)) = course_folder(dir) else {
+        let tree = scan(dir)?;
+        let plan = plan(&tree, &Known::default(), links);
+        return Ok(CheckReport {
+            courses: plan.course_count,
+            lessons: plan.lesson_count,
+            diagnostics: plan.diagnostics,
+            course: None,
+        });
+    };
+    let tree = scan(&root)?;
+    let lessons = tree
+        .courses
+        .iter()
+        .find(|c| c.slug == slug)
+        .map_or(0, |c| c.lessons.len());
+    let plan = plan(&tree, &Known::default(), links);
+    let inside = format!("{slug}/");
+    let diagnostics = plan
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.path == slug || d.path.starts_with(&inside))
+        .collect();
     Ok(CheckReport {
-        courses: plan.course_count,
-        lessons: plan.lesson_count,
-        diagnostics: plan.diagnostics,
+        courses: 1,
+        lessons,
+        diagnostics,
+        course: Some(slug),
     })
+}
+
+/// When `dir` is a course folder, the content folder holding it and the
+/// course's slug. A course folder holds a `_course.md`, or else holds no
+/// course folder itself while a folder beside it does.
+fn course_folder(dir: &Path) -> Option<(PathBuf, String)> {
+    let dir = dir.canonicalize().ok()?;
+    let parent = dir.parent()?.to_path_buf();
+    let slug = dir.file_name()?.to_str()?.to_string();
+    if dir.join(COURSE_FILE).is_file() {
+        return Some((parent, slug));
+    }
+    let holds_course = |folder: &Path, except: Option<&Path>| {
+        std::fs::read_dir(folder).ok().is_some_and(|entries| {
+            entries.flatten().any(|e| {
+                let path = e.path();
+                Some(path.as_path()) != except
+                    && !e.file_name().to_string_lossy().starts_with('.')
+                    && path.join(COURSE_FILE).is_file()
+            })
+        })
+    };
+    (!holds_course(&dir, None) && holds_course(&parent, Some(&dir))).then_some((parent, slug))
 }

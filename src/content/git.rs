@@ -418,6 +418,7 @@ pub async fn pull_and_sync(
     content: &Path,
     timeout_secs: u64,
     answer_within: Duration,
+    strict_links: bool,
 ) -> Result<PushOutcome, PushError> {
     use crate::db::{entity::SyncOrigin, sync_runs};
 
@@ -435,6 +436,7 @@ pub async fn pull_and_sync(
     let options = super::SyncOptions {
         origin: SyncOrigin::Webhook,
         dry_run: false,
+        strict_links,
     };
     let sync = tokio::spawn(async move {
         let _turn = turn; // held until the sync ends, answered or not

@@ -18,10 +18,10 @@ use crate::db::lessons::{LessonFields, ShownFields, StoredRender, SyncIndexRow};
 use crate::db::redirects;
 use crate::markdown::{self, slug, LessonRef};
 
-use super::links::{self, LinkMap};
+use super::links::{self, LinkMap, LinkPolicy};
 use super::parse::{parse_course, parse_lesson, Parsed};
 use super::scan::{LessonFile, Tree, COURSE_FILE};
-use super::{content_hash, Diagnostic, Severity};
+use super::{content_hash, Diagnostic};
 
 /// What the database holds, as far as sync needs to know.
 #[derive(Debug, Default)]
@@ -146,7 +146,7 @@ pub const LESSON_BATCH: usize = 200;
 pub struct Planner<'t> {
     tree: &'t Tree,
     known: &'t Known,
-    broken_severity: Severity,
+    links: LinkPolicy,
     map: LinkMap<'t>,
     lessons_by_slug: HashMap<(i32, &'t str), &'t SyncIndexRow>,
     present: HashSet<&'t str>,
@@ -158,11 +158,12 @@ pub struct Planner<'t> {
     next: usize,
 }
 
-/// Plans a sync of `tree` over `known`. Broken links and images are reported
-/// with `broken_severity` (an error for `check`, a warning for sync, where the
-/// lesson is still applied).
-pub fn plan(tree: &Tree, known: &Known, broken_severity: Severity) -> Plan {
-    let (mut plan, mut planner) = Planner::start(tree, known, broken_severity);
+/// Plans a sync of `tree` over `known`. What a lesson with broken links or
+/// images (or quiz mistakes) becomes follows `links`, for `check` and sync
+/// alike: under the strict rule a live one is not applied and its problems
+/// are errors; otherwise it is applied and they are warnings.
+pub fn plan(tree: &Tree, known: &Known, links: LinkPolicy) -> Plan {
+    let (mut plan, mut planner) = Planner::start(tree, known, links);
     while let Some(batch) = planner.next_batch(LESSON_BATCH, &mut plan.diagnostics) {
         plan.lessons.extend(batch);
     }
@@ -174,7 +175,7 @@ impl<'t> Planner<'t> {
     /// Courses (planned whole, in the returned plan) and the link map of
     /// every lesson; the changed lesson files are parsed for their slugs
     /// only, and their texts let go.
-    pub fn start(tree: &'t Tree, known: &'t Known, broken_severity: Severity) -> (Plan, Self) {
+    pub fn start(tree: &'t Tree, known: &'t Known, links: LinkPolicy) -> (Plan, Self) {
         let mut plan = Plan {
             diagnostics: tree.diagnostics.clone(),
             ..Plan::default()
@@ -198,6 +199,15 @@ impl<'t> Planner<'t> {
             .chain(tree.unusable.iter().map(String::as_str))
             .collect();
         let mut map = LinkMap::new(&tree.assets, &tree.refused).with_media(known.media.as_ref());
+        // A file that exists but cannot be used is reported once, by itself;
+        // links to it are not broken (see `exists_for_links`).
+        for path in &tree.unusable {
+            if let Some((course, name)) = path.split_once('/') {
+                let stem = name.strip_suffix(".md").unwrap_or(name);
+                let slug = super::scan::split_number(stem).1;
+                exists_for_links(&mut map, &lessons_by_path, path, course, slug);
+            }
+        }
 
         // 1. Courses: which are usable, which changed.
         let mut usable: Vec<(CourseWork, &super::scan::CourseDir)> = Vec::new();
@@ -239,6 +249,10 @@ impl<'t> Planner<'t> {
             };
             // A course is usable if it exists already or is about to be created.
             if row.is_none() && parsed.is_none() {
+                for lf in &dir.lessons {
+                    let path = lf.file.path.as_str();
+                    exists_for_links(&mut map, &lessons_by_path, path, &dir.slug, &lf.name_slug);
+                }
                 if !dir.lessons.is_empty() {
                     plan.diagnostics.push(Diagnostic::error(
                         &dir.slug,
@@ -285,6 +299,13 @@ impl<'t> Planner<'t> {
                         Ok(p) => (p.slug, true),
                         Err(d) => {
                             plan.diagnostics.push(d);
+                            exists_for_links(
+                                &mut map,
+                                &lessons_by_path,
+                                path,
+                                work.slug,
+                                &lf.name_slug,
+                            );
                             continue;
                         }
                     },
@@ -322,7 +343,26 @@ impl<'t> Planner<'t> {
                 continue;
             };
             let rendered = markdown::render(&p.body, work.slug, p.body_line, &map);
-            report_problems(&mut plan.diagnostics, &p.path, &rendered, broken_severity);
+            let live = !p.meta.draft;
+            let found = report_problems(&mut plan.diagnostics, &p.path, &rendered, links, live);
+            // A new course is created even so (its lessons need it), as a
+            // draft until its text is fixed; an existing one keeps its text.
+            let refused = links.refuses(live, found);
+            if refused && work.row.is_some() {
+                plan.diagnostics.push(Diagnostic::error(
+                    &p.path,
+                    None,
+                    "not updated: a course page may not go live with a link or image that leads nowhere (strict_links); the version already live stays until these are fixed",
+                ));
+                continue;
+            }
+            if refused {
+                plan.diagnostics.push(Diagnostic::error(
+                    &p.path,
+                    None,
+                    "the course is created as a draft: a course page may not go live with a link or image that leads nowhere (strict_links); it is published once these are fixed",
+                ));
+            }
             let fields = CourseFields {
                 slug: p.slug.clone(),
                 title: p.meta.title.clone(),
@@ -331,7 +371,7 @@ impl<'t> Planner<'t> {
                 body_md: p.body,
                 body_html: rendered.html,
                 position: p.position,
-                status: if p.meta.draft {
+                status: if p.meta.draft || refused {
                     Status::Draft
                 } else {
                     Status::Published
@@ -367,7 +407,7 @@ impl<'t> Planner<'t> {
         let planner = Planner {
             tree,
             known,
-            broken_severity,
+            links,
             map,
             lessons_by_slug,
             present,
@@ -466,19 +506,25 @@ impl<'t> Planner<'t> {
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Option<(String, LessonAction)> {
         let (row, course_slug, course_id) = (pending.row, pending.course, pending.course_id);
-        let (known, map, broken_severity) = (self.known, &self.map, self.broken_severity);
-        report_problems(diagnostics, &p.path, &rendered, broken_severity);
+        let (known, map, links) = (self.known, &self.map, self.links);
+        let live = !p.meta.draft;
+        let mut found = report_problems(diagnostics, &p.path, &rendered, links, live);
         // Prerequisites are links too: one that points nowhere is reported
         // like a broken link (the others are kept).
         let (prerequisites, problems) =
             markdown::resolve_prerequisites(&p.meta.prerequisites, &this, map);
+        found += problems.len();
         for message in problems {
             diagnostics.push(Diagnostic {
-                severity: broken_severity,
+                severity: links.severity(live),
                 path: p.path.clone(),
                 line: Some(p.prerequisites_line),
                 message,
             });
+        }
+        if links.refuses(live, found) {
+            diagnostics.push(Diagnostic::error(&p.path, None, links::NOT_PUBLISHED));
+            return None;
         }
         let aliases = check_aliases(&p, map, &mut self.alias_owners, diagnostics);
         let path = p.path.clone();
@@ -772,21 +818,41 @@ fn check_aliases(
 }
 
 /// Links and images that lead nowhere and mistakes in quizzes, in the
-/// words every channel uses ([`links::render_problems`]).
+/// words every channel uses ([`links::render_problems`]), reported as the
+/// policy says for a `live` file or a draft. Returns how many there are.
 fn report_problems(
     diags: &mut Vec<Diagnostic>,
     path: &str,
     rendered: &markdown::Rendered,
-    severity: Severity,
-) {
-    for problem in links::render_problems(rendered) {
+    links: LinkPolicy,
+    live: bool,
+) -> usize {
+    let found = links::render_problems(rendered);
+    let count = found.len();
+    for problem in found {
         diags.push(Diagnostic {
-            severity,
+            severity: links.severity(live),
             path: path.to_string(),
             line: Some(problem.line),
             message: problem.message,
         });
     }
+    count
+}
+
+/// Puts a lesson file that exists but cannot be applied (it failed to
+/// parse, or to be read) on the link map, so links to it are not reported
+/// as broken: its own error is the one to fix. It is linked at its live URL
+/// when it has one, else at the URL its file name gives.
+fn exists_for_links(
+    map: &mut LinkMap,
+    known: &HashMap<&str, &SyncIndexRow>,
+    path: &str,
+    course: &str,
+    name_slug: &str,
+) {
+    let slug = known.get(path).map_or(name_slug, |row| row.slug.as_str());
+    map.add_lesson(path, course, slug);
 }
 
 /// A lesson's fields from its parsed file; `changed_at`: when the file last

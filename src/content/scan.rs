@@ -271,7 +271,7 @@ fn scan_course(
 }
 
 /// `01-install-node` → (Some(1), "install-node"); `intro` → (None, "intro").
-fn split_number(stem: &str) -> (Option<i64>, &str) {
+pub(crate) fn split_number(stem: &str) -> (Option<i64>, &str) {
     let digits = stem.chars().take_while(|c| c.is_ascii_digit()).count();
     match stem[digits..].strip_prefix('-') {
         Some(rest) if digits > 0 && !rest.is_empty() => (stem[..digits].parse().ok(), rest),

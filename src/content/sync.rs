@@ -18,7 +18,7 @@ use crate::db::{courses, file_hashes, lessons, redirects, revisions, site_state,
 use super::assets::store_assets;
 use super::plan::{AdminEdit, CourseAction, Known, LessonAction, Plan, Planner, LESSON_BATCH};
 use super::scan::{scan_hashes, Asset, Tree};
-use super::{Diagnostic, Severity};
+use super::Diagnostic;
 
 /// One sync (or export) at a time per process: concurrent triggers wait their turn.
 pub(crate) static SYNC_LOCK: Mutex<()> = Mutex::const_new(());
@@ -41,6 +41,8 @@ pub struct SyncOptions {
     pub origin: SyncOrigin,
     /// Plan and report, but write nothing.
     pub dry_run: bool,
+    /// The setting `strict_links` (see [`super::links::LinkPolicy`]).
+    pub strict_links: bool,
 }
 
 /// Progress of a long sync, for a terminal. Every method has a do-nothing
@@ -230,7 +232,10 @@ async fn sync_inner(
     // the batch before is written: memory holds a few batches, never the
     // whole content folder (issue 20).
     let (steps, mut next) = tokio::sync::mpsc::channel(1);
-    let planning = tokio::task::spawn_blocking(move || plan_in_steps(&tree, &known, &steps));
+    let planning = tokio::task::spawn_blocking(move || {
+        let links = super::links::LinkPolicy::strict(options.strict_links);
+        plan_in_steps(&tree, &known, links, &steps)
+    });
 
     let mut report = SyncReport {
         dry_run: options.dry_run,
@@ -322,8 +327,13 @@ struct Batch {
 /// Plans `tree` over `known` a batch at a time into `steps`, waiting while
 /// the writer is busy with the one before; stops early if the writer is
 /// gone (writing failed).
-fn plan_in_steps(tree: &Tree, known: &Known, steps: &tokio::sync::mpsc::Sender<Step>) {
-    let (plan, mut planner) = Planner::start(tree, known, Severity::Warning);
+fn plan_in_steps(
+    tree: &Tree,
+    known: &Known,
+    links: super::links::LinkPolicy,
+    steps: &tokio::sync::mpsc::Sender<Step>,
+) {
+    let (plan, mut planner) = Planner::start(tree, known, links);
     let remaining = planner.remaining();
     if steps.blocking_send(Step::Start(plan, remaining)).is_err() {
         return;

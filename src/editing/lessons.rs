@@ -7,7 +7,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 
 use crate::accounts::{audit, SessionUser};
-use crate::content::links::SiteResolver;
+use crate::content::links::{LinkPolicy, SiteResolver};
 use crate::content::store_assets;
 use crate::db::entity::{course, Origin, Status};
 use crate::db::lessons::{self, Lesson, LessonFields};
@@ -322,23 +322,32 @@ fn fields(
     }
 }
 
+/// What a save checks a text against: the content folder (the files its
+/// links and images name) and the rule for dead links, the one sync and
+/// `lectern check` apply (`strict_links`).
+#[derive(Clone, Copy, Debug)]
+pub struct Checks<'a> {
+    pub content_dir: &'a Path,
+    pub links: LinkPolicy,
+}
+
 /// Creates a lesson written in the admin (it has no file until exported).
 pub async fn create(
     db: &Db,
-    content_dir: &Path,
+    checks: Checks<'_>,
     user: &SessionUser,
     input: &LessonInput,
 ) -> Result<Lesson, EditError> {
     let (course, learner) = validate(db, input, None, None).await?;
     let (rendered, assets) = render_with_assets(
         db,
-        content_dir,
+        checks.content_dir,
         &course.slug,
         Some(&input.slug),
         &input.body_md,
     )
     .await?;
-    refuse_unpublishable(input.status, &rendered)?;
+    refuse_unpublishable(checks.links, input.status, &rendered)?;
     store_assets(db, assets.iter()).await?;
     let position = match input.position {
         Some(p) => p,
@@ -413,7 +422,7 @@ const THEIRS_LABEL_START: &str = "version ";
 /// nothing is applied and [`EditError::Unmerged`] carries both sides.
 pub async fn update(
     db: &Db,
-    content_dir: &Path,
+    checks: Checks<'_>,
     user: &SessionUser,
     id: i32,
     expected_version: i32,
@@ -421,16 +430,16 @@ pub async fn update(
 ) -> Result<Saved, EditError> {
     let current = lessons::by_id(db, id).await?.ok_or(EditError::NotFound)?;
     if current.version != expected_version {
-        return merge_stale(db, content_dir, user, current, expected_version, input).await;
+        return merge_stale(db, checks, user, current, expected_version, input).await;
     }
     let write = Write {
         origin: Origin::Admin,
         note: None,
         action: "lesson.save",
     };
-    match save(db, content_dir, user, id, expected_version, input, write).await {
+    match save(db, checks, user, id, expected_version, input, write).await {
         Err(EditError::Stale { current }) => {
-            merge_stale(db, content_dir, user, *current, expected_version, input).await
+            merge_stale(db, checks, user, *current, expected_version, input).await
         }
         other => other.map(|lesson| Saved {
             lesson,
@@ -445,7 +454,7 @@ pub async fn update(
 /// version was saved since, it is merged like any stale save.
 pub async fn replace(
     db: &Db,
-    content_dir: &Path,
+    checks: Checks<'_>,
     user: &SessionUser,
     id: i32,
     opened_version: i32,
@@ -454,7 +463,7 @@ pub async fn replace(
 ) -> Result<Saved, EditError> {
     let current = lessons::by_id(db, id).await?.ok_or(EditError::NotFound)?;
     if current.version != replaces_version {
-        return merge_stale(db, content_dir, user, current, opened_version, input).await;
+        return merge_stale(db, checks, user, current, opened_version, input).await;
     }
     let note = format!(
         "replaced version {replaces_version}{} after a conflict",
@@ -469,9 +478,9 @@ pub async fn replace(
         note: Some(&note),
         action: "lesson.replace",
     };
-    match save(db, content_dir, user, id, replaces_version, input, write).await {
+    match save(db, checks, user, id, replaces_version, input, write).await {
         Err(EditError::Stale { current }) => {
-            merge_stale(db, content_dir, user, *current, opened_version, input).await
+            merge_stale(db, checks, user, *current, opened_version, input).await
         }
         other => other.map(|lesson| Saved {
             lesson,
@@ -560,7 +569,7 @@ fn version_label(l: &Lesson) -> String {
 /// edit's text is kept as a revision, and the caller shows both sides.
 async fn merge_stale(
     db: &Db,
-    content_dir: &Path,
+    checks: Checks<'_>,
     user: &SessionUser,
     current: Lesson,
     opened_version: i32,
@@ -613,17 +622,7 @@ async fn merge_stale(
             action: "lesson.merge",
         };
         let version = current.version;
-        match save(
-            db,
-            content_dir,
-            user,
-            current.id,
-            version,
-            &merged_input,
-            write,
-        )
-        .await
-        {
+        match save(db, checks, user, current.id, version, &merged_input, write).await {
             Ok(lesson) => {
                 // The edit as typed stays recoverable beside the merge.
                 keep_refused_text(
@@ -756,7 +755,7 @@ struct Write<'a> {
 /// checks as a file gets; `Stale` when another save got there first.
 async fn save(
     db: &Db,
-    content_dir: &Path,
+    checks: Checks<'_>,
     user: &SessionUser,
     id: i32,
     expected_version: i32,
@@ -772,13 +771,13 @@ async fn save(
     let (course, learner) = validate(db, input, Some(id), Some(&current)).await?;
     let (rendered, assets) = render_with_assets(
         db,
-        content_dir,
+        checks.content_dir,
         &course.slug,
         Some(&input.slug),
         &input.body_md,
     )
     .await?;
-    refuse_unpublishable(input.status, &rendered)?;
+    refuse_unpublishable(checks.links, input.status, &rendered)?;
     store_assets(db, assets.iter()).await?;
     // Order is not content: a form carries the position it was opened at,
     // which a reorder since would make stale.
@@ -830,12 +829,17 @@ pub fn problems(rendered: &Rendered) -> Vec<crate::content::links::Problem> {
     crate::content::links::render_problems(rendered)
 }
 
-/// A lesson going live may not carry a dead link or image: the same check
-/// as `lectern check`, named by line. A draft may be saved with them (the
-/// editor lists them).
-fn refuse_unpublishable(status: Status, rendered: &Rendered) -> Result<(), EditError> {
+/// A lesson going live may not carry a dead link or image under the strict
+/// rule ([`LinkPolicy`], the one sync and `lectern check` apply), named by
+/// line. A draft may be saved with them, and under the lenient rule a
+/// published lesson too (the editor lists them as warnings).
+fn refuse_unpublishable(
+    links: LinkPolicy,
+    status: Status,
+    rendered: &Rendered,
+) -> Result<(), EditError> {
     let found = problems(rendered);
-    if status != Status::Published || found.is_empty() {
+    if !links.refuses(status == Status::Published, found.len()) {
         return Ok(());
     }
     Err(EditError::Invalid(vec![invalid(
@@ -940,7 +944,7 @@ pub async fn set_archived(
 /// Makes revision `revision_id`'s text the lesson's text again, as a new version.
 pub async fn restore_revision(
     db: &Db,
-    content_dir: &Path,
+    checks: Checks<'_>,
     user: &SessionUser,
     id: i32,
     revision_id: i32,
@@ -976,7 +980,7 @@ pub async fn restore_revision(
         note: Some(&note),
         action: "lesson.restore_revision",
     };
-    let mut saved = save(db, content_dir, user, id, expected_version, &input, write).await?;
+    let mut saved = save(db, checks, user, id, expected_version, &input, write).await?;
     if current.conflict_revision_id == Some(revision_id) {
         // Taking the file's text resolves the conflict: it is in sync again.
         lessons::resolve_conflict(db, id, true).await?;

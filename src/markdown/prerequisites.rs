@@ -3,7 +3,7 @@
 //! like links between lessons when the lesson is written, so pages only look
 //! the lessons up.
 
-use super::render::{is_relative, join, LessonRef, Resolver};
+use super::render::{is_relative, join, same_folder_as_written, LessonRef, RefKind, Resolver};
 
 /// Resolves `lesson`'s prerequisites. Returns the lessons, in the order
 /// given and without repeats, and a message for each entry that is not a
@@ -24,8 +24,18 @@ pub fn resolve_prerequisites(
             ));
             continue;
         }
-        match join(&lesson.course, file).and_then(|full| resolver.lesson(&full)) {
-            None => problems.push(format!("prerequisite “{raw}” points to a missing lesson")),
+        let full = join(&lesson.course, file);
+        match full.as_deref().and_then(|full| resolver.lesson(full)) {
+            None => {
+                let near = full
+                    .as_deref()
+                    .and_then(|full| resolver.nearest(full, RefKind::Link))
+                    .map(|near| format!("; did you mean {}?", same_folder_as_written(file, &near)));
+                problems.push(format!(
+                    "prerequisite “{raw}” points to a missing lesson{}",
+                    near.unwrap_or_default()
+                ))
+            }
             Some(target) if target == *lesson => {
                 problems.push(format!("prerequisite “{raw}” is this lesson itself"))
             }

@@ -54,6 +54,11 @@ pub trait Resolver {
     fn missing_site_path(&self, _path: &str) -> Option<String> {
         None
     }
+    /// The existing file in the same folder whose name is nearest to the
+    /// missing `path`'s (a typo's likely meaning), as a path from the root.
+    fn nearest(&self, _path: &str, _kind: RefKind) -> Option<String> {
+        None
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +82,9 @@ pub struct BrokenRef {
     pub kind: RefKind,
     /// The rule that refused the target, when one did.
     pub reason: Option<String>,
+    /// What the author probably meant: the target with its file name
+    /// replaced by the nearest existing one in the same folder.
+    pub suggestion: Option<String>,
 }
 
 #[derive(Debug)]
@@ -266,12 +274,13 @@ fn render_page(
                         }
                         url
                     }
-                    Err((target, reason)) => {
+                    Err((target, reason, suggestion)) => {
                         broken.push(BrokenRef {
                             line: line_of(range.start),
                             target,
                             kind: RefKind::Link,
                             reason,
+                            suggestion,
                         });
                         dest_url
                     }
@@ -291,12 +300,13 @@ fn render_page(
             }) => {
                 let dest_url = match rewrite(&dest_url, base_dir, RefKind::Image, resolver) {
                     Ok((url, _)) => url,
-                    Err((target, reason)) => {
+                    Err((target, reason, suggestion)) => {
                         broken.push(BrokenRef {
                             line: line_of(range.start),
                             target,
                             kind: RefKind::Image,
                             reason,
+                            suggestion,
                         });
                         dest_url
                     }
@@ -525,21 +535,25 @@ fn all_page_events<'a>(
 /// A lesson a link resolved to, with the link's fragment.
 type LinkedLesson = Option<(LessonRef, Option<String>)>;
 
+/// A reference that resolved to nothing: the target as written, the rule
+/// that refused it (if one did) and the nearest existing target.
+type Unresolved = (String, Option<String>, Option<String>);
+
 /// Rewrites a relative reference to a site URL. `Ok` holds the URL to use
 /// (unchanged for absolute URLs and fragments) and, for a link to a lesson,
-/// that lesson; `Err` holds the target that could not be resolved and the
-/// rule that refused it, if one did.
+/// that lesson; `Err` holds the target that could not be resolved, the
+/// rule that refused it, if one did, and the nearest existing target.
 fn rewrite<'a>(
     dest: &CowStr<'a>,
     base_dir: &str,
     kind: RefKind,
     resolver: &dyn Resolver,
-) -> Result<(CowStr<'a>, LinkedLesson), (String, Option<String>)> {
+) -> Result<(CowStr<'a>, LinkedLesson), Unresolved> {
     if !is_relative(dest) {
         if dest.starts_with('/') && !dest.starts_with("//") {
             let path = dest.split(['#', '?']).next().unwrap_or(dest);
             if let Some(reason) = resolver.missing_site_path(path) {
-                return Err((dest.to_string(), Some(reason)));
+                return Err((dest.to_string(), Some(reason), None));
             }
         }
         return Ok((dest.clone(), None));
@@ -576,8 +590,25 @@ fn rewrite<'a>(
                 Some(full) => resolver.refusal(full),
                 None => Some("the path leads outside the content folder".to_string()),
             };
-            Err((dest.to_string(), reason))
+            // A refused file is there: only a missing one has a likely meaning.
+            let suggestion = match (&full, &reason) {
+                (Some(full), None) => resolver
+                    .nearest(full.trim_end_matches('/'), kind)
+                    .map(|near| same_folder_as_written(path, &near)),
+                _ => None,
+            };
+            Err((dest.to_string(), reason, suggestion))
         }
+    }
+}
+
+/// `written` (a relative path as the author wrote it) with its last part
+/// replaced by the file name of `near`, a file in the same folder.
+pub(crate) fn same_folder_as_written(written: &str, near: &str) -> String {
+    let name = near.rsplit('/').next().unwrap_or(near);
+    match written.trim_end_matches('/').rsplit_once('/') {
+        Some((folder, _)) => format!("{folder}/{name}"),
+        None => name.to_string(),
     }
 }
 

@@ -288,7 +288,8 @@ async fn act(delivery: &Delivery, db: &Db, settings: &Settings) -> Answer {
             // How long to wait for the sync before answering 202.
             let within = Duration::from_secs(settings.webhook_answer_secs);
             let content = &settings.content_dir;
-            answer(git::pull_and_sync(db, repo, content, timeout, within).await)
+            let strict = settings.strict_links;
+            answer(git::pull_and_sync(db, repo, content, timeout, within, strict).await)
         }
     }
 }

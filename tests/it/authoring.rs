@@ -2,6 +2,8 @@
 //! information (duration, level, prerequisites), code blocks with titles and
 //! marked lines, and the whole course on one page. Each through real pages.
 
+use std::collections::BTreeSet;
+
 use chrono::{SecondsFormat, SubsecRound, Utc};
 use lectern::base::clock::Clock;
 use lectern::content::{check, Diagnostic, Severity};
@@ -355,13 +357,18 @@ async fn missing_prerequisite_fails_check_and_is_reported_by_sync() {
     let d = finding(&report.diagnostics, "intro/04-more.md", "09-gone.md");
     assert_eq!((d.severity, d.line), (Severity::Error, Some(5)), "{d}");
     assert!(d.message.contains("missing lesson"), "{d}");
-    assert_eq!(report.errors(), 1);
+    // The lesson is not published (strict_links), which is said once.
+    assert_eq!(report.errors(), 2);
+    finding(&report.diagnostics, "intro/04-more.md", "not published");
 
-    // Sync reports it too, and applies the lesson with the prerequisites that exist.
+    // Sync reports it too, and with strict_links off applies the lesson
+    // with the prerequisites that exist.
     let db = f.connect().await;
     let sync = f.sync(&db).await;
+    finding(&sync.diagnostics, "intro/04-more.md", "not published");
+    let sync = f.sync_with_links(&db, false).await;
     let d = finding(&sync.diagnostics, "intro/04-more.md", "09-gone.md");
-    assert_eq!(d.line, Some(5));
+    assert_eq!((d.severity, d.line), (Severity::Warning, Some(5)));
     let client = f.client().await;
     let (status, html) = get(&client, "/intro/more/").await;
     assert_eq!(status, Status::Ok);
@@ -747,4 +754,227 @@ async fn admin_editor_sets_schedule_level_duration_and_prerequisites() {
         "{box_}"
     );
     assert!(box_.contains(r#"<a href="/web/http/">HTTP</a>"#));
+}
+
+// ------------------------------------------------- check: what authors meet
+
+/// The sample content with `rel`'s front matter broken the way authors
+/// break it (an unquoted value).
+fn break_front_matter(f: &Fixture, rel: &str) {
+    let path = f.content().join(rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replacen("+++\n", "+++\nduration = 10 minutes\n", 1),
+    )
+    .unwrap();
+}
+
+#[rocket::async_test]
+async fn a_file_that_fails_to_parse_still_counts_as_existing_for_links() {
+    let f = Fixture::with_sample_content().await;
+    let db = f.connect().await;
+    f.sync(&db).await;
+    // Two lessons link to it, and it is in another course's links too.
+    break_front_matter(&f, "backend-dev/02-install-node.md");
+    f.write(
+        "web-foundations/04-next.md",
+        lesson_with(
+            "Next",
+            "prerequisites = [\"../backend-dev/02-install-node.md\"]",
+            "Then [install Node](../backend-dev/02-install-node.md).",
+        ),
+    );
+    // A file too large to read, and a new course whose course file is broken.
+    f.write(
+        "backend-dev/07-huge.md",
+        format!(
+            "+++\ntitle = \"Huge\"\n+++\n{}",
+            "x".repeat(1024 * 1024 + 1)
+        ),
+    );
+    f.write(
+        "tools/_course.md",
+        "+++\ntitle = \"Tools\nsummary = \"x\"\n+++\n",
+    );
+    f.write("tools/01-editors.md", lesson("Editors", "Text."));
+    f.write(
+        "web-foundations/05-more.md",
+        lesson(
+            "More",
+            "See [huge](../backend-dev/07-huge.md) and [editors](../tools/01-editors.md).",
+        ),
+    );
+
+    let report = check(&f.content()).unwrap();
+    let errors: Vec<&Diagnostic> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
+    let broken: Vec<&&Diagnostic> = errors
+        .iter()
+        .filter(|d| d.path == "backend-dev/02-install-node.md")
+        .collect();
+    assert_eq!(broken.len(), 1, "{errors:#?}");
+    assert_eq!(broken[0].line, Some(2), "{errors:#?}");
+    for d in &report.diagnostics {
+        assert!(
+            !d.message.contains("missing file") && !d.message.contains("missing lesson"),
+            "a file that exists is not missing: {d}"
+        );
+    }
+    // One error per broken file: the lesson, the huge file, the course file
+    // (and the course's lessons waiting for it).
+    let paths: BTreeSet<&str> = errors.iter().map(|d| d.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        BTreeSet::from([
+            "backend-dev/02-install-node.md",
+            "backend-dev/07-huge.md",
+            "tools",
+            "tools/_course.md"
+        ]),
+        "{errors:#?}"
+    );
+
+    // Sync says the same, and every other lesson goes live as it is.
+    let sync = f.sync(&db).await;
+    let sync_errors: BTreeSet<&str> = sync
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.path.as_str())
+        .collect();
+    assert_eq!(sync_errors, paths, "{:#?}", sync.diagnostics);
+    let client = f.client().await;
+    for live in [
+        "/web-foundations/next/",
+        "/web-foundations/more/",
+        "/backend-dev/install-node/",
+    ] {
+        assert_eq!(get(&client, live).await.0, Status::Ok, "{live}");
+    }
+    // The link leads to the version still live.
+    let (_, html) = get(&client, "/web-foundations/next/").await;
+    assert!(
+        html.contains("href=\"/backend-dev/install-node/\""),
+        "{html}"
+    );
+}
+
+#[rocket::async_test]
+async fn broken_links_and_images_suggest_the_nearest_existing_file() {
+    let f = Fixture::with_sample_content().await;
+    f.write(
+        "backend-dev/07-typos.md",
+        lesson_with(
+            "Typos",
+            "prerequisites = [\"03-frist-server.md\"]",
+            "Read [routes](04-routs-and-data.md#json) first.\n\n![Cycle](images/request-cycel.png)\n\n[Far](99-nothing-like-any-lesson.md) and [other](../web-foundations/01-how-the-web-work.md).",
+        ),
+    );
+    let report = check(&f.content()).unwrap();
+    let d = &report.diagnostics;
+    let at = |needle: &str| {
+        finding(d, "backend-dev/07-typos.md", needle)
+            .message
+            .clone()
+    };
+    assert_eq!(
+        at("04-routs"),
+        "link to a missing file: “04-routs-and-data.md#json”; did you mean 04-routes-and-data.md?"
+    );
+    assert_eq!(
+        at("request-cycel"),
+        "image not found: “images/request-cycel.png”; did you mean images/request-cycle.png?"
+    );
+    assert!(at("01-how-the-web-work.md")
+        .ends_with("did you mean ../web-foundations/01-how-the-web-works.md?"));
+    assert!(
+        at("03-frist").ends_with("did you mean 03-first-server.md?"),
+        "{d:#?}"
+    );
+    assert!(
+        !at("99-nothing").contains("did you mean"),
+        "no guess when nothing is near"
+    );
+
+    // The admin's save names the same file.
+    let (f, eve) = crate::admin::admin_site("eve").await;
+    let id = crate::admin::lesson_id(&f, "first-server").await;
+    let form = crate::admin::edit_form(&eve, id).await;
+    let body = "See [routes](04-routs-and-data.md).";
+    let (status, _, html) = post(
+        &eve,
+        &format!("/admin/lessons/{id}/edit"),
+        &crate::admin::with(&form, &[("body_md", body)]),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        html.contains("line 1: link to a missing file: “04-routs-and-data.md”; did you mean 04-routes-and-data.md?"),
+        "{html}"
+    );
+}
+
+#[rocket::async_test]
+async fn check_given_a_course_folder_says_so_and_checks_that_course() {
+    let f = Fixture::with_sample_content().await;
+    // A finding in the other course, which is not the one asked about.
+    f.write(
+        "web-foundations/04-gone.md",
+        lesson("Gone", "[x](99-missing.md)"),
+    );
+    f.write(
+        "backend-dev/07-cross.md",
+        lesson(
+            "Cross",
+            "See [HTTP](../web-foundations/01-how-the-web-works.md) and [nothing](08-nothing.md).",
+        ),
+    );
+    let folder = f.content().join("backend-dev");
+    let report = lectern::content::check_with(&folder, Default::default()).unwrap();
+    assert_eq!(report.course.as_deref(), Some("backend-dev"));
+    assert_eq!((report.courses, report.lessons), (1, 7));
+    let errors: Vec<String> = report.diagnostics.iter().map(ToString::to_string).collect();
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert_eq!(
+        errors[0],
+        "backend-dev/07-cross.md:6: error: link to a missing file: “08-nothing.md”"
+    );
+    assert!(errors[1].starts_with("backend-dev/07-cross.md: error: not published"));
+
+    // A course folder without its course file yet: beside other courses.
+    std::fs::remove_file(folder.join("_course.md")).unwrap();
+    let report = lectern::content::check_with(&folder, Default::default()).unwrap();
+    assert_eq!(report.course.as_deref(), Some("backend-dev"));
+    assert!(report
+        .diagnostics
+        .iter()
+        .all(|d| !d.path.starts_with("backend-dev/images")));
+    std::fs::write(folder.join("_course.md"), course("Backend")).unwrap();
+
+    // The command says what it does, and nothing about images/ as a course.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lectern"))
+        .env_remove("DATABASE_URL")
+        .env("LECTERN_LOG", "warn")
+        .arg("check")
+        .arg(&folder)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.starts_with(&format!(
+            "{} is a course folder; checking that course\n",
+            folder.display()
+        )),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("images/"), "{stdout}");
+    assert!(!stdout.contains("web-foundations"), "{stdout}");
+    assert!(
+        stdout.contains("check: 1 course(s), 7 lesson(s)"),
+        "{stdout}"
+    );
+    // The content folder itself is checked whole, as before.
+    let report = check(&f.content()).unwrap();
+    assert_eq!((report.course, report.courses), (None, 2));
 }

@@ -99,10 +99,12 @@ async fn each_bad_file_is_reported_and_the_rest_is_served() {
         finding(d, "intro/10-links.md", "99-missing.md").line,
         Some(8)
     );
+    // A published lesson with a dead link is not published (strict_links).
     assert_eq!(
         finding(d, "intro/10-links.md", "images/none.png").severity,
-        Severity::Warning
+        Severity::Error
     );
+    finding(d, "intro/10-links.md", "not published");
     assert!(finding(d, "intro/12-yaml.md", "YAML").line.is_some());
     assert_eq!(
         finding(d, "intro/13-unknown.md", "colour").severity,
@@ -115,14 +117,18 @@ async fn each_bad_file_is_reported_and_the_rest_is_served() {
     for ok in [
         "/intro/good/",
         "/intro/also-good/",
-        "/intro/links/",
         "/intro/xss/",
         "/intro/unknown/",
     ] {
         assert_eq!(get(&client, ok).await.0, Status::Ok, "{ok}");
     }
     // Refused files have no page: a plain 404 (never a 500).
-    for missing in ["/intro/bad-toml/", "/intro/no-title/", "/intro/huge/"] {
+    for missing in [
+        "/intro/bad-toml/",
+        "/intro/no-title/",
+        "/intro/huge/",
+        "/intro/links/",
+    ] {
         let (status, html) = get(&client, missing).await;
         assert_eq!(status, Status::NotFound, "{missing}");
         assert!(html.contains("Page not found"), "{missing}: {html}");
@@ -310,7 +316,12 @@ async fn no_script_reaches_a_page() {
             ),
         );
     }
-    let client = f.client().await;
+    // Some hostile links lead nowhere as well ("java<tab>script:" is a
+    // relative path): published anyway, so their pages are seen.
+    let lenient = f.figment().merge(("strict_links", false));
+    let client = f
+        .client_with(lenient, lectern::base::clock::Clock::system())
+        .await;
     let db = f.connect().await;
     assert_eq!(
         crate::common::count(
@@ -451,4 +462,189 @@ async fn hostile_titles_are_escaped() {
         html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt; &amp; co")
             || html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co")
     );
+}
+
+// ------------------------------------------------ one rule for dead links
+
+/// Adds `extra` to the end of the sample file `rel`.
+fn append(f: &Fixture, rel: &str, extra: &str) {
+    let path = f.content().join(rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{text}{extra}")).unwrap();
+}
+
+/// The errors of a report, as printed.
+fn errors(diags: &[Diagnostic]) -> Vec<String> {
+    diags
+        .iter()
+        .filter(|d| d.is_error())
+        .map(ToString::to_string)
+        .collect()
+}
+
+const FIRST_SERVER: &str = "backend-dev/03-first-server.md";
+const DEAD_LINK: &str = "\nA new closing line.\n\nNext: [routes](04-routs-and-data.md).\n";
+
+#[rocket::async_test]
+async fn under_strict_links_a_lesson_with_a_dead_link_keeps_its_live_version() {
+    let f = Fixture::with_sample_content().await;
+    let db = f.connect().await;
+    f.sync(&db).await;
+    append(&f, FIRST_SERVER, DEAD_LINK);
+    f.write(
+        "backend-dev/07-new.md",
+        lesson("New", "![Cycle](images/gone.png)"),
+    );
+    f.write(
+        "backend-dev/08-draft.md",
+        "+++\ntitle = \"Draft\"\ndraft = true\n+++\n[x](99-x.md)\n",
+    );
+    f.write(
+        "backend-dev/09-quiz.md",
+        lesson("Quiz", "```quiz\n? A question with nothing to choose\n```"),
+    );
+
+    let checked = lectern::content::check(&f.content()).unwrap();
+    let report = f.sync(&db).await;
+    let d = &report.diagnostics;
+    for refused in [
+        FIRST_SERVER,
+        "backend-dev/07-new.md",
+        "backend-dev/09-quiz.md",
+    ] {
+        let why = finding(d, refused, "not published");
+        assert_eq!((why.severity, why.line), (Severity::Error, None), "{why}");
+    }
+    assert!(finding(d, FIRST_SERVER, "not published")
+        .message
+        .contains("a version already live stays live"));
+    assert_eq!(
+        finding(d, FIRST_SERVER, "04-routs").severity,
+        Severity::Error
+    );
+    // A draft is not published anyway: it is saved, with a warning.
+    assert_eq!(
+        finding(d, "backend-dev/08-draft.md", "99-x.md").severity,
+        Severity::Warning
+    );
+    assert!(report
+        .created
+        .contains(&"backend-dev/08-draft.md".to_string()));
+    assert!(!report.updated.contains(&FIRST_SERVER.to_string()));
+    assert!(!report
+        .created
+        .iter()
+        .any(|p| p.contains("07-new") || p.contains("09-quiz")));
+    // `lectern check` says what sync does, finding for finding.
+    assert_eq!(errors(&checked.diagnostics), errors(d));
+    assert_eq!(report.errors(), 6, "{d:#?}");
+
+    let client = f.client().await;
+    let (status, html) = get(&client, "/backend-dev/first-server/").await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        !html.contains("A new closing line"),
+        "the old version stays"
+    );
+    for never in ["/backend-dev/new/", "/backend-dev/quiz/"] {
+        assert_eq!(get(&client, never).await.0, Status::NotFound, "{never}");
+    }
+    // Syncing again changes nothing: the file is refused again, not skipped
+    // as unchanged.
+    let again = f.sync(&db).await;
+    finding(&again.diagnostics, FIRST_SERVER, "not published");
+
+    // The admin's sync page (the report every run records, the webhook's
+    // too) names it.
+    let eve = f.client().await;
+    crate::common::add_user(&db, "eve", lectern::db::entity::Role::Editor).await;
+    crate::common::log_in(&eve, "eve", crate::common::PASSWORD).await;
+    let token = crate::common::csrf(&eve).await;
+    let (status, location, _) = crate::common::post(&eve, "/admin/sync", &[("csrf", &token)]).await;
+    assert_eq!(status, Status::SeeOther);
+    let page = crate::admin::unescape(&get(&eve, &location.unwrap()).await.1);
+    assert!(
+        page.contains("backend-dev/03-first-server.md: error: not published"),
+        "{page}"
+    );
+    assert!(
+        page.contains("did you mean 04-routes-and-data.md?"),
+        "{page}"
+    );
+
+    // Fixed, it goes live.
+    let text = std::fs::read_to_string(f.content().join(FIRST_SERVER)).unwrap();
+    f.write(
+        FIRST_SERVER,
+        text.replace("04-routs-and-data", "04-routes-and-data"),
+    );
+    let report = f.sync(&db).await;
+    assert!(
+        report.updated.contains(&FIRST_SERVER.to_string()),
+        "{report:?}"
+    );
+    let (_, html) = get(&client, "/backend-dev/first-server/").await;
+    assert!(html.contains("A new closing line"));
+}
+
+#[rocket::async_test]
+async fn with_strict_links_off_the_lesson_is_published_with_warnings_on_every_channel() {
+    let f = Fixture::with_sample_content().await;
+    let db = f.connect().await;
+    f.sync(&db).await;
+    append(&f, FIRST_SERVER, DEAD_LINK);
+
+    let lenient = lectern::content::links::LinkPolicy::strict(false);
+    let checked = lectern::content::check_with(&f.content(), lenient).unwrap();
+    assert_eq!(checked.errors(), 0, "{:#?}", checked.diagnostics);
+    let warned = finding(&checked.diagnostics, FIRST_SERVER, "04-routs");
+    assert_eq!(warned.severity, Severity::Warning);
+
+    let report = f.sync_with_links(&db, false).await;
+    assert_eq!(report.errors(), 0, "{:#?}", report.diagnostics);
+    assert_eq!(
+        finding(&report.diagnostics, FIRST_SERVER, "04-routs").severity,
+        Severity::Warning
+    );
+    assert!(report.updated.contains(&FIRST_SERVER.to_string()));
+
+    // The admin's save follows the same setting.
+    let figment = f.figment().merge(("strict_links", false));
+    let client = f
+        .client_with(figment, lectern::base::clock::Clock::system())
+        .await;
+    let (_, html) = get(&client, "/backend-dev/first-server/").await;
+    assert!(html.contains("A new closing line"));
+    crate::common::add_user(&db, "eve", lectern::db::entity::Role::Editor).await;
+    crate::common::log_in(&client, "eve", crate::common::PASSWORD).await;
+    let id = crate::admin::lesson_id(&f, "install-node").await;
+    let form = crate::admin::edit_form(&client, id).await;
+    let body = "Install it, then see [routes](04-routs-and-data.md).";
+    let uri = format!("/admin/lessons/{id}/edit");
+    let fields = crate::admin::with(&form, &[("body_md", body), ("status", "published")]);
+    let (status, location, _) = crate::common::post(&client, &uri, &fields).await;
+    assert_eq!(status, Status::SeeOther);
+    let (_, html) = get(&client, "/backend-dev/install-node/").await;
+    assert!(
+        html.contains("Install it, then see"),
+        "published with its dead link"
+    );
+    // The editor still lists it, as a warning.
+    let (_, page) = get(&client, &location.unwrap()).await;
+    assert!(page.contains("readers see them as they are"), "{page}");
+    assert!(page.contains("did you mean 04-routes-and-data.md?"));
+
+    // Under the default the same save is refused.
+    let strict = f.client().await;
+    crate::common::log_in(&strict, "eve", crate::common::PASSWORD).await;
+    let form = crate::admin::edit_form(&strict, id).await;
+    let fields = crate::admin::with(
+        &form,
+        &[
+            ("body_md", "Now [gone](99-gone.md)."),
+            ("status", "published"),
+        ],
+    );
+    let (status, _, html) = crate::common::post(&strict, &uri, &fields).await;
+    assert_eq!(status, Status::UnprocessableEntity, "{html}");
 }

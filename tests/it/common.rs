@@ -179,13 +179,20 @@ impl Fixture {
             .clone()
     }
 
+    /// Syncs as the default settings do (`strict_links = true`).
     pub(crate) async fn sync(&self, db: &Db) -> SyncReport {
+        self.sync_with_links(db, true).await
+    }
+
+    /// Syncs with the setting `strict_links` as given.
+    pub(crate) async fn sync_with_links(&self, db: &Db, strict_links: bool) -> SyncReport {
         lectern::content::sync(
             db,
             &self.content(),
             SyncOptions {
                 origin: SyncOrigin::Cli,
                 dry_run: false,
+                strict_links,
             },
         )
         .await

@@ -241,6 +241,7 @@ async fn snippets_are_escaped_and_carry_no_markup_from_the_lesson() {
              see [the **pangolin** notes](02-zzlinktarget.md).\n\n## Heading\n\n```\ncode pangolin\n```",
         ),
     );
+    f.write("alpha/02-zzlinktarget.md", lesson("Other", "Nothing here."));
     let client = site(&f).await;
     let html = search(&client, "pangolin").await;
     assert_eq!(results(&html), ["/alpha/markup/"], "{html}");
@@ -278,6 +279,7 @@ async fn lessons_written_before_search_existed_get_their_plain_text() {
             "See [the **okapi** notes](02-other.md 'zztarget').",
         ),
     );
+    f.write("alpha/02-other.md", lesson("Other", "Nothing here."));
     let client = site(&f).await;
     let db = f.connect().await;
     // As a row from before the search migration: no plain text yet, so its

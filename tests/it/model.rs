@@ -1781,6 +1781,7 @@ impl World {
             SyncOptions {
                 origin: SyncOrigin::Cli,
                 dry_run: false,
+                strict_links: true,
             },
         )
         .await

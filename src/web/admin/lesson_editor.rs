@@ -9,6 +9,7 @@ use rocket_dyn_templates::Template;
 
 use crate::accounts::SessionUser;
 use crate::config::Settings;
+use crate::content::links::LinkPolicy;
 use crate::db::lessons::{self, Lesson};
 use crate::db::{courses, Db};
 use crate::editing::diff::{compare, field_label, Side};
@@ -96,10 +97,17 @@ async fn edit_page(
     if !problems.is_empty() {
         state.errors.insert(
             "body_md",
-            format!(
-                "Fix these before the lesson can be published: {}",
-                edit::problems_in_words(&problems)
-            ),
+            match settings.strict_links {
+                true => format!(
+                    "Fix these before the lesson can be published: {}",
+                    edit::problems_in_words(&problems)
+                ),
+                // The lenient rule publishes it anyway: still worth fixing.
+                false => format!(
+                    "These lead nowhere or are mistaken; readers see them as they are: {}",
+                    edit::problems_in_words(&problems)
+                ),
+            },
         );
     }
     state.draft = lesson_live::offer_for_lesson(db, &user.0, &lesson).await?;
@@ -211,6 +219,16 @@ struct EditorDeps<'r> {
     settings: &'r Settings,
     policy: &'r CookiePolicy,
     cookies: &'r CookieJar<'r>,
+}
+
+impl EditorDeps<'_> {
+    /// What a save checks the text against, by the site's settings.
+    fn checks(&self) -> edit::Checks<'_> {
+        edit::Checks {
+            content_dir: &self.settings.content_dir,
+            links: LinkPolicy::strict(self.settings.strict_links),
+        }
+    }
 }
 
 #[rocket::async_trait]
@@ -386,7 +404,7 @@ async fn create(
     if form.action == "preview" {
         return deps.preview(&user, None, form).await;
     }
-    let saved = edit::create(deps.db, &deps.settings.content_dir, &user, &form.input()).await;
+    let saved = edit::create(deps.db, deps.checks(), &user, &form.input()).await;
     if saved.is_ok() {
         lesson_live::forget_draft(deps.db, &user, DraftTarget::NewIn(form.course_id)).await;
     }
@@ -417,13 +435,13 @@ async fn save(
     if form.action == "preview" {
         return deps.preview(&user, Some(&lesson), form).await;
     }
-    let (dir, version) = (&deps.settings.content_dir, form.version.unwrap_or(0));
+    let (checks, version) = (deps.checks(), form.version.unwrap_or(0));
     let input = form.input();
     let saved = match (form.action.as_str(), form.replaces) {
         ("replace", Some(replaces)) => {
-            edit::replace(deps.db, dir, &user, id, version, replaces, &input).await
+            edit::replace(deps.db, checks, &user, id, version, replaces, &input).await
         }
-        _ => edit::update(deps.db, dir, &user, id, version, &input).await,
+        _ => edit::update(deps.db, checks, &user, id, version, &input).await,
     };
     if saved.is_ok() {
         lesson_live::forget_draft(deps.db, &user, DraftTarget::Lesson(id)).await;

@@ -9,6 +9,7 @@ use rocket_dyn_templates::Template;
 use serde::Serialize;
 
 use crate::config::Settings;
+use crate::content::links::LinkPolicy;
 use crate::db::entity::Origin;
 use crate::db::lessons::{self};
 use crate::db::{revisions, Db};
@@ -315,7 +316,10 @@ async fn restore(
 ) -> Result<Result<Redirect, (rocket::http::Status, RawHtml<Template>)>, AdminError> {
     let restored = edit::restore_revision(
         db.inner(),
-        &settings.content_dir,
+        edit::Checks {
+            content_dir: &settings.content_dir,
+            links: LinkPolicy::strict(settings.strict_links),
+        },
         &user.0,
         id,
         rev,

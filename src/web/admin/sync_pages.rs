@@ -124,6 +124,7 @@ async fn sync_now(
     let options = SyncOptions {
         origin: SyncOrigin::Admin,
         dry_run: false,
+        strict_links: settings.strict_links,
     };
     let report = content::sync(db.inner(), &settings.content_dir, options).await?;
     audit::record(
