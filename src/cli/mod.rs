@@ -4,6 +4,7 @@
 mod check;
 mod export;
 pub mod logging;
+mod new;
 mod progress;
 mod sync;
 mod user;
@@ -41,6 +42,11 @@ pub enum Command {
         /// The content folder to check (default: the configured content_dir)
         dir: Option<PathBuf>,
     },
+    /// Start a course or add a lesson, with its front matter filled in
+    New {
+        #[command(subcommand)]
+        command: new::NewCommand,
+    },
     /// Write lessons and courses made or changed in the admin back to the content folder
     Export,
     /// Manage admin users: add, passwd, disable, enable, role
@@ -71,5 +77,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check { dir } => check::run(&figment, dir),
         Command::User { command } => user::run(&figment, command).await,
         Command::Export => export::run(&figment).await,
+        Command::New { command } => new::run(&figment, command),
     }
 }

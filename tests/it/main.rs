@@ -21,6 +21,7 @@ mod model;
 mod polish;
 mod quiz;
 mod redirects;
+mod scaffold;
 mod security;
 mod sessions;
 mod setup;
