@@ -17,7 +17,7 @@ use anyhow::{bail, ensure, Context, Result};
 use fantoccini::{Client, Locator};
 use rocket::http::{Header, Status};
 
-use crate::browser::{require_browsers, save_evidence, wait_text, ChromeDriver};
+use crate::browser::{docs_screenshot, require_browsers, save_evidence, wait_text, ChromeDriver};
 use crate::common::{
     count, course, free_port, get, http_get, lesson, server_command, Fixture, Server,
 };
@@ -570,6 +570,7 @@ async fn live_flow(
         text.contains("Fix the file and save it"),
         "what to do: {text}"
     );
+    docs_screenshot(c, "live-reload-error.png").await?;
     ensure!(
         c.find(Locator::Css("main"))
             .await?
