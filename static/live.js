@@ -2,7 +2,8 @@
 // runs: it listens to /_lectern/live (server-sent events), reloads the page
 // when the content changed, and while a changed file has errors shows them
 // over the page (file, line, message) until they are fixed. It reconnects
-// after the server restarts, and reloads then.
+// after the server restarts, and reloads then; a tab in the background
+// disconnects until it is shown again.
 "use strict";
 
 (function () {
@@ -99,6 +100,9 @@
   }
 
   function connect() {
+    // A tab in the background lets go of its connection: a browser keeps
+    // only six per site, and a seventh page would wait for one.
+    if (document.hidden || (source && source.readyState !== EventSource.CLOSED)) return;
     source = new EventSource("/_lectern/live");
     source.addEventListener("hello", function (event) {
       var now = read(event);
@@ -137,6 +141,16 @@
       }
     });
   }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) {
+      if (source) source.close();
+      state("paused");
+    } else {
+      // The hello says whether anything changed meanwhile.
+      connect();
+    }
+  });
 
   connect();
 })();

@@ -609,6 +609,41 @@ async fn live_flow(
     wait_text(c, "main", "Version four.")
         .await
         .context("an edit after the restart")?;
+
+    // A tab in the background lets its connection go (browsers keep six
+    // per site), and once shown again reloads if anything changed meanwhile.
+    mark(c).await?;
+    set_hidden(c, true).await?;
+    wait_attr(c, "paused").await?;
+    let db = f.connect().await;
+    let finished = "SELECT COUNT(*) FROM sync_runs WHERE finished_at IS NOT NULL";
+    let before = count(&db, finished).await;
+    f.write("intro/01-hello.md", lesson("Hello", "Version five."));
+    let start = Instant::now();
+    while count(&db, finished).await == before {
+        ensure!(start.elapsed() < HANG, "the edit was never synced");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    ensure!(
+        c.execute("return window.lecternMark === 1;", vec![])
+            .await?
+            == true,
+        "a hidden tab does not reload"
+    );
+    set_hidden(c, false).await?;
+    wait_reloaded_and_listening(c).await?;
+    wait_text(c, "main", "Version five.").await?;
+    Ok(())
+}
+
+/// Makes the page believe it is in a background tab (or shown again).
+async fn set_hidden(c: &Client, hidden: bool) -> Result<()> {
+    c.execute(
+        "Object.defineProperty(document, 'hidden', {value: arguments[0], configurable: true});\
+         document.dispatchEvent(new Event('visibilitychange'));",
+        vec![serde_json::json!(hidden)],
+    )
+    .await?;
     Ok(())
 }
 
