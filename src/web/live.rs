@@ -16,7 +16,7 @@ use rocket::response::stream::{Event, EventStream};
 use rocket::{get, routes, Route, Shutdown, State};
 use serde::Serialize;
 
-use crate::watch::{LiveReload, LiveStatus};
+use crate::watch::LiveReload;
 
 /// How soon a page tries again after the connection drops (a restart).
 const RETRY: Duration = Duration::from_millis(500);
@@ -25,11 +25,14 @@ pub fn routes() -> Vec<Route> {
     routes![live]
 }
 
+/// The first event: the status without the files last changed (the page
+/// was loaded after that change).
 #[derive(Serialize)]
 struct Hello<'a> {
     instance: &'a str,
-    #[serde(flatten)]
-    status: &'a LiveStatus,
+    generation: u64,
+    problems: &'a [crate::content::Diagnostic],
+    problems_total: usize,
 }
 
 #[get("/_lectern/live")]
@@ -39,7 +42,12 @@ fn live(live: &State<LiveReload>, mut shutdown: Shutdown) -> EventStream![] {
     EventStream! {
         let hello = {
             let now = status.borrow_and_update();
-            Event::json(&Hello { instance: &instance, status: &now })
+            Event::json(&Hello {
+                instance: &instance,
+                generation: now.generation,
+                problems: &now.problems,
+                problems_total: now.problems_total,
+            })
                 .event("hello")
                 .with_retry(RETRY)
         };
