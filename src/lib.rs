@@ -15,7 +15,7 @@
 //!   of Lectern's own.
 //!
 //! Beside `web` and `cli`: `config` (settings) and `watch` (the file watcher
-//! behind `serve --watch`).
+//! and live reload behind `serve --watch`).
 
 pub mod accounts;
 pub mod base;
@@ -143,7 +143,12 @@ async fn set_up(rocket: Rocket<Build>, given: Option<db::Db>) -> fairing::Result
             dry_run: false,
             strict_links: settings.strict_links,
         };
-        match content::sync(&db, &settings.content_dir, options).await {
+        let result = content::sync(&db, &settings.content_dir, options).await;
+        // Under --watch, open pages show the errors this sync found.
+        if let Some(live) = rocket.state::<watch::LiveReload>() {
+            live.synced(&result, &settings.content_dir);
+        }
+        match result {
             Ok(report) => {
                 for d in &report.diagnostics {
                     tracing::warn!("{d}");
@@ -206,6 +211,9 @@ async fn set_up(rocket: Rocket<Build>, given: Option<db::Db>) -> fairing::Result
         admin_css_url: assets.url("admin.css"),
         admin_js_url: assets.url("admin.js"),
         js_url: assets.url("site.js"),
+        live_js_url: rocket
+            .state::<watch::LiveReload>()
+            .map(|_| assets.url("live.js")),
         base_url,
     };
     Ok(rocket

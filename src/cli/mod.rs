@@ -3,6 +3,8 @@
 
 mod check;
 mod export;
+pub mod logging;
+mod new;
 mod progress;
 mod sync;
 mod user;
@@ -24,7 +26,8 @@ pub struct Cli {
 pub enum Command {
     /// Migrate the database, sync content (if sync_on_start) and serve the site (the default)
     Serve {
-        /// Re-sync when files in the content folder change (for authors previewing locally)
+        /// Re-sync when files in the content folder change, reload open pages, and show a
+        /// changed file's errors on them until it is fixed (for authors previewing locally)
         #[arg(long)]
         watch: bool,
     },
@@ -38,6 +41,11 @@ pub enum Command {
     Check {
         /// The content folder to check (default: the configured content_dir)
         dir: Option<PathBuf>,
+    },
+    /// Start a course or add a lesson, with its front matter filled in
+    New {
+        #[command(subcommand)]
+        command: new::NewCommand,
     },
     /// Write lessons and courses made or changed in the admin back to the content folder
     Export,
@@ -53,11 +61,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let figment = crate::config::figment();
     match cli.command.unwrap_or(Command::Serve { watch: false }) {
         Command::Serve { watch } => {
-            let rocket = crate::build(figment);
-            let rocket = if watch {
-                rocket.attach(crate::watch::fairing())
-            } else {
-                rocket
+            // Rocket colours its own log at a terminal; NO_COLOR turns it off too.
+            let figment = match logging::colour() {
+                true => figment,
+                false => figment.merge(("cli_colors", false)),
+            };
+            let rocket = match watch {
+                true => crate::watch::enable(crate::build(crate::watch::quiet_requests(figment))),
+                false => crate::build(figment),
             };
             let _rocket = rocket.launch().await?;
             Ok(ExitCode::SUCCESS)
@@ -66,5 +77,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check { dir } => check::run(&figment, dir),
         Command::User { command } => user::run(&figment, command).await,
         Command::Export => export::run(&figment).await,
+        Command::New { command } => new::run(&figment, command),
     }
 }

@@ -11,6 +11,7 @@ pub(crate) mod parse;
 pub mod plan;
 mod rerender;
 pub mod safe_path;
+pub mod scaffold;
 pub mod scan;
 pub mod sync;
 

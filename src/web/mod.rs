@@ -10,6 +10,8 @@ pub mod discovery;
 pub mod error;
 pub mod health;
 pub mod hooks;
+/// Mounted by `watch::enable` only, never by [`mount`].
+pub mod live;
 pub mod pages;
 pub mod paths;
 pub mod quiz;

@@ -31,6 +31,9 @@ pub struct SiteView {
     pub admin_js_url: String,
     /// The reader site's progressive-enhancement script (copy buttons).
     pub js_url: String,
+    /// The live-reload script, under `serve --watch` only (`None` otherwise,
+    /// so no other page ever names it).
+    pub live_js_url: Option<String>,
     /// The public address, without a trailing slash: absolute URLs are this
     /// plus a root-relative path.
     pub base_url: String,

@@ -216,13 +216,14 @@ fn every_verb_has_help() {
     assert!(top.contains("Usage: lectern [COMMAND]"), "{top}");
     assert_eq!(
         commands(&top),
-        ["serve", "sync", "check", "export", "user"],
+        ["serve", "sync", "check", "new", "export", "user"],
         "{top}"
     );
     for (verb, options) in [
         ("serve", &["--watch"][..]),
         ("sync", &["--dry-run"]),
         ("check", &["[DIR]"]),
+        ("new", &["course", "lesson"]),
         ("export", &[]),
         ("user", &[]),
     ] {

@@ -22,6 +22,7 @@ mod model;
 mod polish;
 mod quiz;
 mod redirects;
+mod scaffold;
 mod security;
 mod sessions;
 mod setup;
