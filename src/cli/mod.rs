@@ -3,6 +3,7 @@
 
 mod check;
 mod export;
+mod import;
 mod progress;
 mod sync;
 mod user;
@@ -41,6 +42,11 @@ pub enum Command {
     },
     /// Write lessons and courses made or changed in the admin back to the content folder
     Export,
+    /// Convert an mdBook or a Zola site into course folders; report what was not converted
+    Import {
+        #[command(subcommand)]
+        from: import::ImportFrom,
+    },
     /// Manage admin users: add, passwd, disable, enable, role
     User {
         #[command(subcommand)]
@@ -66,5 +72,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check { dir } => check::run(&figment, dir),
         Command::User { command } => user::run(&figment, command).await,
         Command::Export => export::run(&figment).await,
+        Command::Import { from } => import::run(&figment, from),
     }
 }

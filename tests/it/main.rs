@@ -13,6 +13,7 @@ mod discovery;
 mod editor;
 mod git;
 mod images;
+mod import;
 mod learner;
 mod learner_data;
 mod limits;
