@@ -493,10 +493,16 @@ impl Resolver<'_> {
             report.add(
                 key,
                 line,
-                format!(
-                    "the link to {dest} leads outside the {}; its text is kept without the link",
-                    self.noun
-                ),
+                match kind {
+                    Kind::Link => format!(
+                        "the link to {dest} leads outside the {}; its text is kept without the link",
+                        self.noun
+                    ),
+                    Kind::Image => format!(
+                        "the image {dest} is outside the {}; its description is kept instead",
+                        self.noun
+                    ),
+                },
             );
             return Action::Unlink;
         };
@@ -655,22 +661,10 @@ impl Resolver<'_> {
         if full.ends_with(".md") {
             return Some("it is markdown that is not a page of the import".into());
         }
-        // No part of the path may be a symbolic link: nothing is read from
-        // outside the source folder.
-        let mut at = self.root.to_path_buf();
-        for part in full.split('/') {
-            at.push(part);
-            match std::fs::symlink_metadata(&at) {
-                Ok(m) if m.file_type().is_symlink() => {
-                    return Some(
-                        "it is reached through a symbolic link, which the import does not follow"
-                            .into(),
-                    )
-                }
-                Ok(_) => {}
-                Err(_) => return Some("there is no such file".into()),
-            }
+        if let Some(why) = unreadable(self.root, full) {
+            return Some(why);
         }
+        let at = self.root.join(full);
         match std::fs::metadata(&at) {
             Ok(m) if !m.is_file() => Some("it is a folder, not a file".into()),
             Ok(m) if m.len() > MAX_ASSET_BYTES => Some(format!(
@@ -1025,12 +1019,44 @@ pub(crate) fn walk(root: &Path, prefix: &str) -> Result<Vec<String>, ImportError
     Ok(out)
 }
 
-/// Reads a source file as text, or says why it cannot be used.
+/// Why the file `key` may not be read, if it may not: a part of its path
+/// is a symbolic link (nothing is read from outside the source folder,
+/// whatever a link points at) or does not exist.
+fn unreadable(root: &Path, key: &str) -> Option<String> {
+    let mut at = root.to_path_buf();
+    for part in key.split('/') {
+        at.push(part);
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Some(
+                    "it is reached through a symbolic link, which the import does not follow"
+                        .into(),
+                )
+            }
+            Ok(_) => {}
+            Err(_) => return Some("the file does not exist".into()),
+        }
+    }
+    None
+}
+
+/// Reads a source file as text, or says why it cannot be used: reached
+/// through a link, missing, larger than a lesson may be, or not UTF-8.
 pub(crate) fn read_text(root: &Path, key: &str) -> Result<String, String> {
-    let bytes = std::fs::read(root.join(key)).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => "the file does not exist".to_string(),
-        _ => format!("the file cannot be read ({e})"),
-    })?;
+    use std::io::Read;
+    if let Some(why) = unreadable(root, key) {
+        return Err(why);
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(root.join(key))
+        .and_then(|f| f.take(MAX_MARKDOWN_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("the file cannot be read ({e})"))?;
+    if bytes.len() as u64 > MAX_MARKDOWN_BYTES {
+        return Err(format!(
+            "the file is larger than Lectern's limit of {} KiB for a lesson; split it into several files first",
+            MAX_MARKDOWN_BYTES / 1024
+        ));
+    }
     String::from_utf8(bytes).map_err(|e| {
         let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
             .iter()
@@ -1081,6 +1107,37 @@ mod tests {
         assert_eq!(normalise_url("blog/post"), "/blog/post/");
         assert_eq!(normalise_url("/guide/index.html"), "/guide/");
         assert_eq!(normalise_url("/guide/a.html#x"), "/guide/a.html");
+    }
+
+    #[test]
+    fn sources_are_read_only_inside_the_folder_and_within_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.md"), "secret").unwrap();
+        std::fs::create_dir(dir.path().join("src")).unwrap();
+        std::os::unix::fs::symlink(
+            outside.path().join("secret.md"),
+            dir.path().join("src/a.md"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("src/linked")).unwrap();
+        std::fs::write(outside.path().join("b.md"), "b").unwrap();
+        std::fs::write(
+            dir.path().join("src/big.md"),
+            "x".repeat(MAX_MARKDOWN_BYTES as usize + 1),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("src/ok.md"), "fine").unwrap();
+        for (key, why) in [
+            ("src/a.md", "symbolic link"),
+            ("src/linked/b.md", "symbolic link"),
+            ("src/big.md", "larger than"),
+            ("src/none.md", "does not exist"),
+        ] {
+            let err = read_text(dir.path(), key).unwrap_err();
+            assert!(err.contains(why), "{key}: {err}");
+        }
+        assert_eq!(read_text(dir.path(), "src/ok.md").unwrap(), "fine");
     }
 
     #[test]

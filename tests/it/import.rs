@@ -392,6 +392,76 @@ fn a_folder_that_is_not_a_book_or_site_is_named_plainly() {
     );
 }
 
+/// A hostile book: chapters and images outside its folder, reached by
+/// `..`, by absolute paths or through symbolic links, are reported and
+/// never read or copied.
+#[test]
+fn nothing_outside_the_book_is_read_or_copied() {
+    let book = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("secret.md"),
+        "# Secret\n\nsecret text\n",
+    )
+    .unwrap();
+    std::fs::write(outside.path().join("secret.png"), b"\x89PNG secret").unwrap();
+    let write = |rel: &str, text: &str| {
+        let path = book.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("book.toml", "[book]\ntitle = \"Hostile\"\n");
+    write(
+        "src/SUMMARY.md",
+        "- [Fine](fine.md)\n- [Escape](../../secret.md)\n- [Linked](linked.md)\n",
+    );
+    write(
+        "src/fine.md",
+        "# Fine\n\n![a](../../../secret.png) ![b](linked.png) [c](/../../secret.md) [d](secret/x.md)\n",
+    );
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.md"),
+        book.path().join("src/linked.md"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.png"),
+        book.path().join("src/linked.png"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(outside.path(), book.path().join("src/secret")).unwrap();
+
+    let dest = tempfile::tempdir().unwrap();
+    let out = lectern(&[
+        "import",
+        "mdbook",
+        book.path().to_str().unwrap(),
+        "--to",
+        dest.path().to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    for line in [
+        "src/SUMMARY.md:2: the chapter “Escape” points outside the book (../../secret.md); not imported",
+        "src/SUMMARY.md:3: the chapter “Linked” (linked.md) is not imported: it is reached through a symbolic link",
+        "src/fine.md:3: the image ../../../secret.png is outside the book; its description is kept instead",
+        "src/fine.md:3: src/linked.png is not copied: it is reached through a symbolic link",
+        "src/fine.md:3: the address /../../secret.md is not a page or file of the book",
+        "src/fine.md:3: the link to secret/x.md leads to nothing in the book",
+    ] {
+        assert!(stdout.contains(line), "missing “{line}” in:\n{stdout}");
+    }
+    let files = snapshot(dest.path());
+    assert_eq!(
+        files.keys().collect::<Vec<_>>(),
+        ["hostile/01-fine.md", "hostile/_course.md"]
+    );
+    assert!(files
+        .values()
+        .all(|bytes| !String::from_utf8_lossy(bytes).contains("secret text")));
+    assert!(check(dest.path()).0);
+}
+
 /// The imported folders, synced into a real database, are a site: lessons
 /// in order, images served, old addresses redirecting.
 #[rocket::async_test]
