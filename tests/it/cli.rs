@@ -216,7 +216,7 @@ fn every_verb_has_help() {
     assert!(top.contains("Usage: lectern [COMMAND]"), "{top}");
     assert_eq!(
         commands(&top),
-        ["serve", "sync", "check", "export", "user"],
+        ["serve", "sync", "check", "export", "import", "user"],
         "{top}"
     );
     for (verb, options) in [
@@ -224,6 +224,7 @@ fn every_verb_has_help() {
         ("sync", &["--dry-run"]),
         ("check", &["[DIR]"]),
         ("export", &[]),
+        ("import", &["mdbook", "zola"]),
         ("user", &[]),
     ] {
         let text = help(&[verb]);
