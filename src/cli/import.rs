@@ -69,6 +69,7 @@ pub(super) fn run(figment: &Figment, from: ImportFrom) -> anyhow::Result<ExitCod
         Some(d) => d,
         None => Settings::from_figment(figment)?.content_dir,
     };
+    let noun = source.noun;
     let lessons_read: usize = source.courses.iter().map(|c| c.lessons.len()).sum();
     println!(
         "import: read {what}: {} course(s), {lessons_read} lesson(s)",
@@ -86,6 +87,9 @@ pub(super) fn run(figment: &Figment, from: ImportFrom) -> anyhow::Result<ExitCod
         } else {
             println!("{word:<10} {path}");
         }
+    }
+    for path in &outcome.others {
+        println!("{:<10} {path}: not written by this import (an earlier import's file, or your own); remove it if the {} no longer has it", "other", noun);
     }
     if !outcome.report.is_empty() {
         println!("not converted ({}):", outcome.report.len());

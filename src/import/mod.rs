@@ -137,6 +137,10 @@ pub struct Outcome {
     pub lessons: usize,
     pub assets: usize,
     pub report: Report,
+    /// Lesson files in the imported course folders that this import did not
+    /// write: an earlier import's (the source was reordered or shortened
+    /// since) or the author's own.
+    pub others: Vec<String>,
 }
 
 impl Outcome {
@@ -174,12 +178,28 @@ pub fn write(source: Source, dest: &Path, overwrite: bool) -> Result<Outcome, Im
         };
         files.push((out.path.clone(), state));
     }
+    let written: HashSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+    let mut others = Vec::new();
+    for slug in &plan.course_slugs {
+        let Ok(entries) = std::fs::read_dir(dest.join(slug)) else {
+            continue;
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".md") && !n.starts_with('.'))
+            .map(|n| format!("{slug}/{n}"))
+            .filter(|p| !written.contains(p.as_str()))
+            .collect();
+        names.sort();
+        others.extend(names);
+    }
     Ok(Outcome {
         files,
         course_slugs: plan.course_slugs,
         lessons: plan.lessons,
         assets: plan.assets,
         report: plan.report,
+        others,
     })
 }
 

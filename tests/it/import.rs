@@ -355,6 +355,22 @@ fn a_second_import_changes_nothing_and_edited_files_are_kept() {
             read(dest.path(), &edited),
             "+++\ntitle = \"Mine\"\n+++\nMy text.\n"
         );
+        // A lesson file the import did not write (an earlier import's, after
+        // the source was reordered) is named.
+        let course = edited.split('/').next().unwrap();
+        std::fs::write(
+            dest.path().join(course).join("99-old.md"),
+            "+++\ntitle = \"Old\"\n+++\n",
+        )
+        .unwrap();
+        let (_, third) = import(kind, dest.path(), &[]);
+        assert!(
+            third.contains(&format!(
+                "other      {course}/99-old.md: not written by this import"
+            )),
+            "{third}"
+        );
+        std::fs::remove_file(dest.path().join(course).join("99-old.md")).unwrap();
         let (ok, fourth) = import(kind, dest.path(), &["--overwrite"]);
         assert!(
             ok && fourth.contains(&format!("wrote      {edited}")),
