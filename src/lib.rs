@@ -28,6 +28,7 @@ pub mod editing;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod import;
 pub mod markdown;
 pub mod watch;
 pub mod web;

@@ -5,6 +5,7 @@ mod check;
 mod export;
 pub mod logging;
 mod new;
+mod import;
 mod progress;
 mod sync;
 mod user;
@@ -49,6 +50,11 @@ pub enum Command {
     },
     /// Write lessons and courses made or changed in the admin back to the content folder
     Export,
+    /// Convert an mdBook or a Zola site into course folders; report what was not converted
+    Import {
+        #[command(subcommand)]
+        from: import::ImportFrom,
+    },
     /// Manage admin users: add, passwd, disable, enable, role
     User {
         #[command(subcommand)]
@@ -78,5 +84,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User { command } => user::run(&figment, command).await,
         Command::Export => export::run(&figment).await,
         Command::New { command } => new::run(&figment, command),
+        Command::Import { from } => import::run(&figment, from),
     }
 }

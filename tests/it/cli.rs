@@ -216,7 +216,7 @@ fn every_verb_has_help() {
     assert!(top.contains("Usage: lectern [COMMAND]"), "{top}");
     assert_eq!(
         commands(&top),
-        ["serve", "sync", "check", "new", "export", "user"],
+        ["serve", "sync", "check", "new", "export", "import", "user"],
         "{top}"
     );
     for (verb, options) in [
@@ -225,6 +225,7 @@ fn every_verb_has_help() {
         ("check", &["[DIR]"]),
         ("new", &["course", "lesson"]),
         ("export", &[]),
+        ("import", &["mdbook", "zola"]),
         ("user", &[]),
     ] {
         let text = help(&[verb]);

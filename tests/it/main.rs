@@ -14,6 +14,7 @@ mod editor;
 mod git;
 mod hooks;
 mod images;
+mod import;
 mod learner;
 mod learner_data;
 mod limits;
