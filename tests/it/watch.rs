@@ -490,12 +490,10 @@ async fn the_live_script_and_its_events_exist_only_in_watch_mode() {
 // ------------------------------------------------------------ in a browser
 
 #[rocket::async_test]
-#[cfg_attr(
-    lectern_skip_browser,
-    ignore = "LECTERN_SKIP_BROWSER was set when the tests were built"
-)]
 async fn an_open_page_reloads_after_an_edit_shows_a_broken_files_error_then_the_fix() {
-    require_browsers();
+    if !require_browsers() {
+        return;
+    }
     let f = Fixture::new().await;
     f.write("intro/_course.md", course("Intro"));
     f.write("intro/01-hello.md", lesson("Hello", "Version one."));
