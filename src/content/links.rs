@@ -126,18 +126,19 @@ impl Resolver for LinkMap<'_> {
         let (folder, _) = path.rsplit_once('/')?;
         let prefix = format!("{folder}/");
         // The folder's own assets: a range of the sorted map, nested
-        // folders' files left out.
+        // folders' files left out (a bounded number of entries read).
         let assets = self
             .assets
             .range(prefix.clone()..)
             .map(|(p, _)| p.as_str())
             .take_while(|p| p.starts_with(&prefix))
+            .take(4 * MAX_CANDIDATES)
             .filter_map(|p| p.strip_prefix(&prefix))
             .filter(|name| !name.contains('/'));
         let pages = self.folders.names(folder);
         let names: Vec<&str> = match kind {
-            RefKind::Image => assets.collect(),
-            RefKind::Link => pages.chain(assets).collect(),
+            RefKind::Image => assets.take(MAX_CANDIDATES).collect(),
+            RefKind::Link => pages.chain(assets).take(MAX_CANDIDATES).collect(),
         };
         nearest_name(path, names).map(|name| format!("{prefix}{name}"))
     }
@@ -360,7 +361,12 @@ impl Resolver for SiteResolver {
         let assets = on_disk.iter().map(String::as_str);
         let names: Vec<&str> = match kind {
             RefKind::Image => assets.collect(),
-            RefKind::Link => self.folders.names(folder).chain(assets).collect(),
+            RefKind::Link => self
+                .folders
+                .names(folder)
+                .chain(assets)
+                .take(MAX_CANDIDATES)
+                .collect(),
         };
         let name = nearest_name(path, names)?;
         let near = format!("{folder}/{name}");

@@ -648,3 +648,52 @@ async fn with_strict_links_off_the_lesson_is_published_with_warnings_on_every_ch
     let (status, _, html) = crate::common::post(&strict, &uri, &fields).await;
     assert_eq!(status, Status::UnprocessableEntity, "{html}");
 }
+
+#[rocket::async_test]
+async fn under_strict_links_a_course_page_with_a_dead_link_keeps_its_text_or_waits_as_a_draft() {
+    let f = Fixture::with_sample_content().await;
+    let db = f.connect().await;
+    f.sync(&db).await;
+    let intro = "backend-dev/_course.md";
+    append(
+        &f,
+        intro,
+        "\nNEWCOURSEWORDS see [missing](99-missing.md).\n",
+    );
+    f.write(
+        "tools/_course.md",
+        course("Tools").replace("Welcome", "See [gone](01-gonne.md). Welcome"),
+    );
+    f.write("tools/01-gone.md", lesson("Gone", "Text."));
+    let report = f.sync(&db).await;
+    finding(&report.diagnostics, intro, "not updated");
+    let d = finding(&report.diagnostics, "tools/_course.md", "01-gonne.md");
+    assert_eq!(d.severity, Severity::Error);
+    assert!(d.message.ends_with("did you mean 01-gone.md?"), "{d}");
+    finding(
+        &report.diagnostics,
+        "tools/_course.md",
+        "created as a draft",
+    );
+    let client = f.client().await;
+    let (status, html) = get(&client, "/backend-dev/").await;
+    assert_eq!(status, Status::Ok);
+    assert!(!html.contains("NEWCOURSEWORDS"), "the live text stays");
+    assert_eq!(get(&client, "/tools/").await.0, Status::NotFound);
+
+    // Fixed, both go live.
+    let text = std::fs::read_to_string(f.content().join(intro)).unwrap();
+    f.write(
+        intro,
+        text.replace("99-missing.md", "01-what-backend-developers-do.md"),
+    );
+    f.write("tools/_course.md", course("Tools"));
+    let report = f.sync(&db).await;
+    assert_eq!(report.errors(), 0, "{:#?}", report.diagnostics);
+    let client = f.client().await;
+    assert!(get(&client, "/backend-dev/")
+        .await
+        .1
+        .contains("NEWCOURSEWORDS"));
+    assert_eq!(get(&client, "/tools/").await.0, Status::Ok);
+}
