@@ -328,6 +328,20 @@ impl Fields<'_> {
         err(self.line_of(key), message)
     }
 
+    /// As `wrong`, quoting the value that is not understood (shortened: it
+    /// may be as long as the file).
+    fn wrong_value(&self, key: &str, value: &str) -> FrontMatterError {
+        let mut shown: String = value.chars().take(60).collect();
+        if shown.len() < value.len() {
+            shown.push('…');
+        }
+        let e = self.wrong(key);
+        err(
+            e.line,
+            format!("“{shown}” is not understood: {}", e.message),
+        )
+    }
+
     fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, FrontMatterError> {
         match self.map.get(key) {
             None | Some(Value::Null) => Ok(None),
@@ -357,11 +371,11 @@ impl Fields<'_> {
 
         let updated = match self.get::<String>("updated")? {
             None => None,
-            Some(s) => Some(parse_date(&s).ok_or_else(|| self.wrong("updated"))?),
+            Some(s) => Some(parse_date(&s).ok_or_else(|| self.wrong_value("updated", &s))?),
         };
         let publish_at = match self.get::<String>("publish_at")? {
             None => None,
-            Some(s) => Some(parse_date_time(&s).ok_or_else(|| self.wrong("publish_at"))?),
+            Some(s) => Some(parse_date_time(&s).ok_or_else(|| self.wrong_value("publish_at", &s))?),
         };
         let level = match self.get::<String>("level")? {
             None => None,
@@ -544,10 +558,10 @@ mod tests {
             ("tags = \"a\"", "tags must be a list, for example tags = [\"a\", \"b\"]"),
             ("draft = \"yes\"", "draft must be true or false, for example draft = true"),
             ("duration = \"long\"", "duration must be a number of minutes, for example duration = 10"),
-            ("updated = \"soon\"", "updated must be a date like 2026-12-05, for example updated = 2026-12-05"),
+            ("updated = \"soon\"", "“soon” is not understood: updated must be a date like 2026-12-05, for example updated = 2026-12-05"),
             ("weight = \"first\"", "weight must be a whole number, for example weight = 3"),
             ("prerequisites = \"01-a.md\"", "prerequisites must be a list of lesson files, for example prerequisites = [\"01-setup.md\"]"),
-            ("publish_at = \"tomorrow\"", "publish_at must be a date and time with its offset, for example publish_at = 2026-12-01T09:00:00+01:00"),
+            ("publish_at = \"tomorrow\"", "“tomorrow” is not understood: publish_at must be a date and time with its offset, for example publish_at = 2026-12-01T09:00:00+01:00"),
         ];
         for (line, message) in cases {
             let e = error_of("+++", &format!("title = \"x\"\n{line}"));
