@@ -294,6 +294,9 @@ fn parse_yaml(raw: &str) -> Result<Map<String, Value>, FrontMatterError> {
         // Lines as the rest of Lectern counts them: YAML also ends a line at
         // a lone carriage return.
         let line = e.location().map_or(2, |l| file_line(raw, l.index()));
+        // Something left open (a list, a quote) is found only at the end:
+        // name the last line of the front matter, not the closing fence.
+        let line = line.min(1 + raw.lines().count()).max(2);
         err(line, unreadable_line(raw, line, Format::Yaml))
     })
 }
@@ -599,6 +602,11 @@ mod tests {
         let e = error_of("---", "title: ok\nsummary: \"open");
         assert!(e.line >= 3, "{e}");
         assert_plain(&e);
+        let e = error_of("---", "title: ok\ntags: [a, b");
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (3, "tags must be a list, for example tags: [a, b]")
+        );
         let e = error_of("---", "title: [ok");
         assert_plain(&e);
         assert!(
