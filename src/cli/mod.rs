@@ -3,9 +3,9 @@
 
 mod check;
 mod export;
+mod import;
 pub mod logging;
 mod new;
-mod import;
 mod progress;
 mod sync;
 mod user;

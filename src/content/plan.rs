@@ -158,6 +158,28 @@ pub struct Planner<'t> {
     next: usize,
 }
 
+/// Where a person settles a lesson edited both in the admin and in its file.
+/// Export leaves a lesson with an open conflict alone, so the admin is the
+/// one way out: its editor links to the page that compares the two texts.
+pub fn lesson_conflict_message(id: i32) -> String {
+    format!(
+        "conflict: this lesson was edited in the admin and in this file; the admin's text stays live and the file's text is kept beside it. \
+         To resolve it, open /admin/lessons/{id}/edit and follow “Compare and resolve” to choose a text"
+    )
+}
+
+/// Where a person settles a course edited both in the admin and in its file.
+/// Courses keep no conflict revision, and export leaves a file sync has not
+/// read alone, so the way out is to make the two texts agree; either way
+/// the next sync takes it.
+pub fn course_conflict_message(id: i32) -> String {
+    format!(
+        "conflict: the course was edited in the admin and in this file; the admin's text stays live. \
+         To resolve it, make the two agree: edit the course at /admin/courses/{id}/edit to match this file, \
+         or copy the admin's title, summary and text into this file; the next sync then takes it"
+    )
+}
+
 /// Plans a sync of `tree` over `known`. What a lesson with broken links or
 /// images (or quiz mistakes) becomes follows `links`, for `check` and sync
 /// alike: under the strict rule a live one is not applied and its problems
@@ -393,8 +415,7 @@ impl<'t> Planner<'t> {
                     plan.diagnostics.push(Diagnostic::warning(
                         &p.path,
                         None,
-                        "conflict: the course was edited in the admin and in this file; the admin's text stays live \
-                         (run “lectern export” to write it here, or edit the course to match the file)",
+                        course_conflict_message(r.id),
                     ));
                     continue;
                 }
@@ -666,6 +687,13 @@ impl<'t> Planner<'t> {
                 },
             }
         };
+        if let LessonAction::Conflict { id, .. } = &action {
+            diagnostics.push(Diagnostic::warning(
+                &path,
+                None,
+                lesson_conflict_message(*id),
+            ));
+        }
         Some((path, action))
     }
 
@@ -691,7 +719,11 @@ impl<'t> Planner<'t> {
                         plan.diagnostics.push(Diagnostic::warning(
                             path,
                             None,
-                            "the file is gone (deleted or renamed to a new name) while its lesson had admin edits not yet exported: the lesson is archived with those edits; bring it back from the admin or write them to a file",
+                            format!(
+                            "the file is gone (deleted or renamed to a new name) while its lesson had admin edits not yet exported: \
+                             the lesson is archived with those edits; find them at /admin/lessons/{}/history to bring the lesson back or copy them into a file",
+                            row.id
+                        ),
                         ));
                     }
                     plan.lessons.push((

@@ -99,7 +99,7 @@ fn err(line: usize, message: impl Into<String>) -> FrontMatterError {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 enum Format {
     Toml,
     Yaml,
@@ -146,7 +146,7 @@ pub fn split_document(text: &str) -> Result<Document<'_>, FrontMatterError> {
         Format::Toml => parse_toml(raw)?,
         Format::Yaml => parse_yaml(raw)?,
     };
-    let fields = Fields { map, raw };
+    let fields = Fields { map, raw, format };
 
     let mut warnings = Vec::new();
     for key in fields.map.keys() {
@@ -178,13 +178,93 @@ fn file_line(raw: &str, byte: usize) -> usize {
     2 + before.iter().filter(|b| **b == b'\n').count()
 }
 
+/// What to write for a known field, with an example in the file's own
+/// syntax. The one wording of a field's rule for every channel (check, sync,
+/// the admin's sync page), whether the parser or the type check refused it.
+fn what_to_write(key: &str, format: Format) -> Option<String> {
+    let (rule, toml_example, yaml_example) = match key {
+        "title" => ("must be text in quotes", "\"Hello\"", "\"Hello\""),
+        "slug" => ("must be text in quotes", "\"install-node\"", "install-node"),
+        "summary" => (
+            "must be text in quotes",
+            "\"What you will learn\"",
+            "\"What you will learn\"",
+        ),
+        "weight" => ("must be a whole number", "3", "3"),
+        "draft" => ("must be true or false", "true", "true"),
+        "tags" => ("must be a list", "[\"a\", \"b\"]", "[a, b]"),
+        "aliases" => (
+            "must be a list",
+            "[\"/old/address/\"]",
+            "[\"/old/address/\"]",
+        ),
+        "prerequisites" => (
+            "must be a list of lesson files",
+            "[\"01-setup.md\"]",
+            "[01-setup.md]",
+        ),
+        "updated" => ("must be a date like 2026-12-05", "2026-12-05", "2026-12-05"),
+        "publish_at" => (
+            "must be a date and time with its offset",
+            "2026-12-01T09:00:00+01:00",
+            "2026-12-01T09:00:00+01:00",
+        ),
+        "duration" => ("must be a number of minutes", "10", "10"),
+        "level" => (
+            "must be beginner, intermediate or advanced",
+            "\"beginner\"",
+            "beginner",
+        ),
+        _ => return None,
+    };
+    Some(match format {
+        Format::Toml => format!("{key} {rule}, for example {key} = {toml_example}"),
+        Format::Yaml => format!("{key} {rule}, for example {key}: {yaml_example}"),
+    })
+}
+
+/// The plain message for a front matter line the parser could not read:
+/// the rule of the field set on that line (or on the nearest line above it
+/// that starts a field, for a list spread over lines), else a general hint.
+/// The parser's own text is never shown: it speaks of its grammar, not of
+/// what to write.
+fn unreadable_line(raw: &str, line: usize, format: Format) -> String {
+    let sep = match format {
+        Format::Toml => '=',
+        Format::Yaml => ':',
+    };
+    // `line` counts from the file's first line; the front matter starts on line 2.
+    let lines: Vec<&str> = raw.lines().take(line.saturating_sub(1)).collect();
+    let key = lines.iter().rev().find_map(|l| {
+        let (key, _) = l.split_once(sep)?;
+        let key = key.trim().trim_matches(['"', '\'']);
+        let plain = !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        plain.then_some(key)
+    });
+    key.and_then(|k| what_to_write(k, format))
+        .unwrap_or_else(|| {
+            format!(
+            "line {line} could not be read: check quotes around text and commas between list items"
+        )
+        })
+}
+
 fn parse_toml(raw: &str) -> Result<Map<String, Value>, FrontMatterError> {
     let table: toml::Table = toml::from_str(raw).map_err(|e| {
         let line = e.span().map_or(2, |s| file_line(raw, s.start));
-        err(
-            line,
-            format!("front matter is not valid TOML: {}", e.message()),
-        )
+        // Matched, never shown: a field set twice is no fault of its value.
+        if e.message().starts_with("duplicate key") {
+            return err(
+                line,
+                format!(
+                    "line {line} sets a field that an earlier line already sets; keep one of them"
+                ),
+            );
+        }
+        err(line, unreadable_line(raw, line, Format::Toml))
     })?;
     Ok(table
         .into_iter()
@@ -214,16 +294,17 @@ fn parse_yaml(raw: &str) -> Result<Map<String, Value>, FrontMatterError> {
         // Lines as the rest of Lectern counts them: YAML also ends a line at
         // a lone carriage return.
         let line = e.location().map_or(2, |l| file_line(raw, l.index()));
-        let message = e.to_string();
-        // The library appends its own position; the line is reported separately.
-        let message = message.split(" at line ").next().unwrap_or(&message);
-        err(line, format!("front matter is not valid YAML: {message}"))
+        // Something left open (a list, a quote) is found only at the end:
+        // name the last line of the front matter, not the closing fence.
+        let line = line.min(1 + raw.lines().count()).max(2);
+        err(line, unreadable_line(raw, line, Format::Yaml))
     })
 }
 
 struct Fields<'a> {
     map: Map<String, Value>,
     raw: &'a str,
+    format: Format,
 }
 
 impl Fields<'_> {
@@ -243,24 +324,38 @@ impl Fields<'_> {
         2
     }
 
-    fn get<T: DeserializeOwned>(
-        &self,
-        key: &str,
-        expected: &str,
-    ) -> Result<Option<T>, FrontMatterError> {
+    /// The error for `key`'s value: its rule and an example, on its line.
+    fn wrong(&self, key: &str) -> FrontMatterError {
+        let message = what_to_write(key, self.format)
+            .unwrap_or_else(|| format!("the value of {key} cannot be used"));
+        err(self.line_of(key), message)
+    }
+
+    /// As `wrong`, quoting the value that is not understood (shortened: it
+    /// may be as long as the file).
+    fn wrong_value(&self, key: &str, value: &str) -> FrontMatterError {
+        let mut shown: String = value.chars().take(60).collect();
+        if shown.len() < value.len() {
+            shown.push('…');
+        }
+        let e = self.wrong(key);
+        err(
+            e.line,
+            format!("“{shown}” is not understood: {}", e.message),
+        )
+    }
+
+    fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, FrontMatterError> {
         match self.map.get(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => serde_json::from_value(v.clone()).map(Some).map_err(|_| {
-                err(
-                    self.line_of(key),
-                    format!("field “{key}” must be {expected}"),
-                )
-            }),
+            Some(v) => serde_json::from_value(v.clone())
+                .map(Some)
+                .map_err(|_| self.wrong(key)),
         }
     }
 
     fn typed(&self) -> Result<FrontMatter, FrontMatterError> {
-        let title: String = self.get("title", "a string")?.ok_or_else(|| {
+        let title: String = self.get("title")?.ok_or_else(|| {
             err(
                 1,
                 "the field “title” is missing; add a line like title = \"My lesson\"",
@@ -277,25 +372,15 @@ impl Fields<'_> {
             ));
         }
 
-        let updated = match self.get::<String>("updated", "a date like 2026-11-25")? {
+        let updated = match self.get::<String>("updated")? {
             None => None,
-            Some(s) => Some(parse_date(&s).ok_or_else(|| {
-                err(
-                    self.line_of("updated"),
-                    format!("field “updated”: “{s}” is not a date like 2026-11-25"),
-                )
-            })?),
+            Some(s) => Some(parse_date(&s).ok_or_else(|| self.wrong_value("updated", &s))?),
         };
-        let publish_at = match self.get::<String>("publish_at", "a date-time with offset")? {
+        let publish_at = match self.get::<String>("publish_at")? {
             None => None,
-            Some(s) => Some(parse_date_time(&s).ok_or_else(|| {
-                err(
-                    self.line_of("publish_at"),
-                    format!("field “publish_at”: “{s}” is not a date and time with its offset, like 2026-12-01T09:00:00+01:00"),
-                )
-            })?),
+            Some(s) => Some(parse_date_time(&s).ok_or_else(|| self.wrong_value("publish_at", &s))?),
         };
-        let level = match self.get::<String>("level", "beginner, intermediate or advanced")? {
+        let level = match self.get::<String>("level")? {
             None => None,
             Some(s) => Some(Level::parse(&s).ok_or_else(|| {
                 err(
@@ -304,7 +389,7 @@ impl Fields<'_> {
                 )
             })?),
         };
-        let duration: Option<i64> = self.get("duration", "a whole number of minutes")?;
+        let duration: Option<i64> = self.get("duration")?;
         let duration = match duration {
             None => None,
             Some(d) if (1..=10_000).contains(&d) => Some(d as u32),
@@ -318,25 +403,21 @@ impl Fields<'_> {
 
         Ok(FrontMatter {
             title,
-            slug: self.get("slug", "a string")?,
+            slug: self.get("slug")?,
             summary: self
-                .get::<String>("summary", "a string")?
+                .get::<String>("summary")?
                 .unwrap_or_default()
                 .trim()
                 .to_string(),
-            weight: self.get("weight", "a whole number")?,
-            draft: self.get("draft", "true or false")?.unwrap_or(false),
-            tags: self.get("tags", "a list of strings")?.unwrap_or_default(),
+            weight: self.get("weight")?,
+            draft: self.get("draft")?.unwrap_or(false),
+            tags: self.get("tags")?.unwrap_or_default(),
             updated,
-            aliases: self
-                .get("aliases", "a list of strings")?
-                .unwrap_or_default(),
+            aliases: self.get("aliases")?.unwrap_or_default(),
             publish_at,
             duration,
             level,
-            prerequisites: self
-                .get("prerequisites", "a list of strings")?
-                .unwrap_or_default(),
+            prerequisites: self.get("prerequisites")?.unwrap_or_default(),
         })
     }
 }
@@ -404,18 +485,135 @@ mod tests {
         assert!(e.message.contains("title"), "{e}");
     }
 
-    #[test]
-    fn invalid_toml_names_its_line() {
-        let e = split_document("+++\ntitle = \"ok\"\nsummary = \"unterminated\n+++\n").unwrap_err();
-        assert_eq!(e.line, 3, "{e}");
-        assert!(e.message.contains("TOML"));
+    /// The error for front matter `fm` (the lines between the fences).
+    fn error_of(fence: &str, fm: &str) -> FrontMatterError {
+        split_document(&format!("{fence}\n{fm}\n{fence}\nBody\n")).unwrap_err()
+    }
+
+    /// No parser wording reaches a person: no backticks, no grammar terms.
+    fn assert_plain(e: &FrontMatterError) {
+        for raw in [
+            "`",
+            "TOML",
+            "YAML",
+            "invalid type",
+            "expected",
+            "string values",
+        ] {
+            assert!(!e.message.contains(raw), "{raw} in {e}");
+        }
     }
 
     #[test]
-    fn invalid_yaml_names_its_line() {
-        let e = split_document("---\ntitle: ok\ntags: [a, b\n---\n").unwrap_err();
+    fn toml_the_parser_refuses_says_what_to_write_on_the_files_line() {
+        let cases = [
+            (
+                "title = \"x\"\nduration = 10 minutes",
+                3,
+                "duration must be a number of minutes, for example duration = 10",
+            ),
+            (
+                "title = Hello",
+                2,
+                "title must be text in quotes, for example title = \"Hello\"",
+            ),
+            (
+                "title = \"x\"\ndraft = yes",
+                3,
+                "draft must be true or false, for example draft = true",
+            ),
+            (
+                "title = \"x\"\n\nupdated = 2026-13-05",
+                4,
+                "updated must be a date like 2026-12-05, for example updated = 2026-12-05",
+            ),
+            (
+                "title = \"x\"\ntags = [\n  \"a\"\n  \"b\"\n]",
+                5,
+                "tags must be a list, for example tags = [\"a\", \"b\"]",
+            ),
+            (
+                "title = \"ok\"\nsummary = \"unterminated",
+                3,
+                "summary must be text in quotes, for example summary = \"What you will learn\"",
+            ),
+            (
+                "title = \"x\"\ncolour = red",
+                3,
+                "line 3 could not be read: check quotes around text and commas between list items",
+            ),
+            (
+                "title = \"x\"\ntitle = \"y\"",
+                3,
+                "line 3 sets a field that an earlier line already sets; keep one of them",
+            ),
+        ];
+        for (fm, line, message) in cases {
+            let e = error_of("+++", fm);
+            assert_eq!((e.line, e.message.as_str()), (line, message), "{fm}");
+            assert_plain(&e);
+        }
+    }
+
+    #[test]
+    fn values_of_the_wrong_kind_say_what_to_write() {
+        let cases = [
+            ("tags = \"a\"", "tags must be a list, for example tags = [\"a\", \"b\"]"),
+            ("draft = \"yes\"", "draft must be true or false, for example draft = true"),
+            ("duration = \"long\"", "duration must be a number of minutes, for example duration = 10"),
+            ("updated = \"soon\"", "“soon” is not understood: updated must be a date like 2026-12-05, for example updated = 2026-12-05"),
+            ("weight = \"first\"", "weight must be a whole number, for example weight = 3"),
+            ("prerequisites = \"01-a.md\"", "prerequisites must be a list of lesson files, for example prerequisites = [\"01-setup.md\"]"),
+            ("publish_at = \"tomorrow\"", "“tomorrow” is not understood: publish_at must be a date and time with its offset, for example publish_at = 2026-12-01T09:00:00+01:00"),
+        ];
+        for (line, message) in cases {
+            let e = error_of("+++", &format!("title = \"x\"\n{line}"));
+            assert_eq!((e.line, e.message.as_str()), (3, message), "{line}");
+            assert_plain(&e);
+        }
+        let e = error_of("+++", "title = 3");
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (
+                2,
+                "title must be text in quotes, for example title = \"Hello\""
+            )
+        );
+    }
+
+    #[test]
+    fn yaml_errors_use_yaml_examples_and_the_files_line() {
+        let e = error_of("---", "title: ok\ndraft: yes");
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (3, "draft must be true or false, for example draft: true")
+        );
+        let e = error_of("---", "title: ok\ntags: a");
+        assert_eq!(e.message, "tags must be a list, for example tags: [a, b]");
+        let e = error_of("---", "title: ok\nduration: 10 minutes");
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (
+                3,
+                "duration must be a number of minutes, for example duration: 10"
+            )
+        );
+        // A syntax error: the line the parser stopped on, in plain words.
+        let e = error_of("---", "title: ok\nsummary: \"open");
         assert!(e.line >= 3, "{e}");
-        assert!(e.message.contains("YAML"));
+        assert_plain(&e);
+        let e = error_of("---", "title: ok\ntags: [a, b");
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (3, "tags must be a list, for example tags: [a, b]")
+        );
+        let e = error_of("---", "title: [ok");
+        assert_plain(&e);
+        assert!(
+            e.message.contains("title must be text in quotes")
+                || e.message.contains("could not be read"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -978,3 +978,70 @@ async fn check_given_a_course_folder_says_so_and_checks_that_course() {
     let report = check(&f.content()).unwrap();
     assert_eq!((report.course, report.courses), (None, 2));
 }
+
+// ------------------------------------------------------------ sync conflicts
+
+/// A lesson and a course changed both in the admin and in their files: the
+/// sync report says where to settle each (the lesson's editor, which links to
+/// the comparison; the course's edit page), and the addresses it names open.
+#[rocket::async_test]
+async fn sync_conflicts_say_where_to_resolve_them() {
+    let f = Fixture::new().await;
+    prerequisite_site(&f);
+    let client = editor(&f).await;
+    let db = f.connect().await;
+    let id = count(&db, "SELECT id FROM lessons WHERE slug = 'basics'").await;
+    let course_id = count(&db, "SELECT id FROM courses WHERE slug = 'intro'").await;
+    let form = EditorForm {
+        token: csrf(&client).await,
+        course_id: course_id.to_string(),
+    };
+    let (status, _, _) = send(
+        &client,
+        &format!("/admin/lessons/{id}/edit"),
+        form.fields("1", ["", "", "", ""]),
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let course_form = vec![
+        ("csrf", form.token.clone()),
+        ("slug", "intro".into()),
+        ("title", "Intro".into()),
+        ("summary", "Changed in the admin".into()),
+        ("body_md", "Admin words.".into()),
+        ("status", "published".into()),
+    ];
+    let course_edit = format!("/admin/courses/{course_id}/edit");
+    let (status, _, _) = send(&client, &course_edit, course_form).await;
+    assert_eq!(status, Status::SeeOther);
+
+    f.write("intro/02-basics.md", lesson("Basics", "File words."));
+    f.write("intro/_course.md", course("Intro, from the file"));
+    let report = f.sync(&db).await;
+    assert_eq!(report.conflicts, vec!["intro/02-basics.md"]);
+    let shown: Vec<String> = report.diagnostics.iter().map(|d| d.to_string()).collect();
+    let lesson_edit = format!("/admin/lessons/{id}/edit");
+    let lesson_line = format!(
+        "intro/02-basics.md: warning: conflict: this lesson was edited in the admin and in this file; \
+         the admin's text stays live and the file's text is kept beside it. \
+         To resolve it, open {lesson_edit} and follow “Compare and resolve” to choose a text"
+    );
+    assert!(shown.contains(&lesson_line), "{shown:#?}");
+    let course_line = shown
+        .iter()
+        .find(|l| l.starts_with("intro/_course.md: warning: conflict"))
+        .unwrap_or_else(|| panic!("{shown:#?}"));
+    assert!(
+        course_line.contains(&format!(
+            "edit the course at {course_edit} to match this file"
+        )),
+        "{course_line}"
+    );
+    assert!(!shown.join("\n").contains('`'));
+
+    // The named pages are where the ways out are.
+    let (status, page) = get(&client, &lesson_edit).await;
+    assert_eq!(status, Status::Ok);
+    assert!(page.contains("Compare and resolve"), "{page}");
+    assert_eq!(get(&client, &course_edit).await.0, Status::Ok);
+}

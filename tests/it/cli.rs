@@ -45,7 +45,9 @@ async fn check_reports_file_and_line_and_fails() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(
-        stdout.contains("intro/02-b.md:2: error: field “title” must be a string"),
+        stdout.contains(
+            "intro/02-b.md:2: error: title must be text in quotes, for example title = \"Hello\""
+        ),
         "{stdout}"
     );
     assert!(
@@ -106,7 +108,8 @@ async fn sync_exits_non_zero_when_a_file_has_an_error_and_zero_when_clean() {
     assert!(out.contains("0 error(s)"), "{out}");
 
     f.write("intro/02-b.md", "+++\ntitle = 3\n+++\n");
-    let error = "intro/02-b.md:2: error: field “title” must be a string";
+    let error =
+        "intro/02-b.md:2: error: title must be text in quotes, for example title = \"Hello\"";
     for args in [&["sync", "--dry-run"][..], &["sync"]] {
         let (code, out) = run_on(&f, args);
         assert_eq!(code, Some(1), "{args:?}: {out}");
