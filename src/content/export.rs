@@ -68,6 +68,15 @@ pub async fn pending(db: &impl ConnectionTrait) -> Result<Pending, DbErr> {
     })
 }
 
+/// The courses of [`pending`] alone (the dashboard counts lessons apart).
+pub async fn pending_courses(db: &impl ConnectionTrait) -> Result<Vec<Course>, DbErr> {
+    Ok(courses::all(db)
+        .await?
+        .into_iter()
+        .filter(course_needs_export)
+        .collect())
+}
+
 /// A course made in the admin, or edited there since its file was synced.
 pub fn course_needs_export(course: &Course) -> bool {
     let hash = content_hash(&course.title, &course.summary, &course.body_md);

@@ -86,23 +86,22 @@ struct Unsaved {
 const FEW: usize = 5;
 
 async fn unexported(db: &Db, limit: usize) -> Result<Unexported, AdminError> {
-    let pending = export::pending(db).await?;
+    let (lesson_count, lessons) =
+        lessons::needing_export_summary(db, (limit as u64).min(i64::MAX as u64)).await?;
+    let courses = export::pending_courses(db).await?;
     Ok(Unexported {
-        lesson_count: pending.lessons.len(),
-        course_count: pending.courses.len(),
-        more: pending.lessons.len() > limit || pending.courses.len() > limit,
-        lessons: pending
-            .lessons
+        lesson_count: lesson_count as usize,
+        course_count: courses.len(),
+        more: lesson_count as usize > limit || courses.len() > limit,
+        lessons: lessons
             .into_iter()
-            .take(limit)
             .map(|l| Unsaved {
                 title: l.title,
                 edit_url: format!("/admin/lessons/{}/edit", l.id),
                 path: l.source_path,
             })
             .collect(),
-        courses: pending
-            .courses
+        courses: courses
             .into_iter()
             .take(limit)
             .map(|c| Unsaved {
