@@ -949,23 +949,9 @@ fn normalise_url(url: &str) -> String {
 }
 
 /// Joins a relative path onto a folder, resolving `.` and `..`; `None` when
-/// it climbs out of the root.
+/// it climbs out of the root (the same rule as links in lessons).
 fn join(base: &str, rel: &str) -> Option<String> {
-    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
-    for part in rel.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    let mut out = parts.join("/");
-    if rel.ends_with('/') && !out.is_empty() {
-        out.push('/');
-    }
-    Some(out)
+    crate::markdown::join_relative(base, rel)
 }
 
 /// `%20` and the like decoded; a malformed escape stays as written.

@@ -561,7 +561,7 @@ fn read_doc(dir: &Path, key: &str) -> Result<Doc, (Option<usize>, String)> {
         })?;
         table
             .into_iter()
-            .map(|(k, v)| (k, toml_to_json(v)))
+            .map(|(k, v)| (k, crate::markdown::toml_to_json(v)))
             .collect()
     } else if raw.trim().is_empty() {
         Map::new()
@@ -575,20 +575,6 @@ fn read_doc(dir: &Path, key: &str) -> Result<Doc, (Option<usize>, String)> {
         body: text[end..].to_string(),
         body_line: line + 1,
     })
-}
-
-fn toml_to_json(value: toml::Value) -> Value {
-    match value {
-        toml::Value::String(s) => Value::String(s),
-        toml::Value::Integer(i) => Value::from(i),
-        toml::Value::Float(f) => Value::from(f),
-        toml::Value::Boolean(b) => Value::Bool(b),
-        toml::Value::Datetime(d) => Value::String(d.to_string()),
-        toml::Value::Array(a) => Value::Array(a.into_iter().map(toml_to_json).collect()),
-        toml::Value::Table(t) => {
-            Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
-        }
-    }
 }
 
 /// Reports each shortcode call, `{{ name(…) }}` or `{% name(…) %}`, with

@@ -272,7 +272,9 @@ fn parse_toml(raw: &str) -> Result<Map<String, Value>, FrontMatterError> {
         .collect())
 }
 
-fn toml_to_json(value: toml::Value) -> Value {
+/// A TOML value as JSON (dates as their text), for readers that hold front
+/// matter of either kind as one shape.
+pub(crate) fn toml_to_json(value: toml::Value) -> Value {
     match value {
         toml::Value::String(s) => Value::String(s),
         toml::Value::Integer(i) => Value::from(i),

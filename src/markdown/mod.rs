@@ -14,6 +14,8 @@ mod options;
 mod prerequisites;
 pub mod quiz;
 mod render;
+pub(crate) use front_matter::toml_to_json;
+pub(crate) use render::join as join_relative;
 mod sanitize;
 pub mod slug;
 mod text;
