@@ -17,6 +17,23 @@ pub(super) fn run(figment: &Figment, dir: Option<PathBuf>) -> anyhow::Result<Exi
     let strict: bool = figment
         .extract_inner("strict_links")
         .map_err(|_| anyhow::anyhow!("the setting strict_links must be true or false"))?;
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "there is no folder {}: give the content folder (lectern check DIR) or set content_dir",
+            dir.display()
+        );
+    }
+    let dir = match content::content_folder_inside(&dir) {
+        Some(inner) => {
+            println!(
+                "{} holds the content folder {}; checking that",
+                dir.display(),
+                inner.display()
+            );
+            inner
+        }
+        None => dir,
+    };
     let report = content::check_with(&dir, LinkPolicy::strict(strict))
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", dir.display()))?;
     if report.course.is_some() {

@@ -71,6 +71,26 @@ pub fn check_with(dir: &Path, links: LinkPolicy) -> io::Result<CheckReport> {
     })
 }
 
+/// When `dir` holds no course folder but its `content` folder does (a
+/// repository's top folder, given by mistake), that content folder.
+pub fn content_folder_inside(dir: &Path) -> Option<PathBuf> {
+    let inner = dir.join("content");
+    (!holds_course(dir, None) && holds_course(&inner, None)).then_some(inner)
+}
+
+/// Whether `folder` holds a course folder (one with a `_course.md`), other
+/// than `except`.
+fn holds_course(folder: &Path, except: Option<&Path>) -> bool {
+    std::fs::read_dir(folder).ok().is_some_and(|entries| {
+        entries.flatten().any(|e| {
+            let path = e.path();
+            Some(path.as_path()) != except
+                && !e.file_name().to_string_lossy().starts_with('.')
+                && path.join(COURSE_FILE).is_file()
+        })
+    })
+}
+
 /// When `dir` is a course folder, the content folder holding it and the
 /// course's slug. A course folder holds a `_course.md`, or else holds no
 /// course folder itself while a folder beside it does.
@@ -81,15 +101,5 @@ fn course_folder(dir: &Path) -> Option<(PathBuf, String)> {
     if dir.join(COURSE_FILE).is_file() {
         return Some((parent, slug));
     }
-    let holds_course = |folder: &Path, except: Option<&Path>| {
-        std::fs::read_dir(folder).ok().is_some_and(|entries| {
-            entries.flatten().any(|e| {
-                let path = e.path();
-                Some(path.as_path()) != except
-                    && !e.file_name().to_string_lossy().starts_with('.')
-                    && path.join(COURSE_FILE).is_file()
-            })
-        })
-    };
     (!holds_course(&dir, None) && holds_course(&parent, Some(&dir))).then_some((parent, slug))
 }

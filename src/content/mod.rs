@@ -16,7 +16,7 @@ pub mod scan;
 pub mod sync;
 
 pub use assets::store_assets;
-pub use check::{check, check_with, CheckReport};
+pub use check::{check, check_with, content_folder_inside, CheckReport};
 pub use diagnostics::{Diagnostic, Severity};
 pub use export::{export, ExportError, ExportReport};
 pub use rerender::{rerender_stale, Rerendered};

@@ -517,6 +517,38 @@ impl<'t> Planner<'t> {
         Some(actions)
     }
 
+    /// The lesson a new file was renamed from, if any: the lesson of the
+    /// same slug whose file is gone, or else (a file renamed to a new name,
+    /// its slug with it) the lesson whose gone file held these very bytes,
+    /// whose old URL then redirects. Never onto a slug another live file
+    /// holds, nor a lesson another file was already taken for.
+    fn renamed_from(
+        &self,
+        course_id: Option<i32>,
+        slug: &str,
+        hash: Option<&str>,
+    ) -> Option<&'t SyncIndexRow> {
+        let course_id = course_id?;
+        let file_gone = |l: &SyncIndexRow| {
+            l.source_path
+                .as_deref()
+                .is_some_and(|op| !self.present.contains(op))
+        };
+        match self.lessons_by_slug.get(&(course_id, slug)).copied() {
+            Some(other) => Some(other).filter(|o| file_gone(o)),
+            None => self.known.lessons.iter().find(|l| {
+                l.course_id == course_id
+                    && l.source_hash.is_some()
+                    && l.source_hash.as_deref() == hash
+                    && file_gone(l)
+                    && !l
+                        .source_path
+                        .as_deref()
+                        .is_some_and(|op| self.adopted.contains(op))
+            }),
+        }
+    }
+
     /// What to do with one changed lesson file, rendered.
     fn lesson_action(
         &mut self,
@@ -545,6 +577,14 @@ impl<'t> Planner<'t> {
         }
         if links.refuses(live, found) {
             diagnostics.push(Diagnostic::error(&p.path, None, links::NOT_PUBLISHED));
+            // A renamed file held back keeps its lesson live under the old
+            // name: the lesson is not archived as if its file were gone.
+            if row.is_none() {
+                if let Some(old) = self.renamed_from(course_id, &p.slug, Some(&p.hash)) {
+                    self.adopted
+                        .insert(old.source_path.as_deref().unwrap_or_default());
+                }
+            }
             return None;
         }
         let aliases = check_aliases(&p, map, &mut self.alias_owners, diagnostics);
@@ -629,33 +669,9 @@ impl<'t> Planner<'t> {
                 ));
                 return None;
             }
-            let present = &self.present;
-            let file_gone = |l: &SyncIndexRow| {
-                l.source_path
-                    .as_deref()
-                    .is_some_and(|op| !present.contains(op))
-            };
             // A file new at this path may be a renamed one, whose lesson keeps
-            // its id and history: the lesson of the same slug whose file is
-            // gone, or else (a file renamed to a new name, its slug with it)
-            // the lesson whose gone file held these very bytes, whose old URL
-            // then redirects. Never onto a slug another live file holds.
-            let adopted = &self.adopted;
-            let renamed = match same_slug {
-                Some(other) => Some(other).filter(|o| file_gone(o)),
-                None => course_id.and_then(|c| {
-                    known.lessons.iter().find(|l| {
-                        l.course_id == c
-                            && l.source_hash.is_some()
-                            && l.source_hash == fields.source_hash
-                            && file_gone(l)
-                            && !l
-                                .source_path
-                                .as_deref()
-                                .is_some_and(|op| adopted.contains(op))
-                    })
-                }),
-            };
+            // its id and history.
+            let renamed = self.renamed_from(course_id, &fields.slug, fields.source_hash.as_deref());
             match renamed {
                 Some(other) => {
                     let old = other.source_path.as_deref().unwrap_or_default();

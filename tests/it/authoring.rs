@@ -977,6 +977,37 @@ async fn check_given_a_course_folder_says_so_and_checks_that_course() {
     // The content folder itself is checked whole, as before.
     let report = check(&f.content()).unwrap();
     assert_eq!((report.course, report.courses), (None, 2));
+
+    // The folder above it (a repository's top folder) checks its content
+    // folder, saying so; a folder that is not there is named plainly.
+    let lectern_check = |dir: &std::path::Path| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_lectern"))
+            .env_remove("DATABASE_URL")
+            .env("LECTERN_LOG", "warn")
+            .arg("check")
+            .arg(dir)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.code(), text)
+    };
+    let top = f.content().parent().unwrap().to_path_buf();
+    let (code, text) = lectern_check(&top);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.starts_with(&format!(
+            "{} holds the content folder {}; checking that\n",
+            top.display(),
+            top.join("content").display()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("check: 2 course(s), "), "{text}");
+    let (code, text) = lectern_check(&top.join("nowhere"));
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("there is no folder"), "{text}");
+    assert!(!text.contains("os error"), "{text}");
 }
 
 // ------------------------------------------------------------ sync conflicts

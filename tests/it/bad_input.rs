@@ -493,6 +493,64 @@ const FIRST_SERVER: &str = "backend-dev/03-first-server.md";
 const DEAD_LINK: &str = "\nA new closing line.\n\nNext: [routes](04-routs-and-data.md).\n";
 
 #[rocket::async_test]
+async fn under_strict_links_a_renamed_lesson_held_back_stays_live_under_its_old_address() {
+    let f = Fixture::with_sample_content().await;
+    let db = f.connect().await;
+    f.sync(&db).await;
+    let content = f.content();
+    let rename = |from: &str, to: &str| {
+        std::fs::rename(content.join(from), content.join(to)).unwrap();
+    };
+    // Renamed to a new slug, same bytes, a dead link in them (published
+    // while the rule was off).
+    let routes = "backend-dev/04-routes-and-data.md";
+    let text = std::fs::read_to_string(content.join(routes)).unwrap();
+    f.write(routes, format!("{text}\n[gone](99-gone.md)\n"));
+    f.sync_with_links(&db, false).await;
+    rename(routes, "backend-dev/04-routes-and-json.md");
+    // Renamed with a dead link added: the same slug under a new number.
+    append(&f, FIRST_SERVER, DEAD_LINK);
+    rename(FIRST_SERVER, "backend-dev/13-first-server.md");
+
+    let report = f.sync(&db).await;
+    let d = &report.diagnostics;
+    finding(d, "backend-dev/13-first-server.md", "not published");
+    assert!(report.archived.is_empty(), "{:?} {d:#?}", report.archived);
+    let client = f.client().await;
+    for (url, text) in [
+        ("/backend-dev/first-server/", "Node"),
+        ("/backend-dev/routes-and-data/", "gone"),
+    ] {
+        let (status, html) = get(&client, url).await;
+        assert_eq!(status, Status::Ok, "{url} stays live");
+        assert!(html.contains(text), "{url}");
+    }
+
+    // Fixed, the renames are applied to the same lessons, the old address
+    // of the renamed slug redirecting.
+    rename("backend-dev/13-first-server.md", FIRST_SERVER);
+    let text = std::fs::read_to_string(content.join(FIRST_SERVER)).unwrap();
+    f.write(
+        FIRST_SERVER,
+        text.replace("04-routs-and-data.md", "04-routes-and-json.md")
+            .replace("04-routes-and-data.md", "04-routes-and-json.md"),
+    );
+    // The renamed file's bytes unchanged, its link now leads somewhere.
+    f.write("backend-dev/99-gone.md", lesson("Gone", "Back again."));
+    let report = f.sync(&db).await;
+    assert_eq!(report.errors(), 0, "{:#?}", report.diagnostics);
+    assert!(report.archived.is_empty(), "{report:?}");
+    assert_eq!(report.created, ["backend-dev/99-gone.md"], "{report:?}");
+    let client = f.client().await;
+    assert_eq!(
+        get(&client, "/backend-dev/routes-and-json/").await.0,
+        Status::Ok
+    );
+    let (status, _) = get(&client, "/backend-dev/routes-and-data/").await;
+    assert_eq!(status, Status::MovedPermanently);
+}
+
+#[rocket::async_test]
 async fn under_strict_links_a_lesson_with_a_dead_link_keeps_its_live_version() {
     let f = Fixture::with_sample_content().await;
     let db = f.connect().await;
