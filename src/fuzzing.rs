@@ -460,9 +460,13 @@ pub fn merge(data: &[u8]) {
         BodyMerge::Clean { text, .. } => {
             for line in text.lines() {
                 if line.starts_with("<<<<<<< ") || line.starts_with(">>>>>>> ") {
+                    // A side's last line may end in a lone carriage return,
+                    // which `lines` keeps there and drops once the merge
+                    // ends that line with a newline: the same line.
+                    let line = line.trim_end_matches('\r');
                     let held = [base, mine, theirs]
                         .iter()
-                        .any(|t| t.lines().any(|l| l == line));
+                        .any(|t| t.lines().any(|l| l.trim_end_matches('\r') == line));
                     assert!(held, "a clean merge made a marker line {line:?}");
                 }
             }
