@@ -968,6 +968,17 @@ pub fn shown_change(
     })
 }
 
+/// When the public last saw something new of a lesson: its shown change
+/// ([`shown_change`]), or the moment it was scheduled to appear if later.
+pub fn news_at(
+    updated_on: Option<chrono::NaiveDate>,
+    text_changed_at: DateTime<Utc>,
+    publish_at: Option<DateTime<Utc>>,
+) -> DateTime<Utc> {
+    let changed = shown_change(updated_on, text_changed_at);
+    publish_at.map_or(changed, |at| at.max(changed))
+}
+
 /// The date a lesson's page shows as "Updated" ([`shown_change`]).
 pub fn shown_date(l: &Lesson) -> chrono::NaiveDate {
     shown_change(l.updated_on, l.text_changed_at).date_naive()
@@ -1000,8 +1011,7 @@ impl PublicListing {
     /// moment it was scheduled to appear if that came later. Feeds list
     /// their newest entries by it.
     pub fn news_at(&self) -> DateTime<Utc> {
-        let changed = self.changed_at();
-        self.publish_at.map_or(changed, |at| at.max(changed))
+        news_at(self.updated_on, self.text_changed_at, self.publish_at)
     }
 
     /// When it first appeared to the public (as far as the row knows).
@@ -1018,8 +1028,41 @@ pub async fn public_listing(
     now: DateTime<Utc>,
     course_id: Option<i32>,
 ) -> Result<Vec<PublicListing>, DbErr> {
+    let mut query = listing_query(now);
+    if let Some(id) = course_id {
+        query = query.filter(lesson::Column::CourseId.eq(id));
+    }
+    query
+        .order_by_asc(course::Column::Position)
+        .order_by_asc(course::Column::Slug)
+        .order_by_asc(lesson::Column::Position)
+        .order_by_asc(lesson::Column::Slug)
+        .into_model::<PublicListing>()
+        .all(db)
+        .await
+}
+
+/// The lessons `ids` as [`public_listing`] gives them, those still public
+/// at `now` only, in no particular order.
+pub async fn public_listing_of(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    ids: &[i32],
+) -> Result<Vec<PublicListing>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    listing_query(now)
+        .filter(lesson::Column::Id.is_in(ids.iter().copied()))
+        .into_model::<PublicListing>()
+        .all(db)
+        .await
+}
+
+/// `SELECT` of [`PublicListing`]: public lessons of published courses.
+fn listing_query(now: DateTime<Utc>) -> sea_orm::Select<lesson::Entity> {
     use sea_orm::{JoinType, RelationTrait};
-    let mut query = lesson::Entity::find()
+    lesson::Entity::find()
         .select_only()
         .columns([
             lesson::Column::Id,
@@ -1036,18 +1079,7 @@ pub async fn public_listing(
         .column_as(course::Column::Title, "course_title")
         .join(JoinType::InnerJoin, lesson::Relation::Course.def())
         .filter(public_condition(now))
-        .filter(course::Column::Status.eq(Status::Published));
-    if let Some(id) = course_id {
-        query = query.filter(lesson::Column::CourseId.eq(id));
-    }
-    query
-        .order_by_asc(course::Column::Position)
-        .order_by_asc(course::Column::Slug)
-        .order_by_asc(lesson::Column::Position)
-        .order_by_asc(lesson::Column::Slug)
-        .into_model::<PublicListing>()
-        .all(db)
-        .await
+        .filter(course::Column::Status.eq(Status::Published))
 }
 
 /// Gives lessons `dates` of their files, `(lesson id, date)`, as their

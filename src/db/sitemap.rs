@@ -1,15 +1,17 @@
-//! What the sitemap reads: every public lesson's URL parts and dates, and
-//! nothing else (no titles, summaries or bodies), so that listing 100,000
-//! lessons stays a few megabytes.
+//! What the sitemap and the site's feed read: every public lesson's URL
+//! parts and dates, and nothing else (no titles, summaries or bodies), so
+//! that listing 100,000 lessons stays a few megabytes. Both read the
+//! covering index `ix_lessons_public_order` (migration 18) alone.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait,
 };
 
 use super::entity::{course, lesson, Status};
-use super::lessons::public_condition;
+use super::lessons::{self, PublicListing};
 
 /// A public lesson as the sitemap lists it.
 #[derive(Clone, Debug, FromQueryResult)]
@@ -42,8 +44,7 @@ pub async fn lessons(
             lesson::Column::TextChangedAt,
         ])
         .join(JoinType::InnerJoin, lesson::Relation::Course.def())
-        .filter(public_condition(now))
-        .filter(course::Column::Status.eq(Status::Published))
+        .filter(public_in_index(now))
         .order_by_asc(course::Column::Position)
         .order_by_asc(course::Column::Slug)
         .order_by_asc(lesson::Column::Position)
@@ -51,4 +52,59 @@ pub async fn lessons(
         .into_model::<SitemapLesson>()
         .all(db)
         .await
+}
+
+/// [`lessons::public_condition`] of a published course, written so that
+/// SQLite reads the covering index: with `publish_at IS NULL OR publish_at
+/// <= now`, it preferred the index on `publish_at` and then read every
+/// wide row. The same lessons: a missing `publish_at` counts as now.
+fn public_in_index(now: DateTime<Utc>) -> Condition {
+    let publish_at = Expr::col((lesson::Entity, lesson::Column::PublishAt));
+    Condition::all()
+        .add(lesson::Column::Status.eq(Status::Published))
+        .add(Func::coalesce([publish_at, Expr::value(now)]).lte(now))
+        .add(course::Column::Status.eq(Status::Published))
+}
+
+/// A public lesson's dates, to find the newest without reading titles.
+#[derive(Debug, FromQueryResult)]
+struct Dated {
+    id: i32,
+    updated_on: Option<NaiveDate>,
+    text_changed_at: DateTime<Utc>,
+    publish_at: Option<DateTime<Utc>>,
+}
+
+/// The `n` public lessons the public last saw something new of
+/// ([`PublicListing::news_at`]), newest first (then the higher id): the
+/// site's feed. The dates of every public lesson are read from the index;
+/// titles and course names for the `n` chosen only.
+pub async fn newest(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    n: usize,
+) -> Result<Vec<PublicListing>, DbErr> {
+    let mut dated = lesson::Entity::find()
+        .select_only()
+        .columns([
+            lesson::Column::Id,
+            lesson::Column::UpdatedOn,
+            lesson::Column::TextChangedAt,
+            lesson::Column::PublishAt,
+        ])
+        .join(JoinType::InnerJoin, lesson::Relation::Course.def())
+        .filter(public_in_index(now))
+        .into_model::<Dated>()
+        .all(db)
+        .await?;
+    let key = |d: &Dated| {
+        let news = lessons::news_at(d.updated_on, d.text_changed_at, d.publish_at);
+        std::cmp::Reverse((news, d.id))
+    };
+    if dated.len() > n {
+        dated.select_nth_unstable_by_key(n, key);
+        dated.truncate(n);
+    }
+    let ids: Vec<i32> = dated.iter().map(|d| d.id).collect();
+    lessons::public_listing_of(db, now, &ids).await
 }

@@ -40,7 +40,7 @@ pub async fn site_feed(
     site: Site<'_>,
     now: DateTime<Utc>,
 ) -> Result<String, DbErr> {
-    let listing = lessons::public_listing(db, now, None).await?;
+    let listing = crate::db::sitemap::newest(db, now, FEED_ENTRIES).await?;
     let latest = listing.iter().map(PublicListing::news_at).max();
     let head = FeedHead {
         id: site.absolute(SITE_FEED_URL),
