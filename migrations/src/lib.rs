@@ -24,6 +24,7 @@ mod m20261206_000013_shared_revision_text;
 mod m20261206_000014_search_without_copy;
 mod m20261206_000015_file_hashes;
 mod m20261207_000018_public_order_index;
+mod m20261207_000016_search_titles;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000014_search_without_copy::Migration),
             Box::new(m20261206_000015_file_hashes::Migration),
             Box::new(m20261207_000018_public_order_index::Migration),
+            Box::new(m20261207_000016_search_titles::Migration),
         ]
     }
 }

@@ -5,18 +5,30 @@
 //! Callers pass plain words; this module alone writes them into the
 //! backend's query syntax, quoting every word, so nothing a visitor types is
 //! ever read as an operator. Only public lessons of published courses are
-//! found ([`lessons::public_condition`] at `now`).
+//! found ([`lessons::public_condition`] at `now`; the index queries write
+//! the same condition in SQL).
+//!
+//! A search's work is bounded whatever the corpus holds: see [`RANKED`] and
+//! [`ranked`].
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, FromQueryResult, Statement, Value,
-};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, FromQueryResult, Statement};
 
 use super::entity::{course, lesson, Status};
 use super::json_text::JsonText;
 use super::lessons;
 use crate::markdown::Section;
+
+/// Lessons ranked for one search at most. Ranking and counting every match
+/// made a common word slow (issue 20: "cache" is in 98% of 100,000 lessons;
+/// bm25 or ts_rank of each, and a count of each, took 150–600 ms). A search
+/// instead reads at most this many matches from the index in a fixed order,
+/// plus the lessons whose title or summary holds every word (see
+/// [`ranked`]), so its work no longer grows with the corpus. Fewer matches
+/// than this are all ranked and counted exactly; past it the page says "more
+/// than 1,000", and 100 pages of ten is more than a learner reads.
+pub const RANKED: usize = 1000;
 
 /// One lesson found, with the text its snippet and section are found in
 /// (`discovery::search` does that, for the page's hits only). Raw lesson
@@ -36,23 +48,127 @@ pub struct Hit {
     pub sections: Option<JsonText<Vec<Section>>>,
 }
 
-/// The public lessons matching every word of `words` (the last one also as a
-/// prefix), best first: `limit` of them from `offset`. No words, no hits.
-pub async fn lessons(
+/// The lessons a search found, best first.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ranked {
+    /// At most [`RANKED`] lesson ids, best first.
+    pub ids: Vec<i32>,
+    /// More lessons match than `ids` holds (there are more than [`RANKED`]).
+    pub more: bool,
+}
+
+/// One matching lesson as an index query returns it: its id, and its score
+/// within the query (lower is better on both backends).
+#[derive(Clone, Copy, Debug, PartialEq, FromQueryResult)]
+struct Scored {
+    id: i32,
+    score: f64,
+}
+
+/// Where a search looks, in the order its results are listed: lessons
+/// whose title holds every word, then whose title and summary together do,
+/// then the rest. Each place includes the one before (a title match is a
+/// match anywhere).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    Title,
+    TitleSummary,
+    Anywhere,
+}
+
+const PLACES: [Place; 3] = [Place::Title, Place::TitleSummary, Place::Anywhere];
+
+/// The public lessons matching every word of `words` (the last one also as
+/// a prefix), best first, at most [`RANKED`] of them. No words, no lessons.
+///
+/// Up to three bounded reads of the index, one per [`Place`], each in
+/// lesson id order and cut at `RANKED + 1` visible lessons; each lesson is
+/// ranked within the first place it is found in (bm25 on SQLite, `ts_rank`
+/// on PostgreSQL, over that place's text), and places are listed in order:
+/// "caching" in a lesson's title says more to a learner than in its tenth
+/// paragraph. The reads stop once more than `RANKED` lessons are known.
+///
+/// Every place includes the one before, so when the last read ends before
+/// its cut it held every match and the result is exact: all matches ranked
+/// and counted, as a rare word always is. When a read is cut, more match
+/// than were read (`more`), and those ranked are the title matches first,
+/// then the others among the first read in id order. The same query at the
+/// same moment reads the same lessons, so its pages are slices of one list:
+/// page 2 continues page 1.
+pub async fn ranked(
     db: &impl ConnectionTrait,
     words: &[String],
     now: DateTime<Utc>,
-    limit: u64,
-    offset: u64,
-) -> Result<Vec<Hit>, DbErr> {
+) -> Result<Ranked, DbErr> {
     let backend = db.get_database_backend();
-    if backend == DatabaseBackend::Sqlite {
-        return sqlite_lessons(db, words, now, limit, offset).await;
-    }
-    let Some(mut query) = matching(backend, words, now)? else {
-        return Ok(Vec::new());
+    let fts = match backend {
+        DatabaseBackend::Sqlite => fts5_words(words),
+        DatabaseBackend::Postgres => {
+            let query = tsquery(words);
+            (!query.is_empty()).then_some(query)
+        }
+        _ => {
+            return Err(DbErr::BackendNotSupported {
+                db: "MySQL",
+                ctx: "full-text search",
+            })
+        }
     };
+    let Some(query) = fts else {
+        return Ok(Ranked::default());
+    };
+    let cut = RANKED + 1;
+    let mut found: Vec<Vec<Scored>> = Vec::new();
+    let mut known = std::collections::HashSet::new();
+    for place in PLACES {
+        let scored = match backend {
+            DatabaseBackend::Sqlite => sqlite_scored(db, place, &query, now, cut).await?,
+            _ => postgres_scored(db, place, &query, now, cut).await?,
+        };
+        known.extend(scored.iter().map(|s| s.id));
+        found.push(scored);
+        if known.len() > RANKED {
+            break;
+        }
+    }
+    Ok(merge(found))
+}
+
+/// The lessons found in each place (in [`PLACES`] order), each listed in the
+/// first place it was found in, best first there (ties by id). Cut to
+/// [`RANKED`]: `more` when it was cut.
+fn merge(places: Vec<Vec<Scored>>) -> Ranked {
+    let by_score = |a: &Scored, b: &Scored| a.score.total_cmp(&b.score).then(a.id.cmp(&b.id));
+    let mut seen = std::collections::HashSet::new();
+    let mut ids = Vec::new();
+    for mut place in places {
+        place.retain(|s| !seen.contains(&s.id));
+        place.sort_by(by_score);
+        seen.extend(place.iter().map(|s| s.id));
+        ids.extend(place.iter().map(|s| s.id));
+    }
+    let more = ids.len() > RANKED;
+    ids.truncate(RANKED);
+    Ranked { ids, more }
+}
+
+/// The lessons `ids` (public at `now`), in that order, with what their
+/// results show.
+pub async fn hits(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+    now: DateTime<Utc>,
+) -> Result<Vec<Hit>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let backend = db.get_database_backend();
+    let course_of_lesson = Expr::col((course::Entity, course::Column::Id))
+        .equals((lesson::Entity, lesson::Column::CourseId));
+    let mut query = Query::select();
     query
+        .from(lesson::Entity)
+        .inner_join(course::Entity, course_of_lesson)
         .expr_as(Expr::col((lesson::Entity, lesson::Column::Id)), "id")
         .expr_as(
             Expr::col((course::Entity, course::Column::Slug)),
@@ -67,8 +183,7 @@ pub async fn lessons(
         .expr_as(
             Expr::col((lesson::Entity, lesson::Column::Summary)),
             "summary",
-        );
-    query
+        )
         .expr_as(
             Expr::cust("coalesce(\"lessons\".\"body_text\", \"lessons\".\"body_md\")"),
             "body",
@@ -77,51 +192,54 @@ pub async fn lessons(
             Expr::col((lesson::Entity, lesson::Column::BodySections)),
             "sections",
         )
-        .order_by_expr(
-            Expr::cust_with_values(
-                "ts_rank(\"lessons\".\"search_vector\", to_tsquery('simple', $1))",
-                [tsquery(words)],
-            ),
-            Order::Desc,
+        .and_where(Expr::col((lesson::Entity, lesson::Column::Id)).is_in(ids.iter().copied()))
+        // Checked again, for a lesson hidden between the two statements.
+        .cond_where(
+            lessons::public_condition(now).add(course::Column::Status.eq(Status::Published)),
         );
-    query
-        .order_by((lesson::Entity, lesson::Column::Id), Order::Asc)
-        .limit(limit)
-        .offset(offset);
-    Hit::find_by_statement(backend.build(&query)).all(db).await
+    let mut hits = Hit::find_by_statement(backend.build(&query))
+        .all(db)
+        .await?;
+    hits.sort_by_key(|hit| ids.iter().position(|&id| id == hit.id));
+    Ok(hits)
 }
 
-/// How many public lessons match every word of `words`.
+/// How many public lessons match every word of `words`, exactly: every
+/// match is read, so the search page does not ask (see [`ranked`]); for
+/// checks and tests.
 pub async fn count(
     db: &impl ConnectionTrait,
     words: &[String],
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
     let backend = db.get_database_backend();
-    if backend == DatabaseBackend::Sqlite {
-        let Some(fts) = fts5_words(words) else {
-            return Ok(0);
-        };
-        let sql = format!("SELECT COUNT(*) AS n {SQLITE_MATCHING}");
-        let row = db
-            .query_one_raw(Statement::from_sql_and_values(
+    let statement = match backend {
+        DatabaseBackend::Sqlite => {
+            let Some(fts) = fts5_words(words) else {
+                return Ok(0);
+            };
+            Statement::from_sql_and_values(
                 backend,
-                sql,
+                format!("SELECT COUNT(*) AS n {SQLITE_MATCHING}"),
                 [fts.into(), now.into()],
-            ))
-            .await?;
-        let n: i64 = match row {
-            Some(row) => row.try_get("", "n")?,
-            None => 0,
-        };
-        return Ok(u64::try_from(n).unwrap_or(0));
-    }
-    let Some(mut query) = matching(backend, words, now)? else {
-        return Ok(0);
+            )
+        }
+        _ => {
+            let query = tsquery(words);
+            if query.is_empty() {
+                return Ok(0);
+            }
+            Statement::from_sql_and_values(
+                backend,
+                format!(
+                    "SELECT COUNT(*) AS n FROM lessons {}",
+                    PG_MATCHING.replace("{vector}", postgres_vector(Place::Anywhere))
+                ),
+                [query.into(), now.into()],
+            )
+        }
     };
-    query.expr_as(Expr::col((lesson::Entity, lesson::Column::Id)).count(), "n");
-    let row = db.query_one(&query).await?;
-    let n: i64 = match row {
+    let n: i64 = match db.query_one_raw(statement).await? {
         Some(row) => row.try_get("", "n")?,
         None => 0,
     };
@@ -148,93 +266,99 @@ fn fts5_words(words: &[String]) -> Option<String> {
     (!query.is_empty()).then_some(query)
 }
 
-/// SQLite: one page of hits in two steps. Ranking needs bm25 of every match,
-/// but the wide columns are read for the page's lessons only.
-async fn sqlite_lessons(
+/// SQLite: the first `limit` public lessons (by id) matching `fts` (an FTS5
+/// query made by [`fts5_query`]) in `place`, each with its bm25 there
+/// (weights: title, summary, body; lower is better).
+///
+/// FTS5 reads its matches in rowid order, which is the order asked for: the
+/// scan stops after `limit` visible lessons, and bm25 is computed for those
+/// alone (its per-word document counts come from one pass over each word's
+/// list in the index, not from the lessons). `EXPLAIN QUERY PLAN`: a scan of
+/// `lesson_search` by its FTS5 index, a search of `ix_lessons_visibility`
+/// and of `courses` by primary key per match, no temporary B-tree.
+async fn sqlite_scored(
     db: &impl ConnectionTrait,
-    words: &[String],
+    place: Place,
+    fts: &str,
     now: DateTime<Utc>,
-    limit: u64,
-    offset: u64,
-) -> Result<Vec<Hit>, DbErr> {
-    let backend = DatabaseBackend::Sqlite;
-    let Some(fts) = fts5_words(words) else {
-        return Ok(Vec::new());
+    limit: usize,
+) -> Result<Vec<Scored>, DbErr> {
+    let fts = match place {
+        Place::Title => fts5_in_columns("title", fts),
+        Place::TitleSummary => fts5_in_columns("title summary", fts),
+        Place::Anywhere => fts.to_string(),
     };
-    let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-    // Weights: title, summary, body. bm25 is lower for better.
     let sql = format!(
-        "SELECT lessons.id AS id {SQLITE_MATCHING} \
-         ORDER BY bm25(lesson_search, 10.0, 4.0, 1.0), lessons.id LIMIT ? OFFSET ?"
+        "SELECT lessons.id AS id, bm25(lesson_search, 10.0, 4.0, 1.0) AS score \
+         {SQLITE_MATCHING} ORDER BY lesson_search.rowid LIMIT ?"
     );
-    let ids: Vec<i32> = db
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [
-                fts.clone().into(),
-                now.into(),
-                clamp(limit).into(),
-                clamp(offset).into(),
-            ],
-        ))
-        .await?
-        .iter()
-        .map(|row| row.try_get("", "id"))
-        .collect::<Result<_, _>>()?;
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let placeholders = vec!["?"; ids.len()].join(", ");
-    let sql = format!(
-        "SELECT lessons.id AS id, courses.slug AS course_slug, courses.title AS course_title, \
-         lessons.slug AS slug, lessons.title AS title, lessons.summary AS summary, \
-         coalesce(lessons.body_text, lessons.body_md) AS body, \
-         lessons.body_sections AS sections \
-         FROM lessons \
-         JOIN courses ON courses.id = lessons.course_id \
-         WHERE lessons.id IN ({placeholders})"
-    );
-    let values: Vec<Value> = ids.iter().map(|&id| Value::from(id)).collect();
-    let mut hits = Hit::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
-        .all(db)
-        .await?;
-    hits.sort_by_key(|hit| ids.iter().position(|&id| id == hit.id));
-    Ok(hits)
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    Scored::find_by_statement(Statement::from_sql_and_values(
+        DatabaseBackend::Sqlite,
+        sql,
+        [fts.into(), now.into(), limit.into()],
+    ))
+    .all(db)
+    .await
 }
 
-/// PostgreSQL: `FROM … WHERE …` of a search: the public lessons of published
-/// courses that match `words`; `None` when there is nothing to search for.
-fn matching(
-    backend: DatabaseBackend,
-    words: &[String],
+/// PostgreSQL: the vector searched for `place`. Titles, and titles with
+/// summaries, are indexed by `ix_lessons_search_title` and
+/// `ix_lessons_search_title_summary` (migration 16): the same expressions,
+/// or the planner does not use those indexes.
+fn postgres_vector(place: Place) -> &'static str {
+    match place {
+        Place::Title => "to_tsvector('simple', coalesce(lessons.title, ''))",
+        Place::TitleSummary => {
+            "(setweight(to_tsvector('simple', coalesce(lessons.title, '')), 'A') \
+             || setweight(to_tsvector('simple', coalesce(lessons.summary, '')), 'B'))"
+        }
+        Place::Anywhere => "lessons.search_vector",
+    }
+}
+
+/// PostgreSQL: the rest of `FROM lessons … WHERE …` of a search in
+/// `{vector}` (bind the tsquery, then now): the public lessons of published
+/// courses matching the query.
+const PG_MATCHING: &str = "\
+    JOIN courses ON courses.id = lessons.course_id \
+    WHERE {vector} @@ to_tsquery('simple', $1) \
+    AND lessons.status = 'published' \
+    AND (lessons.publish_at IS NULL OR lessons.publish_at <= $2) \
+    AND courses.status = 'published'";
+
+/// PostgreSQL: the first `limit` public lessons (by id) matching `query` (a
+/// tsquery made by [`tsquery`]) in `place`, each with its `ts_rank` over
+/// that place's vector, negated (lower is better, as on SQLite).
+///
+/// The inner query finds and cuts (by GIN bitmap for a rarer word, or
+/// walking the primary key until `limit` are found for a common one: the
+/// planner weighs the word's frequency); only the lessons kept are ranked,
+/// so no vector is read to rank a lesson that is cut.
+async fn postgres_scored(
+    db: &impl ConnectionTrait,
+    place: Place,
+    query: &str,
     now: DateTime<Utc>,
-) -> Result<Option<SelectStatement>, DbErr> {
-    if words.iter().all(|w| quote_word(w).is_empty()) {
-        return Ok(None);
-    }
-    let course_of_lesson = Expr::col((course::Entity, course::Column::Id))
-        .equals((lesson::Entity, lesson::Column::CourseId));
-    let visible = lessons::public_condition(now).add(course::Column::Status.eq(Status::Published));
-    let mut query = Query::select();
-    match backend {
-        DatabaseBackend::Postgres => {
-            query.from(lesson::Entity).and_where(Expr::cust_with_values(
-                "\"lessons\".\"search_vector\" @@ to_tsquery('simple', $1)",
-                [tsquery(words)],
-            ));
-        }
-        _ => {
-            return Err(DbErr::BackendNotSupported {
-                db: "MySQL",
-                ctx: "full-text search",
-            })
-        }
-    }
-    query
-        .inner_join(course::Entity, course_of_lesson)
-        .cond_where(visible);
-    Ok(Some(query))
+    limit: usize,
+) -> Result<Vec<Scored>, DbErr> {
+    let vector = postgres_vector(place);
+    let sql = format!(
+        "SELECT lessons.id AS id, \
+         -ts_rank({vector}, to_tsquery('simple', $1))::float8 AS score \
+         FROM (SELECT lessons.id FROM lessons {matching} \
+               ORDER BY lessons.id LIMIT $3) AS found \
+         JOIN lessons ON lessons.id = found.id",
+        matching = PG_MATCHING.replace("{vector}", vector)
+    );
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    Scored::find_by_statement(Statement::from_sql_and_values(
+        DatabaseBackend::Postgres,
+        sql,
+        [query.into(), now.into(), limit.into()],
+    ))
+    .all(db)
+    .await
 }
 
 /// A word reduced to letters and digits (lowercase): what every query is
@@ -266,6 +390,12 @@ pub(crate) fn fts5_query(words: &[String]) -> String {
         .join(" ")
 }
 
+/// FTS5: `query` (made by [`fts5_query`]) matched in `columns` only:
+/// `{title summary} : ("install" "node"*)`. Each word may be in any of them.
+fn fts5_in_columns(columns: &str, query: &str) -> String {
+    format!("{{{columns}}} : ({query})")
+}
+
 /// PostgreSQL: every word as a quoted lexeme, all required, the last one
 /// also as a prefix: `'install' & 'node':*`.
 pub(crate) fn tsquery(words: &[String]) -> String {
@@ -289,16 +419,6 @@ pub(crate) fn tsquery(words: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sea_orm::Statement;
-
-    /// The statement a search would run.
-    fn statement(
-        backend: DatabaseBackend,
-        words: &[String],
-        now: DateTime<Utc>,
-    ) -> Result<Option<Statement>, DbErr> {
-        Ok(matching(backend, words, now)?.map(|q| backend.build(&q)))
-    }
 
     fn words(ws: &[&str]) -> Vec<String> {
         ws.iter().map(|w| w.to_string()).collect()
@@ -309,6 +429,10 @@ mod tests {
         assert_eq!(
             fts5_query(&words(&["install", "node"])),
             "\"install\" \"node\"*"
+        );
+        assert_eq!(
+            fts5_in_columns("title summary", &fts5_query(&words(&["install", "node"]))),
+            "{title summary} : (\"install\" \"node\"*)"
         );
         assert_eq!(
             tsquery(&words(&["install", "node"])),
@@ -324,24 +448,57 @@ mod tests {
         let ts = tsquery(&hostile);
         assert!(!ts.contains('"') && !ts.contains('(') && !ts.contains('-'));
         assert!(quote_word("\"*:()").is_empty());
+        // Braces and colons (FTS5's column filter) are dropped too.
+        assert_eq!(fts5_query(&words(&["{title}", ":x"])), "\"title\" \"x\"*");
     }
 
     #[test]
-    fn nothing_to_search_builds_no_statement() {
+    fn nothing_to_search_for_is_no_query() {
         let none = words(&["", "--", "\"\""]);
         assert!(fts5_words(&none).is_none());
-        assert!(statement(DatabaseBackend::Postgres, &none, Utc::now())
-            .unwrap()
-            .is_none());
-        let some = words(&["node"]);
-        assert_eq!(fts5_words(&some).as_deref(), Some("\"node\"*"));
-        let stmt = statement(DatabaseBackend::Postgres, &some, Utc::now())
-            .unwrap()
-            .unwrap();
-        assert!(
-            stmt.sql.contains("to_tsquery('simple', $1)"),
-            "{}",
-            stmt.sql
-        );
+        assert_eq!(tsquery(&none), "");
+        assert_eq!(fts5_words(&words(&["node"])).as_deref(), Some("\"node\"*"));
+    }
+
+    fn scored(pairs: &[(i32, f64)]) -> Vec<Scored> {
+        pairs
+            .iter()
+            .map(|&(id, score)| Scored { id, score })
+            .collect()
+    }
+
+    #[test]
+    fn earlier_places_come_first_then_the_rest_best_first() {
+        let title = scored(&[(9, -1.0), (4, -3.0)]);
+        let title_summary = scored(&[(4, -3.0), (5, -0.1), (9, -1.0)]);
+        // Every earlier match matches anywhere too: listed once, first.
+        let anywhere = scored(&[
+            (1, -0.5),
+            (4, -9.0),
+            (5, -8.0),
+            (7, -2.0),
+            (8, -2.0),
+            (9, -1.0),
+        ]);
+        let ranked = merge(vec![title, title_summary, anywhere]);
+        assert_eq!(ranked.ids, [4, 9, 5, 7, 8, 1]);
+        assert!(!ranked.more);
+    }
+
+    #[test]
+    fn past_the_cap_the_list_is_cut_and_says_so() {
+        let all: Vec<(i32, f64)> = (1..=RANKED as i32 + 1).map(|i| (i, 0.0)).collect();
+        let ranked = merge(vec![Vec::new(), Vec::new(), scored(&all)]);
+        assert_eq!(ranked.ids.len(), RANKED);
+        assert!(ranked.more);
+        // Exactly the cap: all of them, exact.
+        let ranked = merge(vec![scored(&all[..RANKED])]);
+        assert_eq!(ranked.ids.len(), RANKED);
+        assert!(!ranked.more);
+        // Title matches and others together past the cap: title ones kept.
+        let title = scored(&[(RANKED as i32 + 1, 0.0)]);
+        let ranked = merge(vec![title, scored(&all[..RANKED])]);
+        assert_eq!(ranked.ids[0], RANKED as i32 + 1);
+        assert!(ranked.more);
     }
 }

@@ -101,6 +101,19 @@ pub fn page_number(raw: Option<&str>) -> u64 {
     }
 }
 
+/// `n` with its thousands apart: "98,000".
+pub fn digits(n: u64) -> String {
+    let plain = n.to_string();
+    let mut out = String::with_capacity(plain.len() + plain.len() / 3);
+    for (i, c) in plain.chars().enumerate() {
+        if i > 0 && (plain.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Digits, with an optional leading `+` (as `u64`'s parser takes them).
 fn is_whole_number(s: &str) -> bool {
     let digits = s.strip_prefix('+').unwrap_or(s);
@@ -125,8 +138,12 @@ pub struct Found {
 #[derive(Clone, Debug)]
 pub struct SearchResults {
     pub query: SearchQuery,
-    /// Lessons found in all.
+    /// Lessons found in all; with `more`, those ranked (all the pages hold)
+    /// of the more that match.
     pub total: u64,
+    /// More lessons match than `total` (past [`search::RANKED`]: they are
+    /// not counted, the page says "more than").
+    pub more: bool,
     /// The page shown (1-based; clamped to `pages`).
     pub page: u64,
     /// Pages there are (at least 1).
@@ -147,19 +164,25 @@ pub async fn search(
         return Ok(SearchResults {
             query,
             total: 0,
+            more: false,
             page: 1,
             pages: 1,
             found: Vec::new(),
         });
     }
-    let total = search::count(db, &query.words, now).await?;
+    // The ranked list is the same for every page of this query (see
+    // `search::ranked`): a page is a slice of it, and only that slice's
+    // lessons are read whole.
+    let ranked = search::ranked(db, &query.words, now).await?;
+    let total = ranked.ids.len() as u64;
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     let page = requested.min(pages);
-    let hits = if total == 0 {
-        Vec::new()
-    } else {
-        search::lessons(db, &query.words, now, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?
-    };
+    let from = usize::try_from((page - 1) * PAGE_SIZE).unwrap_or(usize::MAX);
+    let on_page = ranked
+        .ids
+        .get(from..)
+        .map_or(&[][..], |rest| &rest[..rest.len().min(PAGE_SIZE as usize)]);
+    let hits = search::hits(db, on_page, now).await?;
     let found = hits
         .into_iter()
         .map(|hit| {
@@ -181,6 +204,7 @@ pub async fn search(
     Ok(SearchResults {
         query,
         total,
+        more: ranked.more,
         page,
         pages,
         found,
@@ -493,6 +517,15 @@ mod tests {
             SearchQuery::parse(repeats).words,
             ["a", "b", "c", "d", "e", "f", "g", "h"]
         );
+    }
+
+    #[test]
+    fn counts_are_written_with_thousands_apart() {
+        assert_eq!(digits(0), "0");
+        assert_eq!(digits(999), "999");
+        assert_eq!(digits(1000), "1,000");
+        assert_eq!(digits(98_000), "98,000");
+        assert_eq!(digits(1_234_567), "1,234,567");
     }
 
     #[test]

@@ -225,6 +225,13 @@ pub struct SearchPage {
     /// Whether the query had any word to search for.
     pub searched: bool,
     pub total: u64,
+    /// More lessons match than were counted (see `finder::SearchResults`).
+    pub more: bool,
+    /// How many were found, in words: "12 lessons found", "More than 1,000
+    /// lessons found".
+    pub count_text: String,
+    /// `total`, its thousands apart.
+    pub total_text: String,
     pub page_number: u64,
     pub pages: u64,
     /// Numbers of the first and last result shown (1-based).
@@ -267,12 +274,16 @@ pub async fn search_page(
             snippet_html: f.snippet_html,
         })
         .collect();
+    let count_text = match found.total {
+        _ if found.more => format!("More than {} lessons found", finder::digits(found.total)),
+        1 => "1 lesson found".to_string(),
+        n => format!("{} lessons found", finder::digits(n)),
+    };
     // The count in the title too: it is the first thing a screen reader says.
     let title = match found.total {
         _ if query.is_empty() => "Search".to_string(),
         0 => format!("Search: {query} (nothing found)"),
-        1 => format!("Search: {query} (1 lesson found)"),
-        n => format!("Search: {query} ({n} lessons found)"),
+        _ => format!("Search: {query} ({})", count_text.to_lowercase()),
     };
     Ok(SearchPage {
         page: PageMeta {
@@ -285,6 +296,9 @@ pub async fn search_page(
         },
         searched: !found.query.is_empty(),
         total: found.total,
+        more: found.more,
+        count_text,
+        total_text: finder::digits(found.total),
         page_number: found.page,
         pages: found.pages,
         first,

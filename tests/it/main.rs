@@ -24,6 +24,7 @@ mod polish;
 mod quiz;
 mod redirects;
 mod scaffold;
+mod search;
 mod security;
 mod sessions;
 mod setup;
