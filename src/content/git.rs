@@ -196,7 +196,7 @@ const DATES_TIMEOUT_SECS: u64 = 60;
 /// `Ok(None)`: `dir` is not inside a git work tree, or git is not there.
 pub async fn committed_file_dates(
     dir: &Path,
-    wanted: &HashSet<String>,
+    wanted: &HashSet<&str>,
 ) -> Result<Option<HashMap<String, DateTime<Utc>>>, GitError> {
     let deadline = Instant::now() + Duration::from_secs(DATES_TIMEOUT_SECS);
     let inside = ["rev-parse", "--is-inside-work-tree"];
@@ -213,10 +213,10 @@ pub async fn committed_file_dates(
         Err(e) => return Err(e),
     };
     let changed: HashSet<&str> = changed.split('\0').collect();
-    let wanted: HashSet<String> = wanted
+    let wanted: HashSet<&str> = wanted
         .iter()
-        .filter(|path| !changed.contains(path.as_str()))
-        .cloned()
+        .copied()
+        .filter(|path| !changed.contains(path))
         .collect();
     if wanted.is_empty() {
         return Ok(Some(HashMap::new()));
@@ -270,7 +270,7 @@ pub async fn committed_file_dates(
 /// has the date of the newest commit that named it.
 async fn read_commit_dates(
     mut out: impl tokio::io::AsyncBufRead + Unpin,
-    wanted: &HashSet<String>,
+    wanted: &HashSet<&str>,
 ) -> std::io::Result<HashMap<String, DateTime<Utc>>> {
     use tokio::io::AsyncBufReadExt;
     let mut dates = HashMap::new();
@@ -486,9 +486,8 @@ mod tests {
         // As `git log -z --name-only --format=%x01%at` writes it, newest first;
         // a merge names no file.
         let log: &[u8] = b"\x01300\0\na/02-b.md\0a/_course.md\0\x01250\0\x01200\0\na/01-a.md\0a/02-b.md\0a/img.png\0odd\nname.md\0";
-        let wanted: HashSet<String> = ["a/01-a.md", "a/02-b.md", "a/03-never.md", "odd\nname.md"]
-            .map(String::from)
-            .into();
+        let wanted: HashSet<&str> =
+            ["a/01-a.md", "a/02-b.md", "a/03-never.md", "odd\nname.md"].into();
         let dates = read_commit_dates(log, &wanted).await.unwrap();
         let at = |secs| DateTime::from_timestamp(secs, 0).unwrap();
         assert_eq!(dates.get("a/02-b.md"), Some(&at(300)));
@@ -514,7 +513,7 @@ mod tests {
             }
         }
         let log = Endless(std::io::Cursor::new(b"\x01100\0\na/01-a.md\0"));
-        let wanted: HashSet<String> = ["a/01-a.md".to_string()].into();
+        let wanted: HashSet<&str> = ["a/01-a.md"].into();
         let dates = read_commit_dates(tokio::io::BufReader::new(log), &wanted)
             .await
             .unwrap();

@@ -18,6 +18,9 @@ use super::safe_path::{self, Refused};
 use super::scan::{hash_bytes, Asset};
 
 pub struct LinkMap<'a> {
+    /// The courses' pages by the paths that name them; a lesson's page is
+    /// told from `lessons` (its URL is made when asked for, not kept for
+    /// each of 100,000 lessons: issue 20).
     pages: HashMap<String, String>,
     /// The page files of each folder, by name, for suggestions.
     folders: Folders,
@@ -72,8 +75,6 @@ impl<'a> LinkMap<'a> {
 
     pub fn add_lesson(&mut self, path: &str, course: &str, lesson: &str) {
         self.folders.add(path);
-        self.pages
-            .insert(path.to_string(), lesson_url(course, lesson));
         self.lessons.insert(
             path.to_string(),
             LessonRef {
@@ -85,7 +86,17 @@ impl<'a> LinkMap<'a> {
 
     /// Whether `url` is the URL of a page of the site.
     pub fn is_page_url(&self, url: &str) -> bool {
+        // A lesson's URL is `/<course>/<slug>/`, neither holding a `/`.
+        let lesson = url
+            .strip_prefix('/')
+            .and_then(|u| u.strip_suffix('/'))
+            .and_then(|u| u.split_once('/'));
         self.pages.values().any(|u| u == url)
+            || lesson.is_some_and(|(course, slug)| {
+                self.lessons
+                    .values()
+                    .any(|l| l.course == course && l.slug == slug)
+            })
     }
 
     /// Asset paths that rendered bodies referred to.
@@ -94,9 +105,23 @@ impl<'a> LinkMap<'a> {
     }
 }
 
+/// The URL of the page at `path`: a course's, or a lesson's.
+fn page_url(
+    pages: &HashMap<String, String>,
+    lessons: &HashMap<String, LessonRef>,
+    path: &str,
+) -> Option<String> {
+    if let Some(url) = pages.get(path) {
+        return Some(url.clone());
+    }
+    lessons
+        .get(path)
+        .map(|lesson| lesson_url(&lesson.course, &lesson.slug))
+}
+
 impl Resolver for LinkMap<'_> {
     fn page(&self, path: &str) -> Option<String> {
-        self.pages.get(path).cloned()
+        page_url(&self.pages, &self.lessons, path)
     }
 
     fn missing_site_path(&self, path: &str) -> Option<String> {
@@ -151,10 +176,13 @@ struct Folders(HashMap<String, Vec<String>>);
 impl Folders {
     fn add(&mut self, path: &str) {
         if let Some((folder, name)) = path.rsplit_once('/') {
-            self.0
-                .entry(folder.to_string())
-                .or_default()
-                .push(name.to_string());
+            // The folder's name is made once, not for each of its files.
+            match self.0.get_mut(folder) {
+                Some(names) => names.push(name.to_string()),
+                None => {
+                    self.0.insert(folder.to_string(), vec![name.to_string()]);
+                }
+            }
         }
     }
 
@@ -275,7 +303,7 @@ static EMPTY_REFUSED: BTreeMap<String, Refused> = BTreeMap::new();
 
 impl Resolver for SiteResolver {
     fn page(&self, path: &str) -> Option<String> {
-        self.pages.get(path).cloned()
+        page_url(&self.pages, &self.lessons, path)
     }
 
     fn missing_site_path(&self, path: &str) -> Option<String> {
@@ -371,8 +399,8 @@ impl Resolver for SiteResolver {
         let name = nearest_name(path, names)?;
         let near = format!("{folder}/{name}");
         // Only a file the resolver would accept is worth naming.
-        (self.pages.contains_key(&near) || safe_path::asset_file(&self.content_dir, &near).is_ok())
-            .then_some(near)
+        let page = self.pages.contains_key(&near) || self.lessons.contains_key(&near);
+        (page || safe_path::asset_file(&self.content_dir, &near).is_ok()).then_some(near)
     }
 }
 

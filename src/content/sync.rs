@@ -182,17 +182,23 @@ async fn sync_inner(
 ) -> Result<SyncReport, SyncError> {
     let _turn = SYNC_LOCK.lock().await;
     progress.phase("reading and rendering", None);
-    let known = Known {
+    // Where a sync's time goes, for `LECTERN_LOG=lectern=debug` (issue 20).
+    let started = std::time::Instant::now();
+    let lap =
+        |what: &str| tracing::debug!(ms = started.elapsed().as_millis() as u64, "sync: {what}");
+    let mut known = Known {
         courses: courses::all(db).await?,
         lessons: lessons::sync_index(db).await?,
-        media: Some(crate::db::media::hashes(db).await?),
+        media: None,
         admin_edits: Default::default(),
     };
+    lap("read the courses and the lesson index");
 
     // Reading and hashing are blocking work. Only each file's path, hash
     // and date are kept: the files to render are read again in batches.
     let root_buf = root.to_path_buf();
     let stamps = file_hashes::all(db).await?;
+    lap("read the file stamps");
     let (mut tree, gone) = tokio::task::spawn_blocking(move || {
         let tree = scan_hashes(&root_buf, &stamps).map_err(|source| SyncError::ContentDir {
             path: root_buf.clone(),
@@ -212,12 +218,14 @@ async fn sync_inner(
     })
     .await
     .map_err(|e| SyncError::Worker(e.to_string()))??;
+    lap("scanned the content folder");
     if !options.dry_run {
         // Only a cache of what the files hold: kept whatever the sync does.
         file_hashes::remember(db, &std::mem::take(&mut tree.stamps)).await?;
         file_hashes::forget(db, &gone).await?;
     }
     let dated = date_files_by_git(root, &mut tree).await;
+    lap("dated the files");
     // Unchanged files whose date is not the one stored (the plan dates
     // the changed ones): lessons from before dates were kept, and files
     // committed since they were synced. Only when every date is known.
@@ -225,8 +233,25 @@ async fn sync_inner(
         true => files_to_redate(&known, &tree),
         false => Vec::new(),
     };
-    let mut known = known;
+    lap("found the dates to correct");
+    if let Some(unchanged) = super::plan::nothing_to_apply(&tree, &known) {
+        // Nothing to parse, render or write: the scan's own problems are
+        // all there is to report (issue 20).
+        let report = SyncReport {
+            dry_run: options.dry_run,
+            unchanged,
+            diagnostics: std::mem::take(&mut tree.diagnostics),
+            ..Default::default()
+        };
+        if !options.dry_run {
+            redate_files(db, &redate).await?;
+        }
+        progress.finish();
+        return Ok(report);
+    }
+    known.media = Some(crate::db::media::hashes(db).await?);
     known.admin_edits = admin_edits_meeting_files(db, &known, &tree).await?;
+    lap("read the admin edits that meet changed files");
 
     // Parsing and rendering, a batch at a time on a blocking thread, while
     // the batch before is written: memory holds a few batches, never the
@@ -293,6 +318,7 @@ async fn sync_inner(
         .await
         .map_err(|e| SyncError::Worker(e.to_string()))?;
     written?;
+    lap("planned and wrote");
     if options.dry_run {
         return Ok(report);
     }
@@ -333,7 +359,12 @@ fn plan_in_steps(
     links: super::links::LinkPolicy,
     steps: &tokio::sync::mpsc::Sender<Step>,
 ) {
+    let started = std::time::Instant::now();
     let (plan, mut planner) = Planner::start(tree, known, links);
+    tracing::debug!(
+        ms = started.elapsed().as_millis() as u64,
+        "sync: planned the courses and made the link map"
+    );
     let remaining = planner.remaining();
     if steps.blocking_send(Step::Start(plan, remaining)).is_err() {
         return;
@@ -367,13 +398,15 @@ fn plan_in_steps(
 /// since their last commit, keep their modification time). False when git
 /// could not say: the dates of unchanged files then stay as they are.
 async fn date_files_by_git(root: &Path, tree: &mut crate::content::scan::Tree) -> bool {
-    let wanted: HashSet<String> = tree
+    let wanted: HashSet<&str> = tree
         .courses
         .iter()
         .flat_map(|c| c.lessons.iter().map(|l| &l.file).chain(&c.course_file))
-        .map(|f| f.path.clone())
+        .map(|f| f.path.as_str())
         .collect();
-    match super::git::committed_file_dates(root, &wanted).await {
+    let found = super::git::committed_file_dates(root, &wanted).await;
+    drop(wanted);
+    match found {
         Ok(Some(dates)) => {
             tree.file_dates.extend(dates);
             true

@@ -34,6 +34,42 @@ async fn second_sync_reports_every_file_unchanged() {
     );
 }
 
+/// A resync that finds every file as last read (by size and time) still
+/// applies a file whose lesson does not hold its hash: what a sync killed
+/// between remembering the files and writing their lessons leaves.
+#[rocket::async_test]
+async fn a_file_its_lesson_did_not_take_is_applied_though_no_file_changed() {
+    use sea_orm::ConnectionTrait;
+    let f = small_site().await;
+    let db = f.connect().await;
+    f.sync(&db).await;
+    let quiet = f.sync(&db).await;
+    assert_eq!(quiet.unchanged, 3);
+    assert!(quiet.updated.is_empty() && quiet.created.is_empty());
+    db.execute_unprepared(
+        "UPDATE lessons SET source_hash = 'not the file', title = 'Stale' WHERE slug = 'world'",
+    )
+    .await
+    .unwrap();
+    let report = f.sync(&db).await;
+    assert_eq!(report.updated, vec!["intro/02-world.md"], "{report:?}");
+    assert_eq!(report.unchanged, 2);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM lessons WHERE title = 'World'").await,
+        1
+    );
+    // A lesson whose file is gone is archived though no file changed.
+    f.remove("intro/01-hello.md");
+    let report = f.sync(&db).await;
+    assert_eq!(report.archived, vec!["intro/01-hello.md"], "{report:?}");
+    let again = f.sync(&db).await;
+    assert!(
+        again.archived.is_empty() && again.updated.is_empty(),
+        "{again:?}"
+    );
+    assert_eq!(again.unchanged, 2);
+}
+
 #[rocket::async_test]
 async fn changed_file_updates_the_lesson_and_records_a_revision() {
     let f = small_site().await;
