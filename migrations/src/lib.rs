@@ -23,6 +23,7 @@ mod m20261205_000012_search_sections;
 mod m20261206_000013_shared_revision_text;
 mod m20261206_000014_search_without_copy;
 mod m20261206_000015_file_hashes;
+mod m20261207_000017_compact_lessons;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000013_shared_revision_text::Migration),
             Box::new(m20261206_000014_search_without_copy::Migration),
             Box::new(m20261206_000015_file_hashes::Migration),
+            Box::new(m20261207_000017_compact_lessons::Migration),
         ]
     }
 }

@@ -189,7 +189,7 @@ async fn sqlite_lessons(
     let sql = format!(
         "SELECT lessons.id AS id, courses.slug AS course_slug, courses.title AS course_title, \
          lessons.slug AS slug, lessons.title AS title, lessons.summary AS summary, \
-         coalesce(lessons.body_text, lessons.body_md) AS body, \
+         lessons.body_md AS body, \
          lessons.body_sections AS sections \
          FROM lessons \
          JOIN courses ON courses.id = lessons.course_id \
@@ -199,6 +199,11 @@ async fn sqlite_lessons(
     let mut hits = Hit::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
         .all(db)
         .await?;
+    // SQLite keeps the plain text only in its search index (migration 17):
+    // it is made again here, for this page's hits only, as it was indexed.
+    for hit in &mut hits {
+        hit.body = crate::markdown::plain_text(&hit.body);
+    }
     hits.sort_by_key(|hit| ids.iter().position(|&id| id == hit.id));
     Ok(hits)
 }
