@@ -23,8 +23,9 @@ mod m20261205_000012_search_sections;
 mod m20261206_000013_shared_revision_text;
 mod m20261206_000014_search_without_copy;
 mod m20261206_000015_file_hashes;
-mod m20261207_000018_public_order_index;
 mod m20261207_000016_search_titles;
+mod m20261207_000017_compact_lessons;
+mod m20261207_000018_public_order_index;
 
 pub struct Migrator;
 
@@ -49,8 +50,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000013_shared_revision_text::Migration),
             Box::new(m20261206_000014_search_without_copy::Migration),
             Box::new(m20261206_000015_file_hashes::Migration),
-            Box::new(m20261207_000018_public_order_index::Migration),
             Box::new(m20261207_000016_search_titles::Migration),
+            Box::new(m20261207_000017_compact_lessons::Migration),
+            Box::new(m20261207_000018_public_order_index::Migration),
         ]
     }
 }

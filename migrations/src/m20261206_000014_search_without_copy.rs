@@ -34,7 +34,7 @@ const DROP_OLD: &[&str] = &[
     "DROP TABLE IF EXISTS lesson_search",
 ];
 
-fn up_statements() -> Vec<String> {
+pub(crate) fn up_statements() -> Vec<String> {
     let insert = |row: &str| {
         format!(
             "INSERT INTO lesson_search (rowid, title, summary, body_text) VALUES ({})",

@@ -5,12 +5,13 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, Statement, Value,
 };
 
 use super::entity::{course, lesson, LessonLevel, Status};
 use super::json_text::JsonText;
+use super::stored_html::StoredHtml;
 use crate::markdown::{LessonRef, Rendered, TocEntry};
 
 pub use lesson::Model as Lesson;
@@ -99,8 +100,28 @@ pub struct WholeCourseItem {
     pub word_count: i32,
     pub prerequisites: JsonText<Vec<LessonRef>>,
     pub toc: JsonText<Vec<TocEntry>>,
+    /// The lesson page's HTML.
     pub body_html: String,
+    /// The HTML for the one-page view.
     pub all_html: String,
+}
+
+/// [`WholeCourseItem`] as read, its HTML as stored.
+#[derive(FromQueryResult)]
+struct WholeCourseRow {
+    id: i32,
+    slug: String,
+    title: String,
+    summary: String,
+    duration: Option<i32>,
+    level: Option<LessonLevel>,
+    status: Status,
+    publish_at: Option<DateTime<Utc>>,
+    word_count: i32,
+    prerequisites: JsonText<Vec<LessonRef>>,
+    toc: JsonText<Vec<TocEntry>>,
+    body_html: StoredHtml,
+    all_html: StoredHtml,
 }
 
 /// Every lesson of a course in order, with bodies: the public ones, or (for
@@ -137,22 +158,33 @@ pub async fn whole_course(
         .filter(visible)
         .order_by_asc(lesson::Column::Position)
         .order_by_asc(lesson::Column::Slug)
-        .into_model::<WholeCourseItem>()
+        .into_model::<WholeCourseRow>()
         .all(db)
-        .await
-        .map(|items| {
-            items
-                .into_iter()
-                .map(|mut item| {
-                    // Stored as its changes from the lesson page (see
-                    // `html_delta`); one that does not fit shows the page.
-                    let stored = std::mem::take(&mut item.all_html);
-                    item.all_html =
-                        super::html_delta::decode(&item.body_html, stored).unwrap_or_default();
-                    item
-                })
-                .collect()
+        .await?
+        .into_iter()
+        .map(|row| {
+            let body_html = row.body_html.html()?;
+            // Stored as its changes from the lesson page (see
+            // `html_delta`); one that does not fit shows the page.
+            let all_html =
+                super::html_delta::decode(&body_html, row.all_html.html()?).unwrap_or_default();
+            Ok(WholeCourseItem {
+                id: row.id,
+                slug: row.slug,
+                title: row.title,
+                summary: row.summary,
+                duration: row.duration,
+                level: row.level,
+                status: row.status,
+                publish_at: row.publish_at,
+                word_count: row.word_count,
+                prerequisites: row.prerequisites,
+                toc: row.toc,
+                body_html,
+                all_html,
+            })
         })
+        .collect()
 }
 
 /// The titles of the lessons `refs` name that exist: those the public may
@@ -428,7 +460,10 @@ impl LessonFields {
         crate::base::hash::content_hash(&self.title, &self.summary, &self.body_md)
     }
 
-    fn apply_to(&self, m: &mut lesson::ActiveModel) {
+    /// Sets the row's columns from these fields, and returns the body's
+    /// plain text: on SQLite the caller writes it to the search index
+    /// ([`index_texts`]), the only place it is kept there.
+    fn apply_to(&self, m: &mut lesson::ActiveModel, backend: DatabaseBackend) -> String {
         use sea_orm::ActiveValue::Set;
         m.slug = Set(self.slug.clone());
         m.title = Set(self.title.clone());
@@ -441,7 +476,10 @@ impl LessonFields {
             Some(made) => made.clone(),
             None => text_columns(&self.body_md, &self.render.toc),
         };
-        m.body_text = Set(Some(text));
+        m.body_text = Set(match backend {
+            DatabaseBackend::Sqlite => None,
+            _ => Some(text.clone()),
+        });
         m.body_sections = Set(Some(JsonText(sections)));
         m.all_html = Set(self.render.all_html.clone());
         m.toc = Set(JsonText(self.render.toc.clone()));
@@ -460,7 +498,41 @@ impl LessonFields {
         m.content_hash = Set(self.content_hash());
         m.render_version = Set(self.render.render_version);
         m.updated_at = Set(Utc::now());
+        text
     }
+}
+
+/// A lesson's entry in SQLite's search index: its id, title, summary and
+/// the plain text of its body.
+type IndexEntry<'a> = (i32, &'a str, &'a str, &'a str);
+
+/// SQLite: writes (or replaces) the search index entries of lessons just
+/// written. Since migration 17 the index is contentless: it keeps no copy of
+/// the text and `lessons.body_text` is empty there, so the plain text made
+/// from the body reaches the index only from here (every write of a
+/// lesson's title, summary or body goes through [`insert`], [`insert_many`],
+/// [`update_if_version`] or [`fill_body_text`]). A deleted lesson leaves the
+/// index by a trigger. PostgreSQL derives its index from the row: nothing
+/// to do.
+async fn index_texts(db: &impl ConnectionTrait, entries: &[IndexEntry<'_>]) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    if backend != DatabaseBackend::Sqlite {
+        return Ok(());
+    }
+    // 200 rows of four values keep well under SQLite's limit of variables.
+    for chunk in entries.chunks(200) {
+        let rows = vec!["(?, ?, ?, ?)"; chunk.len()].join(", ");
+        let sql = format!(
+            "INSERT OR REPLACE INTO lesson_search (rowid, title, summary, body_text) VALUES {rows}"
+        );
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 4);
+        for &(id, title, summary, text) in chunk {
+            values.extend([id.into(), title.into(), summary.into(), text.into()]);
+        }
+        db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?;
+    }
+    Ok(())
 }
 
 /// What search reads of a body: its plain text, and where the sections of
@@ -477,18 +549,27 @@ pub async fn insert(
     updated_by: Option<&str>,
 ) -> Result<Lesson, DbErr> {
     use sea_orm::ActiveModelTrait;
-    new_lesson(course_id, fields, updated_by, Utc::now())
-        .insert(db)
-        .await
+    let (row, text) = new_lesson(
+        course_id,
+        fields,
+        updated_by,
+        Utc::now(),
+        db.get_database_backend(),
+    );
+    let lesson = row.insert(db).await?;
+    index_texts(db, &[(lesson.id, &lesson.title, &lesson.summary, &text)]).await?;
+    Ok(lesson)
 }
 
-/// The row of a new lesson at version 1.
+/// The row of a new lesson at version 1, and its plain text (see
+/// [`LessonFields::apply_to`]).
 fn new_lesson(
     course_id: i32,
     fields: &LessonFields,
     updated_by: Option<&str>,
     now: DateTime<Utc>,
-) -> lesson::ActiveModel {
+    backend: DatabaseBackend,
+) -> (lesson::ActiveModel, String) {
     use sea_orm::ActiveValue::Set;
     let mut m = lesson::ActiveModel {
         course_id: Set(course_id),
@@ -498,8 +579,8 @@ fn new_lesson(
         text_changed_at: Set(fields.text_changed_at.unwrap_or(now)),
         ..Default::default()
     };
-    fields.apply_to(&mut m);
-    m
+    let text = fields.apply_to(&mut m, backend);
+    (m, text)
 }
 
 /// Inserts new lessons at version 1 with one statement, and answers their
@@ -516,26 +597,41 @@ pub async fn insert_many(
         return Ok(HashMap::new());
     }
     let now = Utc::now();
-    let models = new
+    let backend = db.get_database_backend();
+    let mut texts = Vec::with_capacity(new.len());
+    let models: Vec<lesson::ActiveModel> = new
         .iter()
-        .map(|(course_id, fields)| new_lesson(*course_id, fields, None, now));
+        .map(|(course_id, fields)| {
+            let (row, text) = new_lesson(*course_id, fields, None, now, backend);
+            texts.push(text);
+            row
+        })
+        .collect();
     let mut insert = lesson::Entity::insert_many(models);
     insert.query().returning(Query::returning().columns([
         lesson::Column::Id,
         lesson::Column::CourseId,
         lesson::Column::Slug,
     ]));
-    let rows = db
-        .query_all_raw(insert.build(db.get_database_backend()))
-        .await?;
-    rows.iter()
+    let rows = db.query_all_raw(insert.build(backend)).await?;
+    let ids: HashMap<(i32, String), i32> = rows
+        .iter()
         .map(|row| {
             let id: i32 = row.try_get("", "id")?;
             let course_id: i32 = row.try_get("", "course_id")?;
             let slug: String = row.try_get("", "slug")?;
             Ok(((course_id, slug), id))
         })
-        .collect()
+        .collect::<Result<_, DbErr>>()?;
+    let mut entries = Vec::with_capacity(new.len());
+    for ((course_id, fields), text) in new.iter().zip(&texts) {
+        let Some(&id) = ids.get(&(*course_id, fields.slug.clone())) else {
+            return Err(DbErr::RecordNotInserted);
+        };
+        entries.push((id, fields.title.as_str(), fields.summary.as_str(), text.as_str()));
+    }
+    index_texts(db, &entries).await?;
+    Ok(ids)
 }
 
 /// Replaces a lesson's content if it is still at `expected_version`, bumping
@@ -557,7 +653,7 @@ pub async fn update_if_version(
         updated_by: Set(updated_by.map(str::to_string)),
         ..Default::default()
     };
-    fields.apply_to(&mut m);
+    let text = fields.apply_to(&mut m, db.get_database_backend());
     // Every expression of an UPDATE reads the row as it was before it.
     let text_changed_at = match fields.text_changed_at {
         Some(at) => Expr::value(at),
@@ -578,6 +674,7 @@ pub async fn update_if_version(
     if result.rows_affected == 0 {
         return Ok(None);
     }
+    index_texts(db, &[(id, &fields.title, &fields.summary, &text)]).await?;
     by_id(db, id).await
 }
 
@@ -1108,35 +1205,44 @@ pub async fn set_file_dates(
     Ok(result.rows_affected)
 }
 
-/// Fills what search reads of lessons written before it existed: `body_text`
-/// (`NULL` there; search indexes their markdown meanwhile) and
+/// Fills what search reads of lessons written before it existed: the plain
+/// text (`body_text` `NULL`: search indexes their markdown meanwhile) and
 /// `body_sections` (`NULL`; their results link to the lesson meanwhile), for
 /// a hundred of them, touching nothing else: not the version, not
-/// `updated_at`, not a `body_text` already there (which would index the
-/// row again). Returns how many lessons were filled, 0 when none is left;
-/// nothing to do is one cheap query. Run it in a transaction: on SQLite a
-/// hundred single writes cost a hundred commits.
+/// `updated_at`, not a plain text already there (which would index the row
+/// again). On SQLite, where `body_text` is always empty (the text is kept in
+/// the search index only, migration 17), a row lacking its sections gets
+/// both, its text written to the index. Returns how many lessons were
+/// filled, 0 when none is left; nothing to do is one cheap query. Run it in
+/// a transaction: on SQLite a hundred single writes cost a hundred commits.
 pub async fn fill_body_text(db: &impl ConnectionTrait) -> Result<usize, DbErr> {
-    let batch: Vec<(i32, String, JsonText<Vec<TocEntry>>, bool)> = lesson::Entity::find()
+    let sqlite = db.get_database_backend() == DatabaseBackend::Sqlite;
+    let lacking = if sqlite {
+        Condition::all().add(lesson::Column::BodySections.is_null())
+    } else {
+        Condition::any()
+            .add(lesson::Column::BodyText.is_null())
+            .add(lesson::Column::BodySections.is_null())
+    };
+    type Row = (i32, String, String, String, JsonText<Vec<TocEntry>>, bool);
+    let batch: Vec<Row> = lesson::Entity::find()
         .select_only()
         .columns([
             lesson::Column::Id,
+            lesson::Column::Title,
+            lesson::Column::Summary,
             lesson::Column::BodyMd,
             lesson::Column::Toc,
         ])
         .expr_as(lesson::Column::BodyText.is_null(), "without_text")
-        .filter(
-            Condition::any()
-                .add(lesson::Column::BodyText.is_null())
-                .add(lesson::Column::BodySections.is_null()),
-        )
+        .filter(lacking)
         .order_by_asc(lesson::Column::Id)
         .limit(100)
         .into_tuple()
         .all(db)
         .await?;
     let filled = batch.len();
-    for (id, body_md, toc, without_text) in batch {
+    for (id, title, summary, body_md, toc, without_text) in batch {
         let (text, sections) = text_columns(&body_md, &toc.0);
         let mut update = lesson::Entity::update_many()
             .col_expr(
@@ -1144,7 +1250,9 @@ pub async fn fill_body_text(db: &impl ConnectionTrait) -> Result<usize, DbErr> {
                 Expr::value(JsonText(sections)),
             )
             .filter(lesson::Column::Id.eq(id));
-        if without_text {
+        if sqlite {
+            index_texts(db, &[(id, &title, &summary, &text)]).await?;
+        } else if without_text {
             update = update.col_expr(lesson::Column::BodyText, Expr::value(text));
         }
         update.exec(db).await?;
@@ -1199,9 +1307,10 @@ pub async fn render_sources(
 /// What rendering a lesson's body gives, as stored.
 #[derive(Clone, Debug)]
 pub struct StoredRender {
-    pub body_html: String,
-    /// As stored: a delta from `body_html` (see `db::html_delta`).
-    pub all_html: String,
+    /// Packed where it is rendered (on every core, for sync).
+    pub body_html: StoredHtml,
+    /// A delta from `body_html` (see `db::html_delta`), packed.
+    pub all_html: StoredHtml,
     pub toc: Vec<TocEntry>,
     pub word_count: i32,
     pub render_version: i32,
@@ -1215,8 +1324,11 @@ impl StoredRender {
     /// the admin and rendering again alike.
     pub fn of(rendered: Rendered) -> StoredRender {
         StoredRender {
-            all_html: super::html_delta::encode(&rendered.html, &rendered.all_html),
-            body_html: rendered.html,
+            all_html: StoredHtml::pack(&super::html_delta::encode(
+                &rendered.html,
+                &rendered.all_html,
+            )),
+            body_html: StoredHtml::pack(&rendered.html),
             toc: rendered.toc,
             word_count: i32::try_from(rendered.words).unwrap_or(i32::MAX),
             render_version: crate::markdown::RENDER_VERSION,

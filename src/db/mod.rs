@@ -17,6 +17,7 @@ pub mod revisions;
 pub mod search;
 pub mod site_state;
 pub mod sitemap;
+pub mod stored_html;
 pub mod sync_runs;
 
 use std::path::Path;

@@ -185,7 +185,12 @@ pub async fn hits(
             "summary",
         )
         .expr_as(
-            Expr::cust("coalesce(\"lessons\".\"body_text\", \"lessons\".\"body_md\")"),
+            // SQLite keeps the plain text only in its search index
+            // (migration 17): it is made again below from the markdown.
+            match backend {
+                DatabaseBackend::Sqlite => Expr::col((lesson::Entity, lesson::Column::BodyMd)),
+                _ => Expr::cust("coalesce(\"lessons\".\"body_text\", \"lessons\".\"body_md\")"),
+            },
             "body",
         )
         .expr_as(
@@ -200,6 +205,12 @@ pub async fn hits(
     let mut hits = Hit::find_by_statement(backend.build(&query))
         .all(db)
         .await?;
+    if backend == DatabaseBackend::Sqlite {
+        // As it was indexed, for this page's hits only.
+        for hit in &mut hits {
+            hit.body = crate::markdown::plain_text(&hit.body);
+        }
+    }
     hits.sort_by_key(|hit| ids.iter().position(|&id| id == hit.id));
     Ok(hits)
 }

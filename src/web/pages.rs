@@ -470,7 +470,7 @@ pub async fn lesson(
         lesson: LessonView {
             title: lesson.title,
             summary: lesson.summary,
-            body_html: lesson.body_html,
+            body_html: lesson.body_html.html()?,
             toc,
             duration,
             duration_estimated,

@@ -290,6 +290,7 @@ async fn a_refused_new_file_is_reported_and_the_others_are_written() {
 #[rocket::async_test]
 async fn html_from_an_older_renderer_is_rendered_again() {
     use lectern::db::lessons::{self, StoredRender};
+    use lectern::db::stored_html::StoredHtml;
     use sea_orm::ConnectionTrait;
     let f = small_site().await;
     f.write(
@@ -314,7 +315,15 @@ async fn html_from_an_older_renderer_is_rendered_again() {
                 .await
                 .unwrap()
                 .unwrap();
-            row.try_get_by_index::<String>(0).unwrap()
+            // A lesson's HTML columns are stored compressed (`db::stored_html`).
+            match row.try_get_by_index::<String>(0) {
+                Ok(text) => text,
+                Err(_) => row
+                    .try_get_by_index::<lectern::db::stored_html::StoredHtml>(0)
+                    .unwrap()
+                    .html()
+                    .unwrap(),
+            }
         }
     };
     let fresh = text(html_of("world")).await;
@@ -411,8 +420,8 @@ async fn html_from_an_older_renderer_is_rendered_again() {
     .unwrap();
     let id = count(&db, "SELECT id FROM lessons WHERE slug = 'world'").await as i32;
     let stale = StoredRender {
-        body_html: "<p>from version 1</p>".into(),
-        all_html: String::new(),
+        body_html: StoredHtml::pack("<p>from version 1</p>"),
+        all_html: StoredHtml::pack(""),
         toc: Vec::new(),
         word_count: 0,
         render_version: lectern::markdown::RENDER_VERSION,
@@ -422,8 +431,8 @@ async fn html_from_an_older_renderer_is_rendered_again() {
     assert_eq!(text(html_of("world")).await, "<p>edit</p>");
     // Nor is an older renderer's over a newer one's (a rolling upgrade).
     let older = StoredRender {
-        body_html: "<p>older renderer</p>".into(),
-        all_html: String::new(),
+        body_html: StoredHtml::pack("<p>older renderer</p>"),
+        all_html: StoredHtml::pack(""),
         toc: Vec::new(),
         word_count: 0,
         render_version: lectern::markdown::RENDER_VERSION - 1,

@@ -2,6 +2,7 @@ use sea_orm::entity::prelude::*;
 
 use super::{LessonLevel, Status};
 use crate::db::json_text::JsonText;
+use crate::db::stored_html::StoredHtml;
 use crate::markdown::{LessonRef, Section, TocEntry};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -15,13 +16,17 @@ pub struct Model {
     pub title: String,
     pub summary: String,
     pub body_md: String,
-    /// Sanitised HTML rendered from `body_md` when it was written.
-    pub body_html: String,
+    /// Sanitised HTML rendered from `body_md` when it was written, as
+    /// stored (compressed: see `db::stored_html`).
+    #[sea_orm(column_type = "Blob")]
+    pub body_html: StoredHtml,
     /// The body as plain text (no markup, link targets or raw HTML), made
-    /// when it was written: what full-text search indexes (database triggers
-    /// or a generated column keep the index; see the search migration).
-    /// `None` for rows written before it existed, until `db::migrate` fills
-    /// it; search reads `body_md` for those meanwhile.
+    /// when it was written: what full-text search indexes. PostgreSQL keeps
+    /// it here (its generated `search_vector` reads it); `None` for rows
+    /// written before it existed, until `db::migrate` fills it. Always
+    /// `None` on SQLite since migration 17: its contentless FTS5 index is
+    /// given the text when the row is written (`db::lessons::index_texts`),
+    /// and search makes snippets from `body_md` again.
     pub body_text: Option<String>,
     /// Where each section of `body_text` begins (a heading of the table of
     /// contents), made with it, so search can link to the section its words
@@ -56,7 +61,10 @@ pub struct Model {
     /// The body as rendered for the course's one-page view (`/<course>/all/`):
     /// ids prefixed with the slug, links within the course made anchors.
     /// Empty for rows written before it existed, until their next write.
-    pub all_html: String,
+    /// Stored as its changes from `body_html` (`db::html_delta`), compressed
+    /// (`db::stored_html`).
+    #[sea_orm(column_type = "Blob")]
+    pub all_html: StoredHtml,
     /// The renderer version that wrote the stored HTML (`markdown::RENDER_VERSION`);
     /// older rows are rendered again at start-up.
     pub render_version: i32,
