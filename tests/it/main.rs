@@ -29,6 +29,7 @@ mod security;
 mod sessions;
 mod setup;
 mod site;
+mod startup;
 mod storage;
 mod sync;
 mod watch;

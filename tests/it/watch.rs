@@ -416,6 +416,37 @@ async fn a_file_broken_at_start_shows_on_pages_opened_under_watch() {
     );
 }
 
+/// A database that holds content is served before the start-up sync ends
+/// (README "Performance"); open pages still hear of the errors it finds:
+/// at once when they connect after it, or as a `problems` event if they
+/// connected before.
+#[rocket::async_test]
+async fn a_file_broken_before_a_background_start_up_sync_shows_on_open_pages() {
+    let f = Fixture::new().await;
+    f.write("intro/_course.md", course("Intro"));
+    f.write("intro/01-hello.md", lesson("Hello", "Good text."));
+    let db = f.connect().await;
+    f.sync(&db).await;
+    f.write("intro/01-hello.md", BROKEN);
+    let server = Watching::start(&f, free_port(), true);
+    server.log_line("serving; syncing content in the background");
+    let page = Listener::open(server.port);
+    let hello = page.next("hello");
+    let found = match problems(&hello) {
+        found if found.is_empty() => problems(&page.next("problems")),
+        found => found,
+    };
+    assert!(
+        found.len() == 1 && found[0].starts_with("intro/01-hello.md:2: "),
+        "{found:?}"
+    );
+    // The last good version is still served, and the log says why.
+    let (code, body) = http_get(server.port, "/intro/hello/").unwrap();
+    assert_eq!(code, 200);
+    assert!(body.contains("Good text."), "{body}");
+    server.log_line("open pages show them until they are fixed");
+}
+
 // ------------------------------------------------------------ the script
 
 #[rocket::async_test]
