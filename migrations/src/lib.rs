@@ -26,6 +26,7 @@ mod m20261206_000015_file_hashes;
 mod m20261207_000016_search_titles;
 mod m20261207_000017_compact_lessons;
 mod m20261207_000018_public_order_index;
+mod m20261207_000019_lacking_text_index;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000016_search_titles::Migration),
             Box::new(m20261207_000017_compact_lessons::Migration),
             Box::new(m20261207_000018_public_order_index::Migration),
+            Box::new(m20261207_000019_lacking_text_index::Migration),
         ]
     }
 }
