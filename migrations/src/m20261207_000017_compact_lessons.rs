@@ -140,11 +140,8 @@ async fn rewrite(
 async fn run(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
     let db = manager.get_connection();
     for sql in statements {
-        db.execute_raw(Statement::from_string(
-            manager.get_database_backend(),
-            *sql,
-        ))
-        .await?;
+        db.execute_raw(Statement::from_string(manager.get_database_backend(), *sql))
+            .await?;
     }
     Ok(())
 }

@@ -628,7 +628,12 @@ pub async fn insert_many(
         let Some(&id) = ids.get(&(*course_id, fields.slug.clone())) else {
             return Err(DbErr::RecordNotInserted);
         };
-        entries.push((id, fields.title.as_str(), fields.summary.as_str(), text.as_str()));
+        entries.push((
+            id,
+            fields.title.as_str(),
+            fields.summary.as_str(),
+            text.as_str(),
+        ));
     }
     index_texts(db, &entries).await?;
     Ok(ids)

@@ -151,7 +151,11 @@ mod tests {
             .collect();
         let stored = StoredHtml::pack(&page);
         assert!(stored.is_packed());
-        assert!(stored.stored_len() * 5 < page.len(), "{}", stored.stored_len());
+        assert!(
+            stored.stored_len() * 5 < page.len(),
+            "{}",
+            stored.stored_len()
+        );
         assert_eq!(stored.html().unwrap(), page);
         for small in ["", "<p>x</p>", "\u{1}=0,4;"] {
             let stored = StoredHtml::pack(small);

@@ -104,7 +104,10 @@ async fn the_whole_course_page_is_stored_as_changes_and_shown_whole() {
     let row = lectern::db::lessons::by_id(&db, id).await.unwrap().unwrap();
     let (page, delta) = (row.body_html.html().unwrap(), row.all_html.html().unwrap());
     assert!(delta.starts_with('\u{1}'), "{delta}");
-    assert!(delta.len() * 4 < page.len(), "stored as a small delta: {delta}");
+    assert!(
+        delta.len() * 4 < page.len(),
+        "stored as a small delta: {delta}"
+    );
     let client = f.client().await;
     let (status, page) = get(&client, "/intro/all/").await;
     assert_eq!(status, Status::Ok);
@@ -267,7 +270,11 @@ async fn an_existing_database_upgrades_to_compressed_html_and_back_without_loss(
     assert!(before[4].contains("“Habitat”"), "{}", before[4]);
     if sqlite {
         assert_eq!(
-            count(&db, "SELECT COUNT(*) FROM lessons WHERE body_text IS NOT NULL").await,
+            count(
+                &db,
+                "SELECT COUNT(*) FROM lessons WHERE body_text IS NOT NULL"
+            )
+            .await,
             0
         );
         assert_eq!(count(&db, "SELECT COUNT(*) FROM lesson_search").await, 2);
