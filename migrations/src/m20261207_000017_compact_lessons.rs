@@ -56,7 +56,7 @@ fn pack(text: Vec<u8>) -> Vec<u8> {
     let mut out = Vec::with_capacity(text.len() / 4 + 16);
     out.push(MARK);
     let params = brotli::enc::BrotliEncoderParams {
-        quality: 5,
+        quality: 1,
         lgwin: 17,
         size_hint: text.len(),
         ..Default::default()
