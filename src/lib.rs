@@ -138,6 +138,8 @@ async fn set_up(rocket: Rocket<Build>, given: Option<db::Db>) -> fairing::Result
         tracing::error!("database migration failed: {e}");
         return Err(rocket);
     }
+    let (startup_done, startup_seen) = tokio::sync::watch::channel(false);
+    let startup = StartupSync(startup_seen);
     if settings.sync_on_start {
         let live = rocket.state::<watch::LiveReload>().cloned();
         // A database that already holds content is served at once and synced
@@ -153,13 +155,16 @@ async fn set_up(rocket: Rocket<Build>, given: Option<db::Db>) -> fairing::Result
                 settings.content_dir.display()
             );
             let (db, settings) = (db.clone(), settings.clone());
+            let done = startup_done.clone();
             tokio::spawn(async move {
                 startup_sync(&db, &settings, live.as_ref(), true).await;
+                done.send_replace(true);
                 rerender_stale(&db, &settings).await;
                 release_free_memory();
             });
         } else {
             startup_sync(&db, &settings, live.as_ref(), false).await;
+            startup_done.send_replace(true);
             // Rows an older Lectern rendered are rendered again in the
             // background, so an upgrade does not delay start-up; until then
             // they show the old HTML.
@@ -202,7 +207,11 @@ async fn set_up(rocket: Rocket<Build>, given: Option<db::Db>) -> fairing::Result
             .map(|_| assets.url("live.js")),
         base_url,
     };
+    if !settings.sync_on_start {
+        startup_done.send_replace(true);
+    }
     Ok(rocket
+        .manage(startup)
         .manage(db)
         .manage(settings)
         .manage(assets)
@@ -211,6 +220,20 @@ async fn set_up(rocket: Rocket<Build>, given: Option<db::Db>) -> fairing::Result
         .manage(policy)
         .manage(proxies)
         .manage(cache))
+}
+
+/// Whether the start-up sync has ended (it runs in the background on a
+/// database that holds content): what a test waits for before it syncs or
+/// edits by itself, so two syncs never race over the same files.
+pub struct StartupSync(tokio::sync::watch::Receiver<bool>);
+
+impl StartupSync {
+    /// Waits until the start-up sync has ended (at once without one).
+    pub async fn finished(&self) {
+        let mut seen = self.0.clone();
+        // An error means the sender is gone, which only happens once done.
+        let _ = seen.wait_for(|done| *done).await;
+    }
 }
 
 /// Whether the database holds any course (so: content a reader can be

@@ -131,21 +131,61 @@ impl Usage {
     }
 }
 
-pub async fn usage(db: &impl ConnectionTrait, sha256: &str) -> Result<Usage, DbErr> {
-    use super::entity::{course, lesson, lesson_revision};
-    use sea_orm::{Condition, QueryOrder};
-    let lessons: Vec<(i32, String)> = lesson::Entity::find()
+/// The lessons (id, title) whose live text shows the file `sha256`: by its
+/// URL in the markdown (an upload), or in the rendered page (a file synced
+/// from the content folder, which the markdown names by a relative path).
+/// The page is stored compressed (`db::stored_html`), so it cannot be
+/// searched by the database: the pages of lessons from files are read a
+/// batch at a time and looked through here. Slow on a large site (seconds
+/// at 100,000 lessons), and only deleting an image asks.
+async fn lessons_using(
+    db: &impl ConnectionTrait,
+    sha256: &str,
+) -> Result<Vec<(i32, String)>, DbErr> {
+    use super::entity::lesson;
+    use super::stored_html::StoredHtml;
+    use sea_orm::QueryOrder;
+    const BATCH: u64 = 200;
+    let mut found: Vec<(i32, String)> = lesson::Entity::find()
         .select_only()
         .columns([lesson::Column::Id, lesson::Column::Title])
-        .filter(
-            Condition::any()
-                .add(lesson::Column::BodyMd.contains(sha256))
-                .add(lesson::Column::BodyHtml.contains(sha256)),
-        )
+        .filter(lesson::Column::BodyMd.contains(sha256))
         .order_by_asc(lesson::Column::Id)
         .into_tuple()
         .all(db)
         .await?;
+    let mut after = 0;
+    loop {
+        let batch: Vec<(i32, String, StoredHtml)> = lesson::Entity::find()
+            .select_only()
+            .columns([
+                lesson::Column::Id,
+                lesson::Column::Title,
+                lesson::Column::BodyHtml,
+            ])
+            .filter(lesson::Column::SourcePath.is_not_null())
+            .filter(lesson::Column::Id.gt(after))
+            .order_by_asc(lesson::Column::Id)
+            .limit(BATCH)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let Some(last) = batch.last() else { break };
+        after = last.0;
+        for (id, title, html) in batch {
+            if !found.iter().any(|(f, _)| *f == id) && html.html()?.contains(sha256) {
+                found.push((id, title));
+            }
+        }
+    }
+    found.sort_by_key(|(id, _)| *id);
+    Ok(found)
+}
+
+pub async fn usage(db: &impl ConnectionTrait, sha256: &str) -> Result<Usage, DbErr> {
+    use super::entity::{course, lesson, lesson_revision};
+    use sea_orm::{Condition, QueryOrder};
+    let lessons = lessons_using(db, sha256).await?;
     let courses = course::Entity::find()
         .select_only()
         .columns([course::Column::Id, course::Column::Title])

@@ -158,6 +158,21 @@ impl Fixture {
         figment: rocket::figment::Figment,
         clock: Clock,
     ) -> Client {
+        let client = self.client_while_syncing(figment, clock).await;
+        // A start-up sync in the background would race the test's own
+        // syncs and edits: wait for it (`startup::*` test it running).
+        let startup = client.rocket().state::<lectern::StartupSync>();
+        startup.expect("the start-up state").finished().await;
+        client
+    }
+
+    /// [`Fixture::client_with`] without waiting for a start-up sync running
+    /// in the background.
+    pub(crate) async fn client_while_syncing(
+        &self,
+        figment: rocket::figment::Figment,
+        clock: Clock,
+    ) -> Client {
         let parts = lectern::Parts {
             clock,
             db: Some(self.connect().await),

@@ -216,6 +216,38 @@ async fn the_editors_upload_needs_alt_text_and_the_csrf_token_and_refuses_a_non_
     assert!(res.into_string().await.unwrap().contains("alt text"));
 }
 
+/// An image a lesson from a file shows by a relative path appears only in
+/// the lesson's rendered page, which is stored compressed: it is still
+/// found in use, and kept.
+#[rocket::async_test]
+async fn an_image_a_synced_lesson_shows_by_its_path_cannot_be_deleted() {
+    let (f, client, token) = site(Role::Editor).await;
+    let db = f.connect().await;
+    use sea_orm::ConnectionTrait;
+    let rows = db
+        .connection()
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.connection().get_database_backend(),
+            "SELECT sha256 FROM media WHERE name = 'request-cycle.png'",
+        ))
+        .await
+        .unwrap();
+    let sha: String = rows[0].try_get("", "sha256").unwrap();
+    let (status, page) = get(&client, &format!("/admin/media/{sha}/delete")).await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        page.contains("cannot be deleted") && page.contains("What backend developers do"),
+        "{page}"
+    );
+    let (status, _, _) = post(
+        &client,
+        &format!("/admin/media/{sha}/delete"),
+        &[("csrf", &token)],
+    )
+    .await;
+    assert_eq!(status, Status::Conflict);
+}
+
 #[rocket::async_test]
 async fn an_unused_image_is_deleted_after_confirming_and_a_used_one_is_kept() {
     let (f, client, token) = site(Role::Editor).await;

@@ -1307,6 +1307,9 @@ impl World {
         ))
         .await
         .ctx("the site starts")?;
+        if let Some(startup) = admin.rocket().state::<lectern::StartupSync>() {
+            startup.finished().await;
+        }
         let public = Client::tracked(lectern::build_with(
             f.figment().merge(("sync_on_start", false)),
             on_db(),

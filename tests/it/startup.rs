@@ -117,7 +117,9 @@ async fn a_database_with_content_is_served_while_the_start_up_sync_runs() {
         f.dir.path().join("gated.md"),
         lesson("Gated", "Behind the gate."),
     );
-    let client = f.client().await;
+    let client = f
+        .client_while_syncing(f.figment(), lectern::base::clock::Clock::system())
+        .await;
 
     // The sync is held at the gate: what the database holds is served.
     let (status, body) = get(&client, "/intro/hello/").await;
