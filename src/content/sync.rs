@@ -313,9 +313,17 @@ async fn sync_inner(
         report.archived.push(path);
     }
     redate_files(db, &redate).await?;
+    let written = report.created.len() + report.updated.len() + report.archived.len();
+    if written >= REFRESH_STATISTICS_AFTER {
+        crate::db::refresh_statistics(db).await?;
+    }
     progress.finish();
     Ok(report)
 }
+
+/// Files written by one sync past which the planner's statistics are made
+/// again at its end (see [`crate::db::refresh_statistics`]).
+const REFRESH_STATISTICS_AFTER: usize = 1_000;
 
 /// The content folder scanned as a sync reads it (a file whose size and
 /// time are remembered is not read again), and the remembered files that
