@@ -10,6 +10,16 @@ use sea_orm::ConnectionTrait;
 
 use crate::common::{count, course, get, lesson, Fixture};
 
+/// Undoes migration `name` and every one applied after it, as on a site of
+/// the release before it.
+async fn down_to_before(db: &lectern::db::Db, name: &str) {
+    let applied = Migrator::get_applied_migrations(db).await.unwrap();
+    let at = applied.iter().position(|m| m.name() == name).unwrap();
+    Migrator::down(db.connection(), Some((applied.len() - at) as u32))
+        .await
+        .unwrap();
+}
+
 async fn lesson_id(db: &lectern::db::Db, slug: &str) -> i32 {
     count(db, &format!("SELECT id FROM lessons WHERE slug = '{slug}'")).await as i32
 }
@@ -169,14 +179,7 @@ async fn an_existing_database_upgrades_to_shared_texts_and_the_leaner_index() {
     f.sync(&db).await;
     let id = lesson_id(&db, "fish").await;
     // Back to before these migrations, as a site of the last release.
-    let applied = Migrator::get_applied_migrations(&db).await.unwrap();
-    let at = applied
-        .iter()
-        .position(|m| m.name() == "m20261206_000013_shared_revision_text")
-        .unwrap();
-    Migrator::down(db.connection(), Some((applied.len() - at) as u32))
-        .await
-        .unwrap();
+    down_to_before(&db, "m20261206_000013_shared_revision_text").await;
     assert_eq!(
         count(
             &db,
@@ -282,14 +285,7 @@ async fn an_existing_database_upgrades_to_compressed_html_and_back_without_loss(
 
     // Down to before migration 17: the HTML is text again, as the last
     // release reads it.
-    let applied = Migrator::get_applied_migrations(&db).await.unwrap();
-    let at = applied
-        .iter()
-        .position(|m| m.name() == "m20261207_000017_compact_lessons")
-        .unwrap();
-    Migrator::down(db.connection(), Some((applied.len() - at) as u32))
-        .await
-        .unwrap();
+    down_to_before(&db, "m20261207_000017_compact_lessons").await;
     assert_eq!(count(&db, compressed).await, 0);
     assert_eq!(
         count(
