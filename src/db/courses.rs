@@ -131,6 +131,31 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<Course>, DbErr> {
     course::Entity::find().all(db).await
 }
 
+/// A course as the admin's lists name it: no bodies.
+#[derive(Clone, Debug, sea_orm::FromQueryResult)]
+pub struct CourseName {
+    pub id: i32,
+    pub slug: String,
+    pub title: String,
+    pub status: Status,
+}
+
+/// Every course's name, by id (the order rows are made in).
+pub async fn names(db: &impl ConnectionTrait) -> Result<Vec<CourseName>, DbErr> {
+    course::Entity::find()
+        .select_only()
+        .columns([
+            course::Column::Id,
+            course::Column::Slug,
+            course::Column::Title,
+            course::Column::Status,
+        ])
+        .order_by_asc(course::Column::Id)
+        .into_model::<CourseName>()
+        .all(db)
+        .await
+}
+
 /// The content of a course as written by sync (and, later, the admin).
 #[derive(Clone, Debug)]
 pub struct CourseFields {

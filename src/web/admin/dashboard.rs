@@ -226,7 +226,7 @@ carries_csrf!(ExportForm);
 
 /// Every course by title, with its lessons counted by status.
 async fn course_rows(db: &Db) -> Result<Vec<CourseRow>, AdminError> {
-    let mut rows: Vec<CourseRow> = courses::all(db)
+    let mut rows: Vec<CourseRow> = courses::names(db)
         .await?
         .into_iter()
         .map(|c| CourseRow {

@@ -40,7 +40,7 @@ pub(super) struct CourseOption {
 }
 
 pub(super) async fn course_options(db: &Db) -> Result<Vec<CourseOption>, AdminError> {
-    Ok(courses::all(db)
+    Ok(courses::names(db)
         .await?
         .into_iter()
         .map(|c| CourseOption {

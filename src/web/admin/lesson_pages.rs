@@ -99,11 +99,9 @@ async fn list_view(db: &Db, query: ListQuery) -> Result<ListView, AdminError> {
     };
     // A page past the last shows the last (see `web::admin::page_bounds`).
     let requested = page.0.clamp(1, 1_000_000);
-    let (mut rows, total) = lessons::admin_list(db, &filter, requested, PER_PAGE).await?;
+    let total = lessons::admin_count(db, &filter).await?;
     let (page_no, pages) = page_bounds(requested, total, PER_PAGE);
-    if page_no != requested {
-        rows = lessons::admin_list(db, &filter, page_no, PER_PAGE).await?.0;
-    }
+    let rows = lessons::admin_page(db, &filter, page_no, PER_PAGE, total).await?;
     let options = course_options(db).await?;
     let by_id: HashMap<i32, &CourseOption> = options.iter().map(|c| (c.id, c)).collect();
     let places: HashMap<i32, usize> = match course {
