@@ -28,6 +28,7 @@ mod m20261207_000017_compact_lessons;
 mod m20261207_000018_public_order_index;
 mod m20261207_000019_lacking_text_index;
 mod m20261208_000024_admin_indexes;
+mod m20261208_000026_search_vector_without_text;
 
 pub struct Migrator;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000018_public_order_index::Migration),
             Box::new(m20261207_000019_lacking_text_index::Migration),
             Box::new(m20261208_000024_admin_indexes::Migration),
+            Box::new(m20261208_000026_search_vector_without_text::Migration),
         ]
     }
 }

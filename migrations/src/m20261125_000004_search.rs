@@ -85,7 +85,7 @@ const SQLITE_DOWN: &[&str] = &[
     "DROP TABLE IF EXISTS lesson_search",
 ];
 
-fn postgres_up() -> Vec<String> {
+pub(crate) fn postgres_up() -> Vec<String> {
     vec![
         format!(
             "ALTER TABLE lessons ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (\

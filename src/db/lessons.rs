@@ -461,9 +461,10 @@ impl LessonFields {
     }
 
     /// Sets the row's columns from these fields, and returns the body's
-    /// plain text: on SQLite the caller writes it to the search index
-    /// ([`index_texts`]), the only place it is kept there.
-    fn apply_to(&self, m: &mut lesson::ActiveModel, backend: DatabaseBackend) -> String {
+    /// plain text: the caller writes it to the search index (SQLite:
+    /// [`index_texts`]; PostgreSQL: [`search_vector`]), the only place it
+    /// is kept.
+    fn apply_to(&self, m: &mut lesson::ActiveModel) -> String {
         use sea_orm::ActiveValue::Set;
         m.slug = Set(self.slug.clone());
         m.title = Set(self.title.clone());
@@ -476,10 +477,6 @@ impl LessonFields {
             Some(made) => made.clone(),
             None => text_columns(&self.body_md, &self.render.toc),
         };
-        m.body_text = Set(match backend {
-            DatabaseBackend::Sqlite => None,
-            _ => Some(text.clone()),
-        });
         m.body_sections = Set(Some(JsonText(sections)));
         m.all_html = Set(self.render.all_html.clone());
         m.toc = Set(JsonText(self.render.toc.clone()));
@@ -512,8 +509,8 @@ type IndexEntry<'a> = (i32, &'a str, &'a str, &'a str);
 /// from the body reaches the index only from here (every write of a
 /// lesson's title, summary or body goes through [`insert`], [`insert_many`],
 /// [`update_if_version`] or [`fill_body_text`]). A deleted lesson leaves the
-/// index by a trigger. PostgreSQL derives its index from the row: nothing
-/// to do.
+/// index by a trigger. PostgreSQL writes its index in the row itself, with
+/// the same statement: see [`search_vector`].
 async fn index_texts(db: &impl ConnectionTrait, entries: &[IndexEntry<'_>]) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
     if backend != DatabaseBackend::Sqlite {
@@ -535,6 +532,53 @@ async fn index_texts(db: &impl ConnectionTrait, entries: &[IndexEntry<'_>]) -> R
     Ok(())
 }
 
+/// PostgreSQL: a lesson's `search_vector`, made from its title, summary and
+/// the plain text of its body, which is kept nowhere else (migration 26):
+/// bound as a `tsvector` literal made here (see `db::search_vector`).
+fn search_vector(title: &str, summary: &str, text: &str) -> sea_orm::sea_query::SimpleExpr {
+    let literal = super::search_vector::literal(title, summary, text);
+    Expr::cust_with_values("CAST($1 AS tsvector)", [literal])
+}
+
+/// The column [`search_vector`] is written to.
+fn search_vector_column() -> sea_orm::sea_query::Alias {
+    sea_orm::sea_query::Alias::new("search_vector")
+}
+
+/// New lesson rows (made by [`new_lesson`]) with their plain texts, as one
+/// `INSERT`: on PostgreSQL each row carries its [`search_vector`]; SQLite's
+/// index is written after ([`index_texts`]).
+fn insert_statement(
+    rows: &[(lesson::ActiveModel, String)],
+    backend: DatabaseBackend,
+) -> sea_orm::sea_query::InsertStatement {
+    use sea_orm::sea_query::{DynIden, IntoIden, Query, SimpleExpr};
+    use sea_orm::{ActiveModelTrait, Iterable};
+    let set: Vec<lesson::Column> = lesson::Column::iter()
+        .filter(|c| rows.first().is_some_and(|(m, _)| m.get(*c).is_set()))
+        .collect();
+    let postgres = backend == DatabaseBackend::Postgres;
+    let mut columns: Vec<DynIden> = set.iter().map(|c| c.into_iden()).collect();
+    if postgres {
+        columns.push(search_vector_column().into_iden());
+    }
+    let mut insert = Query::insert();
+    insert.into_table(lesson::Entity).columns(columns);
+    for (m, text) in rows {
+        let mut values: Vec<SimpleExpr> = set
+            .iter()
+            .map(|c| Expr::val(m.get(*c).into_value().unwrap_or(Value::Int(None))))
+            .collect();
+        if postgres {
+            let field =
+                |v: &sea_orm::ActiveValue<String>| v.try_as_ref().cloned().unwrap_or_default();
+            values.push(search_vector(&field(&m.title), &field(&m.summary), text));
+        }
+        insert.values_panic(values);
+    }
+    insert
+}
+
 /// What search reads of a body: its plain text, and where the sections of
 /// the headings in its table of contents `toc` begin in it.
 fn text_columns(body_md: &str, toc: &[TocEntry]) -> (String, Vec<crate::markdown::Section>) {
@@ -548,16 +592,18 @@ pub async fn insert(
     fields: &LessonFields,
     updated_by: Option<&str>,
 ) -> Result<Lesson, DbErr> {
-    use sea_orm::ActiveModelTrait;
-    let (row, text) = new_lesson(
-        course_id,
-        fields,
-        updated_by,
-        Utc::now(),
-        db.get_database_backend(),
-    );
-    let lesson = row.insert(db).await?;
-    index_texts(db, &[(lesson.id, &lesson.title, &lesson.summary, &text)]).await?;
+    use sea_orm::sea_query::Query;
+    use sea_orm::Iterable;
+    let backend = db.get_database_backend();
+    let row = new_lesson(course_id, fields, updated_by, Utc::now());
+    let mut insert = insert_statement(std::slice::from_ref(&row), backend);
+    insert.returning(Query::returning().columns(lesson::Column::iter()));
+    let inserted = db
+        .query_one_raw(backend.build(&insert))
+        .await?
+        .ok_or(DbErr::RecordNotInserted)?;
+    let lesson = Lesson::from_query_result(&inserted, "")?;
+    index_texts(db, &[(lesson.id, &lesson.title, &lesson.summary, &row.1)]).await?;
     Ok(lesson)
 }
 
@@ -568,7 +614,6 @@ fn new_lesson(
     fields: &LessonFields,
     updated_by: Option<&str>,
     now: DateTime<Utc>,
-    backend: DatabaseBackend,
 ) -> (lesson::ActiveModel, String) {
     use sea_orm::ActiveValue::Set;
     let mut m = lesson::ActiveModel {
@@ -579,7 +624,7 @@ fn new_lesson(
         text_changed_at: Set(fields.text_changed_at.unwrap_or(now)),
         ..Default::default()
     };
-    let text = fields.apply_to(&mut m, backend);
+    let text = fields.apply_to(&mut m);
     (m, text)
 }
 
@@ -592,28 +637,23 @@ pub async fn insert_many(
     new: &[(i32, &LessonFields)],
 ) -> Result<HashMap<(i32, String), i32>, DbErr> {
     use sea_orm::sea_query::Query;
-    use sea_orm::QueryTrait;
     if new.is_empty() {
         return Ok(HashMap::new());
     }
     let now = Utc::now();
     let backend = db.get_database_backend();
-    let mut texts = Vec::with_capacity(new.len());
-    let models: Vec<lesson::ActiveModel> = new
+    let rows: Vec<(lesson::ActiveModel, String)> = new
         .iter()
-        .map(|(course_id, fields)| {
-            let (row, text) = new_lesson(*course_id, fields, None, now, backend);
-            texts.push(text);
-            row
-        })
+        .map(|(course_id, fields)| new_lesson(*course_id, fields, None, now))
         .collect();
-    let mut insert = lesson::Entity::insert_many(models);
-    insert.query().returning(Query::returning().columns([
+    let mut insert = insert_statement(&rows, backend);
+    insert.returning(Query::returning().columns([
         lesson::Column::Id,
         lesson::Column::CourseId,
         lesson::Column::Slug,
     ]));
-    let rows = db.query_all_raw(insert.build(backend)).await?;
+    let texts: Vec<String> = rows.into_iter().map(|(_, text)| text).collect();
+    let rows = db.query_all_raw(backend.build(&insert)).await?;
     let ids: HashMap<(i32, String), i32> = rows
         .iter()
         .map(|row| {
@@ -658,7 +698,8 @@ pub async fn update_if_version(
         updated_by: Set(updated_by.map(str::to_string)),
         ..Default::default()
     };
-    let text = fields.apply_to(&mut m, db.get_database_backend());
+    let backend = db.get_database_backend();
+    let text = fields.apply_to(&mut m);
     // Every expression of an UPDATE reads the row as it was before it.
     let text_changed_at = match fields.text_changed_at {
         Some(at) => Expr::value(at),
@@ -669,13 +710,16 @@ pub async fn update_if_version(
         .finally(Expr::value(Utc::now()))
         .into(),
     };
-    let result = lesson::Entity::update_many()
+    let mut update = lesson::Entity::update_many()
         .set(m)
         .col_expr(lesson::Column::TextChangedAt, text_changed_at)
         .filter(lesson::Column::Id.eq(id))
-        .filter(lesson::Column::Version.eq(expected_version))
-        .exec(db)
-        .await?;
+        .filter(lesson::Column::Version.eq(expected_version));
+    if backend == DatabaseBackend::Postgres {
+        let vector = search_vector(&fields.title, &fields.summary, &text);
+        update = update.col_expr(search_vector_column(), vector);
+    }
+    let result = update.exec(db).await?;
     if result.rows_affected == 0 {
         return Ok(None);
     }
@@ -1253,26 +1297,20 @@ pub async fn set_file_dates(
     Ok(result.rows_affected)
 }
 
-/// Fills what search reads of lessons written before it existed: the plain
-/// text (`body_text` `NULL`: search indexes their markdown meanwhile) and
-/// `body_sections` (`NULL`; their results link to the lesson meanwhile), for
-/// a hundred of them, touching nothing else: not the version, not
-/// `updated_at`, not a plain text already there (which would index the row
-/// again). On SQLite, where `body_text` is always empty (the text is kept in
-/// the search index only, migration 17), a row lacking its sections gets
-/// both, its text written to the index. Returns how many lessons were
-/// filled, 0 when none is left; nothing to do is one cheap query. Run it in
-/// a transaction: on SQLite a hundred single writes cost a hundred commits.
+/// Fills what search reads of lessons written before it existed, or whose
+/// index entry was made from their markdown (a migration's rows): the
+/// plain text in the search index (search finds their markdown meanwhile)
+/// and `body_sections` (their results link to the lesson meanwhile), for a
+/// hundred of them, touching nothing else: not the version, not
+/// `updated_at`. Such a row is one without its sections, which are made
+/// with the text (the text is kept in the search index only: SQLite's,
+/// migration 17; PostgreSQL's `search_vector`, migration 26). Returns how
+/// many lessons were filled, 0 when none is left; nothing to do is one
+/// cheap query. Run it in a transaction: on SQLite a hundred single writes
+/// cost a hundred commits.
 pub async fn fill_body_text(db: &impl ConnectionTrait) -> Result<usize, DbErr> {
-    let sqlite = db.get_database_backend() == DatabaseBackend::Sqlite;
-    let lacking = if sqlite {
-        Condition::all().add(lesson::Column::BodySections.is_null())
-    } else {
-        Condition::any()
-            .add(lesson::Column::BodyText.is_null())
-            .add(lesson::Column::BodySections.is_null())
-    };
-    type Row = (i32, String, String, String, JsonText<Vec<TocEntry>>, bool);
+    let backend = db.get_database_backend();
+    type Row = (i32, String, String, String, JsonText<Vec<TocEntry>>);
     let batch: Vec<Row> = lesson::Entity::find()
         .select_only()
         .columns([
@@ -1282,15 +1320,14 @@ pub async fn fill_body_text(db: &impl ConnectionTrait) -> Result<usize, DbErr> {
             lesson::Column::BodyMd,
             lesson::Column::Toc,
         ])
-        .expr_as(lesson::Column::BodyText.is_null(), "without_text")
-        .filter(lacking)
+        .filter(lesson::Column::BodySections.is_null())
         .order_by_asc(lesson::Column::Id)
         .limit(100)
         .into_tuple()
         .all(db)
         .await?;
     let filled = batch.len();
-    for (id, title, summary, body_md, toc, without_text) in batch {
+    for (id, title, summary, body_md, toc) in batch {
         let (text, sections) = text_columns(&body_md, &toc.0);
         let mut update = lesson::Entity::update_many()
             .col_expr(
@@ -1298,10 +1335,13 @@ pub async fn fill_body_text(db: &impl ConnectionTrait) -> Result<usize, DbErr> {
                 Expr::value(JsonText(sections)),
             )
             .filter(lesson::Column::Id.eq(id));
-        if sqlite {
+        if backend == DatabaseBackend::Postgres {
+            update = update.col_expr(
+                search_vector_column(),
+                search_vector(&title, &summary, &text),
+            );
+        } else {
             index_texts(db, &[(id, &title, &summary, &text)]).await?;
-        } else if without_text {
-            update = update.col_expr(lesson::Column::BodyText, Expr::value(text));
         }
         update.exec(db).await?;
     }

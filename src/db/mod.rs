@@ -15,6 +15,7 @@ pub mod media;
 pub mod redirects;
 pub mod revisions;
 pub mod search;
+pub mod search_vector;
 pub mod site_state;
 pub mod sitemap;
 pub mod stored_html;

@@ -41,8 +41,7 @@ pub struct Hit {
     pub slug: String,
     pub title: String,
     pub summary: String,
-    /// The body's plain text (its markdown for a row written before plain
-    /// text was kept, until it is filled in).
+    /// The body's plain text, made again from its markdown.
     pub body: String,
     /// Where the body's sections begin (`None` until filled in).
     pub sections: Option<JsonText<Vec<Section>>>,
@@ -185,12 +184,9 @@ pub async fn hits(
             "summary",
         )
         .expr_as(
-            // SQLite keeps the plain text only in its search index
-            // (migration 17): it is made again below from the markdown.
-            match backend {
-                DatabaseBackend::Sqlite => Expr::col((lesson::Entity, lesson::Column::BodyMd)),
-                _ => Expr::cust("coalesce(\"lessons\".\"body_text\", \"lessons\".\"body_md\")"),
-            },
+            // The plain text is kept only in the search index (migrations
+            // 17 and 26): it is made again below from the markdown.
+            Expr::col((lesson::Entity, lesson::Column::BodyMd)),
             "body",
         )
         .expr_as(
@@ -205,11 +201,9 @@ pub async fn hits(
     let mut hits = Hit::find_by_statement(backend.build(&query))
         .all(db)
         .await?;
-    if backend == DatabaseBackend::Sqlite {
-        // As it was indexed, for this page's hits only.
-        for hit in &mut hits {
-            hit.body = crate::markdown::plain_text(&hit.body);
-        }
+    // As it was indexed, for this page's hits only.
+    for hit in &mut hits {
+        hit.body = crate::markdown::plain_text(&hit.body);
     }
     hits.sort_by_key(|hit| ids.iter().position(|&id| id == hit.id));
     Ok(hits)

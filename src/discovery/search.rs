@@ -9,8 +9,8 @@
 //! database's query syntax by `db::search`, never passed raw.
 //!
 //! The database finds and ranks lessons; snippets are cut here, for the
-//! page's ten at most, from each lesson's plain text (`body_text`: one block
-//! a line) and its sections (`body_sections`, the headings of its table of
+//! page's ten at most, from each lesson's plain text (made again from its
+//! markdown: one block a line) and its sections (`body_sections`, the headings of its table of
 //! contents). The section holding the most of the query's words is the one
 //! the result links to and cuts its snippet from, so a snippet never runs a
 //! heading into the paragraph after it; blocks inside a snippet are kept

@@ -267,16 +267,10 @@ async fn snippets_are_escaped_and_carry_no_markup_from_the_lesson() {
     );
 }
 
-/// Lessons whose search text is still to be made at a start. SQLite keeps
-/// no `body_text` (migration 17): there a lesson lacks only its sections.
-fn unfilled(db: &lectern::db::Db) -> &'static str {
-    use sea_orm::ConnectionTrait;
-    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
-        "SELECT COUNT(*) FROM lessons WHERE body_sections IS NULL"
-    } else {
-        "SELECT COUNT(*) FROM lessons WHERE body_text IS NULL OR body_sections IS NULL"
-    }
-}
+/// Lessons whose search text is still to be made at a start: the plain
+/// text is kept in the search index only (migrations 17 and 26), so such a
+/// lesson is one without its sections, which are made with it.
+const UNFILLED: &str = "SELECT COUNT(*) FROM lessons WHERE body_sections IS NULL";
 
 #[rocket::async_test]
 async fn lessons_written_before_search_existed_get_their_plain_text() {
@@ -294,27 +288,27 @@ async fn lessons_written_before_search_existed_get_their_plain_text() {
     let client = site(&f).await;
     let db = f.connect().await;
     // As a row from before the search migration: no plain text yet, so its
-    // markdown is indexed (the link's title included). SQLite keeps the
-    // plain text in its index only (migration 17): there such a row is one
+    // markdown is indexed (the link's title included). The plain text is
+    // kept in the index only (migrations 17 and 26): such a row is one
     // without its sections, and the index holds its markdown.
-    db.execute_unprepared("UPDATE lessons SET body_text = NULL, body_sections = NULL")
+    db.execute_unprepared("UPDATE lessons SET body_sections = NULL")
         .await
         .unwrap();
-    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
-        db.execute_unprepared(
+    let markdown_indexed = match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Sqlite => {
             "INSERT OR REPLACE INTO lesson_search (rowid, title, summary, body_text) \
-             SELECT id, title, summary, body_md FROM lessons",
-        )
-        .await
-        .unwrap();
-    }
+             SELECT id, title, summary, body_md FROM lessons"
+        }
+        _ => "UPDATE lessons SET search_vector = to_tsvector('simple', body_md)",
+    };
+    db.execute_unprepared(markdown_indexed).await.unwrap();
     assert_eq!(
         results(&search(&client, "zztarget").await),
         ["/alpha/links/"]
     );
     // The next start fills it in.
     lectern::db::migrate(&db).await.unwrap();
-    assert_eq!(count(&db, unfilled(&db)).await, 0);
+    assert_eq!(count(&db, UNFILLED).await, 0);
     assert!(results(&search(&client, "zztarget").await).is_empty());
     assert_eq!(results(&search(&client, "okapi").await), ["/alpha/links/"]);
 }
@@ -340,7 +334,7 @@ async fn the_search_migration_indexes_existing_lessons() {
         .unwrap();
     assert_eq!(count(&db, "SELECT COUNT(*) FROM lessons").await, 1);
     lectern::db::migrate(&db).await.unwrap(); // up again, as at a start
-    assert_eq!(count(&db, unfilled(&db)).await, 0);
+    assert_eq!(count(&db, UNFILLED).await, 0);
     let client = site(&f).await;
     assert_eq!(
         results(&search(&client, "zebrafish").await),

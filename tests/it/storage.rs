@@ -327,6 +327,97 @@ async fn an_existing_database_upgrades_to_compressed_html_and_back_without_loss(
     }
 }
 
+/// Migration 26 on a site of the last release: PostgreSQL keeps a lesson's
+/// plain text in its search vector only (no `body_text`), written by the
+/// application; every page, search result (snippet and section) and
+/// revision is as it was, down and up again. SQLite has nothing to change.
+#[rocket::async_test]
+async fn an_existing_database_upgrades_to_a_search_vector_without_plain_text_and_back() {
+    let f = Fixture::new().await;
+    f.write("alpha/_course.md", course("Alpha"));
+    let long: String = (0..30)
+        .map(|i| format!("Paragraph {i} about the capybara, with `code` and *words*.\n\n"))
+        .collect();
+    let fish = |first: &str| {
+        lesson(
+            "Fish",
+            &format!("## Habitat\n\n{first}\n\n{long}## Diet\n\nThe okapi eats leaves.\n"),
+        )
+    };
+    f.write("alpha/01-fish.md", fish("The zebrafish swims."));
+    f.write("alpha/02-two.md", lesson("Two", "See [fish](01-fish.md)."));
+    let db = f.connect().await;
+    f.sync(&db).await;
+    f.write("alpha/01-fish.md", fish("The zebrafish dives."));
+    f.sync(&db).await;
+    let id = lesson_id(&db, "fish").await;
+    let revisions_before = texts(&db, id).await;
+    let before = shown(&f).await;
+    assert!(before[3].contains("<mark>okapi</mark>"), "{}", before[3]);
+    assert!(before[3].contains("“Diet”"), "{}", before[3]);
+    assert!(before[4].contains("“Habitat”"), "{}", before[4]);
+    let postgres = db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
+    // Columns of `lessons` named `name`, and of those the generated ones.
+    let columns = |name: &str| {
+        format!(
+            "SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'lessons' \
+             AND column_name = '{name}'"
+        )
+    };
+    let generated = "SELECT COUNT(*) FROM information_schema.columns \
+                     WHERE table_name = 'lessons' AND is_generated = 'ALWAYS'";
+    if postgres {
+        assert_eq!(count(&db, &columns("body_text")).await, 0);
+        assert_eq!(count(&db, generated).await, 0);
+    }
+
+    // Down to before migration 26: the generated vector over `body_text`,
+    // empty until that release fills it in; the markdown is indexed meanwhile.
+    down_to_before(&db, "m20261208_000026_search_vector_without_text").await;
+    if postgres {
+        assert_eq!(count(&db, &columns("body_text")).await, 1);
+        assert_eq!(count(&db, generated).await, 1);
+        assert_eq!(
+            count(
+                &db,
+                "SELECT COUNT(*) FROM lessons WHERE body_text IS NULL \
+                 AND search_vector @@ to_tsquery('simple', 'okapi')"
+            )
+            .await,
+            1
+        );
+    }
+    assert_eq!(texts(&db, id).await, revisions_before);
+
+    // Up again, as at a start: the same site.
+    lectern::db::migrate(&db).await.unwrap();
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM lessons WHERE body_sections IS NULL"
+        )
+        .await,
+        0
+    );
+    assert_eq!(shown(&f).await, before);
+    assert_eq!(texts(&db, id).await, revisions_before);
+
+    // The index follows later writes, and holds the plain text: a link's
+    // target is not found.
+    f.write(
+        "alpha/01-fish.md",
+        fish("The axolotl waits, see [two](02-two.md 'zztarget')."),
+    );
+    f.sync(&db).await;
+    let client = f.client().await;
+    let (_, page) = get(&client, "/search?q=axolotl").await;
+    assert!(page.contains("/alpha/fish/"), "{page}");
+    let (_, page) = get(&client, "/search?q=zebrafish").await;
+    assert!(!page.contains("/alpha/fish/"), "{page}");
+    let (_, page) = get(&client, "/search?q=zztarget").await;
+    assert!(!page.contains("/alpha/fish/"), "{page}");
+}
+
 #[rocket::async_test]
 async fn a_resync_reads_only_files_whose_size_or_time_changed() {
     use std::time::{Duration, SystemTime};

@@ -20,15 +20,13 @@ pub struct Model {
     /// stored (compressed: see `db::stored_html`).
     #[sea_orm(column_type = "Blob")]
     pub body_html: StoredHtml,
-    /// The body as plain text (no markup, link targets or raw HTML), made
-    /// when it was written: what full-text search indexes. PostgreSQL keeps
-    /// it here (its generated `search_vector` reads it); `None` for rows
-    /// written before it existed, until `db::migrate` fills it. Always
-    /// `None` on SQLite since migration 17: its contentless FTS5 index is
-    /// given the text when the row is written (`db::lessons::index_texts`),
-    /// and search makes snippets from `body_md` again.
-    pub body_text: Option<String>,
-    /// Where each section of `body_text` begins (a heading of the table of
+    // The body's plain text (no markup, link targets or raw HTML), what
+    // full-text search indexes, is kept in the search index only, written
+    // with the row (`db::lessons`): SQLite's contentless FTS5 table
+    // (migration 17; its `body_text` column stays, always empty) and
+    // PostgreSQL's `search_vector` column (migration 26). Search makes
+    // snippets from `body_md` again.
+    /// Where each section of the body's plain text begins (a heading of the table of
     /// contents), made with it, so search can link to the section its words
     /// were found in. `None` for rows written before it existed, until
     /// `db::migrate` fills it.
