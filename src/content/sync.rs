@@ -429,7 +429,7 @@ fn changed_folders(
     tree: &Tree,
     marks: &HashMap<String, folder_marks::Mark>,
     courses: &[courses::Course],
-    listing_of: &dyn Fn(&str) -> Option<String>,
+    listing_of: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> HashSet<String> {
     let present: HashSet<&str> = tree.courses.iter().map(|c| c.slug.as_str()).collect();
     let mut changed: HashSet<String> = tree
@@ -601,7 +601,7 @@ async fn record_marks(
     known: &Known,
     marks: &HashMap<String, folder_marks::Mark>,
     planned: &HashSet<String>,
-    listing_of: &dyn Fn(&str) -> Option<String>,
+    listing_of: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> Result<(), DbErr> {
     let mut applied = super::plan::applied_folders(tree, known);
     let paths: HashMap<i32, &str> = known

@@ -108,7 +108,7 @@ async fn a_changed_file_is_planned_with_links_into_folders_left_out() {
     assert!(
         messages
             .iter()
-            .any(|m| m.contains("01-frist.md") && m.contains("did you mean beta/01-first.md")),
+            .any(|m| m.contains("01-frist.md") && m.contains("did you mean ../beta/01-first.md")),
         "{messages:?}"
     );
     assert!(report.updated.is_empty(), "refused under strict_links");
