@@ -27,6 +27,8 @@ mod m20261207_000016_search_titles;
 mod m20261207_000017_compact_lessons;
 mod m20261207_000018_public_order_index;
 mod m20261207_000019_lacking_text_index;
+mod m20261208_000022_folder_marks;
+mod m20261208_000023_lesson_folder_index;
 mod m20261208_000024_admin_indexes;
 mod m20261208_000026_search_vector_without_text;
 
@@ -57,6 +59,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000017_compact_lessons::Migration),
             Box::new(m20261207_000018_public_order_index::Migration),
             Box::new(m20261207_000019_lacking_text_index::Migration),
+            Box::new(m20261208_000022_folder_marks::Migration),
+            Box::new(m20261208_000023_lesson_folder_index::Migration),
             Box::new(m20261208_000024_admin_indexes::Migration),
             Box::new(m20261208_000026_search_vector_without_text::Migration),
         ]

@@ -179,6 +179,18 @@ pub async fn last_commit(dir: &Path, path: &str) -> Option<LastCommit> {
     })
 }
 
+/// The commit `HEAD` names in the repository holding `dir`, or `None` when
+/// there is none (not a repository, no commit yet, no git). The dates sync
+/// gives unchanged files follow from it (see [`committed_file_dates`]).
+pub async fn head(dir: &Path) -> Option<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let out = git(dir, &["rev-parse", "--verify", "-q", "HEAD"], deadline, 10)
+        .await
+        .ok()?;
+    let commit = out.trim();
+    (!commit.is_empty()).then(|| commit.to_string())
+}
+
 /// Longest the pass over `git log` for file dates may take.
 const DATES_TIMEOUT_SECS: u64 = 60;
 

@@ -33,6 +33,9 @@ pub struct LinkMap<'a> {
     /// Hashes a `/media/…` address may name (stored media and the content
     /// folder's assets), when known: `lectern check` reads no database.
     media: Option<std::collections::HashSet<&'a str>>,
+    /// The course folders of every path and URL looked up: a resync that
+    /// left unchanged folders out of the map loads the ones asked about.
+    asked: Mutex<BTreeSet<String>>,
 }
 
 impl<'a> LinkMap<'a> {
@@ -61,7 +64,23 @@ impl<'a> LinkMap<'a> {
             refused,
             used_assets: Mutex::new(BTreeSet::new()),
             media: None,
+            asked: Mutex::new(BTreeSet::new()),
         }
+    }
+
+    /// Notes that the page or file at `path` (from the content folder) was
+    /// looked up.
+    fn ask(&self, path: &str) {
+        let folder = path.split_once('/').map_or(path, |(folder, _)| folder);
+        let mut asked = self.asked.lock().unwrap_or_else(|e| e.into_inner());
+        if !asked.contains(folder) {
+            asked.insert(folder.to_string());
+        }
+    }
+
+    /// The course folders looked up so far (see [`LinkMap::ask`]).
+    pub fn asked_folders(&self) -> BTreeSet<String> {
+        std::mem::take(&mut self.asked.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     pub fn add_course(&mut self, course: &str) {
@@ -91,6 +110,7 @@ impl<'a> LinkMap<'a> {
             .strip_prefix('/')
             .and_then(|u| u.strip_suffix('/'))
             .and_then(|u| u.split_once('/'));
+        self.ask(url.trim_start_matches('/'));
         self.pages.values().any(|u| u == url)
             || lesson.is_some_and(|(course, slug)| {
                 self.lessons
@@ -121,6 +141,7 @@ fn page_url(
 
 impl Resolver for LinkMap<'_> {
     fn page(&self, path: &str) -> Option<String> {
+        self.ask(path);
         page_url(&self.pages, &self.lessons, path)
     }
 
@@ -131,6 +152,7 @@ impl Resolver for LinkMap<'_> {
     }
 
     fn lesson(&self, path: &str) -> Option<LessonRef> {
+        self.ask(path);
         self.lessons.get(path).cloned()
     }
 
@@ -148,6 +170,7 @@ impl Resolver for LinkMap<'_> {
     }
 
     fn nearest(&self, path: &str, kind: RefKind) -> Option<String> {
+        self.ask(path);
         let (folder, _) = path.rsplit_once('/')?;
         let prefix = format!("{folder}/");
         // The folder's own assets: a range of the sorted map, nested

@@ -36,6 +36,12 @@ pub struct Known {
     /// For lessons with admin edits not yet exported whose file changed:
     /// the texts a merge with the file needs, by lesson id.
     pub admin_edits: HashMap<i32, AdminEdit>,
+    /// Course folders a resync leaves out (applied and unchanged since, see
+    /// `db::folder_marks`), whose course pages links may still name.
+    pub other_courses: Vec<String>,
+    /// Lessons of such folders that links may name: (file path, course
+    /// folder, slug), as the link map holds them.
+    pub other_lessons: Vec<(String, String, String)>,
 }
 
 /// The note of the revision that keeps a file's own text beside the version
@@ -106,6 +112,9 @@ pub struct Plan {
     pub diagnostics: Vec<Diagnostic>,
     pub course_count: usize,
     pub lesson_count: usize,
+    /// The course folders whose pages and files the rendered texts asked
+    /// the link map about (see [`LinkMap::asked_folders`]).
+    pub asked_folders: BTreeSet<String>,
 }
 
 impl Plan {
@@ -194,6 +203,21 @@ pub fn plan(tree: &Tree, known: &Known, links: LinkPolicy) -> Plan {
     plan
 }
 
+/// The course folders a plan of `tree` over `known` asks the link map
+/// about (see [`Plan::asked_folders`]); the plan itself is let go a batch
+/// at a time.
+pub fn folders_asked(tree: &Tree, known: &Known, links: LinkPolicy) -> BTreeSet<String> {
+    let (mut plan, mut planner) = Planner::start(tree, known, links);
+    while planner
+        .next_batch(LESSON_BATCH, &mut plan.diagnostics)
+        .is_some()
+    {
+        plan.diagnostics.clear();
+    }
+    planner.finish(&mut plan);
+    plan.asked_folders
+}
+
 /// How many files are unchanged when the content folder is, file for file,
 /// what the database last applied, so that nothing is to be planned: every
 /// course folder has a valid name and a course file with the hash its
@@ -209,6 +233,23 @@ pub fn nothing_to_apply(tree: &Tree, known: &Known) -> Option<usize> {
     if !tree.unusable.is_empty() {
         return None;
     }
+    if applied_folders(tree, known)
+        .values()
+        .any(|applied| !applied)
+    {
+        return None;
+    }
+    Some(tree.courses.iter().map(|dir| 1 + dir.lessons.len()).sum())
+}
+
+/// [`nothing_to_apply`] folder by folder: for each course folder of `tree`
+/// and each folder named by a row of `known` (a lesson's file, a course),
+/// whether it is what the database last applied: a valid name, a course
+/// file with the hash its course holds, every lesson file the hash its
+/// lesson holds, no file that cannot be read, and no live lesson or course
+/// of it whose file is gone. A resync plans only the folders that are not
+/// (or changed since, see `db::folder_marks`).
+pub fn applied_folders<'t>(tree: &'t Tree, known: &'t Known) -> HashMap<&'t str, bool> {
     let course_hashes: HashMap<&str, Option<&str>> = known
         .courses
         .iter()
@@ -219,19 +260,26 @@ pub fn nothing_to_apply(tree: &Tree, known: &Known) -> Option<usize> {
         .iter()
         .filter_map(|l| Some((l.source_path.as_deref()?, l.source_hash.as_deref())))
         .collect();
-    let mut unchanged = 0;
+    let mut applied: HashMap<&str, bool> = HashMap::new();
     for dir in &tree.courses {
-        let file = dir.course_file.as_ref()?;
-        slug::validate_course(&dir.slug).ok()?;
-        if *course_hashes.get(dir.slug.as_str())? != Some(file.hash.as_str()) {
-            return None;
-        }
-        for lf in &dir.lessons {
-            if *lesson_hashes.get(lf.file.path.as_str())? != Some(lf.file.hash.as_str()) {
-                return None;
-            }
-        }
-        unchanged += 1 + dir.lessons.len();
+        let same = |file: &super::scan::SourceFile, stored: Option<&Option<&str>>| {
+            stored == Some(&Some(file.hash.as_str()))
+        };
+        let ok = dir.course_file.as_ref().is_some_and(|file| {
+            slug::validate_course(&dir.slug).is_ok()
+                && same(file, course_hashes.get(dir.slug.as_str()))
+                && dir
+                    .lessons
+                    .iter()
+                    .all(|lf| same(&lf.file, lesson_hashes.get(lf.file.path.as_str())))
+        });
+        applied.insert(&dir.slug, ok);
+    }
+    let mut unapplied = |folder: &'t str| {
+        applied.insert(folder, false);
+    };
+    for path in &tree.unusable {
+        unapplied(folder_of(path));
     }
     // A live lesson whose file is gone is to be archived.
     let present: HashSet<&str> = tree
@@ -239,22 +287,28 @@ pub fn nothing_to_apply(tree: &Tree, known: &Known) -> Option<usize> {
         .iter()
         .flat_map(|c| c.lessons.iter().map(|l| l.file.path.as_str()))
         .collect();
-    let lesson_gone = known.lessons.iter().any(|l| {
-        l.status != Status::Archived
-            && l.source_path
-                .as_deref()
-                .is_some_and(|path| !present.contains(path))
-    });
-    if lesson_gone {
-        return None;
+    for l in &known.lessons {
+        if let Some(path) = l.source_path.as_deref() {
+            if l.status != Status::Archived && !present.contains(path) {
+                unapplied(folder_of(path));
+            }
+        }
     }
     let folders: HashSet<&str> = tree.courses.iter().map(|c| c.slug.as_str()).collect();
-    let course_gone = known.courses.iter().any(|c| {
-        c.source_path.is_some()
+    for c in &known.courses {
+        if c.source_path.is_some()
             && c.status != Status::Archived
             && !folders.contains(c.slug.as_str())
-    });
-    (!course_gone).then_some(unchanged)
+        {
+            unapplied(&c.slug);
+        }
+    }
+    applied
+}
+
+/// The course folder of a content path: its first segment.
+pub fn folder_of(path: &str) -> &str {
+    path.split_once('/').map_or(path, |(folder, _)| folder)
 }
 
 impl<'t> Planner<'t> {
@@ -285,6 +339,12 @@ impl<'t> Planner<'t> {
             .chain(tree.unusable.iter().map(String::as_str))
             .collect();
         let mut map = LinkMap::new(&tree.assets, &tree.refused).with_media(known.media.as_ref());
+        for course in &known.other_courses {
+            map.add_course(course);
+        }
+        for (path, course, slug) in &known.other_lessons {
+            map.add_lesson(path, course, slug);
+        }
         // A file that exists but cannot be used is reported once, by itself;
         // links to it are not broken (see `exists_for_links`).
         for path in &tree.unusable {
@@ -788,6 +848,7 @@ impl<'t> Planner<'t> {
     /// file was planned; and the media the last batches used.
     pub fn finish(self, plan: &mut Plan) {
         plan.used_assets.extend(self.map.take_used_assets());
+        plan.asked_folders.extend(self.map.asked_folders());
         let (known, tree) = (self.known, self.tree);
         for row in &known.lessons {
             if let Some(path) = row.source_path.as_deref() {

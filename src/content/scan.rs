@@ -84,6 +84,12 @@ pub struct Tree {
     /// Markdown files [`scan_hashes`] read and hashed, with their size and
     /// time, old enough to be trusted next time.
     pub stamps: Vec<(String, FileStamp)>,
+    /// Each course folder's listing, by folder name (set by [`scan_hashes`]
+    /// and [`scan_listings`]): a hash of its markdown files' names, sizes
+    /// and times, as stat-ed before any was read. `None` when one of them
+    /// changed within the trust margin (or could not be stat-ed): it may
+    /// change again unseen under the same listing.
+    pub listings: HashMap<String, Option<String>>,
 }
 
 impl Tree {
@@ -139,17 +145,56 @@ pub fn scan(root: &Path) -> io::Result<Tree> {
 /// last sync read) is not read at all: its hash is taken from there. The
 /// files read are listed in [`Tree::stamps`], to be remembered.
 pub fn scan_hashes(root: &Path, known: &HashMap<String, FileStamp>) -> io::Result<Tree> {
-    let mut reader = Reader {
-        unchanged: &|_, _| true,
-        buf: Vec::new(),
-        known: Some(known),
-        // A file changed within this margin of the scan may change again
-        // within the same tick of its clock, unseen: it is not remembered.
-        trusted_before: now_micros() - TRUST_MARGIN_MICROS,
-    };
+    let mut reader = Reader::for_sync(Some(known));
     let mut tree = scan_with(root, &mut reader)?;
     tree.read_from = Some(root.to_path_buf());
     Ok(tree)
+}
+
+/// Like [`scan_hashes`], but markdown files are only stat-ed (no hash is
+/// known yet: [`SourceFile::hash`] is empty), for their folders'
+/// [`Tree::listings`]; [`hash_folders`] then hashes the folders a resync
+/// must plan. Assets are read as by [`scan`].
+pub fn scan_listings(root: &Path) -> io::Result<Tree> {
+    let mut reader = Reader::for_sync(None);
+    reader.stat_only = true;
+    let mut tree = scan_with(root, &mut reader)?;
+    tree.read_from = Some(root.to_path_buf());
+    Ok(tree)
+}
+
+/// Keeps only the course folders named in `folders` of a tree made by
+/// [`scan_listings`], and gives their markdown files their hashes as
+/// [`scan_hashes`] does (by `known` size and time, else read). A file that
+/// cannot be read is unusable, as in any scan. Returns the folders left
+/// out, their files unhashed.
+pub fn hash_folders(
+    tree: &mut Tree,
+    folders: &std::collections::HashSet<String>,
+    known: &HashMap<String, FileStamp>,
+) -> Vec<CourseDir> {
+    let Some(root) = tree.read_from.clone() else {
+        return Vec::new();
+    };
+    let mut reader = Reader::for_sync(Some(known));
+    let (mut courses, others) = std::mem::take(&mut tree.courses)
+        .into_iter()
+        .partition::<Vec<_>, _>(|c| folders.contains(&c.slug));
+    for course in &mut courses {
+        if let Some(file) = course.course_file.take() {
+            course.course_file = hash_file(&root.join(&file.path), &file.path, tree, &mut reader);
+        }
+        let lessons = std::mem::take(&mut course.lessons);
+        for mut lf in lessons {
+            let abs = root.join(&lf.file.path);
+            if let Some(file) = hash_file(&abs, &lf.file.path, tree, &mut reader) {
+                lf.file = file;
+                course.lessons.push(lf);
+            }
+        }
+    }
+    tree.courses = courses;
+    others
 }
 
 /// See [`scan_hashes`]: two seconds, more than any file system's time step.
@@ -175,6 +220,8 @@ pub fn scan_changed(root: &Path, unchanged: &dyn Fn(&str, &str) -> bool) -> io::
         buf: Vec::new(),
         known: None,
         trusted_before: i64::MIN,
+        stat_only: false,
+        listing: None,
     };
     scan_with(root, &mut reader)
 }
@@ -202,7 +249,42 @@ struct Reader<'a> {
     known: Option<&'a HashMap<String, FileStamp>>,
     /// Files modified before this (microseconds) may be remembered.
     trusted_before: i64,
+    /// Stat markdown files, read none ([`scan_listings`]).
+    stat_only: bool,
+    /// The listing of the course folder being scanned, so far; `None` once
+    /// a file in it is not to be trusted.
+    listing: Option<String>,
 }
+
+impl<'a> Reader<'a> {
+    fn for_sync(known: Option<&'a HashMap<String, FileStamp>>) -> Self {
+        Reader {
+            unchanged: &|_, _| true,
+            buf: Vec::new(),
+            known: Some(known.unwrap_or(&NO_STAMPS)),
+            // A file changed within this margin of the scan may change again
+            // within the same tick of its clock, unseen: it is not remembered.
+            trusted_before: now_micros() - TRUST_MARGIN_MICROS,
+            stat_only: false,
+            listing: None,
+        }
+    }
+
+    /// Adds a markdown file, stat-ed as `stat` (size, time), to the listing.
+    fn list(&mut self, name: &str, stat: Option<(i64, i64)>) {
+        match stat {
+            Some((size, modified)) if modified < self.trusted_before => {
+                if let Some(listing) = self.listing.as_mut() {
+                    listing.push_str(&format!("{name}\t{size}\t{modified}\n"));
+                }
+            }
+            _ => self.listing = None,
+        }
+    }
+}
+
+static NO_STAMPS: std::sync::LazyLock<HashMap<String, FileStamp>> =
+    std::sync::LazyLock::new(HashMap::new);
 
 fn scan_course(
     root: &Path,
@@ -229,6 +311,8 @@ fn scan_course(
         }
     };
     entries.sort_by_key(|e| e.file_name());
+    // Only a sync's scans keep listings (see `db::folder_marks`).
+    reader.listing = reader.known.is_some().then(String::new);
     for entry in entries {
         let name = entry.file_name().to_string_lossy().into_owned();
         let path = format!("{slug}/{name}");
@@ -267,6 +351,8 @@ fn scan_course(
             add_asset(root, path, name, tree);
         }
     }
+    let listing = reader.listing.take().map(|l| hash_bytes(l.as_bytes()));
+    tree.listings.insert(slug.to_string(), listing);
     course
 }
 
@@ -285,12 +371,38 @@ fn read_markdown(
     tree: &mut Tree,
     reader: &mut Reader,
 ) -> Option<SourceFile> {
+    if reader.stat_only {
+        let stat = file_stat(abs);
+        reader.list(path.rsplit('/').next().unwrap_or(path), stat);
+        // Dated by `hash_folders`, for the folders planned.
+        return Some(SourceFile {
+            path: path.to_string(),
+            bytes: Vec::new(),
+            hash: String::new(),
+        });
+    }
+    hash_file(abs, path, tree, reader)
+}
+
+/// A file's size and modification time (microseconds).
+fn file_stat(abs: &Path) -> Option<(i64, i64)> {
+    let m = fs::metadata(abs).ok()?;
+    let modified = m.modified().ok().and_then(micros)?;
+    Some((i64::try_from(m.len()).ok()?, modified))
+}
+
+/// The markdown file at `abs` with its hash: from `reader.known` when its
+/// size and time are the ones remembered, else read and hashed.
+fn hash_file(abs: &Path, path: &str, tree: &mut Tree, reader: &mut Reader) -> Option<SourceFile> {
+    // Stat-ed before it is read: a change while it is read shows in the
+    // next listing.
+    let stat = reader.known.and_then(|_| file_stat(abs));
+    if reader.known.is_some() {
+        reader.list(path.rsplit('/').next().unwrap_or(path), stat);
+    }
     if let Some(known) = reader.known.and_then(|k| k.get(path)) {
         // Size and time as when last read: the same bytes, not read again.
-        let stamp = fs::metadata(abs).ok().and_then(|m| {
-            let modified = m.modified().ok().and_then(micros)?;
-            Some((i64::try_from(m.len()).ok()?, modified))
-        });
+        let stamp = stat;
         if stamp == Some((known.size, known.modified)) && known.size as u64 <= MAX_MARKDOWN_BYTES {
             if let Some(at) = DateTime::from_timestamp_micros(known.modified) {
                 tree.file_dates.insert(path.to_string(), at);

@@ -13,11 +13,13 @@ use tokio::sync::Mutex;
 use crate::db::entity::{Origin, SyncOrigin};
 use crate::db::revisions::RevisionText;
 use crate::db::Db;
-use crate::db::{courses, file_hashes, lessons, redirects, revisions, site_state, sync_runs};
+use crate::db::{
+    courses, file_hashes, folder_marks, lessons, redirects, revisions, site_state, sync_runs,
+};
 
 use super::assets::store_assets;
 use super::plan::{AdminEdit, CourseAction, Known, LessonAction, Plan, Planner, LESSON_BATCH};
-use super::scan::{scan_hashes, Asset, Tree};
+use super::scan::{hash_folders, scan_listings, Asset, Tree};
 use super::Diagnostic;
 
 /// One sync (or export) at a time per process: concurrent triggers wait their turn.
@@ -186,24 +188,64 @@ async fn sync_inner(
     let started = std::time::Instant::now();
     let lap =
         |what: &str| tracing::debug!(ms = started.elapsed().as_millis() as u64, "sync: {what}");
-    // The lesson index is read while the folder is scanned: each is about
-    // a third of a resync that finds nothing to do at 100,000 lessons.
-    let reading = async {
-        let courses = courses::all(db).await?;
-        let lessons = lessons::sync_index(db).await?;
-        lap("read the courses and the lesson index");
-        Ok::<_, SyncError>((courses, lessons))
+    // Read before any row: a row changed after this bumps its folder's
+    // generation, and no listing is recorded under the one read here.
+    let marks = folder_marks::all(db).await?;
+    let (walked, head) = tokio::join!(list_folders(root), super::git::head(root));
+    let mut tree = walked?;
+    lap("listed the content folder");
+    let courses = courses::all(db).await?;
+    let listings = tree.listings.clone();
+    let listing_of = |folder: &str| listing_key(listings.get(folder), head.as_deref());
+    let changed = changed_folders(&tree, &marks, &courses, &listing_of);
+    let folders_known: HashSet<&str> = tree
+        .courses
+        .iter()
+        .map(|c| c.slug.as_str())
+        .chain(marks.keys().map(String::as_str))
+        .collect();
+    // Only the folders that changed are read and planned, when they are a
+    // few; else (a first sync) every folder, as one plan.
+    let scoped = changed.len() <= MAX_SCOPED_FOLDERS && changed.len() < folders_known.len();
+    drop(folders_known);
+    let (mut known, folders) = match scoped {
+        true => read_scope(db, &courses, changed).await?,
+        false => read_all(db, courses, &tree, changed).await?,
     };
-    let scanning = scan_for_sync(db, root, &lap);
-    let (read, scanned) = tokio::join!(reading, scanning);
-    let (courses, lessons) = read?;
-    let (mut tree, gone) = scanned?;
-    let mut known = Known {
-        courses,
-        lessons,
-        media: None,
-        admin_edits: Default::default(),
+    let stamps = match scoped {
+        true => file_hashes::of_paths(db, &markdown_paths(&tree, &folders)).await?,
+        false => file_hashes::all(db).await?,
     };
+    lap("read the rows and file stamps of the folders to plan");
+    // Remembered files that are gone: of a scoped sync, those of its rows.
+    let present: HashSet<String> = markdown_paths(&tree, &folders).into_iter().collect();
+    let gone: Vec<String> = match scoped {
+        true => known
+            .lessons
+            .iter()
+            .filter_map(|r| r.source_path.clone())
+            .filter(|path| !present.contains(path))
+            .collect(),
+        false => stamps
+            .keys()
+            .filter(|path| !present.contains(*path))
+            .cloned()
+            .collect(),
+    };
+    drop(present);
+    let planned = folders.clone();
+    let (mut tree, others) = tokio::task::spawn_blocking(move || {
+        let others = hash_folders(&mut tree, &folders, &stamps);
+        (tree, others)
+    })
+    .await
+    .map_err(|e| SyncError::Worker(e.to_string()))?;
+    lap("hashed the files of the folders to plan");
+    let elsewhere: usize = others
+        .iter()
+        .map(|c| usize::from(c.course_file.is_some()) + c.lessons.len())
+        .sum();
+    known.other_courses = others.iter().map(|c| c.slug.clone()).collect();
     if !options.dry_run {
         // Only a cache of what the files hold: kept whatever the sync does.
         file_hashes::remember(db, &std::mem::take(&mut tree.stamps)).await?;
@@ -224,19 +266,29 @@ async fn sync_inner(
         // all there is to report (issue 20).
         let report = SyncReport {
             dry_run: options.dry_run,
-            unchanged,
+            unchanged: unchanged + elsewhere,
             diagnostics: std::mem::take(&mut tree.diagnostics),
             ..Default::default()
         };
         if !options.dry_run {
             redate_files(db, &redate).await?;
+            if dated && redate.is_empty() {
+                record_marks(db, &tree, &known, &marks, &planned, &listing_of).await?;
+            }
         }
+        lap("recorded the folders found applied");
         progress.finish();
         return Ok(report);
     }
     known.media = Some(crate::db::media::hashes(db).await?);
     known.admin_edits = admin_edits_meeting_files(db, &known, &tree).await?;
     lap("read the admin edits that meet changed files");
+    if scoped {
+        let (t, k) = link_other_folders(db, tree, known, &others, &planned, options).await?;
+        (tree, known) = (t, k);
+        lap("read the lessons of other folders that links name");
+    }
+    drop(others);
 
     // Parsing and rendering, a batch at a time on a blocking thread, while
     // the batch before is written: memory holds a few batches, never the
@@ -244,7 +296,8 @@ async fn sync_inner(
     let (steps, mut next) = tokio::sync::mpsc::channel(1);
     let planning = tokio::task::spawn_blocking(move || {
         let links = super::links::LinkPolicy::strict(options.strict_links);
-        plan_in_steps(&tree, &known, links, &steps)
+        plan_in_steps(&tree, &known, links, &steps);
+        (tree, known)
     });
 
     let mut report = SyncReport {
@@ -256,7 +309,7 @@ async fn sync_inner(
         while let Some(step) = next.recv().await {
             match step {
                 Step::Start(plan, lessons) => {
-                    report.unchanged = plan.unchanged;
+                    report.unchanged = plan.unchanged + elsewhere;
                     report.diagnostics.extend(plan.diagnostics);
                     if options.dry_run {
                         describe(&plan.courses, &[], &mut report);
@@ -299,7 +352,7 @@ async fn sync_inner(
     .await;
     // The planner stops at its next batch when writing failed.
     drop(next);
-    planning
+    let (tree, mut known) = planning
         .await
         .map_err(|e| SyncError::Worker(e.to_string()))?;
     written?;
@@ -313,6 +366,24 @@ async fn sync_inner(
         report.archived.push(path);
     }
     redate_files(db, &redate).await?;
+    if dated {
+        // The rows as written, read after the generations they are
+        // recorded under.
+        let marks = folder_marks::all(db).await?;
+        let courses = courses::all(db).await?;
+        let folders: Vec<String> = planned.iter().cloned().collect();
+        let ids = course_ids(&courses, &planned);
+        known.lessons = match scoped {
+            true => lessons::sync_index_of(db, &folders, &ids).await?,
+            false => lessons::sync_index(db).await?,
+        };
+        known.courses = courses;
+        known
+            .courses
+            .retain(|c| !scoped || planned.contains(&c.slug));
+        record_marks(db, &tree, &known, &marks, &planned, &listing_of).await?;
+        lap("recorded the folders found applied");
+    }
     let written = report.created.len() + report.updated.len() + report.archived.len();
     if written >= REFRESH_STATISTICS_AFTER {
         crate::db::refresh_statistics(db).await?;
@@ -325,40 +396,244 @@ async fn sync_inner(
 /// again at its end (see [`crate::db::refresh_statistics`]).
 const REFRESH_STATISTICS_AFTER: usize = 1_000;
 
-/// The content folder scanned as a sync reads it (a file whose size and
-/// time are remembered is not read again), and the remembered files that
-/// are gone.
-async fn scan_for_sync(
-    db: &Db,
-    root: &Path,
-    lap: &(dyn Fn(&str) + Sync),
-) -> Result<(Tree, Vec<String>), SyncError> {
-    // Reading and hashing are blocking work. Only each file's path, hash
-    // and date are kept: the files to render are read again in batches.
+/// The content folder listed: every file stat-ed, none read ([`scan_listings`]).
+async fn list_folders(root: &Path) -> Result<Tree, SyncError> {
     let root_buf = root.to_path_buf();
-    let stamps = file_hashes::all(db).await?;
-    lap("read the file stamps");
-    let scanned = tokio::task::spawn_blocking(move || {
-        let tree = scan_hashes(&root_buf, &stamps).map_err(|source| SyncError::ContentDir {
+    tokio::task::spawn_blocking(move || {
+        scan_listings(&root_buf).map_err(|source| SyncError::ContentDir {
             path: root_buf.clone(),
             source,
-        })?;
-        let seen: HashSet<&str> = tree
-            .courses
-            .iter()
-            .flat_map(|c| c.lessons.iter().map(|l| &l.file).chain(&c.course_file))
-            .map(|f| f.path.as_str())
-            .collect();
-        let gone: Vec<String> = stamps
-            .into_keys()
-            .filter(|path| !seen.contains(path.as_str()))
-            .collect();
-        Ok::<_, SyncError>((tree, gone))
+        })
     })
     .await
-    .map_err(|e| SyncError::Worker(e.to_string()))?;
-    lap("scanned the content folder");
-    scanned
+    .map_err(|e| SyncError::Worker(e.to_string()))?
+}
+
+/// Course folders past which a resync plans every folder as one plan, as
+/// a first sync does: it reads every row anyway.
+const MAX_SCOPED_FOLDERS: usize = 64;
+
+/// What a folder's listing is recorded as: the listing and the commit the
+/// files' dates follow from; `None` when the listing is not to be trusted.
+fn listing_key(listing: Option<&Option<String>>, head: Option<&str>) -> Option<String> {
+    let listing = listing?.as_deref()?;
+    Some(crate::base::hash::hash_bytes(
+        format!("{listing}\n{}", head.unwrap_or_default()).as_bytes(),
+    ))
+}
+
+/// The course folders a sync must plan: those whose listing is not the one
+/// recorded (or whose rows changed since, which cleared it), recorded ones
+/// that are gone, and the folders of live courses that are gone.
+fn changed_folders(
+    tree: &Tree,
+    marks: &HashMap<String, folder_marks::Mark>,
+    courses: &[courses::Course],
+    listing_of: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> HashSet<String> {
+    let present: HashSet<&str> = tree.courses.iter().map(|c| c.slug.as_str()).collect();
+    let mut changed: HashSet<String> = tree
+        .courses
+        .iter()
+        .filter(|c| {
+            let recorded = marks.get(&c.slug).and_then(|m| m.listing.as_deref());
+            let listing = listing_of(&c.slug);
+            listing.is_none() || listing.as_deref() != recorded
+        })
+        .map(|c| c.slug.clone())
+        .collect();
+    for (folder, mark) in marks {
+        if !present.contains(folder.as_str()) && mark.listing.as_deref() != Some(folder_marks::GONE)
+        {
+            changed.insert(folder.clone());
+        }
+    }
+    for c in courses {
+        if c.source_path.is_some()
+            && c.status != crate::db::entity::Status::Archived
+            && !present.contains(c.slug.as_str())
+        {
+            changed.insert(c.slug.clone());
+        }
+    }
+    changed
+}
+
+fn course_ids(courses: &[courses::Course], folders: &HashSet<String>) -> Vec<i32> {
+    courses
+        .iter()
+        .filter(|c| folders.contains(&c.slug))
+        .map(|c| c.id)
+        .collect()
+}
+
+/// The paths of the markdown files of `folders`.
+fn markdown_paths(tree: &Tree, folders: &HashSet<String>) -> Vec<String> {
+    tree.courses
+        .iter()
+        .filter(|c| folders.contains(&c.slug))
+        .flat_map(|c| c.lessons.iter().map(|l| &l.file).chain(&c.course_file))
+        .map(|f| f.path.clone())
+        .collect()
+}
+
+/// What the database holds of the folders `changed`, widened to every
+/// folder one of their lessons' files lies in (so that a file is gone only
+/// when its folder was listed); and those folders.
+async fn read_scope(
+    db: &Db,
+    courses: &[courses::Course],
+    changed: HashSet<String>,
+) -> Result<(Known, HashSet<String>), SyncError> {
+    let mut folders = changed;
+    let lessons = loop {
+        let list: Vec<String> = folders.iter().cloned().collect();
+        let rows = lessons::sync_index_of(db, &list, &course_ids(courses, &folders)).await?;
+        let wider: Vec<String> = rows
+            .iter()
+            .filter_map(|r| r.source_path.as_deref())
+            .map(super::plan::folder_of)
+            .filter(|f| !folders.contains(*f))
+            .map(String::from)
+            .collect();
+        if wider.is_empty() {
+            break rows;
+        }
+        folders.extend(wider);
+    };
+    let known = Known {
+        courses: courses
+            .iter()
+            .filter(|c| folders.contains(&c.slug))
+            .cloned()
+            .collect(),
+        lessons,
+        ..Default::default()
+    };
+    Ok((known, folders))
+}
+
+/// What the database holds, whole, for a sync of every folder; and every
+/// folder, listed or `changed`.
+async fn read_all(
+    db: &Db,
+    courses: Vec<courses::Course>,
+    tree: &Tree,
+    changed: HashSet<String>,
+) -> Result<(Known, HashSet<String>), SyncError> {
+    let known = Known {
+        courses,
+        lessons: lessons::sync_index(db).await?,
+        ..Default::default()
+    };
+    let mut folders = changed;
+    folders.extend(tree.courses.iter().map(|c| c.slug.clone()));
+    Ok((known, folders))
+}
+
+/// Puts on the link map of a scoped sync the lessons of the unplanned
+/// folders its texts name: a dry plan asks the map about folders, and
+/// those not yet on it are read, until none is new (a link names its
+/// folder whatever the answer, so one round nearly always finds them all).
+async fn link_other_folders(
+    db: &Db,
+    mut tree: Tree,
+    mut known: Known,
+    others: &[super::scan::CourseDir],
+    planned: &HashSet<String>,
+    options: SyncOptions,
+) -> Result<(Tree, Known), SyncError> {
+    let by_folder: HashMap<&str, &super::scan::CourseDir> =
+        others.iter().map(|c| (c.slug.as_str(), c)).collect();
+    let mut linked: HashSet<String> = HashSet::new();
+    for _ in 0..MAX_LINK_ROUNDS {
+        let (t, k, asked) = tokio::task::spawn_blocking(move || {
+            let links = super::links::LinkPolicy::strict(options.strict_links);
+            let asked = super::plan::folders_asked(&tree, &known, links);
+            (tree, known, asked)
+        })
+        .await
+        .map_err(|e| SyncError::Worker(e.to_string()))?;
+        (tree, known) = (t, k);
+        let wanted: Vec<String> = asked
+            .into_iter()
+            .filter(|f| by_folder.contains_key(f.as_str()))
+            .filter(|f| !planned.contains(f) && !linked.contains(f))
+            .collect();
+        if wanted.is_empty() {
+            break;
+        }
+        let rows = lessons::sync_index_of(db, &wanted, &[]).await?;
+        let mut slugs: HashMap<&str, &str> = HashMap::new();
+        for row in &rows {
+            if let Some(path) = row.source_path.as_deref() {
+                slugs.insert(path, &row.slug);
+            }
+        }
+        // As a plan of every folder maps an applied folder: each of its
+        // lesson files at its lesson's slug.
+        for folder in &wanted {
+            for lf in &by_folder[folder.as_str()].lessons {
+                if let Some(slug) = slugs.get(lf.file.path.as_str()) {
+                    known.other_lessons.push((
+                        lf.file.path.clone(),
+                        folder.clone(),
+                        slug.to_string(),
+                    ));
+                }
+            }
+        }
+        linked.extend(wanted);
+    }
+    Ok((tree, known))
+}
+
+/// Rounds of [`link_other_folders`]: one finds every folder a text names;
+/// more only when a suggestion for a broken link looked further.
+const MAX_LINK_ROUNDS: usize = 3;
+
+/// Records, for each folder of `planned` now applied file for file (see
+/// [`super::plan::applied_folders`]) with no date to correct, its listing,
+/// under the generation `marks` read before `known`'s rows were.
+async fn record_marks(
+    db: &Db,
+    tree: &Tree,
+    known: &Known,
+    marks: &HashMap<String, folder_marks::Mark>,
+    planned: &HashSet<String>,
+    listing_of: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> Result<(), DbErr> {
+    let mut applied = super::plan::applied_folders(tree, known);
+    let paths: HashMap<i32, &str> = known
+        .lessons
+        .iter()
+        .filter_map(|r| Some((r.id, r.source_path.as_deref()?)))
+        .collect();
+    for (id, _) in files_to_redate(known, tree) {
+        if let Some(path) = paths.get(&id) {
+            applied.insert(super::plan::folder_of(path), false);
+        }
+    }
+    let present: HashSet<&str> = tree.courses.iter().map(|c| c.slug.as_str()).collect();
+    let txn = db.begin().await?;
+    let mut recorded = 0;
+    for folder in planned {
+        let listing = match present.contains(folder.as_str()) {
+            true if applied.get(folder.as_str()) == Some(&true) => listing_of(folder),
+            false if applied.get(folder.as_str()) != Some(&false) => {
+                Some(folder_marks::GONE.to_string())
+            }
+            _ => None,
+        };
+        let Some(listing) = listing else {
+            continue;
+        };
+        let read = marks.get(folder).map(|m| m.generation);
+        recorded += usize::from(folder_marks::record(&txn, folder, read, &listing).await?);
+    }
+    txn.commit().await?;
+    tracing::debug!(recorded, "sync: folders recorded as applied");
+    Ok(())
 }
 
 /// What the planning thread hands the writer, in this order.
@@ -433,6 +708,10 @@ async fn date_files_by_git(root: &Path, tree: &mut crate::content::scan::Tree) -
         .flat_map(|c| c.lessons.iter().map(|l| &l.file).chain(&c.course_file))
         .map(|f| f.path.as_str())
         .collect();
+    if wanted.is_empty() {
+        // A resync that plans no folder: `git diff` would still stat every file.
+        return true;
+    }
     let found = super::git::committed_file_dates(root, &wanted).await;
     drop(wanted);
     match found {

@@ -22,7 +22,26 @@ fn table() -> Alias {
 
 /// Every remembered file, by path.
 pub async fn all(db: &impl ConnectionTrait) -> Result<HashMap<String, FileStamp>, DbErr> {
-    let select = Query::select()
+    stamps(db, None).await
+}
+
+/// The remembered files among `paths`, by path.
+pub async fn of_paths(
+    db: &impl ConnectionTrait,
+    paths: &[String],
+) -> Result<HashMap<String, FileStamp>, DbErr> {
+    let mut found = HashMap::new();
+    for chunk in paths.chunks(BATCH) {
+        found.extend(stamps(db, Some(chunk)).await?);
+    }
+    Ok(found)
+}
+
+async fn stamps(
+    db: &impl ConnectionTrait,
+    paths: Option<&[String]>,
+) -> Result<HashMap<String, FileStamp>, DbErr> {
+    let mut select = Query::select()
         .columns([
             Alias::new("path"),
             Alias::new("size"),
@@ -31,6 +50,9 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<HashMap<String, FileStamp>
         ])
         .from(table())
         .to_owned();
+    if let Some(paths) = paths {
+        select.and_where(Expr::col(Alias::new("path")).is_in(paths.iter().cloned()));
+    }
     let backend = db.get_database_backend();
     let rows = db.query_all_raw(backend.build(&select)).await?;
     rows.iter()

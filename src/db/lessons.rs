@@ -405,23 +405,61 @@ impl SyncIndexRow {
 }
 
 pub async fn sync_index(db: &impl ConnectionTrait) -> Result<Vec<SyncIndexRow>, DbErr> {
-    lesson::Entity::find()
-        .select_only()
-        .columns([
-            lesson::Column::Id,
-            lesson::Column::CourseId,
-            lesson::Column::Slug,
-            lesson::Column::Status,
-            lesson::Column::Version,
-            lesson::Column::SourcePath,
-            lesson::Column::SourceHash,
-            lesson::Column::SyncedHash,
-            lesson::Column::ContentHash,
-            lesson::Column::TextChangedAt,
-        ])
+    sync_index_select()
         .into_model::<SyncIndexRow>()
         .all(db)
         .await
+}
+
+/// [`sync_index`] of the lessons of the course folders `folders` only: those
+/// whose file lies in one of them (`ix_lessons_source_folder`, migration 23)
+/// and those of the courses `course_ids` (the folders' courses).
+pub async fn sync_index_of(
+    db: &impl ConnectionTrait,
+    folders: &[String],
+    course_ids: &[i32],
+) -> Result<Vec<SyncIndexRow>, DbErr> {
+    use sea_orm::sea_query::ExprTrait;
+    if folders.is_empty() && course_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let folder = sea_orm::sea_query::Expr::cust(source_folder(db.get_database_backend()));
+    let mut rows = sync_index_select()
+        .filter(
+            Condition::any()
+                .add(folder.is_in(folders.iter().cloned()))
+                .add(lesson::Column::CourseId.is_in(course_ids.iter().copied())),
+        )
+        .order_by_asc(lesson::Column::Id)
+        .into_model::<SyncIndexRow>()
+        .all(db)
+        .await?;
+    rows.dedup_by_key(|r| r.id);
+    Ok(rows)
+}
+
+/// The course folder of a lesson's file (the first segment of its path),
+/// as SQL: the expression `ix_lessons_source_folder` (migration 23) holds.
+pub fn source_folder(backend: DatabaseBackend) -> &'static str {
+    match backend {
+        DatabaseBackend::Postgres => "split_part(source_path, '/', 1)",
+        _ => "substr(source_path, 1, instr(source_path, '/') - 1)",
+    }
+}
+
+fn sync_index_select() -> sea_orm::Select<lesson::Entity> {
+    lesson::Entity::find().select_only().columns([
+        lesson::Column::Id,
+        lesson::Column::CourseId,
+        lesson::Column::Slug,
+        lesson::Column::Status,
+        lesson::Column::Version,
+        lesson::Column::SourcePath,
+        lesson::Column::SourceHash,
+        lesson::Column::SyncedHash,
+        lesson::Column::ContentHash,
+        lesson::Column::TextChangedAt,
+    ])
 }
 
 pub async fn by_id(db: &impl ConnectionTrait, id: i32) -> Result<Option<Lesson>, DbErr> {

@@ -7,6 +7,7 @@ pub mod courses;
 pub mod drafts;
 pub mod entity;
 pub mod file_hashes;
+pub mod folder_marks;
 mod handle;
 pub mod html_delta;
 pub mod json_text;

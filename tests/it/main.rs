@@ -23,6 +23,7 @@ mod model;
 mod polish;
 mod quiz;
 mod redirects;
+mod resync;
 mod scaffold;
 mod search;
 mod security;
