@@ -1405,14 +1405,18 @@ pub struct StaleRender {
 /// Ids of the lessons a renderer older than `current` wrote (an index
 /// answers this without reading the rows).
 pub async fn stale_render_ids(db: &impl ConnectionTrait, current: i32) -> Result<Vec<i32>, DbErr> {
-    lesson::Entity::find()
+    // Sorted here: asked to order by id, SQLite walked every lesson row in
+    // id order (reading each row's overflow pages to reach the version)
+    // instead of searching `ix_lessons_render_version` (migration 8).
+    let mut ids: Vec<i32> = lesson::Entity::find()
         .select_only()
         .column(lesson::Column::Id)
         .filter(lesson::Column::RenderVersion.lt(current))
-        .order_by_asc(lesson::Column::Id)
         .into_tuple()
         .all(db)
-        .await
+        .await?;
+    ids.sort_unstable();
+    Ok(ids)
 }
 
 /// What rendering lessons `ids` again needs.
