@@ -206,7 +206,7 @@ async fn sync_inner(
         .collect();
     // Only the folders that changed are read and planned, when they are a
     // few; else (a first sync) every folder, as one plan.
-    let scoped = changed.len() <= MAX_SCOPED_FOLDERS && changed.len() < folders_known.len();
+    let scoped = plans_in_scope(changed.len(), folders_known.len());
     drop(folders_known);
     let (mut known, folders) = match scoped {
         true => read_scope(db, &courses, changed).await?,
@@ -409,9 +409,17 @@ async fn list_folders(root: &Path) -> Result<Tree, SyncError> {
     .map_err(|e| SyncError::Worker(e.to_string()))?
 }
 
-/// Course folders past which a resync plans every folder as one plan, as
-/// a first sync does: it reads every row anyway.
-const MAX_SCOPED_FOLDERS: usize = 64;
+/// Whether a resync reads and plans only the `changed` of the `known`
+/// course folders: up to 64 of them, or a quarter. Past that, one read of
+/// every row costs less than reading so many folders and planning their
+/// texts twice for links ([`link_other_folders`]). A quarter, not a fixed
+/// number, because a sync right after a checkout (or a copy) trusts no
+/// listing of the files written in its last two seconds: at 100,000
+/// lessons that was some 180 unchanged folders, and a fixed 64 sent the
+/// next resync back to reading every row (2.3 s).
+fn plans_in_scope(changed: usize, known: usize) -> bool {
+    changed < known && (changed <= 64 || changed.saturating_mul(4) <= known)
+}
 
 /// What a folder's listing is recorded as: the listing and the commit the
 /// files' dates follow from; `None` when the listing is not to be trusted.
@@ -1193,4 +1201,20 @@ async fn apply_lesson(
         }
     };
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plans_in_scope;
+
+    #[test]
+    fn a_resync_plans_in_scope_up_to_64_folders_or_a_quarter_of_them() {
+        assert!(plans_in_scope(0, 10));
+        assert!(plans_in_scope(64, 100));
+        assert!(!plans_in_scope(65, 100));
+        assert!(plans_in_scope(250, 1000));
+        assert!(!plans_in_scope(251, 1000));
+        // Every folder changed (a first sync): one plan of everything.
+        assert!(!plans_in_scope(3, 3));
+    }
 }
