@@ -31,6 +31,7 @@ mod m20261208_000022_folder_marks;
 mod m20261208_000023_lesson_folder_index;
 mod m20261208_000024_admin_indexes;
 mod m20261208_000026_search_vector_without_text;
+mod m20261209_000027_postgres_storage;
 
 pub struct Migrator;
 
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000023_lesson_folder_index::Migration),
             Box::new(m20261208_000024_admin_indexes::Migration),
             Box::new(m20261208_000026_search_vector_without_text::Migration),
+            Box::new(m20261209_000027_postgres_storage::Migration),
         ]
     }
 }
