@@ -238,3 +238,35 @@ async fn a_row_changed_in_the_database_has_its_folder_read_again() {
     assert!(report.updated.is_empty(), "{report:?}");
     assert_eq!(report.unchanged, 7);
 }
+
+/// A resync reads a folder's rows by the folder the database derives from
+/// each lesson's path (`db::lessons::source_folder`, the expression of
+/// `ix_lessons_source_folder`) and plans them by the folder sync derives
+/// (`content::plan::folder_of`): both must name the same folder, or a
+/// changed folder's rows would be missed. Every lesson file lies in a
+/// course folder, so every path has one.
+#[rocket::async_test]
+async fn the_database_and_the_plan_find_the_same_folder_of_a_path() {
+    let f = Fixture::new().await;
+    let db = f.connect().await;
+    let backend = db.get_database_backend();
+    let expr = lectern::db::lessons::source_folder(backend);
+    for path in [
+        "intro/01-first.md",
+        "backend-dev-101/_course.md",
+        "ünïcode-kurs/01-ça-marche.md",
+        "a/b/c.md",
+        "trailing/",
+    ] {
+        let sql = format!(
+            "SELECT {expr} AS folder FROM (SELECT CAST('{path}' AS TEXT) AS source_path) AS t"
+        );
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(backend, sql))
+            .await
+            .unwrap()
+            .unwrap();
+        let folder: String = row.try_get("", "folder").unwrap();
+        assert_eq!(folder, lectern::content::plan::folder_of(path), "{path}");
+    }
+}
