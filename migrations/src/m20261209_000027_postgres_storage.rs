@@ -6,9 +6,9 @@
 //! index. On SQLite it spares a sync the wide rows, whose bodies sit in the
 //! row itself; PostgreSQL moves bodies out of line, so its rows are already
 //! narrow (1.8 KB a lesson) and a sync reads them as fast, while the index
-//! took 58 MB at 100,000 lessons, a twentieth of the database (issue 20:
-//! the database at most 3× its markdown). Lookups by path use the unique
-//! index on `source_path`, and a resync's folders `ix_lessons_source_folder`.
+//! took 58 MB at 100,000 lessons, a twentieth of the database. Lookups by
+//! path use the unique index on `source_path`, and a resync's folders
+//! `ix_lessons_source_folder`.
 //!
 //! And it stores the brotli-compressed pages and the search vectors out of
 //! line without trying to compress them again: neither shrinks under

@@ -183,13 +183,11 @@ pub fn scan_listings(root: &Path) -> io::Result<Tree> {
     // Stat-ing 101,000 files was most of a one-file resync at 100,000
     // lessons (0.5 s): the folders are listed on every core, each into its
     // own part, joined in folder order as one pass would have made them.
-    let trusted_before = Reader::for_sync(None).trusted_before;
+    let trusted_before = trusted_before_now();
     let parts: Vec<(CourseDir, Tree)> = course_dirs(root)?
         .par_iter()
         .map(|(name, dir)| {
-            let mut reader = Reader::for_sync(None);
-            reader.stat_only = true;
-            reader.trusted_before = trusted_before;
+            let mut reader = Reader::for_listing(trusted_before);
             let mut part = Tree::default();
             let course = scan_course(root, dir, name, &mut part, &mut reader);
             (course, part)
@@ -240,6 +238,13 @@ pub fn hash_folders(
 
 /// See [`scan_hashes`]: two seconds, more than any file system's time step.
 const TRUST_MARGIN_MICROS: i64 = 2_000_000;
+
+/// Files modified before this moment (microseconds) may be remembered: a
+/// file changed within [`TRUST_MARGIN_MICROS`] of a scan may change again
+/// within the same tick of its clock, unseen.
+fn trusted_before_now() -> i64 {
+    now_micros() - TRUST_MARGIN_MICROS
+}
 
 fn now_micros() -> i64 {
     micros(std::time::SystemTime::now()).unwrap_or(i64::MAX)
@@ -312,11 +317,18 @@ impl<'a> Reader<'a> {
             unchanged: &|_, _| true,
             buf: Vec::new(),
             known: Some(known.unwrap_or(&NO_STAMPS)),
-            // A file changed within this margin of the scan may change again
-            // within the same tick of its clock, unseen: it is not remembered.
-            trusted_before: now_micros() - TRUST_MARGIN_MICROS,
+            trusted_before: trusted_before_now(),
             stat_only: false,
             listing: None,
+        }
+    }
+
+    /// A reader for [`scan_listings`]: stats markdown files, reads none.
+    fn for_listing(trusted_before: i64) -> Self {
+        Reader {
+            stat_only: true,
+            trusted_before,
+            ..Reader::for_sync(None)
         }
     }
 

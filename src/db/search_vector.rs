@@ -24,10 +24,10 @@ use std::fmt::Write;
 const BODY_CHARS: usize = 262_144;
 /// Positions kept of a word: its first eight. `ts_rank` weighs a word's
 /// n-th position by 1/n², so a ninth would add 1/81 of what the first
-/// does and every later one less, while positions past the eighth were a quarter of
-/// all (120 of 880 a lesson in the benchmark corpus, 24 MB at 100,000
-/// lessons; issue 20 holds the database to 3× its markdown). PostgreSQL
-/// itself keeps at most 256.
+/// does and every later one less, while positions past the eighth were
+/// about one in seven (120 of 880 a lesson in the benchmark corpus, 24 MB
+/// at 100,000 lessons; issue 20 holds the database to 3× its markdown).
+/// PostgreSQL itself keeps at most 256.
 const MAX_POSITIONS: usize = 8;
 /// PostgreSQL keeps no position past this one (`MAXENTRYPOS - 1`).
 const MAX_POSITION: u32 = 16_383;
