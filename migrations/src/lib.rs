@@ -32,6 +32,8 @@ mod m20261208_000023_lesson_folder_index;
 mod m20261208_000024_admin_indexes;
 mod m20261208_000026_search_vector_without_text;
 mod m20261209_000027_postgres_storage;
+mod m20261210_000028_folded_titles;
+mod m20261210_000029_narrow_lesson_rows;
 
 pub struct Migrator;
 
@@ -65,6 +67,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000024_admin_indexes::Migration),
             Box::new(m20261208_000026_search_vector_without_text::Migration),
             Box::new(m20261209_000027_postgres_storage::Migration),
+            Box::new(m20261210_000028_folded_titles::Migration),
+            Box::new(m20261210_000029_narrow_lesson_rows::Migration),
         ]
     }
 }

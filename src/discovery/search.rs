@@ -17,7 +17,7 @@
 //! apart by a separator. All of it is linear in the text.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::DbErr;
 
 use crate::db::search;
 use crate::markdown::Section;
@@ -153,7 +153,7 @@ pub struct SearchResults {
 
 /// Searches the public lessons for `raw_query`, page `raw_page`.
 pub async fn search(
-    db: &impl ConnectionTrait,
+    db: &crate::db::Db,
     raw_query: &str,
     raw_page: Option<&str>,
     now: DateTime<Utc>,

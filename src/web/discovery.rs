@@ -15,7 +15,7 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::content::{RawHtml, RawText};
 use rocket::{get, routes, Route, State};
 use rocket_dyn_templates::Template;
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::DbErr;
 use serde::Serialize;
 
 use crate::base::clock::Clock;
@@ -244,7 +244,7 @@ pub struct SearchPage {
 
 /// The search results page for `q`, page `page` (as they came).
 pub async fn search_page(
-    db: &impl ConnectionTrait,
+    db: &crate::db::Db,
     site: &SiteView,
     q: &str,
     page: Option<&str>,

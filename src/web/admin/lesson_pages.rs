@@ -99,9 +99,10 @@ async fn list_view(db: &Db, query: ListQuery) -> Result<ListView, AdminError> {
     };
     // A page past the last shows the last (see `web::admin::page_bounds`).
     let requested = page.0.clamp(1, 1_000_000);
-    let total = lessons::admin_count(db, &filter).await?;
+    let matches = lessons::admin_matches(db, &filter).await?;
+    let total = matches.total;
     let (page_no, pages) = page_bounds(requested, total, PER_PAGE);
-    let rows = lessons::admin_page(db, &filter, page_no, PER_PAGE, total).await?;
+    let rows = lessons::admin_page(db, &filter, &matches, page_no, PER_PAGE).await?;
     let options = course_options(db).await?;
     let by_id: HashMap<i32, &CourseOption> = options.iter().map(|c| (c.id, c)).collect();
     let places: HashMap<i32, usize> = match course {
