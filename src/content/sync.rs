@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseTransaction, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, TransactionTrait};
 use serde::Serialize;
 use tokio::sync::Mutex;
 
@@ -928,6 +928,15 @@ async fn write_batch(
     let mut actions = lesson_actions.into_iter().peekable();
     while actions.peek().is_some() {
         let batch = db.begin().await?;
+        if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+            // The files are the source: a batch lost with the server
+            // (never with Lectern) is written again by the next sync, so
+            // its commit need not wait for the disk. Later commits are never
+            // kept without earlier ones (the log is written in order).
+            batch
+                .execute_unprepared("SET LOCAL synchronous_commit = off")
+                .await?;
+        }
         // Runs of new files are written together; anything else one by one.
         let mut new_files = Vec::new();
         for (path, action) in actions.by_ref().take(WRITE_BATCH) {

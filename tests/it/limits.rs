@@ -10,6 +10,7 @@
 use lectern::db::entity::{Origin, Role};
 use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::Client;
+use sea_orm::ConnectionTrait;
 
 use crate::common::{add_user, count, course, csrf, get, lesson, log_in, post, Fixture, PASSWORD};
 
@@ -312,4 +313,37 @@ async fn page_numbers_out_of_range_or_malformed_are_clamped_on_every_admin_list(
         html.contains("11 lessons.") && html.contains(">L59<"),
         "{html}"
     );
+}
+
+/// The words filter counts and pages its matches in the list's order (on
+/// PostgreSQL from the lowered titles of migration 28), whatever the case
+/// typed, and with a status filter beside it.
+#[rocket::async_test]
+async fn the_words_filter_pages_its_matches_in_list_order() {
+    let (f, client, _) = site().await;
+    let db = f.connect().await;
+    db.execute_unprepared("UPDATE lessons SET status = 'draft' WHERE title = 'L52'")
+        .await
+        .unwrap();
+    let titles = |html: &str| -> Vec<String> {
+        html.split(">L")
+            .skip(1)
+            .filter_map(|rest| rest.split('<').next())
+            .filter(|n| n.chars().all(|c| c.is_ascii_digit()))
+            .map(|n| format!("L{n}"))
+            .collect()
+    };
+    let (status, html) = get(&client, "/admin/lessons?q=l5").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("11 lessons."), "{html}");
+    let expected: Vec<String> = std::iter::once(5)
+        .chain(50..=59)
+        .map(|n| format!("L{n}"))
+        .collect();
+    assert_eq!(titles(&html), expected);
+    let (_, html) = get(&client, "/admin/lessons?q=%20L5%20&status=published").await;
+    assert!(html.contains("10 lessons."), "{html}");
+    assert!(!titles(&html).contains(&"L52".to_string()));
+    let (_, html) = get(&client, "/admin/lessons?q=nothing-like-it").await;
+    assert!(html.contains("No lessons match."), "{html}");
 }
