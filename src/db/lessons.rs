@@ -587,8 +587,37 @@ async fn index_texts(db: &impl ConnectionTrait, entries: &[IndexEntry<'_>]) -> R
 /// the plain text of its body, which is kept nowhere else (migration 26):
 /// bound as a `tsvector` literal made here (see `db::search_vector`).
 fn search_vector(title: &str, summary: &str, text: &str) -> sea_orm::sea_query::SimpleExpr {
-    let literal = super::search_vector::literal(title, summary, text);
+    vector_value(super::search_vector::literal(title, summary, text))
+}
+
+/// A `tsvector` literal bound as the vector it is.
+fn vector_value(literal: String) -> sea_orm::sea_query::SimpleExpr {
     Expr::cust_with_values("CAST($1 AS tsvector)", [literal])
+}
+
+/// PostgreSQL: the search vector literals of new rows (made by
+/// [`new_lesson`]), made on every core away from the task that writes.
+/// Made there, one after another, they were more than half of that task's
+/// time in a cold sync (`perf`), while the backends waited for it.
+async fn vector_literals(rows: &[(lesson::ActiveModel, String)]) -> Result<Vec<String>, DbErr> {
+    let inputs: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|(m, text)| (text_of(&m.title), text_of(&m.summary), text.clone()))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        use rayon::prelude::*;
+        inputs
+            .par_iter()
+            .map(|(title, summary, text)| super::search_vector::literal(title, summary, text))
+            .collect()
+    })
+    .await
+    .map_err(|e| DbErr::Custom(format!("making search vectors failed: {e}")))
+}
+
+/// The text a row's column is set to (empty when not set).
+fn text_of(value: &sea_orm::ActiveValue<String>) -> String {
+    value.try_as_ref().cloned().unwrap_or_default()
 }
 
 /// The column [`search_vector`] is written to.
@@ -597,10 +626,12 @@ fn search_vector_column() -> sea_orm::sea_query::Alias {
 }
 
 /// New lesson rows (made by [`new_lesson`]) with their plain texts, as one
-/// `INSERT`: on PostgreSQL each row carries its [`search_vector`]; SQLite's
-/// index is written after ([`index_texts`]).
+/// `INSERT`: on PostgreSQL each row carries its search vector (`vectors`,
+/// a literal a row: see [`vector_literals`]); SQLite's index is written
+/// after ([`index_texts`]).
 fn insert_statement(
     rows: &[(lesson::ActiveModel, String)],
+    vectors: Vec<String>,
     backend: DatabaseBackend,
 ) -> sea_orm::sea_query::InsertStatement {
     use sea_orm::sea_query::{DynIden, IntoIden, Query, SimpleExpr};
@@ -615,15 +646,14 @@ fn insert_statement(
     }
     let mut insert = Query::insert();
     insert.into_table(lesson::Entity).columns(columns);
-    for (m, text) in rows {
+    let mut vectors = vectors.into_iter();
+    for (m, _) in rows {
         let mut values: Vec<SimpleExpr> = set
             .iter()
             .map(|c| Expr::val(m.get(*c).into_value().unwrap_or(Value::Int(None))))
             .collect();
         if postgres {
-            let field =
-                |v: &sea_orm::ActiveValue<String>| v.try_as_ref().cloned().unwrap_or_default();
-            values.push(search_vector(&field(&m.title), &field(&m.summary), text));
+            values.push(vector_value(vectors.next().unwrap_or_default()));
         }
         insert.values_panic(values);
     }
@@ -647,7 +677,18 @@ pub async fn insert(
     use sea_orm::Iterable;
     let backend = db.get_database_backend();
     let row = new_lesson(course_id, fields, updated_by, Utc::now());
-    let mut insert = insert_statement(std::slice::from_ref(&row), backend);
+    let vectors = match backend {
+        DatabaseBackend::Postgres => {
+            let (m, text) = &row;
+            vec![super::search_vector::literal(
+                &text_of(&m.title),
+                &text_of(&m.summary),
+                text,
+            )]
+        }
+        _ => Vec::new(),
+    };
+    let mut insert = insert_statement(std::slice::from_ref(&row), vectors, backend);
     insert.returning(Query::returning().columns(lesson::Column::iter()));
     let inserted = db
         .query_one_raw(backend.build(&insert))
@@ -697,7 +738,11 @@ pub async fn insert_many(
         .iter()
         .map(|(course_id, fields)| new_lesson(*course_id, fields, None, now))
         .collect();
-    let mut insert = insert_statement(&rows, backend);
+    let vectors = match backend {
+        DatabaseBackend::Postgres => vector_literals(&rows).await?,
+        _ => Vec::new(),
+    };
+    let mut insert = insert_statement(&rows, vectors, backend);
     insert.returning(Query::returning().columns([
         lesson::Column::Id,
         lesson::Column::CourseId,
