@@ -340,11 +340,17 @@ fn postgres_vector(place: Place) -> &'static str {
 /// PostgreSQL: the rest of `FROM lessons … WHERE …` of a search in
 /// `{vector}` (bind the tsquery, then now): the public lessons of published
 /// courses matching the query.
+///
+/// The publication date is tested in a form no index answers: with table
+/// scans off ([`ranked`]), `publish_at IS NULL OR publish_at <= $2` led the
+/// planner to read every lesson through `ix_lessons_publish_at` and test
+/// each one's vector (73 ms at 10,000 lessons) rather than ask the GIN
+/// index (38 ms).
 const PG_MATCHING: &str = "\
     JOIN courses ON courses.id = lessons.course_id \
     WHERE {vector} @@ to_tsquery('simple', $1) \
     AND lessons.status = 'published' \
-    AND (lessons.publish_at IS NULL OR lessons.publish_at <= $2) \
+    AND coalesce(lessons.publish_at, '-infinity') <= $2 \
     AND courses.status = 'published'";
 
 /// PostgreSQL: the vector a lesson found in `place` is ranked by, read for
