@@ -56,14 +56,7 @@ pub async fn connect(url: &str) -> Result<Db, DbErr> {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
-        })
-        // Every statement is planned for the values it is run with. After
-        // five runs of a prepared statement PostgreSQL may switch to one
-        // plan for any values, made without them; for a search that plan
-        // guessed 500 matches whatever the words, and so read a word in
-        // 98% of 100,000 lessons through its index (150 ms) rather than
-        // walking to the first thousand (19 ms).
-        .map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
+        });
     Database::connect(options).await.map(Db::new)
 }
 
