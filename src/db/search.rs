@@ -440,16 +440,28 @@ async fn postgres_scored(
     .await
 }
 
-/// PostgreSQL: below this share of all lessons, a query's matches in a
-/// place are read through the index rather than found by walking the
+/// PostgreSQL: below this share of all lessons, a query's matches in
+/// `place` are read through the index rather than found by walking the
 /// lessons in id order (see [`postgres_scored`]). A walk tests about
-/// `limit / share` lessons and the index reads `share × lessons`; at
-/// 100,000 lessons the two cost the same near one in eight for a lesson's
-/// stored vector, less for a title's (measured with `EXPLAIN ANALYZE`).
-const FEW: f64 = 1.0 / 8.0;
+/// `limit / share` lessons and the index reads `share × lessons`
+/// (measured with `EXPLAIN ANALYZE` at 100,000 lessons):
+/// - in titles, and titles with summaries, a walk makes each lesson's
+///   vector again from its text (14 µs a lesson): the two cost the same
+///   near one in eight;
+/// - anywhere, a walk reads each lesson's stored vector, cheaper, and the
+///   planner expects the words of a query to occur independently, so for
+///   several words that often come together it expects fewer matches than
+///   there are (12% expected, 18% found, for three common ones): one in
+///   sixteen.
+fn few(place: Place) -> f64 {
+    match place {
+        Place::Title | Place::TitleSummary => 1.0 / 8.0,
+        Place::Anywhere => 1.0 / 16.0,
+    }
+}
 
 /// PostgreSQL: whether the planner expects `query` to match fewer than
-/// [`FEW`] of the `lessons` in `place`. It knows how often each word
+/// [`few`] of the `lessons` in `place`. It knows how often each word
 /// occurs (its statistics of the vectors and of the title indexes), and
 /// planning alone costs a fraction of a millisecond.
 async fn matches_few(
@@ -474,7 +486,7 @@ async fn matches_few(
         .as_ref()
         .and_then(|p| p[0]["Plan"]["Plan Rows"].as_f64())
         .unwrap_or(f64::INFINITY);
-    Ok(expected < lessons * FEW)
+    Ok(expected < lessons * few(place))
 }
 
 /// PostgreSQL: how many lessons the planner believes there are (its
