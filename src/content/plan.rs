@@ -425,6 +425,7 @@ impl<'t> Planner<'t> {
         // 2. Lessons: unchanged ones keep their slug; changed ones are parsed
         // for theirs (and their problems), then let go until rendered.
         let mut pending: Vec<Pending> = Vec::new();
+        let mut parsed = parse_changed(tree, &usable, &lessons_by_path);
         for (work, dir) in &usable {
             let course_id = work.row.map(|r| r.id);
             // Borrowed from the lesson index for the unchanged files (most
@@ -440,12 +441,13 @@ impl<'t> Planner<'t> {
                     Some(r) if r.source_hash.as_deref() == Some(&lf.file.hash) => {
                         (Cow::Borrowed(r.slug.as_str()), false)
                     }
-                    _ => match tree
-                        .lesson_bytes(lf)
-                        .and_then(|lf| parse_lesson(&lf, &mut plan.diagnostics))
-                    {
-                        Ok(p) => (Cow::Owned(p.slug), true),
-                        Err(d) => {
+                    _ => match parsed.remove(path).unwrap_or_else(|| parse_slug(tree, lf)) {
+                        (found, Ok(slug)) => {
+                            plan.diagnostics.extend(found);
+                            (Cow::Owned(slug), true)
+                        }
+                        (found, Err(d)) => {
+                            plan.diagnostics.extend(found);
                             plan.diagnostics.push(d);
                             exists_for_links(
                                 &mut map,
@@ -1062,4 +1064,42 @@ fn lesson_fields(
         source_path: Some(p.path),
         source_hash: Some(p.hash),
     }
+}
+/// A changed lesson file's slug, or why it cannot be used, with the
+/// problems parsing it found.
+type ParsedSlug = (Vec<Diagnostic>, Result<String, Diagnostic>);
+
+/// The changed lesson files of `usable` courses (those whose bytes are not
+/// the ones last applied) by path, read and parsed on every core: read and
+/// parsed one after another as [`Planner::start`] takes them, the files of
+/// 100,000 new lessons took 4.5 s on one core before the first was
+/// rendered.
+fn parse_changed<'a>(
+    tree: &Tree,
+    usable: &[(CourseWork, &'a super::scan::CourseDir)],
+    lessons_by_path: &HashMap<&str, &SyncIndexRow>,
+) -> HashMap<&'a str, ParsedSlug> {
+    use rayon::prelude::*;
+    let changed: Vec<&super::scan::LessonFile> = usable
+        .iter()
+        .flat_map(|(_, dir)| &dir.lessons)
+        .filter(|lf| {
+            let row = lessons_by_path.get(lf.file.path.as_str());
+            !row.is_some_and(|r| r.source_hash.as_deref() == Some(&lf.file.hash))
+        })
+        .collect();
+    changed
+        .par_iter()
+        .map(|lf| (lf.file.path.as_str(), parse_slug(tree, lf)))
+        .collect()
+}
+
+/// A lesson file's slug, read and parsed (see [`parse_changed`]).
+fn parse_slug(tree: &Tree, lf: &super::scan::LessonFile) -> ParsedSlug {
+    let mut found = Vec::new();
+    let slug = tree
+        .lesson_bytes(lf)
+        .and_then(|lf| parse_lesson(&lf, &mut found))
+        .map(|p| p.slug);
+    (found, slug)
 }
