@@ -1085,7 +1085,7 @@ fn parse_changed<'a>(
         .flat_map(|(_, dir)| &dir.lessons)
         .filter(|lf| {
             let row = lessons_by_path.get(lf.file.path.as_str());
-            !row.is_some_and(|r| r.source_hash.as_deref() == Some(&lf.file.hash))
+            row.is_none_or(|r| r.source_hash.as_deref() != Some(&lf.file.hash))
         })
         .collect();
     changed
