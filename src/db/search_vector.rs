@@ -16,6 +16,8 @@
 //! of the title, through the summary, into the body, as the concatenated
 //! vectors of migration 4 had them; title words weigh A, summary B, body C.
 
+use std::collections::HashMap;
+
 /// Characters of a body that are indexed, as before (migration 4): a
 /// `tsvector` must stay under 1 MiB whatever the text.
 const BODY_CHARS: usize = 262_144;
@@ -135,54 +137,56 @@ impl Words {
     /// of its own sort (`qsort_arg` and `tsCompareString` were a twentieth
     /// of the backend's time in a cold sync), each with its first
     /// [`MAX_POSITIONS`] positions.
-    fn into_literal(mut self) -> String {
-        let mut found = std::mem::take(&mut self.found);
-        // By each word's first eight bytes as a number, then the rest, then
-        // the position: most comparisons are of numbers, not calls to
-        // `memcmp` (a word holds no zero byte, so a shorter word's padding
-        // orders it before the longer words it begins).
-        let mut keyed: Vec<(u64, Found)> = found
-            .drain(..)
-            .map(|f| (prefix_key(self.word(&f).as_bytes()), f))
-            .collect();
-        keyed.sort_unstable_by(|(ka, a), (kb, b)| {
-            ka.cmp(kb)
-                .then_with(|| {
-                    let (a, b) = (self.word(a).as_bytes(), self.word(b).as_bytes());
-                    match a.len() > 8 || b.len() > 8 {
-                        true => a[8.min(a.len())..].cmp(&b[8.min(b.len())..]),
-                        // Equal keys of words this short: the same word.
-                        false => std::cmp::Ordering::Equal,
-                    }
+    fn into_literal(self) -> String {
+        // Each word's occurrences chained in the order read (`next`), from
+        // a map of the distinct words, which are then the only ones sorted:
+        // sorting every occurrence was most of the literal's time (`perf`).
+        const END: u32 = u32::MAX;
+        let mut next = vec![END; self.found.len()];
+        let mut chains: HashMap<&str, (u32, u32), foldhash::fast::FixedState> =
+            HashMap::with_capacity_and_hasher(self.found.len() / 2, Default::default());
+        for (i, f) in self.found.iter().enumerate() {
+            let i = i as u32;
+            chains
+                .entry(self.word(f))
+                .and_modify(|(_, last)| {
+                    next[*last as usize] = i;
+                    *last = i;
                 })
-                .then(a.position.cmp(&b.position))
-        });
-        let found: Vec<Found> = keyed.into_iter().map(|(_, f)| f).collect();
-        let mut out = String::with_capacity(found.len() * 8);
+                .or_insert((i, i));
+        }
+        // By each word's first eight bytes as a number, then the rest: most
+        // comparisons are of numbers, not calls to `memcmp` (a word holds no
+        // zero byte, so a shorter word's padding orders it before the
+        // longer words it begins).
+        let mut words: Vec<(u64, &str, u32)> = chains
+            .into_iter()
+            .map(|(word, (first, _))| (prefix_key(word.as_bytes()), word, first))
+            .collect();
+        words.sort_unstable_by(|(ka, a, _), (kb, b, _)| ka.cmp(kb).then_with(|| a.cmp(b)));
+        let mut out = String::with_capacity(self.found.len() * 8);
         let mut numbers = itoa::Buffer::new();
-        let mut previous: Option<&str> = None;
-        let mut kept = 0;
-        for f in &found {
-            let word = self.word(f);
-            if previous == Some(word) {
-                if kept == MAX_POSITIONS {
-                    continue;
-                }
-                out.push(',');
-            } else {
-                if previous.is_some() {
-                    out.push(' ');
-                }
-                // Words hold letters and digits only: nothing to escape.
-                out.push('\'');
-                out.push_str(word);
-                out.push_str("':");
-                previous = Some(word);
-                kept = 0;
+        for (_, word, first) in words {
+            if !out.is_empty() {
+                out.push(' ');
             }
-            kept += 1;
-            out.push_str(numbers.format(f.position));
-            out.push(char::from(f.weight));
+            // Words hold letters and digits only: nothing to escape.
+            out.push('\'');
+            out.push_str(word);
+            out.push_str("':");
+            let mut at = first;
+            for kept in 0..MAX_POSITIONS {
+                if at == END {
+                    break;
+                }
+                if kept > 0 {
+                    out.push(',');
+                }
+                let f = &self.found[at as usize];
+                out.push_str(numbers.format(f.position));
+                out.push(char::from(f.weight));
+                at = next[at as usize];
+            }
         }
         out
     }
