@@ -1065,6 +1065,7 @@ fn lesson_fields(
         source_hash: Some(p.hash),
     }
 }
+
 /// A changed lesson file's slug, or why it cannot be used, with the
 /// problems parsing it found.
 type ParsedSlug = (Vec<Diagnostic>, Result<String, Diagnostic>);

@@ -36,10 +36,10 @@ const MAX_WORD_BYTES: usize = 2_047;
 /// The `tsvector` literal of a lesson's title, summary and the plain text
 /// of its body.
 ///
-/// The words go into one buffer and are sorted once, rather than each
-/// into a map of its own string: made word by word, with a `String` and a
-/// map entry for each, this was a fifth of a cold sync's time in Lectern's
-/// process on PostgreSQL (`perf`, 10,000 lessons).
+/// The words go into one buffer, and only the distinct ones are sorted:
+/// made word by word, with a `String` and a sorted-map entry for each, this
+/// was a fifth of a cold sync's time in Lectern's process on PostgreSQL
+/// (`perf`, 10,000 lessons).
 pub fn literal(title: &str, summary: &str, body: &str) -> String {
     let body = match body.char_indices().nth(BODY_CHARS) {
         Some((at, _)) => &body[..at],
