@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, TransactionTrait};
 use serde::Serialize;
 use tokio::sync::Mutex;
@@ -77,6 +78,15 @@ pub struct SyncReport {
 }
 
 impl SyncReport {
+    /// Adds what another part of the same sync reported.
+    fn absorb(&mut self, part: SyncReport) {
+        self.created.extend(part.created);
+        self.updated.extend(part.updated);
+        self.archived.extend(part.archived);
+        self.conflicts.extend(part.conflicts);
+        self.diagnostics.extend(part.diagnostics);
+    }
+
     pub fn errors(&self) -> usize {
         self.diagnostics.iter().filter(|d| d.is_error()).count()
     }
@@ -246,11 +256,10 @@ async fn sync_inner(
         .map(|c| usize::from(c.course_file.is_some()) + c.lessons.len())
         .sum();
     known.other_courses = others.iter().map(|c| c.slug.clone()).collect();
-    if !options.dry_run {
-        // Only a cache of what the files hold: kept whatever the sync does.
-        file_hashes::remember(db, &std::mem::take(&mut tree.stamps)).await?;
-        file_hashes::forget(db, &gone).await?;
-    }
+    let remembering = match options.dry_run {
+        true => Remembering::Done,
+        false => Remembering::start(db, std::mem::take(&mut tree.stamps), gone).await?,
+    };
     let dated = date_files_by_git(root, &mut tree).await;
     lap("dated the files");
     // Unchanged files whose date is not the one stored (the plan dates
@@ -270,6 +279,7 @@ async fn sync_inner(
             diagnostics: std::mem::take(&mut tree.diagnostics),
             ..Default::default()
         };
+        remembering.finish().await?;
         if !options.dry_run {
             redate_files(db, &redate).await?;
             if dated && redate.is_empty() {
@@ -305,12 +315,26 @@ async fn sync_inner(
         ..Default::default()
     };
     let mut writer = Writer::default();
-    // PostgreSQL writes batches of new files several at a time (see
-    // [`write_together`]); they wait here until there are enough.
-    let together = db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
-    let mut waiting: Vec<Vec<(String, LessonAction)>> = Vec::new();
+    // PostgreSQL writes runs of new files several batches at a time (see
+    // [`Flight`]); SQLite one after another.
+    let together = match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => TOGETHER,
+        _ => 1,
+    };
+    let mut flight = Flight::default();
     let written = async {
-        while let Some(step) = next.recv().await {
+        loop {
+            // Writes in flight go on while the next batch is awaited; a
+            // full flight waits for its oldest write.
+            let step = tokio::select! {
+                biased;
+                Some(done) = flight.writes.next(), if !flight.writes.is_empty() => {
+                    flight.land_one(done, &mut report).await?;
+                    continue;
+                }
+                step = next.recv(), if flight.writes.len() < together => step,
+            };
+            let Some(step) = step else { break };
             match step {
                 Step::Start(plan, lessons) => {
                     report.unchanged = plan.unchanged + elsewhere;
@@ -331,18 +355,13 @@ async fn sync_inner(
                     report
                         .diagnostics
                         .extend(store_assets(db, batch.assets.iter()).await?);
-                    let ids = &writer.course_ids;
-                    if together && only_new_files(&batch.actions) {
-                        waiting.push(batch.actions);
-                        if waiting.len() == TOGETHER {
-                            let batches = std::mem::take(&mut waiting);
-                            write_together(db, ids, batches, &mut report, progress).await?;
-                        }
+                    if together > 1 && only_new_files(&batch.actions) {
+                        flight.take_off(db, &writer.course_ids, batch.actions, progress);
                         continue;
                     }
-                    let batches = std::mem::take(&mut waiting);
-                    write_together(db, ids, batches, &mut report, progress).await?;
-                    write_batch(db, ids, batch.actions, &mut report, progress).await?;
+                    flight.land_all(&mut report).await?;
+                    write_batch(db, &writer.course_ids, batch.actions, &mut report, progress)
+                        .await?;
                 }
                 Step::End(plan) => {
                     report.diagnostics.extend(plan.diagnostics);
@@ -350,8 +369,7 @@ async fn sync_inner(
                         describe(&plan.courses, &plan.lessons, &mut report);
                         continue;
                     }
-                    let batches = std::mem::take(&mut waiting);
-                    write_together(db, &writer.course_ids, batches, &mut report, progress).await?;
+                    flight.land_all(&mut report).await?;
                     write_batch(db, &writer.course_ids, plan.lessons, &mut report, progress)
                         .await?;
                     writer.archives.extend(plan.courses.into_iter().filter_map(
@@ -363,7 +381,7 @@ async fn sync_inner(
                 }
             }
         }
-        Ok::<_, SyncError>(())
+        flight.land_all(&mut report).await
     }
     .await;
     // The planner stops at its next batch when writing failed.
@@ -372,6 +390,7 @@ async fn sync_inner(
         .await
         .map_err(|e| SyncError::Worker(e.to_string()))?;
     written?;
+    remembering.finish().await?;
     lap("planned and wrote");
     if options.dry_run {
         return Ok(report);
@@ -406,6 +425,44 @@ async fn sync_inner(
     }
     progress.finish();
     Ok(report)
+}
+
+/// The files' stamps being remembered, and the gone files forgotten: only
+/// a cache of what the files hold, kept whatever the sync does.
+enum Remembering {
+    Done,
+    /// PostgreSQL remembers on a connection of its own while the plan is
+    /// made and written (2 of the 7 seconds before a cold sync of 100,000
+    /// lessons wrote its first lesson). SQLite has one writer: at once.
+    Going(tokio::task::JoinHandle<Result<(), DbErr>>),
+}
+
+impl Remembering {
+    async fn start(
+        db: &Db,
+        stamps: Vec<(String, file_hashes::FileStamp)>,
+        gone: Vec<String>,
+    ) -> Result<Remembering, DbErr> {
+        let backend = db.get_database_backend();
+        let db = db.clone();
+        let write = async move {
+            file_hashes::remember(&db, &stamps).await?;
+            file_hashes::forget(&db, &gone).await
+        };
+        match backend {
+            sea_orm::DatabaseBackend::Postgres => Ok(Remembering::Going(tokio::spawn(write))),
+            _ => write.await.map(|()| Remembering::Done),
+        }
+    }
+
+    async fn finish(self) -> Result<(), SyncError> {
+        match self {
+            Remembering::Done => Ok(()),
+            Remembering::Going(task) => {
+                Ok(task.await.map_err(|e| SyncError::Worker(e.to_string()))??)
+            }
+        }
+    }
 }
 
 /// Files written by one sync past which the planner's statistics are made
@@ -877,7 +934,7 @@ const _: () = assert!(WRITE_BATCH * 30 < 32_766);
 /// folders that are gone, archived once every lesson is written.
 #[derive(Default)]
 struct Writer {
-    course_ids: HashMap<String, i32>,
+    course_ids: std::sync::Arc<HashMap<String, i32>>,
     archives: Vec<(String, i32)>,
 }
 
@@ -914,11 +971,13 @@ async fn apply_courses(
             }
         }
     }
-    let course_ids = courses::all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.slug, c.id))
-        .collect();
+    let course_ids = std::sync::Arc::new(
+        courses::all(db)
+            .await?
+            .into_iter()
+            .map(|c| (c.slug, c.id))
+            .collect(),
+    );
     Ok(Writer {
         course_ids,
         archives,
@@ -976,7 +1035,7 @@ async fn write_batch(
     Ok(())
 }
 
-/// Batches of new files PostgreSQL writes at once (see [`write_together`]);
+/// Batches of new files PostgreSQL writes at once (see [`Flight`]);
 /// each more holds another batch of rendered lessons in memory (peak RSS
 /// 206 to 223 MB at 100,000 lessons with four).
 const TOGETHER: usize = 4;
@@ -988,41 +1047,77 @@ fn only_new_files(actions: &[(String, LessonAction)]) -> bool {
         .all(|(_, action)| matches!(action, LessonAction::Create { .. }))
 }
 
-/// Writes batches of new files at once, each in its own transaction on its
-/// own connection, and reports them in order.
+/// One write of a batch of new files, in flight: the files it reported,
+/// and how it ended.
+type Landing = (SyncReport, Result<(), SyncError>);
+
+/// Batches of new files being written at once, each in its own transaction
+/// on its own connection, reported in the order they were given.
 ///
 /// PostgreSQL's cold sync of 10,000 lessons left the machine idle 45% of
 /// the time (`perf`): Lectern builds a batch's statements, then waits while
 /// the one backend writing runs them, and the two take turns. With
 /// [`TOGETHER`] batches in flight other backends work while Lectern builds
-/// the next statements (12.4 to 9.0 s). Only new files are written so: an
-/// update may free a slug a later file takes, and must come first. Two new
-/// files cannot claim one slug or old URL: the plan reports the second and
-/// drops its claim. Lesson ids then follow the order the batches commit
-/// in, not quite the order of the files. SQLite has one writer at a time,
-/// in Lectern's own process.
-async fn write_together(
-    db: &Db,
-    course_ids: &HashMap<String, i32>,
-    batches: Vec<Vec<(String, LessonAction)>>,
-    report: &mut SyncReport,
-    progress: &dyn Progress,
-) -> Result<(), SyncError> {
-    let writes = batches.into_iter().map(|actions| async move {
-        let mut part = SyncReport::default();
-        let wrote = write_batch(db, course_ids, actions, &mut part, progress).await;
-        (part, wrote)
-    });
-    let mut outcome = Ok(());
-    for (part, wrote) in futures_util::future::join_all(writes).await {
-        report.created.extend(part.created);
-        report.updated.extend(part.updated);
-        report.archived.extend(part.archived);
-        report.conflicts.extend(part.conflicts);
-        report.diagnostics.extend(part.diagnostics);
-        outcome = outcome.and(wrote);
+/// the next statements (12.4 to 9.0 s). A batch takes off as soon as it is
+/// planned and a place is free, so the planner renders while the backends
+/// write: waiting for four batches, then for all four to land, left the
+/// machine idle 15% of a 100,000-lesson sync. Only new files are written
+/// so: an update may free a slug a later file takes, and must come first.
+/// Two new files cannot claim one slug or old URL: the plan reports the
+/// second and drops its claim. Lesson ids then follow the order the batches
+/// commit in, not quite the order of the files. SQLite has one writer at a
+/// time, in Lectern's own process.
+#[derive(Default)]
+struct Flight<'a> {
+    writes: futures_util::stream::FuturesOrdered<
+        std::pin::Pin<Box<dyn std::future::Future<Output = Landing> + Send + 'a>>,
+    >,
+}
+
+impl<'a> Flight<'a> {
+    /// Starts writing `actions`, every one a new file.
+    fn take_off(
+        &mut self,
+        db: &'a Db,
+        course_ids: &std::sync::Arc<HashMap<String, i32>>,
+        actions: Vec<(String, LessonAction)>,
+        progress: &'a dyn Progress,
+    ) {
+        let course_ids = course_ids.clone();
+        self.writes.push_back(Box::pin(async move {
+            let mut part = SyncReport::default();
+            let wrote = write_batch(db, &course_ids, actions, &mut part, progress).await;
+            (part, wrote)
+        }));
     }
-    outcome
+
+    /// Reports a write that ended; if it failed, waits for the others
+    /// before answering its error (no transaction is left open).
+    async fn land_one(
+        &mut self,
+        (part, wrote): Landing,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        report.absorb(part);
+        match wrote {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let _ = self.land_all(report).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Waits for every write in flight, reporting each in order; the first
+    /// error, if any.
+    async fn land_all(&mut self, report: &mut SyncReport) -> Result<(), SyncError> {
+        let mut outcome = Ok(());
+        while let Some((part, wrote)) = self.writes.next().await {
+            report.absorb(part);
+            outcome = outcome.and(wrote);
+        }
+        outcome
+    }
 }
 
 /// Writes a run of new files with a few statements for the whole run
