@@ -34,6 +34,7 @@ mod m20261208_000026_search_vector_without_text;
 mod m20261209_000027_postgres_storage;
 mod m20261210_000028_folded_titles;
 mod m20261210_000029_narrow_lesson_rows;
+mod m20261211_000030_fast_compression;
 
 pub struct Migrator;
 
@@ -69,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000027_postgres_storage::Migration),
             Box::new(m20261210_000028_folded_titles::Migration),
             Box::new(m20261210_000029_narrow_lesson_rows::Migration),
+            Box::new(m20261211_000030_fast_compression::Migration),
         ]
     }
 }

@@ -30,8 +30,8 @@ pub fn encode(base: &str, full: &str) -> String {
     // Compared tag by tag (pieces ending in `>`), not line by line: a
     // paragraph with one rewritten link then costs the link, not the
     // paragraph.
-    let old: Vec<&str> = base.split_inclusive('>').collect();
-    let new: Vec<&str> = full.split_inclusive('>').collect();
+    let old = pieces(base);
+    let new = pieces(full);
     let ops = match side_by_side(&old, &new, full.len()) {
         Some(ops) => ops,
         None => diffed(&old, &new),
@@ -66,6 +66,23 @@ pub fn encode(base: &str, full: &str) -> String {
     } else {
         full.to_string()
     }
+}
+
+/// `html` cut after each `>`, as `split_inclusive('>')` cuts it. Found with
+/// `memchr`: tags are short, and the general splitter's set-up for each
+/// piece was a twentieth of a cold sync's time in Lectern's process.
+fn pieces(html: &str) -> Vec<&str> {
+    let mut pieces = Vec::with_capacity(html.len() / 16);
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'>', html.as_bytes()) {
+        // `>` is ASCII: the byte after it starts a character.
+        pieces.push(&html[start..=end]);
+        start = end + 1;
+    }
+    if start < html.len() {
+        pieces.push(&html[start..]);
+    }
+    pieces
 }
 
 /// A step of a delta: pieces of the base kept, or of the rendering added.
@@ -215,6 +232,12 @@ mod tests {
             }
             let full: String = full.into_iter().collect();
             prop_assert_eq!(decode(&base, encode(&base, &full)), Some(full));
+        }
+
+        #[test]
+        fn pieces_are_cut_as_split_inclusive_cuts_them(html in "(<p>|>|é|a|\n){0,40}") {
+            let expected: Vec<&str> = html.split_inclusive('>').collect();
+            prop_assert_eq!(pieces(&html), expected);
         }
     }
 
