@@ -180,7 +180,7 @@ pub fn decode(base: &str, stored: String) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{decode, encode, side_by_side, Op, MARK};
+    use super::{decode, encode, pieces, side_by_side, Op, MARK};
     use proptest::prelude::*;
 
     #[test]

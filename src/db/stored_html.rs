@@ -72,16 +72,14 @@ impl StoredHtml {
     /// The HTML this value stands for. A value that does not decode (never
     /// written so) is an error naming what it is, never a half page.
     pub fn html(&self) -> Result<String, DbErr> {
-        let (read, packed): (fn(&[u8], &mut String) -> std::io::Result<usize>, _) =
-            match self.0.split_first() {
-                Some((&ZSTD, packed)) => (unzstd, packed),
-                Some((&BROTLI, packed)) => (unbrotli, packed),
-                _ => {
-                    return String::from_utf8(self.0.clone()).map_err(|_| {
-                        DbErr::Type("stored HTML is neither UTF-8 nor compressed".into())
-                    })
-                }
-            };
+        let (read, packed): (Unpack, _) = match self.0.split_first() {
+            Some((&ZSTD, packed)) => (unzstd, packed),
+            Some((&BROTLI, packed)) => (unbrotli, packed),
+            _ => {
+                return String::from_utf8(self.0.clone())
+                    .map_err(|_| DbErr::Type("stored HTML is neither UTF-8 nor compressed".into()))
+            }
+        };
         let mut html = String::with_capacity(packed.len() * 5);
         read(packed, &mut html)
             .map_err(|e| DbErr::Type(format!("stored HTML does not decompress ({e})")))?;
@@ -103,6 +101,9 @@ thread_local! {
     static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
         const { std::cell::RefCell::new(None) };
 }
+
+/// Reads a compressed value's HTML into the string given.
+type Unpack = fn(&[u8], &mut String) -> std::io::Result<usize>;
 
 fn unzstd(packed: &[u8], html: &mut String) -> std::io::Result<usize> {
     zstd::stream::read::Decoder::with_buffer(packed)?.read_to_string(html)
