@@ -43,6 +43,9 @@ enum Lessons {
 }
 
 const MARK: u8 = 0xFF;
+/// Starts a zstd frame: Lectern packs pages so since migration 30's
+/// release, so undoing this migration reads both.
+const ZSTD: u8 = 0xFE;
 /// Shorter values stay as they are (the saving would be a few bytes).
 const SMALLEST: usize = 64;
 /// Rows read and written at a time: bounded memory on any size of site.
@@ -50,7 +53,7 @@ const BATCH: u64 = 200;
 
 /// The stored form of `text` (as `db::stored_html::StoredHtml::pack`).
 fn pack(text: Vec<u8>) -> Vec<u8> {
-    if text.len() < SMALLEST || text.first() == Some(&MARK) {
+    if text.len() < SMALLEST || matches!(text.first(), Some(&MARK | &ZSTD)) {
         return text;
     }
     let mut out = Vec::with_capacity(text.len() / 4 + 16);
@@ -71,13 +74,14 @@ fn pack(text: Vec<u8>) -> Vec<u8> {
 /// The text a stored value stands for; an error for one that does not
 /// decompress (so down never writes a half page).
 fn unpack(stored: Vec<u8>) -> Result<Vec<u8>, DbErr> {
-    let Some(packed) = stored.strip_prefix(&[MARK]) else {
-        return Ok(stored);
+    let mut out = Vec::with_capacity(stored.len() * 5);
+    let read = match stored.split_first() {
+        Some((&MARK, packed)) => brotli::Decompressor::new(packed, 4096).read_to_end(&mut out),
+        Some((&ZSTD, packed)) => zstd::stream::read::Decoder::with_buffer(packed)
+            .and_then(|mut d| d.read_to_end(&mut out)),
+        _ => return Ok(stored),
     };
-    let mut out = Vec::with_capacity(packed.len() * 5);
-    brotli::Decompressor::new(packed, 4096)
-        .read_to_end(&mut out)
-        .map_err(|e| DbErr::Migration(format!("stored HTML does not decompress: {e}")))?;
+    read.map_err(|e| DbErr::Migration(format!("stored HTML does not decompress: {e}")))?;
     Ok(out)
 }
 
