@@ -12,6 +12,7 @@ use crate::content::links::{course_url, lesson_url};
 use crate::db::courses::{self, Course};
 use crate::db::entity::Status;
 use crate::db::lessons::{self, PublicListing};
+use crate::db::Db;
 
 use super::xml::XmlWriter;
 use super::Site;
@@ -181,7 +182,7 @@ pub fn sitemap_part_number(segment: &str) -> Option<usize> {
 /// Every public course page and lesson page, in site order (the courses as
 /// on the home page, then the lessons), each with the time it last changed.
 async fn sitemap_entries(
-    db: &impl ConnectionTrait,
+    db: &Db,
     now: DateTime<Utc>,
 ) -> Result<Vec<(String, DateTime<Utc>)>, DbErr> {
     let courses: Vec<Course> = courses::published(db).await?;
@@ -227,7 +228,7 @@ fn urlset(site: Site<'_>, entries: &[(String, DateTime<Utc>)]) -> String {
 /// (at most [`SITEMAP_MAX_URLS`]), a sitemap index of the parts
 /// ([`sitemap_part`]) instead, each with the latest change it lists.
 pub async fn sitemap(
-    db: &impl ConnectionTrait,
+    db: &Db,
     site: Site<'_>,
     now: DateTime<Utc>,
     per_file: usize,
@@ -254,7 +255,7 @@ pub async fn sitemap(
 /// Part `n` (1-based) of a sitemap split into parts of `per_file` URLs, or
 /// `None` when the sitemap fits in one file or has no such part.
 pub async fn sitemap_part(
-    db: &impl ConnectionTrait,
+    db: &Db,
     site: Site<'_>,
     now: DateTime<Utc>,
     per_file: usize,
