@@ -36,11 +36,7 @@ fn timestamp(at: DateTime<Utc>) -> String {
 }
 
 /// The site's feed: the lessons of every published course.
-pub async fn site_feed(
-    db: &impl ConnectionTrait,
-    site: Site<'_>,
-    now: DateTime<Utc>,
-) -> Result<String, DbErr> {
+pub async fn site_feed(db: &Db, site: Site<'_>, now: DateTime<Utc>) -> Result<String, DbErr> {
     let listing = crate::db::sitemap::newest(db, now, FEED_ENTRIES).await?;
     let latest = listing.iter().map(PublicListing::news_at).max();
     let head = FeedHead {
