@@ -316,18 +316,11 @@ async fn rerender_stale(db: &db::Db, settings: &Settings) {
 }
 
 /// Gives the heap's free memory back to the system, once the start-up
-/// sync (and the re-rendering after it) ended. Their buffers are freed, but
-/// glibc keeps freed memory in its arenas: at 100,000 lessons a serving
+/// sync (and the re-rendering after it) ended: at 100,000 lessons a serving
 /// process held 275 MB after a no-change start-up sync, and 86 MB once
 /// trimmed (the page cache and SQLite's caches are the rest).
-#[allow(unsafe_code)]
 fn release_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim takes no pointers and only walks glibc's own
-    // arenas, under their locks, so other threads may allocate meanwhile.
-    unsafe {
-        libc::malloc_trim(0);
-    }
+    base::memory::release_free();
 }
 
 /// A database URL without its password, for logs.

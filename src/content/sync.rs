@@ -1072,7 +1072,16 @@ struct Flight<'a> {
     writes: futures_util::stream::FuturesOrdered<
         std::pin::Pin<Box<dyn std::future::Future<Output = Landing> + Send + 'a>>,
     >,
+    /// Writes landed so far.
+    landed: usize,
 }
+
+/// Every this many landed writes, freed memory goes back to the system.
+/// The batches are built and freed on different threads, so glibc's
+/// arenas each kept the largest batch they had seen: PostgreSQL's cold
+/// sync of 100,000 lessons crept from 257 MB with four batches in flight to
+/// 280–295 MB by its end. A trim walks the heap in a few milliseconds.
+const TRIM_EVERY: usize = 10;
 
 impl<'a> Flight<'a> {
     /// Starts writing `actions`, every one a new file.
@@ -1099,6 +1108,10 @@ impl<'a> Flight<'a> {
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
         report.absorb(part);
+        self.landed += 1;
+        if self.landed % TRIM_EVERY == 0 {
+            crate::base::memory::release_free();
+        }
         match wrote {
             Ok(()) => Ok(()),
             Err(e) => {
