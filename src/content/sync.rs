@@ -1109,11 +1109,7 @@ impl<'a> Flight<'a> {
         (part, wrote): Landing,
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
-        report.absorb(part);
-        self.landed += 1;
-        if self.landed % TRIM_EVERY == 0 {
-            crate::base::memory::release_free();
-        }
+        self.absorb(part, report);
         match wrote {
             Ok(()) => Ok(()),
             Err(e) => {
@@ -1128,10 +1124,20 @@ impl<'a> Flight<'a> {
     async fn land_all(&mut self, report: &mut SyncReport) -> Result<(), SyncError> {
         let mut outcome = Ok(());
         while let Some((part, wrote)) = self.writes.next().await {
-            report.absorb(part);
+            self.absorb(part, report);
             outcome = outcome.and(wrote);
         }
         outcome
+    }
+
+    /// Reports what a landed write did, and trims the heap every
+    /// [`TRIM_EVERY`] landings, however they were waited for.
+    fn absorb(&mut self, part: SyncReport, report: &mut SyncReport) {
+        report.absorb(part);
+        self.landed += 1;
+        if self.landed % TRIM_EVERY == 0 {
+            crate::base::memory::release_free();
+        }
     }
 }
 
